@@ -1,0 +1,50 @@
+/*
+ * The guest kernel's common declarations, grouped by defining file.  It runs in
+ * ring 0 of a partition (host or utility role, from the boot info), on an
+ * identity map of guest-physical memory.
+ */
+#ifndef BULKHEAD_GUEST_KERNEL_H
+#define BULKHEAD_GUEST_KERNEL_H
+
+#include <bulkhead/bootinfo.h>
+#include <bulkhead/hypercall.h>
+#include <bulkhead/types.h>
+
+extern struct bh_boot_info *boot_info;
+
+/* console.c: the serial console */
+void console_init(u16 port);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_write(const char *s, u64 len);
+int console_getc(void); /* waits; returns the next byte */
+
+/* hcall.c: talking to hv */
+int hv_detect(void);    /* 0 if Bulkhead's hv is underneath */
+s64 hcall(u64 nr, u64 a1, u64 a2, u64 a3, u64 a4);
+s64 hcall_ret(u64 nr, u64 a[4], u64 out[3]); /* also returns RDI, RSI, RDX */
+extern u32 hv_backend, hv_insn;
+extern char hv_signature[13];
+
+/* trap.c: interrupts, exceptions and fault-safe probes */
+void trap_init(void);
+u64 probe(int which, u64 arg); /* runs one probe; 0 or 0x100 | vector of the fault */
+enum { PROBE_READ64, PROBE_VMRUN, PROBE_VMLOAD, PROBE_VMSAVE, PROBE_STGI, PROBE_CLGI, PROBE_SKINIT,
+       PROBE_VMXON, PROBE_RDMSR, PROBE_WRMSR_EFER_SVME, PROBE_COUNT };
+extern u64 probe_value;
+
+/* timer.c: the paravirtual timer */
+void timer_start(u64 hz);
+void timer_irq(void);
+extern volatile u64 ticks;
+extern u64 timer_hz;
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+/* monitor.c: the built-in diagnostic prompt */
+void monitor_run(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * hv's own descriptor tables and trap handling (root mode, interrupts off except
+ * while hv waits).  Exceptions in hv are fatal: they print the frame and halt.
+ * Interrupt vectors are dispatched to handlers registered with irq_set_handler.
+ */
+#include "../lib/traps.h"
+#include "hv.h"
+#include "x86.h"
+
+static const u64 gdt[] = {
+	0,
+	0x00af9a000000ffffull, /* 0x08: 64-bit code, DPL 0 */
+	0x00cf92000000ffffull, /* 0x10: data, DPL 0 */
+};
+static u8 idt[256 * 16] __attribute__((aligned(16)));
+static void (*irq_handlers[256])(void);
+
+void trap_handler(struct trap_frame *f)
+{
+	if (f->vector < 32)
+		panic("exception %s (vector %llu) in hv, error 0x%llx\n"
+		      "  rip %016llx rsp %016llx rflags %016llx cr2 %016llx\n"
+		      "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		      "  rsi %016llx rdi %016llx rbp %016llx",
+		      trap_name(f->vector), f->vector, f->error, f->rip, f->rsp, f->rflags, read_cr2(),
+		      f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
+	if (irq_handlers[f->vector])
+		irq_handlers[f->vector]();
+	if (f->vector != 0xff) /* the spurious vector takes no EOI */
+		lapic_eoi();
+}
+
+void irq_set_handler(u8 vector, void (*fn)(void)) { irq_handlers[vector] = fn; }
+
+void cpu_init(void)
+{
+	desc_load(gdt, sizeof gdt, idt, 0);
+	/* FPU/SSE state is the partitions'; hv itself is built without SSE. */
+	write_cr0((read_cr0() | CR0_NE | CR0_MP) & ~(1ull << 2) /* EM */);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}

@@ -1,0 +1,54 @@
+/*
+ * hv's common declarations, grouped by the file that defines them.
+ * Everything here runs in VMX root / SVM host mode with hv's own identity map,
+ * so a physical address is also a pointer.
+ */
+#ifndef BULKHEAD_HV_H
+#define BULKHEAD_HV_H
+
+#include <bulkhead/bootinfo.h>
+#include <bulkhead/hypercall.h>
+#include <bulkhead/types.h>
+
+#define HV_PTR(pa) ((void *)(uintptr_t)(pa))
+#define HV_PA(p) ((u64)(uintptr_t)(p))
+
+/* log.c: serial console and the in-memory log ring. */
+void log_init(u16 serial_port);
+void hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void serial_write(const char *s, u64 len);
+u64 log_read(void *dst, u64 len, u64 pos);
+u64 log_total(void);
+
+/* panic.c: print state and stop this CPU for good. */
+struct vcpu;
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void panic_vcpu(struct vcpu *v, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* cpu.c: descriptor tables and interrupts of hv itself. */
+void cpu_init(void);
+void irq_set_handler(u8 vector, void (*fn)(void));
+
+/* mm.c: hv's page tables and its use of the physical page allocator. */
+void mm_init(const struct bh_boot_info *bi);
+u64 page_alloc(u64 n);              /* zeroed, contiguous; panics when out of memory */
+void page_free(u64 pa, u64 n);
+extern struct pmem hv_pmem;
+extern u64 hv_pages_used, hv_image_bytes;
+
+/* timer.c: the LAPIC timer that gives hv control back on a deadline. */
+void timer_init(u64 tsc_hz);
+void timer_arm(u64 deadline_tsc);
+void lapic_eoi(void);
+extern u64 tsc_hz;
+
+/* hypercall.c */
+void hypercall(struct vcpu *v);
+
+/* exit.c */
+void handle_exit(struct vcpu *v);
+
+/* stats */
+extern struct bh_stats hv_stats;
+
+#endif

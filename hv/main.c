@@ -1,0 +1,34 @@
+/*
+ * hv bring-up, in boot order (root mode, the boot CPU, interrupts off).
+ * boot/ has loaded hv and the guest kernel, exited the firmware's boot services
+ * and called hv_entry (entry.S) with the boot info; hv never returns.
+ */
+#include "part.h"
+#include "x86.h"
+
+const struct vcpu_ops *vcpu_ops;
+
+void hv_main(struct bh_boot_info *bi)
+{
+	u64 t0 = rdtsc();
+	cpu_init();                  /* hv's GDT and IDT */
+	log_init(bi->serial_port);   /* console and log ring */
+	hv_printf("\nhv: Bulkhead hypervisor\n");
+	if (bi->magic != BH_BOOTINFO_MAGIC || bi->version != BH_BOOTINFO_VERSION || bi->size != sizeof *bi)
+		panic("boot info from an incompatible loader (magic %llx version %u size %u)",
+		      bi->magic, bi->version, bi->size);
+	bi->hv_entry_tsc = t0;
+	hv_stats.hv_entry_tsc = t0;
+	mm_init(bi);                 /* own page tables, page allocator */
+	vcpu_ops = &svm_ops;         /* the backend this CPU supports */
+	if (vcpu_ops->cpu_init())
+		panic("no usable hardware virtualization");
+	hv_printf("hv: %s enabled\n", vcpu_ops->name);
+	timer_init(bi->tsc_hz);      /* the APIC timer, calibrated */
+	struct partition *host = host_create(bi); /* host partition and its vCPU */
+	struct vcpu *v = host->vcpu;
+	for (;;) {                   /* run it */
+		vcpu_ops->run(v);
+		handle_exit(v);
+	}
+}

@@ -1,0 +1,11 @@
+/* Memory and string routines of lib/string.c, for freestanding code. */
+#ifndef BULKHEAD_LIB_STRING_H
+#define BULKHEAD_LIB_STRING_H
+#include <stddef.h>
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+#endif

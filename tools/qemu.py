@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""QEMU runner for Bulkhead: `make run` and the boot tests use the same command line.
+
+Boots OVMF with the ESP folder as a FAT drive, the serial console on stdio, and the
+isa-debug-exit device at port 0xf4.  Software emulation (TCG) with an AMD CPU model
+that has SVM and nested paging, unless --kvm asks for the host CPU.
+"""
+import argparse
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+
+def qemu_cmd(esp, cpu="EPYC", mem=1024, kvm=False, icount=False, vars_path=None, extra=()):
+    """The QEMU argument list for booting the ESP folder `esp`."""
+    vars_path = vars_path or os.path.join(ROOT, "build", "vars.fd")
+    shutil.copyfile(OVMF_VARS, vars_path)
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-m", str(mem),
+           "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+           "-drive", f"if=pflash,format=raw,file={vars_path}",
+           "-drive", f"format=raw,file=fat:rw:{esp}",
+           "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+           "-net", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if kvm:
+        cmd += ["-enable-kvm", "-cpu", "host"]
+    else:
+        cmd += ["-accel", "tcg", "-cpu", cpu]
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    return cmd + list(extra)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--esp", default=os.path.join(ROOT, "build", "esp"))
+    ap.add_argument("--kvm", action="store_true", help="-enable-kvm -cpu host (nested virtualization)")
+    ap.add_argument("--cpu", default="EPYC")
+    ap.add_argument("--mem", type=int, default=1024, help="MiB of RAM")
+    ap.add_argument("--icount", action="store_true", help="deterministic: one ns per instruction")
+    a = ap.parse_args()
+    cmd = qemu_cmd(a.esp, a.cpu, a.mem, a.kvm, a.icount)
+    print("Booting Bulkhead in QEMU (quit: Ctrl-A is not bound; use Ctrl-C)", file=sys.stderr)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()
