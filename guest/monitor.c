@@ -117,6 +117,18 @@ static void cmd_probe(int argc, char **argv)
 	kprintf("usage: probe vmrun|vmload|vmsave|stgi|clgi|skinit|vmxon|efer-svme|rdmsr MSR\n");
 }
 
+static void cmd_cpuid(int argc, char **argv)
+{
+	u64 leaf, sub = 0;
+	if (argc < 2 || argc > 3 || parse(argv[1], &leaf) || (argc == 3 && parse(argv[2], &sub))) {
+		kprintf("usage: cpuid LEAF [SUBLEAF]\n");
+		return;
+	}
+	u32 a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"((u32)leaf), "c"((u32)sub));
+	kprintf("cpuid 0x%llx: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", leaf, a, b, c, d);
+}
+
 static void cmd_timer(int argc, char **argv)
 {
 	u64 hz, ms;
@@ -175,8 +187,13 @@ static void cmd_bench(int argc, char **argv)
 		return;
 	}
 	u64 t0 = rdtsc();
-	for (u64 i = 0; i < n; i++)
-		hcall(BH_HC_YIELD, 0, 0, 0, 0);
+	for (u64 i = 0; i < n; i++) {
+		u64 rax = BH_HC_YIELD;
+		if (hv_insn == BH_HCINSN_VMMCALL)
+			__asm__ volatile("vmmcall" : "+a"(rax) : : "rdi", "rsi", "rdx", "r10", "memory");
+		else
+			__asm__ volatile("vmcall" : "+a"(rax) : : "rdi", "rsi", "rdx", "r10", "memory");
+	}
 	u64 t = rdtsc() - t0;
 	kprintf("bench: %llu null hypercalls, %llu TSC ticks, %llu per call\n", n, t, t / n);
 }
@@ -191,6 +208,7 @@ static const struct {
 	{ "peek", "ADDR: read 8 bytes of guest-physical memory", cmd_peek },
 	{ "hc", "NR [ARGS]: issue a raw hypercall", cmd_hc },
 	{ "probe", "INSN: run a virtualization instruction, report the fault", cmd_probe },
+	{ "cpuid", "LEAF [SUB]: what this partition's CPUID says", cmd_cpuid },
 	{ "timer", "HZ MS: count timer interrupts at a rate", cmd_timer },
 	{ "stats", "hv memory and exit statistics", cmd_stats },
 	{ "log", "print hv's log", cmd_log },

@@ -41,7 +41,7 @@ void timer_init(u64 hz)
 	apic_write(APIC_DIVIDE, 0xb); /* divide by 1 */
 	apic_write(APIC_LVT_TIMER, 1u << 16 | HV_VEC_TIMER); /* masked while calibrating */
 	apic_write(APIC_INIT_COUNT, 0xffffffffu);
-	u64 t0 = rdtsc(), span = tsc_hz / 100;
+	u64 t0 = rdtsc(), span = tsc_hz / 1000; /* 1 ms: about a million APIC ticks */
 	while (rdtsc() - t0 < span)
 		pause();
 	u64 ticks = 0xffffffffu - apic_read(APIC_CUR_COUNT);
