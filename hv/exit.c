@@ -90,6 +90,10 @@ static void check_deadline(struct vcpu *v)
 	}
 }
 
+/* The guest can take an interrupt now (or a backend timer ran out): the
+ * backend's run delivers what is pending; only deadlines need checking. */
+static void exit_window(struct vcpu *v) { check_deadline(v); }
+
 static void exit_intr(struct vcpu *v)
 {
 	sti(); /* take the interrupt that caused the exit */
@@ -127,6 +131,8 @@ static void (*const handlers[BH_EXIT_COUNT])(struct vcpu *) = {
 	[BH_EXIT_HLT] = exit_hlt,
 	[BH_EXIT_INTR] = exit_intr,
 	[BH_EXIT_VIRT_INSN] = exit_virt_insn,
+	[BH_EXIT_INTR_WINDOW] = exit_window,
+	[BH_EXIT_TIMER] = exit_window,
 	[BH_EXIT_TRIPLE_FAULT] = exit_fatal,
 	[BH_EXIT_INVALID] = exit_fatal,
 };
