@@ -448,7 +448,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 	bi->host_memory = cfg.host_memory;
 	bi->serial_port = cfg.serial_port;
 	bi->isolation = cfg.isolation;
-	bi->entry = guest.entry;
+	bi->entry = guest.entry_phys; /* hv starts the kernel on an identity map */
 	boot_memcpy(bi->cmdline, cfg.cmdline, sizeof(bi->cmdline));
 	for (u32 i = 0; i < cfg.nr_images; i++)
 		if (EFI_ERROR((st = load_module(cfg.images[i], &bi->modules[i]))))

@@ -12,8 +12,11 @@ struct bh_stats hv_stats;
 
 static void inject_gp(struct vcpu *v) { vcpu_ops->inject_exception(v, X86_GP, 1, 0); }
 
+/* Hypercalls are the partition kernel's, never its user programs'. */
 static void exit_hypercall(struct vcpu *v)
 {
+	if (vcpu_ops->get(v, VREG_CPL))
+		return vcpu_ops->inject_exception(v, X86_UD, 0, 0);
 	vcpu_ops->skip(v);
 	hypercall(v);
 }

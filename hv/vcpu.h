@@ -30,7 +30,7 @@ struct vcpu_boot {
 	u64 rip, cr3, rdi;
 };
 
-enum vcpu_reg { VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR3, VREG_CR4, VREG_EFER };
+enum vcpu_reg { VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CPL };
 
 struct partition;
 struct vcpu {

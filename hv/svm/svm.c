@@ -179,6 +179,7 @@ static u64 svm_get(struct vcpu *v, enum vcpu_reg r)
 	case VREG_CR3: return vm->cr3;
 	case VREG_CR4: return vm->cr4;
 	case VREG_EFER: return vm->efer & ~EFER_SVME; /* SVME is hv's, not the guest's */
+	case VREG_CPL: return vm->cpl;
 	}
 	return 0;
 }
@@ -194,6 +195,7 @@ static void svm_set(struct vcpu *v, enum vcpu_reg r, u64 val)
 	case VREG_CR3: vm->cr3 = val; break;
 	case VREG_CR4: vm->cr4 = val; break;
 	case VREG_EFER: vm->efer = val | EFER_SVME; break;
+	case VREG_CPL: break; /* follows the segments */
 	}
 }
 
