@@ -3,8 +3,8 @@
 #
 #   make $(BUILD)/boot-debug/BOOTX64.EFI   same app, also prints the UEFI memory map
 
-BOOT_PURE := boot/config.c boot/elf.c boot/memmap.c boot/fmt.c
-BOOT_SRCS := boot/main.c boot/detect.c boot/serial.c $(BOOT_PURE)
+BOOT_PURE := boot/config.c boot/elf.c boot/memmap.c boot/fmt.c lib/fmt.c
+BOOT_SRCS := boot/main.c boot/detect.c boot/serial.c lib/uart.c $(BOOT_PURE)
 BOOT_HDRS := $(wildcard boot/*.h) $(wildcard include/bulkhead/*.h)
 
 BOOT_EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude \
@@ -19,14 +19,22 @@ $(BUILD)/boot/%.o: boot/%.c $(BOOT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
 
+$(BUILD)/boot/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
+
 $(BUILD)/boot-debug/%.o: boot/%.c $(BOOT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BOOT_EFI_CFLAGS) -DBH_BOOT_DEBUG -c $< -o $@
 
-$(BUILD)/boot/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS))
+$(BUILD)/boot-debug/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/boot/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS:lib/%=boot/lib/%))
 	ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
 
-$(BUILD)/boot-debug/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot-debug/%.o,$(BOOT_SRCS))
+$(BUILD)/boot-debug/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot-debug/%.o,$(BOOT_SRCS:lib/%=boot/lib/%))
 	ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
 
 $(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/boot/bootx64.so

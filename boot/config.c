@@ -1,6 +1,7 @@
 /* bulkhead.cfg parser (see config.h).  Pure C, no EFI, no libc. */
 #include "config.h"
 #include "fmt.h"
+#include "../lib/fmt.h"
 
 static int is_space(char c)
 {
@@ -125,10 +126,11 @@ static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(print
 static int fail(struct ctx *c, const char *fmt, ...)
 {
 	if (c->errlen) {
-		size_t p = boot_snprintf(c->err, c->errlen, BH_CFG_NAME ":%u: ", c->line);
+		size_t p = (size_t)bh_snprintf(c->err, c->errlen, BH_CFG_NAME ":%u: ", c->line);
 		va_list ap;
 		va_start(ap, fmt);
-		boot_vsnprintf(c->err + p, c->errlen - p, fmt, ap);
+		if (p < c->errlen)
+			bh_vsnprintf(c->err + p, c->errlen - p, fmt, ap);
 		va_end(ap);
 	}
 	return -1;

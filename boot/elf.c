@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include "elf.h"
 #include "fmt.h"
+#include "../lib/fmt.h"
 
 #define EHDR_SIZE 64
 #define PHDR_SIZE 56
@@ -23,10 +24,11 @@ static int fail(char *err, size_t errlen, const char *name, const char *fmt, ...
 static int fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
 {
 	if (errlen) {
-		size_t p = boot_snprintf(err, errlen, "%s: ", name);
+		size_t p = (size_t)bh_snprintf(err, errlen, "%s: ", name);
 		va_list ap;
 		va_start(ap, fmt);
-		boot_vsnprintf(err + p, errlen - p, fmt, ap);
+		if (p < errlen)
+			bh_vsnprintf(err + p, errlen - p, fmt, ap);
 		va_end(ap);
 	}
 	return -1;

@@ -23,6 +23,7 @@
 #include "detect.h"
 #include "elf.h"
 #include "fmt.h"
+#include "../lib/fmt.h"
 #include "memmap.h"
 #include "serial.h"
 
@@ -49,7 +50,7 @@ static void vsay(const char *fmt, va_list ap)
 	CHAR16 w[2 * sizeof(msg) + 16];
 	UINTN j = 0;
 
-	boot_vsnprintf(msg, sizeof(msg), fmt, ap);
+	bh_vsnprintf(msg, sizeof(msg), fmt, ap);
 	for (const char *p = "Bulkhead: "; *p; p++)
 		w[j++] = (CHAR16)*p;
 	for (const char *p = msg; *p; p++) {

@@ -1,5 +1,5 @@
 # hv: the hypervisor image, linked at its physical load address (linker/hv.ld).
-HV_SRCS := $(wildcard hv/*.c hv/svm/*.c hv/vmx/*.c) lib/fmt.c lib/string.c lib/desc.c
+HV_SRCS := $(wildcard hv/*.c hv/svm/*.c hv/vmx/*.c) lib/fmt.c lib/string.c lib/desc.c lib/uart.c
 HV_ASM := $(wildcard hv/*.S hv/svm/*.S hv/vmx/*.S) lib/traps.S
 HV_OBJS := $(patsubst %,$(BUILD)/%.o,$(HV_SRCS) $(HV_ASM))
 

@@ -6,8 +6,8 @@
  */
 #include <stdarg.h>
 #include "../lib/fmt.h"
+#include "../lib/uart.h"
 #include "hv.h"
-#include "x86.h"
 
 #define HV_LOG_SIZE 65536u
 static char ring[HV_LOG_SIZE];
@@ -17,27 +17,10 @@ static u16 port;
 void log_init(u16 serial_port)
 {
 	port = serial_port;
-	if (!port)
-		return;
-	outb(port + 1, 0x00); /* no interrupts */
-	outb(port + 3, 0x80); /* DLAB */
-	outb(port + 0, 0x01); /* 115200 baud */
-	outb(port + 1, 0x00);
-	outb(port + 3, 0x03); /* 8N1 */
-	outb(port + 2, 0xc7); /* FIFO on, cleared */
-	outb(port + 4, 0x03); /* DTR, RTS */
+	uart_init(port);
 }
 
-void serial_write(const char *s, u64 len)
-{
-	for (u64 i = 0; port && i < len; i++) {
-		if (s[i] == '\n')
-			serial_write("\r", 1);
-		for (int spin = 0; spin < 100000 && !(inb(port + 5) & 0x20); spin++)
-			pause();
-		outb(port, (u8)s[i]);
-	}
-}
+void serial_write(const char *s, u64 len) { uart_write(port, s, len); }
 
 void hv_printf(const char *fmt, ...)
 {

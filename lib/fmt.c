@@ -50,7 +50,7 @@ int bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
-		int left = 0, width = 0, lng = 0;
+		int left = 0, width = 0, lng = 0, prec = -1;
 		char pad = ' ';
 		for (;; fmt++) {
 			if (*fmt == '-')
@@ -62,6 +62,15 @@ int bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
+		if (*fmt == '.') {
+			prec = 0;
+			if (*++fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			}
+			while (*fmt >= '0' && *fmt <= '9')
+				prec = prec * 10 + (*fmt++ - '0');
+		}
 		while (*fmt == 'l' || *fmt == 'z') {
 			lng++;
 			fmt++;
@@ -92,12 +101,12 @@ int bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			size_t n = 0;
 			if (!s)
 				s = "(null)";
-			while (s[n])
+			while (s[n] && (prec < 0 || n < (size_t)prec))
 				n++;
 			for (int i = (int)n; !left && i < width; i++)
 				put(&o, ' ');
-			while (*s)
-				put(&o, *s++);
+			for (size_t i = 0; i < n; i++)
+				put(&o, s[i]);
 			break;
 		}
 		case 'c':

@@ -7,7 +7,7 @@
 
 /*
  * A small vsnprintf: %d %i %u %x %X %p %s %c %%, with flags '-' '0', a width,
- * and the length modifiers l, ll, z.  Returns the length the full output would
+ * a precision for %s (.N or .*), and the length modifiers l, ll, z.  Returns the length the full output would
  * have had (like C99); never writes more than size bytes, always NUL-terminates
  * when size > 0.
  */

@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 	SAME("[%8s] [%-8s] [%s]", "ab", "ab", "");
 	SAME("%c%c %% %zu", 'o', 'k', (size_t)99);
 	SAME("%016llx", 0x1234ull);
+	SAME("[%.*s] [%.3s] [%.9s] [%-6.2s]", 2, "abcdef", "abcdef", "abc", "xyz");
 	SAME("%lld", (long long)-9223372036854775807ll - 1);
 	char small[4];
 	CHECK(bh_snprintf(small, sizeof small, "%s", "hello") == 5 && !strcmp(small, "hel"));
