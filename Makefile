@@ -8,6 +8,8 @@
 #   make disk    build/bulkhead.img, a FAT32 ESP image for a USB stick
 
 BUILD := build
+# Quiet by default: `make V=1` shows every command.
+Q := $(if $(filter 1,$(V)),,@)
 PY := /usr/bin/python3
 HOSTCC := gcc
 CC := gcc

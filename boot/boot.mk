@@ -17,32 +17,40 @@ BOOT_EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dyns
 
 $(BUILD)/boot/%.o: boot/%.c $(BOOT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/boot/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/boot-debug/%.o: boot/%.c $(BOOT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BOOT_EFI_CFLAGS) -DBH_BOOT_DEBUG -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(BOOT_EFI_CFLAGS) -DBH_BOOT_DEBUG -c $< -o $@
 
 $(BUILD)/boot-debug/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(BOOT_EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/boot/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS:lib/%=boot/lib/%))
-	ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
+	@echo '  LD      $@'
+	$(Q)ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
 
 $(BUILD)/boot-debug/bootx64.so: $(patsubst boot/%.c,$(BUILD)/boot-debug/%.o,$(BOOT_SRCS:lib/%=boot/lib/%))
-	ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
+	@echo '  LD      $@'
+	$(Q)ld $(BOOT_EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lgnuefi -lefi
 
 $(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/boot/bootx64.so
 	@mkdir -p $(@D)
-	objcopy $(BOOT_EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo '  OBJCOPY $@'
+	$(Q)objcopy $(BOOT_EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 $(BUILD)/boot-debug/BOOTX64.EFI: $(BUILD)/boot-debug/bootx64.so
-	objcopy $(BOOT_EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo '  OBJCOPY $@'
+	$(Q)objcopy $(BOOT_EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 # Host unit tests.
 BOOT_TESTS := $(BUILD)/tests/unit/test_config $(BUILD)/tests/unit/test_elf \
@@ -51,4 +59,5 @@ UNIT_TESTS += $(BOOT_TESTS)
 
 $(BOOT_TESTS): $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BOOT_PURE) $(BOOT_HDRS) tests/unit/check.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) -I. -o $@ $< $(BOOT_PURE)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -I. -o $@ $< $(BOOT_PURE)

@@ -198,7 +198,9 @@ static EFI_STATUS read_file_or_fail(const char *name, void **buf, UINT64 *size)
 
 /* ---- ELF images ---- */
 
-static EFI_STATUS load_elf(const char *name, UINT32 memtype, struct bh_elf_image *img)
+/* Places each segment of ELF file `name` at its physical address.  With `keep`,
+ * the file itself is also kept, in hv memory (hv loads utility partitions from it). */
+static EFI_STATUS load_elf(const char *name, UINT32 memtype, struct bh_elf_image *img, struct bh_module *keep)
 {
 	char err[160];
 	void *file;
@@ -231,6 +233,17 @@ static EFI_STATUS load_elf(const char *name, UINT32 memtype, struct bh_elf_image
 		const struct bh_elf_seg *s = &img->segs[i];
 		if (s->filesz)
 			g_bs->CopyMem((void *)(UINTN)s->paddr, (u8 *)file + s->offset, s->filesz);
+	}
+	if (keep) {
+		EFI_PHYSICAL_ADDRESS a = BELOW_4G;
+		st = alloc_pages(AllocateMaxAddress, BH_EFI_TYPE_HV, BH_ALIGN_UP(size, EFI_PAGE_SIZE) / EFI_PAGE_SIZE, &a);
+		if (EFI_ERROR(st)) {
+			g_bs->FreePool(file);
+			return fail(st, "cannot keep a copy of %s: %s", name, efi_err(st));
+		}
+		g_bs->CopyMem((void *)(UINTN)a, file, size);
+		keep->base = a;
+		keep->size = size;
 	}
 	g_bs->FreePool(file);
 	return EFI_SUCCESS;
@@ -431,9 +444,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 #endif
 
 	/* 3. Images. */
-	if (EFI_ERROR((st = load_elf(cfg.hv, BH_EFI_TYPE_HV, &hv))))
+	struct bh_module kernel_file;
+	if (EFI_ERROR((st = load_elf(cfg.hv, BH_EFI_TYPE_HV, &hv, NULL))))
 		return st;
-	if (EFI_ERROR((st = load_elf(cfg.guest, BH_EFI_TYPE_KERNEL, &guest))))
+	if (EFI_ERROR((st = load_elf(cfg.guest, BH_EFI_TYPE_KERNEL, &guest, &kernel_file))))
 		return st;
 
 	/* 4. Boot info. */
@@ -450,6 +464,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 	bi->serial_port = cfg.serial_port;
 	bi->isolation = cfg.isolation;
 	bi->entry = guest.entry_phys; /* hv starts the kernel on an identity map */
+	bi->kernel_file = kernel_file.base;
+	bi->kernel_file_size = kernel_file.size;
 	boot_memcpy(bi->cmdline, cfg.cmdline, sizeof(bi->cmdline));
 	for (u32 i = 0; i < cfg.nr_images; i++)
 		if (EFI_ERROR((st = load_module(cfg.images[i], &bi->modules[i]))))

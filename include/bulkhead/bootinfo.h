@@ -55,6 +55,8 @@ struct bh_boot_info {
 	u64 host_memory; /* bytes of RAM for the host partition; 0 = all that is left */
 	u64 hv_entry_tsc;/* TSC when hv was entered (set by hv) */
 	u64 entry;       /* guest kernel entry, physical (boot -> hv) */
+	u64 kernel_file; /* the guest kernel's ELF file as read, in hv memory (boot -> hv) */
+	u64 kernel_file_size;
 	u16 serial_port; /* I/O port of the console UART, 0 = none */
 	u8 role;         /* enum bh_role (hv -> guest) */
 	u8 isolation;    /* enum bh_isolation: default for new containers */
