@@ -1,0 +1,365 @@
+/* Streaming tar reader (POSIX ustar + pax, GNU long names).  Freestanding;
+ * runs in the guest kernel and in the host tool. */
+#include "tar.h"
+#include "util.h"
+
+void ld_tar_init(struct ld_tar *t, struct ld_src *src, char *bufs, u32 max_path,
+		 struct ld_err *err)
+{
+	ld_memset(t, 0, sizeof *t);
+	t->src = src;
+	t->path = bufs;
+	t->link = bufs + max_path + 1;
+	t->pax = bufs + 2 * (max_path + 1);
+	t->max_path = max_path;
+	t->err = err;
+}
+
+/* Makes the current chunk non-empty: 1, or 0 at end of input, <0 error. */
+static int fill(struct ld_tar *t)
+{
+	if (t->n)
+		return 1;
+	long r = t->src->pull(t->src, &t->p);
+	if (r < 0)
+		return -1;
+	t->n = (size_t)r;
+	return r > 0;
+}
+
+static void take(struct ld_tar *t, size_t k)
+{
+	t->p += k;
+	t->n -= k;
+	t->offset += k;
+}
+
+/* Reads exactly len bytes: 0, 1 if the input ended before the first, <0. */
+static int read_exact(struct ld_tar *t, void *buf, size_t len)
+{
+	u8 *d = buf;
+	size_t got = 0;
+	while (got < len) {
+		int r = fill(t);
+		if (r < 0)
+			return -1;
+		if (!r)
+			return got ? ld_fail(t->err, "tar: archive is truncated") : 1;
+		size_t k = t->n < len - got ? t->n : len - got;
+		ld_memcpy(d + got, t->p, k);
+		take(t, k);
+		got += k;
+	}
+	return 0;
+}
+
+static int skip(struct ld_tar *t, u64 len)
+{
+	while (len) {
+		if (!t->n && t->src->skip) {
+			if (t->src->skip(t->src, len) < 0)
+				return -1;
+			t->offset += len;
+			return 0;
+		}
+		int r = fill(t);
+		if (r < 0)
+			return -1;
+		if (!r)
+			return ld_fail(t->err, "tar: archive is truncated");
+		size_t k = t->n < len ? t->n : (size_t)len;
+		take(t, k);
+		len -= k;
+	}
+	return 0;
+}
+
+/* Octal (space/NUL padded) or base-256 numeric field. */
+static int number(const u8 *f, size_t len, u64 *v)
+{
+	u64 x = 0;
+	if (f[0] & 0x80) {
+		if (f[0] != 0x80)
+			return -1;      /* negative or malformed */
+		for (size_t i = 1; i < len; i++) {
+			if (x >> 56)
+				return -1;
+			x = x << 8 | f[i];
+		}
+		*v = x;
+		return 0;
+	}
+	size_t i = 0;
+	while (i < len && (f[i] == ' ' || f[i] == 0))
+		i++;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (x >> 60)
+			return -1;
+		x = x << 3 | (u64)(f[i] - '0');
+	}
+	for (; i < len; i++)
+		if (f[i] != ' ' && f[i] != 0)
+			return -1;
+	*v = x;
+	return 0;
+}
+
+static int checksum_ok(const u8 *h)
+{
+	u64 want;
+	u32 us = 0;
+	int ss = 0;
+	if (number(h + 148, 8, &want))
+		return 0;
+	for (int i = 0; i < 512; i++) {
+		u8 c = (i >= 148 && i < 156) ? ' ' : h[i];
+		us += c;
+		ss += (signed char)c;
+	}
+	return want == us || (s64)want == ss;
+}
+
+static int copy_name(struct ld_tar *t, char *dst, const char *what, const u8 *src, size_t len)
+{
+	size_t n = ld_strnlen((const char *)src, len);
+	if (n > t->max_path)
+		return ld_fail(t->err, "tar: %s longer than %u bytes", what, t->max_path);
+	ld_memcpy(dst, src, n);
+	dst[n] = 0;
+	return 0;
+}
+
+/* GNU 'L'/'K': the data is the NUL-terminated long name. */
+static int gnu_long(struct ld_tar *t, char *dst, u64 size, const char *what)
+{
+	if (size > t->max_path + 1)
+		return ld_fail(t->err, "tar: %s longer than %u bytes", what, t->max_path);
+	if (read_exact(t, dst, (size_t)size))
+		return ld_fail(t->err, "tar: archive is truncated in a long %s", what);
+	dst[size] = 0;
+	if (ld_strlen(dst) > t->max_path)
+		return ld_fail(t->err, "tar: %s longer than %u bytes", what, t->max_path);
+	return skip(t, (512 - size % 512) % 512);
+}
+
+static int dec(const char *s, size_t n, u64 *v, u32 *frac_ns)
+{
+	u64 x = 0;
+	size_t i = 0;
+	if (!n)
+		return -1;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (x > (~0ull - 9) / 10)
+			return -1;
+		x = x * 10 + (u64)(s[i] - '0');
+	}
+	if (i < n && s[i] == '.' && frac_ns) {
+		u32 ns = 0, scale = 100000000;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+			ns += (u32)(s[i] - '0') * scale;
+		*frac_ns = ns;
+	}
+	if (i != n)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+struct pax {
+	int has_path, has_link, has_size, has_mtime, has_uid, has_gid;
+	u64 size, mtime, uid, gid;
+	u32 mtime_nsec;
+};
+
+/* Parses "LEN key=value\n" records (POSIX pax extended header). */
+static int pax_parse(struct ld_tar *t, u64 size, struct pax *x)
+{
+	if (size >= LD_TAR_PAXMAX)
+		return ld_fail(t->err, "tar: pax header of %llu bytes is too large",
+			       (unsigned long long)size);
+	if (read_exact(t, t->pax, (size_t)size))
+		return ld_fail(t->err, "tar: archive is truncated in a pax header");
+	if (skip(t, (512 - size % 512) % 512))
+		return -1;
+	const char *s = t->pax;
+	size_t pos = 0;
+	while (pos < size) {
+		u64 rl = 0;
+		size_t i = pos;
+		while (i < size && s[i] >= '0' && s[i] <= '9' && rl < size)
+			rl = rl * 10 + (u64)(s[i++] - '0');
+		if (i >= size || s[i] != ' ' || rl < 5 || pos + rl > size || s[pos + rl - 1] != '\n')
+			return ld_fail(t->err, "tar: malformed pax record");
+		const char *k = s + i + 1, *end = s + pos + rl - 1, *eq = k;
+		while (eq < end && *eq != '=')
+			eq++;
+		if (eq == end)
+			return ld_fail(t->err, "tar: malformed pax record");
+		size_t kl = (size_t)(eq - k), vl = (size_t)(end - eq - 1);
+		const char *v = eq + 1;
+		int bad = 0;
+		int is_link = kl == 8 && !ld_memcmp(k, "linkpath", 8);
+		if (is_link || (kl == 4 && !ld_memcmp(k, "path", 4))) {
+			if (vl > t->max_path || ld_strnlen(v, vl) != vl)
+				return ld_fail(t->err, "tar: pax %s longer than %u bytes or holds NUL",
+					       is_link ? "linkpath" : "path", t->max_path);
+			char *dst = is_link ? t->link : t->path;
+			ld_memcpy(dst, v, vl);
+			dst[vl] = 0;
+			*(is_link ? &x->has_link : &x->has_path) = 1;
+		} else if (kl == 4 && !ld_memcmp(k, "size", 4)) {
+			bad = dec(v, vl, &x->size, 0);
+			x->has_size = 1;
+		} else if (kl == 5 && !ld_memcmp(k, "mtime", 5)) {
+			x->mtime_nsec = 0;
+			if (vl && v[0] == '-')
+				x->mtime = 0;   /* pre-1970: clamp */
+			else
+				bad = dec(v, vl, &x->mtime, &x->mtime_nsec);
+			x->has_mtime = 1;
+		} else if (kl == 3 && !ld_memcmp(k, "uid", 3)) {
+			bad = dec(v, vl, &x->uid, 0) || x->uid > 0xffffffffu;
+			x->has_uid = 1;
+		} else if (kl == 3 && !ld_memcmp(k, "gid", 3)) {
+			bad = dec(v, vl, &x->gid, 0) || x->gid > 0xffffffffu;
+			x->has_gid = 1;
+		}
+		if (bad)
+			return ld_fail(t->err, "tar: bad pax value for '%.*s'", (int)kl, k);
+		pos += rl;
+	}
+	return 0;
+}
+
+static int map_type(char tf, const char *path)
+{
+	switch (tf) {
+	case '0': case 0: case '7':
+		return path[0] && path[ld_strlen(path) - 1] == '/' ? LD_DIR : LD_REG;
+	case '1': return LD_TAR_HARDLINK;
+	case '2': return LD_LNK;
+	case '3': return LD_CHR;
+	case '4': return LD_BLK;
+	case '5': return LD_DIR;
+	case '6': return LD_FIFO;
+	}
+	return -1;
+}
+
+int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
+{
+	u8 h[512];
+	struct pax x;
+	int gnu_path = 0, gnu_link = 0;
+	if (t->ended)
+		return 0;
+	if (skip(t, t->data_left + t->pad_left))
+		return -1;
+	t->data_left = t->pad_left = 0;
+	ld_memset(&x, 0, sizeof x);
+	for (;;) {
+		u64 hoff = t->offset;
+		int r = read_exact(t, h, 512);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			if (x.has_path || gnu_path || gnu_link)
+				return ld_fail(t->err, "tar: archive ends after an extended header");
+			t->ended = 1;      /* no end-of-archive blocks: tolerated */
+			return 0;
+		}
+		int zero = 1;
+		for (int i = 0; i < 512 && zero; i++)
+			zero = !h[i];
+		if (zero) {
+			t->ended = 1;
+			return 0;
+		}
+		if (!checksum_ok(h))
+			return ld_fail(t->err, "tar: bad header checksum at offset %llu",
+				       (unsigned long long)hoff);
+		u64 size, v;
+		if (number(h + 124, 12, &size))
+			return ld_fail(t->err, "tar: bad size field at offset %llu",
+				       (unsigned long long)hoff);
+		char tf = (char)h[156];
+		if (tf == 'x' || tf == 'g') {
+			if (tf == 'g' ? skip(t, (size + 511) & ~511ull) : pax_parse(t, size, &x))
+				return -1;
+			continue;
+		}
+		if (tf == 'L' || tf == 'K') {
+			if (gnu_long(t, tf == 'L' ? t->path : t->link, size,
+				     tf == 'L' ? "long name" : "long link"))
+				return -1;
+			*(tf == 'L' ? &gnu_path : &gnu_link) = 1;
+			continue;
+		}
+		/* the real header */
+		ld_memset(e, 0, sizeof *e);
+		int ustar = !ld_memcmp(h + 257, "ustar", 5);
+		if (!x.has_path && !gnu_path) {
+			char tmp[256 + 1];
+			size_t pl = ustar && h[257 + 5] == 0 ? ld_strnlen((char *)h + 345, 155) : 0;
+			ld_memcpy(tmp, h + 345, pl);
+			if (pl)
+				tmp[pl++] = '/';
+			size_t nl = ld_strnlen((char *)h, 100);
+			ld_memcpy(tmp + pl, h, nl);
+			if (copy_name(t, t->path, "path", (u8 *)tmp, pl + nl))
+				return -1;
+		}
+		if (!x.has_link && !gnu_link && copy_name(t, t->link, "link target", h + 157, 100))
+			return -1;
+		e->path = t->path;
+		e->link = t->link;
+		e->type = map_type(tf, t->path);
+		if (e->type < 0)
+			return ld_fail(t->err, "tar: entry '%s' has unsupported type '%c'", t->path,
+				       tf >= 32 && tf < 127 ? tf : '?');
+		if (x.has_size)
+			size = x.size;
+		e->size = size;
+		if (number(h + 100, 8, &v))
+			return ld_fail(t->err, "tar: entry '%s' has a bad mode", t->path);
+		e->mode = (u32)(v & 07777);
+		if (number(h + 108, 8, &v) || v > 0xffffffffu)
+			return ld_fail(t->err, "tar: entry '%s' has a bad uid", t->path);
+		e->uid = (u32)(x.has_uid ? x.uid : v);
+		if (number(h + 116, 8, &v) || v > 0xffffffffu)
+			return ld_fail(t->err, "tar: entry '%s' has a bad gid", t->path);
+		e->gid = (u32)(x.has_gid ? x.gid : v);
+		if (number(h + 136, 12, &v))
+			v = 0;
+		e->mtime = (s64)(x.has_mtime ? x.mtime : v);
+		e->mtime_nsec = x.has_mtime ? x.mtime_nsec : 0;
+		if (ustar && (e->type == LD_CHR || e->type == LD_BLK)) {
+			if (number(h + 329, 8, &v) || v > 0xfffff)
+				return ld_fail(t->err, "tar: entry '%s' has a bad device number", t->path);
+			e->devmajor = (u32)v;
+			if (number(h + 337, 8, &v) || v > 0xfffff)
+				return ld_fail(t->err, "tar: entry '%s' has a bad device number", t->path);
+			e->devminor = (u32)v;
+		}
+		e->data_offset = t->offset;
+		t->data_left = size;
+		t->pad_left = (512 - size % 512) % 512;
+		return 1;
+	}
+}
+
+long ld_tar_data(struct ld_tar *t, const u8 **p)
+{
+	if (!t->data_left)
+		return 0;
+	int r = fill(t);
+	if (r < 0)
+		return -1;
+	if (!r)
+		return ld_fail(t->err, "tar: archive is truncated inside '%s'", t->path);
+	size_t k = t->n < t->data_left ? t->n : (size_t)t->data_left;
+	*p = t->p;
+	take(t, k);
+	t->data_left -= k;
+	return (long)k;
+}
