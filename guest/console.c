@@ -43,3 +43,8 @@ int console_getc(void)
 		__asm__ volatile("sti; hlt" ::: "memory"); /* the next tick wakes us */
 	return inb(port);
 }
+
+int console_poll(void)
+{
+	return port && (inb(port + 5) & 1) ? inb(port) : -1;
+}

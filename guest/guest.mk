@@ -1,11 +1,44 @@
-# The guest kernel: one image for every partition (linker/guest.ld).
+# The guest kernel: one image for every partition (linker/guest.ld), linked in
+# the top 2 GiB (-mcmodel=kernel).  Shared lib/ files and the image loader's
+# freestanding core are compiled again here with the kernel's code model.
 GUEST_SRCS := $(wildcard guest/*.c) lib/fmt.c lib/string.c lib/desc.c
 GUEST_ASM := $(wildcard guest/*.S) lib/traps.S
-GUEST_OBJS := $(patsubst %,$(BUILD)/%.o,$(GUEST_SRCS) $(GUEST_ASM))
+GUEST_LD := util sha256 inflate gzip json tar stream apply image config tarstore unpack
+GUEST_LD_SRCS := $(GUEST_LD:%=loader/%.c)
+GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_SRCS) $(GUEST_ASM) $(GUEST_LD_SRCS))
+GUEST_CFLAGS := $(KCFLAGS) -mcmodel=kernel
 
-$(BUILD)/guest/%.o: guest/% $(wildcard include/bulkhead/*.h guest/*.h lib/*.h)
+GUEST_HDRS := $(wildcard include/bulkhead/*.h guest/*.h lib/*.h)
+$(BUILD)/guest/guest/%.o: guest/% $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) -Iguest -c $< -o $@
+	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@
+$(BUILD)/guest/lib/%.o: lib/% $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@
+$(BUILD)/guest/loader/%.c.o: loader/%.c $(wildcard loader/*.h)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -fno-tree-loop-distribute-patterns -nostdinc \
+		-isystem $(shell $(CC) -print-file-name=include) -c $< -o $@
 
 $(BUILD)/guest.elf: $(GUEST_OBJS) linker/guest.ld
-	$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
+	$(Q)$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
+
+# Guest syscall tests (tests/guest/sys/): static musl programs, run natively
+# by the tests and inside the root image as /tests/bin/<name>.
+GUEST_TESTS := sys_files sys_proc sys_robust bench_guest
+GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
+$(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h
+	@mkdir -p $(@D)
+	$(Q)musl-gcc -static -O1 -Wall -Werror -o $@ $<
+GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS)
+GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh \
+	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t)
+
+# The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
+# guest test programs, as an OCI-layout tarball that boots as root.tar.
+GUEST_ROOT_FILES := $(wildcard guest/root/*)
+$(BUILD)/root.tar: tools/mkroot.sh $(GUEST_ROOT_FILES) $(GUEST_ROOT_EXTRA)
+	$(Q)sh tools/mkroot.sh $@ $(GUEST_ROOT_PAIRS)
+$(ESP)/root.tar: $(BUILD)/root.tar
+	@mkdir -p $(@D) && cp $< $@
+esp: $(ESP)/root.tar

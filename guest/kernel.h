@@ -17,6 +17,8 @@ void console_init(u16 port);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, u64 len);
 int console_getc(void); /* waits; returns the next byte */
+int console_poll(void);  /* the next byte, or -1 */
+extern int monitor_active; /* tty.c: the monitor reads the UART itself */
 
 /* hcall.c: talking to hv */
 int hv_detect(void);    /* 0 if Bulkhead's hv is underneath */
@@ -43,6 +45,10 @@ static inline u64 rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((u64)hi << 32) | lo;
 }
+
+/* utility.c: the utility partition's role; partcmd.c: the monitor's `part` */
+void utility_main(void) __attribute__((noreturn));
+void cmd_part(int argc, char **argv);
 
 /* monitor.c: the built-in diagnostic prompt */
 void monitor_run(void) __attribute__((noreturn));

@@ -7,6 +7,7 @@
 #include "../lib/string.h"
 #include "../lib/traps.h"
 #include "kernel.h"
+#include "mm.h"
 
 #define PROMPT "bh> "
 #define MAX_ARGS 6
@@ -52,7 +53,8 @@ static void cmd_mem(int argc, char **argv)
 			ram += r->size;
 	}
 	kprintf("partition RAM: %llu MiB\n", ram >> 20);
-	if (hcall(BH_HC_STATS, (u64)&stats, sizeof stats, 0, 0) > 0)
+	kprintf("guest pages: %llu total, %llu free\n", pages_total, pages_free);
+	if (hcall(BH_HC_STATS, v2p(&stats), sizeof stats, 0, 0) > 0)
 		kprintf("hv: %llu pages total, %llu free, %llu hv, %llu host\n", stats.pages_total, stats.pages_free,
 			stats.pages_hv, stats.pages_host);
 }
@@ -64,7 +66,7 @@ static void cmd_peek(int argc, char **argv)
 		kprintf("usage: peek ADDR\n");
 		return;
 	}
-	u64 r = probe(PROBE_READ64, addr);
+	u64 r = addr < DIRECT_SIZE ? probe(PROBE_READ64, (u64)p2v(addr)) : 0x100 | 14;
 	if (r)
 		kprintf("peek 0x%llx: fault %s\n", addr, trap_name(r & 0xff));
 	else
@@ -156,7 +158,7 @@ static void cmd_stats(int argc, char **argv)
 		[BH_EXIT_TRIPLE_FAULT] = "triple-fault", [BH_EXIT_TIMER] = "timer",
 		[BH_EXIT_INTR_WINDOW] = "intr-window", [BH_EXIT_INVALID] = "invalid",
 	};
-	s64 n = hcall(BH_HC_STATS, (u64)&stats, sizeof stats, 0, 0);
+	s64 n = hcall(BH_HC_STATS, v2p(&stats), sizeof stats, 0, 0);
 	if (n < 0) {
 		kprintf("stats: error %lld\n", n);
 		return;
@@ -175,7 +177,7 @@ static void cmd_log(int argc, char **argv)
 	(void)argc, (void)argv;
 	static char buf[1024];
 	u64 pos = 0;
-	for (s64 n; (n = hcall(BH_HC_LOG_READ, (u64)buf, sizeof buf, pos, 0)) > 0; pos += (u64)n)
+	for (s64 n; (n = hcall(BH_HC_LOG_READ, v2p(buf), sizeof buf, pos, 0)) > 0; pos += (u64)n)
 		console_write(buf, (u64)n);
 }
 
@@ -188,7 +190,7 @@ static void cmd_bench(int argc, char **argv)
 	}
 	u64 t0 = rdtsc();
 	for (u64 i = 0; i < n; i++) {
-		u64 rax = BH_HC_YIELD;
+		u64 rax = BH_HC_IDENTIFY; /* the cheapest call: three registers back */
 		if (hv_insn == BH_HCINSN_VMMCALL)
 			__asm__ volatile("vmmcall" : "+a"(rax) : : "rdi", "rsi", "rdx", "r10", "memory");
 		else
@@ -212,7 +214,8 @@ static const struct {
 	{ "timer", "HZ MS: count timer interrupts at a rate", cmd_timer },
 	{ "stats", "hv memory and exit statistics", cmd_stats },
 	{ "log", "print hv's log", cmd_log },
-	{ "bench", "[N]: time N null hypercalls", cmd_bench },
+	{ "bench", "[N]: time N null (identify) hypercalls", cmd_bench },
+	{ "part", "utility partitions: list, run, create, start, stop, destroy", cmd_part },
 };
 
 static void cmd_help(int argc, char **argv)
@@ -222,11 +225,35 @@ static void cmd_help(int argc, char **argv)
 		kprintf("  %-6s %s\n", cmds[i].name, cmds[i].help);
 }
 
+/* Prints what utility partitions wrote to their consoles since last time. */
+static int relay_partitions(void)
+{
+	static char buf[512];
+	static u64 pos;
+	u64 a[4] = { v2p(buf), sizeof buf, pos, 0 }, out[3];
+	s64 n;
+	int any = 0;
+	while ((n = hcall_ret(BH_HC_CONSOLE_READ, a, out)) > 0) {
+		if (!any)
+			console_write("\r", 1);
+		console_write(buf, (u64)n);
+		a[2] = pos = out[0];
+		any = 1;
+	}
+	return any;
+}
+
 static int read_line(char *buf, int size)
 {
 	int n = 0;
 	for (;;) {
-		int c = console_getc();
+		int c = console_poll();
+		if (c < 0) { /* idle: relay the partitions' lines while nothing is typed */
+			if (!n && relay_partitions())
+				console_write(PROMPT, sizeof PROMPT - 1);
+			__asm__ volatile("sti; hlt" ::: "memory");
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			console_write("\n", 1);
 			buf[n] = 0;
@@ -245,6 +272,7 @@ static int read_line(char *buf, int size)
 void monitor_run(void)
 {
 	static char line[256];
+	monitor_active = 1; /* the UART is ours, not the tty's */
 	kprintf("guest: ready, %llu TSC ticks since hv entry\n", rdtsc() - boot_info->hv_entry_tsc);
 	for (;;) {
 		console_write(PROMPT, sizeof PROMPT - 1);

@@ -27,3 +27,29 @@ void timer_irq(void)
 		next = now + period;
 	hcall(BH_HC_TIMER_SET, next, 0, 0, 0);
 }
+
+/* TSC <-> nanoseconds without 128-bit division. */
+u64 tsc_to_ns(u64 t)
+{
+	u64 hz = boot_info->tsc_hz;
+	return t / hz * 1000000000ull + t % hz * 1000000000ull / hz;
+}
+
+u64 ns_to_tsc(u64 ns)
+{
+	u64 hz = boot_info->tsc_hz;
+	return ns / 1000000000ull * hz + ns % 1000000000ull * hz / 1000000000ull;
+}
+
+static u64 boot_tsc;
+void clock_init(void) { boot_tsc = rdtsc(); }
+u64 now_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
+u64 boot_ns_of(u64 tsc) { return tsc_to_ns(tsc - boot_tsc); }
+
+/* Before halting: the next tick's deadline is set again, so a halted CPU
+ * always has a wake-up (a tick already due fires at once, and counts once). */
+void timer_rearm(void)
+{
+	if (timer_hz)
+		hcall(BH_HC_TIMER_SET, next, 0, 0, 0);
+}

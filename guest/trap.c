@@ -1,16 +1,34 @@
 /*
  * Interrupts and exceptions in the guest kernel (ring 0).  The timer's virtual
- * interrupt ticks the clock; an exception at an instruction listed in the
- * exception table resumes at its fixup (probes); any other exception is
- * reported with the register state and stops the kernel.
+ * interrupt ticks the clock and the scheduler; a page fault on a user address
+ * is first offered to the address space (demand paging); an exception at an
+ * instruction listed in the exception table resumes at its fixup (probes,
+ * user copies); an exception in ring 3 becomes a signal; any other exception
+ * in the kernel is reported with the register state and stops the kernel.
  */
 #include "../lib/traps.h"
 #include "kernel.h"
+#include "mm.h"
+#include "proc.h"
 
-static const u64 gdt[] = {
+struct tss {
+	u32 rsv0;
+	u64 rsp0, rsp1, rsp2, rsv1;
+	u64 ist[7];
+	u64 rsv2;
+	u16 rsv3, iomap;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
+static struct tss tss = { .iomap = sizeof(struct tss) };
+
+static u64 gdt[] = {
 	0,
 	0x00af9a000000ffffull, /* 0x08: kernel code */
 	0x00cf92000000ffffull, /* 0x10: kernel data */
+	0x00cffa000000ffffull, /* 0x18: user code, 32-bit (STAR base) */
+	0x00cff2000000ffffull, /* 0x20: user data */
+	0x00affa000000ffffull, /* 0x28: user code, 64-bit */
+	0, 0,                  /* 0x30: TSS */
 };
 static u8 idt[256 * 16] __attribute__((aligned(16)));
 
@@ -20,20 +38,27 @@ struct ex_entry {
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 u64 probe_value;
 
-void trap_handler(struct trap_frame *f)
+static inline void wrmsr(u32 msr, u64 v)
 {
-	if (f->vector == BH_VEC_TIMER) {
-		timer_irq();
-		return;
-	}
-	if (f->vector >= 32)
-		return; /* nothing else is wired up yet */
-	for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++)
-		if (e->insn == f->rip) {
-			f->rip = e->fixup;
-			f->rax = 0x100 | f->vector;
-			return;
-		}
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+void set_kernel_stack(u64 top)
+{
+	tss.rsp0 = top;
+	cur_kstack_top = top;
+}
+
+void set_fs_base(u64 v) { wrmsr(0xc0000100, v); }
+
+static void panic_frame(struct trap_frame *f)
+{
 	u64 cr2;
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	kprintf("\nguest: PANIC: exception %s (vector %llu, error 0x%llx) at rip %016llx\n"
@@ -45,7 +70,74 @@ void trap_handler(struct trap_frame *f)
 		__asm__ volatile("cli; hlt");
 }
 
-void trap_init(void) { desc_load(gdt, sizeof gdt, idt, 0); }
+static int user_signal(u64 vector)
+{
+	switch (vector) {
+	case 0: return SIGFPE;
+	case 16: return SIGFPE;
+	case 19: return SIGFPE;
+	case 6: return SIGILL;
+	case 3: return SIGTRAP;
+	case 1: return SIGTRAP;
+	case 17: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	int user = (f->cs & 3) == 3;
+	if (f->vector == 0x80 && user) { /* from syscall_entry (user.S) */
+		syscall_handler(f);
+		return;
+	}
+	if (f->vector == BH_VEC_TIMER) {
+		timer_irq();
+		sched_tick();
+	} else if (f->vector < 32) {
+		u64 cr2;
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		int r = f->vector == 14 && current && current->mm && cr2 < USER_TOP
+			? mm_fault(current->mm, cr2, (f->error & 2) != 0) : -1;
+		if (!r)
+			goto out;
+		if (user && r == -2) { /* like Linux's OOM killer: the faulting process goes */
+			kprintf("guest: out of memory: killed pid %d (%s)\n", current->pid, current->comm);
+			send_signal(current, SIGKILL);
+			goto out;
+		}
+		if (user) {
+			if (f->vector == 14 || f->vector == 13)
+				kprintf("guest: pid %d (%s): %s at rip %llx addr %llx: SIGSEGV\n", current->pid,
+					current->comm, trap_name(f->vector), f->rip, cr2);
+			force_signal(current, user_signal(f->vector));
+			goto out;
+		}
+		for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++)
+			if (e->insn == f->rip) {
+				f->rip = e->fixup;
+				f->rax = 0x100 | f->vector;
+				return;
+			}
+		panic_frame(f);
+	}
+out:
+	if (user)
+		user_return(f);
+}
+
+void trap_init(void)
+{
+	u64 t = (u64)&tss;
+	gdt[6] = (sizeof tss - 1) | ((t & 0xffffff) << 16) | (0x89ull << 40) | (((t >> 24) & 0xff) << 56);
+	gdt[7] = t >> 32;
+	desc_load(gdt, sizeof gdt, idt, 0);
+	__asm__ volatile("ltr %w0" : : "r"(0x30));
+	wrmsr(0xc0000080, rdmsr(0xc0000080) | 1);              /* EFER.SCE */
+	wrmsr(0xc0000081, (0x18ull << 48) | (0x08ull << 32)); /* STAR */
+	wrmsr(0xc0000082, (u64)syscall_entry);                 /* LSTAR */
+	wrmsr(0xc0000084, 0x47700);                            /* SFMASK: TF IF DF NT AC */
+}
 
 u64 probe_read64(u64 addr), probe_rdmsr(u32 msr), probe_efer_svme(void), probe_vmrun(void),
 	probe_vmload(void), probe_vmsave(void), probe_stgi(void), probe_clgi(void), probe_skinit(void),

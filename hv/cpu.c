@@ -7,11 +7,13 @@
 #include "hv.h"
 #include "x86.h"
 
-static const u64 gdt[] = {
+static u64 gdt[] = {
 	0,
 	0x00af9a000000ffffull, /* 0x08: 64-bit code, DPL 0 */
 	0x00cf92000000ffffull, /* 0x10: data, DPL 0 */
+	0, 0,                  /* 0x18: the TSS (VMX exits need a host TR) */
 };
+static u8 tss[104] __attribute__((aligned(16))); /* never used: hv stays in ring 0 */
 static u8 idt[256 * 16] __attribute__((aligned(16)));
 static void (*irq_handlers[256])(void);
 
@@ -35,6 +37,7 @@ void irq_set_handler(u8 vector, void (*fn)(void)) { irq_handlers[vector] = fn; }
 void cpu_init(void)
 {
 	desc_load(gdt, sizeof gdt, idt, 0);
+	desc_tss(gdt, 0x18, tss, sizeof tss);
 	/* FPU/SSE state is the partitions'; hv itself is built without SSE. */
 	write_cr0((read_cr0() | CR0_NE | CR0_MP) & ~(1ull << 2) /* EM */);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);

@@ -37,10 +37,14 @@ static void exit_cpuid(struct vcpu *v)
 	} else {
 		cpuid(leaf, (u32)v->r.rcx, &a, &b, &c, &d);
 		if (leaf == 1) {
-			c &= ~((1u << 5) | (1u << 21) | (1u << 24) | (1u << 27)); /* VMX, x2APIC, TSC deadline, OSXSAVE */
+			/* VMX, x2APIC, TSC deadline, XSAVE, OSXSAVE, AVX: hv switches only
+			 * the x87/SSE state between partitions, so that is all they get. */
+			c &= ~((1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
 			c |= 1u << 31; /* running under a hypervisor */
-			if (vcpu_ops->get(v, VREG_CR4) & (1ull << 18))
-				c |= 1u << 27; /* OSXSAVE follows the guest's CR4 */
+		} else if (leaf == 7 && (u32)v->r.rcx == 0) {
+			b &= ~((1u << 5) | 0xffff0000u); /* AVX2, AVX-512 */
+		} else if (leaf == 0xd) {
+			a = b = c = d = 0; /* XSAVE state */
 		} else if (leaf == 0x80000001u) {
 			c &= ~(1u << 2); /* SVM */
 		} else if (leaf == 0x8000000au) {
@@ -75,8 +79,12 @@ static void exit_msr_write(struct vcpu *v)
 
 static void exit_virt_insn(struct vcpu *v) { vcpu_ops->inject_exception(v, X86_UD, 0, 0); }
 
+/* The host is told with #GP and goes on; any other partition is stopped. */
 static void exit_page_fault(struct vcpu *v)
 {
+	if (v->part->role != BH_ROLE_HOST)
+		return part_crash(v->part, "access to gpa 0x%llx denied (rip 0x%llx)", v->exit.gpa,
+				  vcpu_ops->get(v, VREG_RIP));
 	hv_printf("hv: partition %u: access to gpa 0x%llx denied (rip 0x%llx)\n", v->part->id,
 		  v->exit.gpa, vcpu_ops->get(v, VREG_RIP));
 	inject_gp(v);
@@ -84,43 +92,31 @@ static void exit_page_fault(struct vcpu *v)
 
 static void exit_io(struct vcpu *v) { inject_gp(v); }
 
-/* Deadline passed: raise the timer interrupt in the guest. */
-static void check_deadline(struct vcpu *v)
-{
-	if (v->deadline && rdtsc() >= v->deadline) {
-		v->deadline = 0;
-		vcpu_raise(v, BH_VEC_TIMER);
-	}
-}
-
-/* The guest can take an interrupt now (or a backend timer ran out): the
- * backend's run delivers what is pending; only deadlines need checking. */
-static void exit_window(struct vcpu *v) { check_deadline(v); }
-
+/* A physical interrupt: take it through hv's IDT, then see what is due. */
 static void exit_intr(struct vcpu *v)
 {
-	sti(); /* take the interrupt that caused the exit */
-	__asm__ volatile("nop");
-	cli();
-	check_deadline(v);
-	timer_arm(v->deadline); /* a far deadline takes more than one APIC count */
+	(void)v;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	sched_tick();
 }
 
-/* HLT: sleep until the guest has an interrupt to take. */
+static void exit_window(struct vcpu *v) { (void)v; sched_tick(); }
+
+/* HLT: the vCPU waits (off the CPU) until it has an interrupt to take. */
 static void exit_hlt(struct vcpu *v)
 {
 	vcpu_ops->skip(v);
-	for (check_deadline(v); !vcpu_irq_waiting(v); check_deadline(v)) {
-		if (!v->deadline && !(vcpu_ops->get(v, VREG_RFLAGS) & (1u << 9)))
-			panic_vcpu(v, "partition %u halted with interrupts off and no timer", v->part->id);
-		timer_arm(v->deadline);
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	}
+	if (vcpu_irq_waiting(v))
+		return;
+	if (!v->deadline && !(vcpu_ops->get(v, VREG_RFLAGS) & (1u << 9)))
+		return part_crash(v->part, "halted with interrupts off and no timer");
+	v->halted = 1;
+	sched_yield();
 }
 
 static void exit_fatal(struct vcpu *v)
 {
-	panic_vcpu(v, "partition %u: %s (exit 0x%llx)", v->part->id,
+	part_crash(v->part, "%s (exit 0x%llx)",
 		   v->exit.reason == BH_EXIT_TRIPLE_FAULT ? "triple fault" : "invalid guest state", v->exit.raw);
 }
 
@@ -144,7 +140,7 @@ void handle_exit(struct vcpu *v)
 {
 	enum bh_exit_reason r = v->exit.reason;
 	if (r >= BH_EXIT_COUNT || !handlers[r])
-		panic_vcpu(v, "unhandled exit %u (raw 0x%llx)", r, v->exit.raw);
+		return part_crash(v->part, "unhandled exit %u (raw 0x%llx)", r, v->exit.raw);
 	hv_stats.exits[r]++;
 	handlers[r](v);
 }

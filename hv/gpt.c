@@ -10,6 +10,8 @@ const struct gpt_fmt gpt_fmt_x86 = {
 	.present = 1ull << 0,
 	.table = (1ull << 0) | (1ull << 1) | (1ull << 2), /* P, W, U */
 	.leaf = (1ull << 0) | (1ull << 2),                /* P, U */
+	.wb = 0,
+	.uc = (1ull << 3) | (1ull << 4),                  /* PWT, PCD */
 };
 
 static u64 span_of(int level) { return 1ull << (12 + 9 * (level - 1)); }
@@ -97,9 +99,10 @@ static int range_ok(u64 gpa, u64 size)
 
 int gpt_map(struct gpt *g, u64 gpa, u64 hpa, u64 size, u64 prot)
 {
-	if (!range_ok(gpa, size) || (hpa & 0xfff) || (prot & ~GPT_WRITE))
+	if (!range_ok(gpa, size) || (hpa & 0xfff) || (prot & ~(GPT_WRITE | GPT_UC)))
 		return -1;
-	return walk(g, table_at(g, g->root), 4, gpa, hpa, size, g->fmt->leaf | prot, 0);
+	u64 leaf = g->fmt->leaf | (prot & GPT_WRITE) | (prot & GPT_UC ? g->fmt->uc : g->fmt->wb);
+	return walk(g, table_at(g, g->root), 4, gpa, hpa, size, leaf, 0);
 }
 
 int gpt_unmap(struct gpt *g, u64 gpa, u64 size)

@@ -15,12 +15,15 @@ struct gpt_fmt {
 	u64 present; /* bits any of which make an entry present */
 	u64 table;   /* bits of an entry that points to the next table */
 	u64 leaf;    /* bits of a read/execute leaf; GPT_WRITE adds write */
+	u64 wb, uc;  /* leaf bits for write-back memory, and for uncached (devices) */
 };
 #define GPT_LARGE (1ull << 7)
-#define GPT_WRITE (1ull << 1)
+#define GPT_WRITE (1ull << 1)  /* prot: writable (the same bit in both formats) */
+#define GPT_UC (1ull << 62)    /* prot: uncached, for device memory; never stored */
 #define GPT_ADDR 0x000ffffffffff000ull
 
 extern const struct gpt_fmt gpt_fmt_x86; /* legacy long-mode format: hv's tables, NPT */
+extern const struct gpt_fmt gpt_fmt_ept; /* Intel EPT (hv/vmx/ept.c) */
 
 enum { GPT_4K = 1, GPT_2M = 2, GPT_1G = 3 };
 
@@ -37,7 +40,7 @@ struct gpt {
 
 /* Allocates the root table: 0, or -1 when out of memory. */
 int gpt_init(struct gpt *g);
-/* Maps [gpa, gpa+size) to [hpa, ...): page-aligned; prot is 0 or GPT_WRITE.
+/* Maps [gpa, gpa+size) to [hpa, ...): page-aligned; prot is GPT_WRITE, GPT_UC or both.
  * Uses the largest leaves alignment allows and splits existing ones as needed.
  * Returns 0, or -1 on bad alignment or when a table could not be allocated. */
 int gpt_map(struct gpt *g, u64 gpa, u64 hpa, u64 size, u64 prot);

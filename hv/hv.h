@@ -17,8 +17,10 @@
 void log_init(u16 serial_port);
 void hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void serial_write(const char *s, u64 len);
-u64 log_read(void *dst, u64 len, u64 pos);
+u64 log_read(void *dst, u64 len, u64 pos, u64 *next);
 u64 log_total(void);
+void console_append(const char *s, u64 len);
+u64 console_read(void *dst, u64 len, u64 pos, u64 *next);
 
 /* panic.c: print state and stop this CPU for good. */
 struct vcpu;

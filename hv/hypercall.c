@@ -16,6 +16,8 @@ static s64 hc_identify(struct vcpu *v)
 	return 0;
 }
 
+/* The host writes to the console as it is; any other partition's lines are
+ * marked with its name. */
 static s64 hc_console_write(struct vcpu *v)
 {
 	u64 gpa = v->r.rdi, len = v->r.rsi;
@@ -24,24 +26,37 @@ static s64 hc_console_write(struct vcpu *v)
 	const char *s = part_ram(v->part, gpa, len);
 	if (!s)
 		return BH_EFAULT;
-	serial_write(s, len);
+	if (v->part->role == BH_ROLE_HOST) {
+		serial_write(s, len);
+		return (s64)len;
+	}
+	for (u64 i = 0, j; i < len; i = j) { /* each line marked with the partition's name */
+		for (j = i; j < len && s[j++] != '\n';)
+			;
+		console_append("[", 1);
+		console_append(v->part->name, strlen(v->part->name));
+		console_append("] ", 2);
+		console_append(s + i, j - i);
+	}
 	return (s64)len;
 }
 
 static s64 hc_timer_set(struct vcpu *v)
 {
 	v->deadline = v->r.rdi;
-	timer_arm(v->deadline);
+	sched_timer_update();
 	return 0;
 }
 
 static s64 hc_yield(struct vcpu *v)
 {
-	(void)v; /* one partition runs for now: nobody to yield to */
+	(void)v;
+	sched_yield();
 	return 0;
 }
 
-static s64 hc_log_read(struct vcpu *v)
+/* LOG_READ and CONSOLE_READ: (gpa, len, pos) -> bytes copied, RDI = next pos. */
+static s64 ring_call(struct vcpu *v, u64 (*read)(void *, u64, u64, u64 *))
 {
 	u64 gpa = v->r.rdi, len = v->r.rsi, pos = v->r.rdx;
 	if (len > (1u << 20))
@@ -49,8 +64,11 @@ static s64 hc_log_read(struct vcpu *v)
 	void *dst = part_ram(v->part, gpa, len);
 	if (!dst)
 		return BH_EFAULT;
-	return (s64)log_read(dst, len, pos);
+	return (s64)read(dst, len, pos, &v->r.rdi);
 }
+
+static s64 hc_log_read(struct vcpu *v) { return ring_call(v, log_read); }
+static s64 hc_console_read(struct vcpu *v) { return ring_call(v, console_read); }
 
 static s64 hc_stats(struct vcpu *v)
 {
@@ -71,6 +89,46 @@ static s64 hc_stats(struct vcpu *v)
 	return (s64)len;
 }
 
+/* Partition management: hypercall() lets only the host partition get here. */
+static s64 hc_part_create(struct vcpu *v)
+{
+	const struct bh_part_create *src = part_ram(v->part, v->r.rdi, sizeof *src);
+	struct bh_part_create req;
+	if (!src)
+		return BH_EFAULT;
+	memcpy(&req, src, sizeof req); /* one copy: the host cannot change it under us */
+	return part_create(&req);
+}
+
+static s64 hc_part_grant_mem(struct vcpu *v) { return part_grant_mem((u32)v->r.rdi, v->r.rsi); }
+static s64 hc_part_grant_ro(struct vcpu *v) { return part_grant_ro((u32)v->r.rdi, v->r.rsi, v->r.rdx, v->r.r10); }
+static s64 hc_part_start(struct vcpu *v) { return v->r.rdi ? part_start((u32)v->r.rdi) : BH_EPERM; }
+static s64 hc_part_stop(struct vcpu *v) { return v->r.rdi ? part_stop((u32)v->r.rdi) : BH_EPERM; }
+static s64 hc_part_destroy(struct vcpu *v) { return v->r.rdi ? part_destroy((u32)v->r.rdi) : BH_EPERM; }
+
+static s64 hc_part_query(struct vcpu *v)
+{
+	struct bh_part_info *out = part_ram(v->part, v->r.rsi, sizeof *out);
+	if (v->r.rdi >= BH_PART_MAX)
+		return BH_ENOENT;
+	return out ? part_query((u32)v->r.rdi, out) : BH_EFAULT;
+}
+
+static s64 hc_part_list(struct vcpu *v)
+{
+	u64 max = v->r.rsi;
+	if (max > BH_PART_MAX)
+		max = BH_PART_MAX;
+	u32 *ids = part_ram(v->part, v->r.rdi, max * sizeof *ids);
+	if (!ids)
+		return BH_EFAULT;
+	s64 n = 0;
+	for (u32 id = 0; id < BH_PART_MAX; id++)
+		if (partitions[id] && (u64)n++ < max)
+			ids[n - 1] = id;
+	return n;
+}
+
 static s64 (*const calls[BH_HC_COUNT])(struct vcpu *) = {
 	[BH_HC_IDENTIFY] = hc_identify,
 	[BH_HC_CONSOLE_WRITE] = hc_console_write,
@@ -78,6 +136,15 @@ static s64 (*const calls[BH_HC_COUNT])(struct vcpu *) = {
 	[BH_HC_YIELD] = hc_yield,
 	[BH_HC_LOG_READ] = hc_log_read,
 	[BH_HC_STATS] = hc_stats,
+	[BH_HC_PART_CREATE] = hc_part_create,
+	[BH_HC_PART_GRANT_MEM] = hc_part_grant_mem,
+	[BH_HC_PART_GRANT_RO] = hc_part_grant_ro,
+	[BH_HC_PART_START] = hc_part_start,
+	[BH_HC_PART_STOP] = hc_part_stop,
+	[BH_HC_PART_DESTROY] = hc_part_destroy,
+	[BH_HC_PART_QUERY] = hc_part_query,
+	[BH_HC_PART_LIST] = hc_part_list,
+	[BH_HC_CONSOLE_READ] = hc_console_read,
 };
 
 void hypercall(struct vcpu *v)
@@ -88,5 +155,9 @@ void hypercall(struct vcpu *v)
 		return;
 	}
 	hv_stats.hypercalls[nr]++;
+	if (nr >= BH_HC_PART_CREATE && v->part->role != BH_ROLE_HOST) {
+		v->r.rax = (u64)BH_EPERM;
+		return part_crash(v->part, "forbidden hypercall %llu", nr);
+	}
 	v->r.rax = (u64)calls[nr](v);
 }

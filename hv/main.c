@@ -20,15 +20,14 @@ void hv_main(struct bh_boot_info *bi)
 	bi->hv_entry_tsc = t0;
 	hv_stats.hv_entry_tsc = t0;
 	mm_init(bi);                 /* own page tables, page allocator */
-	vcpu_ops = &svm_ops;         /* the backend this CPU supports */
+	u32 a, b, svm, d;            /* the backend this CPU supports, AMD-V first as in boot/ */
+	cpuid(0x80000001, 0, &a, &b, &svm, &d);
+	vcpu_ops = svm & (1u << 2) ? &svm_ops : &vmx_ops;
 	if (vcpu_ops->cpu_init())
 		panic("no usable hardware virtualization");
 	hv_printf("hv: %s enabled\n", vcpu_ops->name);
 	timer_init(bi->tsc_hz);      /* the APIC timer, calibrated */
-	struct partition *host = host_create(bi); /* host partition and its vCPU */
-	struct vcpu *v = host->vcpu;
-	for (;;) {                   /* run it */
-		vcpu_ops->run(v);
-		handle_exit(v);
-	}
+	host_create(bi);             /* host partition and its vCPU */
+	part_init(bi);               /* the kernel image utility partitions boot */
+	sched_run();                 /* run partitions */
 }

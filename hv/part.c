@@ -1,7 +1,24 @@
-/* Partition memory lookups shared by every caller of guest-physical addresses
- * (root mode).  A range is accepted only if one RAM extent of the partition
- * holds all of it; nothing else a guest names is ever dereferenced. */
+/*
+ * Partitions (root mode): lookups of guest-physical memory, the boot block every
+ * partition starts from, and the management calls the host partition makes for
+ * utility partitions.  A utility partition's RAM is one run of hv's free pages,
+ * seen by the guest at the kernel's load address; it is scrubbed before the
+ * pages go back to the allocator.
+ */
+#include <stdarg.h>
+#include "../boot/elf.h"
+#include "../lib/fmt.h"
+#include "../lib/string.h"
 #include "part.h"
+#include "pmem.h"
+#include "x86.h"
+
+struct partition *partitions[BH_PART_MAX];
+static struct bh_elf_image kernel;   /* the guest kernel, as boot/ read it */
+static const u8 *kernel_file;
+static u64 kernel_lo, kernel_hi;     /* the page span its segments cover */
+static const struct bh_boot_info *boot_bi;
+_Static_assert(sizeof(struct partition) <= BH_PAGE_SIZE, "a partition's state fits one page");
 
 void *part_ram(const struct partition *p, u64 gpa, u64 len)
 {
@@ -13,5 +30,296 @@ void *part_ram(const struct partition *p, u64 gpa, u64 len)
 		if (gpa >= e->gpa && gpa - e->gpa <= size && len <= size - (gpa - e->gpa))
 			return HV_PTR(e->hpa + (gpa - e->gpa));
 	}
+	return 0;
+}
+
+void part_add_extent(struct partition *p, u64 gpa, u64 hpa, u64 pages, u32 type)
+{
+	if (p->nr_ext == PART_MAX_EXTENTS)
+		panic("partition %u: more than %u memory extents", p->id, PART_MAX_EXTENTS);
+	p->ext[p->nr_ext++] = (struct mem_extent){ gpa, hpa, pages, type };
+	p->ram_pages += pages;
+}
+
+/* Page tables in the boot block: the block's own allocator and address view. */
+struct block {
+	struct partition *p;
+	u64 next, end;
+};
+static u64 block_alloc(void *ctx)
+{
+	struct block *b = ctx;
+	if (b->next >= b->end)
+		return 0;
+	u64 gpa = b->next;
+	b->next += BH_PAGE_SIZE;
+	memset(part_ram(b->p, gpa, BH_PAGE_SIZE), 0, BH_PAGE_SIZE);
+	return gpa;
+}
+static void *block_p2v(void *ctx, u64 gpa) { return part_ram(((struct block *)ctx)->p, gpa, BH_PAGE_SIZE); }
+
+void part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
+{
+	struct bh_boot_info *g = part_ram(p, block, sizeof *g);
+	*g = *tmpl;
+	for (u32 i = 0; i < p->nr_ext && g->nr_mem < BH_MAX_MEM; i++)
+		g->mem[g->nr_mem++] = (struct bh_mem_range){ p->ext[i].gpa, p->ext[i].pages << BH_PAGE_SHIFT, p->ext[i].type, 0 };
+	for (u32 i = 1; i < g->nr_mem; i++) /* by base: insertion sort, a short list */
+		for (u32 j = i; j && g->mem[j - 1].base > g->mem[j].base; j--) {
+			struct bh_mem_range t = g->mem[j];
+			g->mem[j] = g->mem[j - 1];
+			g->mem[j - 1] = t;
+		}
+
+	/* Initial page tables after the boot info: the first 4 GiB one to one. */
+	struct block b = { p, block + BH_ALIGN_UP(sizeof *g, BH_PAGE_SIZE), block + PART_BOOT_BLOCK_PAGES * BH_PAGE_SIZE };
+	struct gpt pt = { .fmt = &gpt_fmt_x86, .alloc = block_alloc, .p2v = block_p2v, .ctx = &b, .max_level = GPT_2M };
+	if (gpt_init(&pt) || gpt_map(&pt, 0, 0, 4ull << 30, GPT_WRITE))
+		panic("partition %u: boot block too small for its page tables", p->id);
+	struct vcpu_boot vb = { .rip = tmpl->entry, .cr3 = pt.root, .rdi = block };
+	p->vcpu = vcpu_ops->create(p, &vb);
+}
+
+void part_init(const struct bh_boot_info *bi)
+{
+	char err[128];
+	boot_bi = bi;
+	kernel_file = HV_PTR(bi->kernel_file);
+	if (!bi->kernel_file || bh_elf_parse(kernel_file, bi->kernel_file_size, "guest kernel", &kernel, err, sizeof err)) {
+		hv_printf("hv: no guest kernel for utility partitions: %s\n", bi->kernel_file ? err : "not loaded");
+		kernel_file = 0;
+		return;
+	}
+	kernel_lo = kernel.spans[0].base;
+	kernel_hi = kernel.spans[kernel.nr_spans - 1].base + (kernel.spans[kernel.nr_spans - 1].pages << BH_PAGE_SHIFT);
+}
+
+static struct partition *lookup(u32 id)
+{
+	return id && id < BH_PART_MAX ? partitions[id] : 0;
+}
+
+static int name_ok(const char *s, u32 max)
+{
+	u32 n = 0;
+	while (n < max && s[n] >= 0x20 && s[n] < 0x7f)
+		n++;
+	return n < max && s[n] == 0;
+}
+
+/* RAM for p: one run of free pages, 2 MiB-aligned when the size allows, so the
+ * nested tables can use large pages. */
+static s64 grant(struct partition *p, u64 gpa, u64 pages, u32 type)
+{
+	u64 hpa = pmem_alloc_aligned(&hv_pmem, pages, pages % 512 ? 1 : 512);
+	if (!hpa)
+		return BH_ENOMEM;
+	if (gpt_map(&p->npt, gpa, hpa, pages << BH_PAGE_SHIFT, GPT_WRITE)) {
+		pmem_free(&hv_pmem, hpa, pages);
+		return BH_ENOMEM;
+	}
+	part_add_extent(p, gpa, hpa, pages, type);
+	return 0;
+}
+
+static u64 ram_end(const struct partition *p)
+{
+	u64 end = 0;
+	for (u32 i = 0; i < p->nr_ext; i++)
+		if (p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT) > end)
+			end = p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT);
+	return end;
+}
+
+static void release(struct partition *p)
+{
+	if (p->vcpu) {
+		sched_remove(p->vcpu);
+		vcpu_ops->destroy(p->vcpu);
+	}
+	for (u32 i = 0; i < p->nr_ext; i++) { /* scrub, then give back */
+		memset(HV_PTR(p->ext[i].hpa), 0, p->ext[i].pages << BH_PAGE_SHIFT);
+		pmem_free(&hv_pmem, p->ext[i].hpa, p->ext[i].pages);
+	}
+	if (p->npt.root)
+		gpt_destroy(&p->npt);
+	partitions[p->id] = 0;
+	page_free(HV_PA(p), 1);
+}
+
+s64 part_create(const struct bh_part_create *req)
+{
+	u64 t0 = rdtsc(), pages = req->memory >> BH_PAGE_SHIFT;
+	if (!kernel_file)
+		return BH_ENOSYS;
+	if (!name_ok(req->name, BH_PART_NAME_MAX) || !req->name[0] || !name_ok(req->cmdline, BH_CMDLINE_MAX_PART) ||
+	    req->vcpus != 1 || req->flags || req->memory < BH_PART_MIN_MEMORY || (req->memory & (BH_PAGE_SIZE - 1)) ||
+	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + BH_PART_MIN_MEMORY / 2)
+		return BH_EINVAL;
+	if (pages > hv_pmem.free)
+		return BH_ENOMEM;
+	u32 id = 1;
+	while (id < BH_PART_MAX && partitions[id])
+		id++;
+	if (id == BH_PART_MAX)
+		return BH_ENOSPC;
+	if (hv_pmem.free < pages + 16)
+		return BH_ENOMEM;
+
+	struct partition *p = HV_PTR(page_alloc(1));
+	partitions[id] = p;
+	p->id = id;
+	p->role = BH_ROLE_UTILITY;
+	p->state = BH_PART_CREATED;
+	p->asid = (u16)(id + 1);
+	p->hv_pages = 1;
+	memcpy(p->name, req->name, sizeof p->name);
+	memcpy(p->cmdline, req->cmdline, sizeof p->cmdline);
+	p->npt = (struct gpt){ .fmt = vcpu_ops->gpt_fmt, .alloc = gpt_hv_alloc, .free = gpt_hv_free,
+			       .p2v = gpt_hv_p2v, .max_level = GPT_2M };
+	/* RAM starts where the kernel loads, rounded down to 2 MiB. */
+	u64 base = BH_ALIGN_DOWN(kernel_lo, 2ull << 20);
+	s64 err = gpt_init(&p->npt) ? BH_ENOMEM : grant(p, base, pages, BH_MEM_USABLE);
+	if (err) {
+		release(p);
+		return err;
+	}
+	/* The guest sees where its kernel is: split the run into kernel and free RAM. */
+	struct mem_extent *e = &p->ext[0];
+	u64 kpages = (kernel_hi - base) >> BH_PAGE_SHIFT;
+	p->ext[1] = (struct mem_extent){ e->gpa + (kpages << BH_PAGE_SHIFT), e->hpa + (kpages << BH_PAGE_SHIFT),
+					 e->pages - kpages, BH_MEM_USABLE };
+	e->pages = kpages;
+	e->type = BH_MEM_KERNEL;
+	p->nr_ext = 2;
+	p->created_tsc = t0;
+	return id;
+}
+
+s64 part_grant_mem(u32 id, u64 bytes)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	if (p->state != BH_PART_CREATED)
+		return BH_EBUSY;
+	if (!bytes || (bytes & (BH_PAGE_SIZE - 1)) || bytes >> BH_PAGE_SHIFT > hv_pmem.free)
+		return bytes && !(bytes & (BH_PAGE_SIZE - 1)) ? BH_ENOMEM : BH_EINVAL;
+	if (p->nr_ext >= PART_MAX_EXTENTS - 1)
+		return BH_ENOSPC;
+	return grant(p, ram_end(p), bytes >> BH_PAGE_SHIFT, BH_MEM_USABLE);
+}
+
+s64 part_grant_ro(u32 id, u64 host_gpa, u64 bytes, u64 guest_gpa)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	if (p->state != BH_PART_CREATED && p->state != BH_PART_RUNNING)
+		return BH_EBUSY;
+	if (!bytes || ((host_gpa | bytes | guest_gpa) & (BH_PAGE_SIZE - 1)) || guest_gpa + bytes < guest_gpa ||
+	    guest_gpa + bytes > (1ull << 39))
+		return BH_EINVAL;
+	const u8 *src = part_ram(partitions[0], host_gpa, bytes);
+	if (!src)
+		return BH_EFAULT;
+	for (u32 i = 0; i < p->nr_ext; i++) /* never over the partition's own RAM */
+		if (guest_gpa < p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT) &&
+		    p->ext[i].gpa < guest_gpa + bytes)
+			return BH_EEXIST;
+	u64 hpa, tmp;
+	int level;
+	for (u64 off = 0; off < bytes; off += BH_PAGE_SIZE) /* nor over an earlier grant */
+		if (!gpt_lookup(&p->npt, guest_gpa + off, &hpa, &level, &tmp))
+			return BH_EEXIST;
+	if (gpt_map(&p->npt, guest_gpa, HV_PA(src), bytes, 0))
+		return BH_ENOMEM;
+	p->ro_pages += bytes >> BH_PAGE_SHIFT;
+	return 0;
+}
+
+s64 part_start(u32 id)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	if (p->state != BH_PART_CREATED)
+		return BH_EBUSY;
+	/* The kernel's segments, from the pristine file boot/ kept. */
+	for (u32 i = 0; i < kernel.nr_segs; i++) {
+		const struct bh_elf_seg *s = &kernel.segs[i];
+		u8 *dst = part_ram(p, s->paddr, s->memsz);
+		if (!dst)
+			return BH_EINVAL;
+		memcpy(dst, kernel_file + s->offset, s->filesz);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	}
+	/* The boot block sits just below the RAM: boot info and page tables. */
+	u64 base = p->ext[0].gpa, bpages = PART_BOOT_BLOCK_PAGES;
+	s64 err = grant(p, base - (bpages << BH_PAGE_SHIFT), bpages, BH_MEM_BOOTDATA);
+	if (err)
+		return err;
+	struct bh_boot_info t = { .magic = BH_BOOTINFO_MAGIC, .version = BH_BOOTINFO_VERSION, .size = sizeof t,
+				  .tsc_hz = boot_bi->tsc_hz, .hv_entry_tsc = p->created_tsc, .entry = kernel.entry_phys,
+				  .role = BH_ROLE_UTILITY, .isolation = BH_ISO_HYPERV, .partition_id = p->id };
+	memcpy(t.cmdline, p->cmdline, sizeof p->cmdline);
+	part_boot(p, base - (bpages << BH_PAGE_SHIFT), &t);
+	p->hv_pages += vcpu_ops->vcpu_pages;
+	p->state = BH_PART_RUNNING;
+	sched_add(p->vcpu);
+	return 0;
+}
+
+static void set_reason(struct partition *p, const char *fmt, va_list ap)
+{
+	bh_vsnprintf(p->reason, sizeof p->reason, fmt, ap);
+}
+
+void part_crash(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_reason(p, fmt, ap);
+	va_end(ap);
+	if (p->role == BH_ROLE_HOST)
+		panic_vcpu(p->vcpu, "host partition: %s", p->reason);
+	p->state = BH_PART_CRASHED;
+	sched_remove(p->vcpu);
+	hv_printf("hv: partition %u (%s) crashed: %s\n", p->id, p->name, p->reason);
+}
+
+s64 part_stop(u32 id)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	if (p->state != BH_PART_RUNNING && p->state != BH_PART_CREATED)
+		return BH_EBUSY;
+	if (p->vcpu)
+		sched_remove(p->vcpu);
+	p->state = BH_PART_STOPPED;
+	bh_snprintf(p->reason, sizeof p->reason, "stopped by the host");
+	return 0;
+}
+
+s64 part_destroy(u32 id)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	release(p);
+	return 0;
+}
+
+s64 part_query(u32 id, struct bh_part_info *out)
+{
+	struct partition *p = id < BH_PART_MAX ? partitions[id] : 0;
+	if (!p)
+		return BH_ENOENT;
+	*out = (struct bh_part_info){ .id = p->id, .state = p->state, .role = p->role, .vcpus = p->vcpu ? 1 : 0,
+				      .ram_pages = p->ram_pages, .hv_pages = p->hv_pages + p->npt.tables,
+				      .ro_pages = p->ro_pages, .exits = p->vcpu ? p->vcpu->exits : 0 };
+	memcpy(out->name, p->name, sizeof out->name);
+	memcpy(out->reason, p->reason, sizeof out->reason);
 	return 0;
 }

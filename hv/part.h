@@ -1,7 +1,8 @@
 /*
  * Partitions: a guest-physical address space (nested page tables), the RAM it
  * owns as extents, and its vCPU.  The host partition is built at boot from the
- * memory map; utility partitions come with the partition-management hypercalls.
+ * memory map (host.c); utility partitions are made by the host through the
+ * partition-management hypercalls (part.c).
  */
 #ifndef BULKHEAD_HV_PART_H
 #define BULKHEAD_HV_PART_H
@@ -18,21 +19,55 @@ struct mem_extent {
 
 struct partition {
 	u32 id;
-	u8 role; /* enum bh_role */
+	u8 role;  /* enum bh_role */
+	u8 state; /* enum bh_part_state */
 	u16 asid;
+	char name[BH_PART_NAME_MAX];
+	char reason[64];
+	char cmdline[BH_CMDLINE_MAX_PART];
 	struct gpt npt;
-	struct mem_extent ext[PART_MAX_EXTENTS];
+	struct mem_extent ext[PART_MAX_EXTENTS]; /* RAM it owns (host: also kernel, modules) */
 	u32 nr_ext;
 	u64 ram_pages;
+	u64 ro_pages;  /* host pages mapped read-only */
+	u64 hv_pages;  /* control blocks and the struct itself (tables: npt.tables) */
+	u64 created_tsc;
 	struct vcpu *vcpu;
 };
+
+extern struct partition *partitions[BH_PART_MAX]; /* by id; [0] is the host */
 
 /* Where hv can reach [gpa, gpa+len) of p's own RAM, or 0 if any of it is not
  * p's RAM (MMIO, another owner, unmapped, overflow). */
 void *part_ram(const struct partition *p, u64 gpa, u64 len);
+void part_add_extent(struct partition *p, u64 gpa, u64 hpa, u64 pages, u32 type);
+/* Writes the boot info and initial page tables into the boot block at gpa, and
+ * creates the vCPU to start at the kernel entry. */
+void part_boot(struct partition *p, u64 block_gpa, const struct bh_boot_info *tmpl);
+#define PART_BOOT_BLOCK_PAGES (BH_ALIGN_UP(sizeof(struct bh_boot_info), BH_PAGE_SIZE) / BH_PAGE_SIZE + 6)
+
+/* part.c: the management calls; each returns 0, an id, or a BH_E* code. */
+void part_init(const struct bh_boot_info *bi);
+s64 part_create(const struct bh_part_create *req);
+s64 part_grant_mem(u32 id, u64 bytes);
+s64 part_grant_ro(u32 id, u64 host_gpa, u64 bytes, u64 guest_gpa);
+s64 part_start(u32 id);
+s64 part_stop(u32 id);
+s64 part_destroy(u32 id);
+s64 part_query(u32 id, struct bh_part_info *out);
+/* Stops a partition that misbehaved, with the reason; the host's is fatal. */
+void part_crash(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* host.c */
 struct partition *host_create(const struct bh_boot_info *bi);
+
+/* sched.c: which vCPU runs, and for how long */
+void sched_add(struct vcpu *v);
+void sched_remove(struct vcpu *v);
+void sched_run(void) __attribute__((noreturn));
+void sched_tick(void);          /* after a physical interrupt: deadlines, time slice */
+void sched_timer_update(void);  /* a deadline changed: re-arm the APIC timer */
+void sched_yield(void);         /* the current vCPU gives up the rest of its slice */
 
 /* Callbacks that let a struct gpt keep its tables in hv's own pages. */
 u64 gpt_hv_alloc(void *ctx);

@@ -124,32 +124,40 @@ u64 pmem_next_free_run(const struct pmem *pm, u64 pa, u64 *pages)
 	return *pages ? start << BH_PAGE_SHIFT : 0;
 }
 
-u64 pmem_alloc(struct pmem *pm, u64 n)
+u64 pmem_alloc_aligned(struct pmem *pm, u64 n, u64 align)
 {
-	u64 words = (pm->nr_pages + 63) / 64;
-
-	if (!n || n > pm->free)
+	if (!n || n > pm->free || !align || (align & (align - 1)))
 		return 0;
-	if (n == 1) {
-		for (u64 k = 0; k < words; k++) {
-			u64 w = (pm->hint + k) % words;
-			if (pm->bits[w]) {
-				u64 pfn = w * 64 + (u64)__builtin_ctzll(pm->bits[w]);
-				pm->hint = w;
-				set_range(pm, pfn, 1, 0);
-				pm->free--;
-				return pfn << BH_PAGE_SHIFT;
-			}
-		}
-		return 0;
-	}
 	for (u64 pa = 0, len;; pa += len << BH_PAGE_SHIFT) {
 		pa = pmem_next_free_run(pm, pa, &len);
 		if (!len)
 			return 0;
-		if (len >= n) {
-			pmem_take(pm, pa, n);
-			return pa;
+		u64 start = BH_ALIGN_UP(pa, align << BH_PAGE_SHIFT);
+		u64 skip = (start - pa) >> BH_PAGE_SHIFT;
+		if (len >= skip && len - skip >= n) {
+			pmem_take(pm, start, n);
+			return start;
 		}
 	}
+}
+
+u64 pmem_alloc(struct pmem *pm, u64 n)
+{
+	u64 words = (pm->nr_pages + 63) / 64;
+
+	if (n != 1)
+		return pmem_alloc_aligned(pm, n, 1);
+	if (!pm->free)
+		return 0;
+	for (u64 k = 0; k < words; k++) {
+		u64 w = (pm->hint + k) % words;
+		if (pm->bits[w]) {
+			u64 pfn = w * 64 + (u64)__builtin_ctzll(pm->bits[w]);
+			pm->hint = w;
+			set_range(pm, pfn, 1, 0);
+			pm->free--;
+			return pfn << BH_PAGE_SHIFT;
+		}
+	}
+	return 0;
 }

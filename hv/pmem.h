@@ -25,6 +25,8 @@ u64 pmem_bitmap_bytes(const struct bh_mem_range *mem, u32 n);
 void pmem_init(struct pmem *pm, const struct bh_mem_range *mem, u32 n, u64 *bits, u64 bits_pa);
 /* n contiguous free pages, lowest address first; 0 when there is no such run. */
 u64 pmem_alloc(struct pmem *pm, u64 n);
+/* The same, starting at a multiple of align pages (a power of two). */
+u64 pmem_alloc_aligned(struct pmem *pm, u64 n, u64 align);
 /* Takes the given pages if all are free: 0, or -1 and nothing taken. */
 int pmem_take(struct pmem *pm, u64 pa, u64 n);
 void pmem_free(struct pmem *pm, u64 pa, u64 n);

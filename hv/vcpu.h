@@ -15,6 +15,7 @@ struct vcpu_regs {
 	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
+_Static_assert(sizeof(struct vcpu_regs) == 16 * 8, "gprs.h: offset = register number * 8");
 
 /* The last exit, decoded by the backend into neutral terms. */
 struct vm_exit {
@@ -39,6 +40,10 @@ struct vcpu {
 	struct vm_exit exit;
 	u64 deadline;       /* paravirtual timer: absolute TSC, 0 = none */
 	u64 irq_pending[4]; /* virtual interrupt vectors waiting for delivery */
+	u8 fpu[512] __attribute__((aligned(16))); /* x87/SSE state (FXSAVE) while off the CPU */
+	u8 halted;          /* in HLT until an interrupt is pending */
+	struct vcpu *next;  /* scheduler's ring */
+	u64 exits;
 };
 
 struct vcpu_ops {
@@ -46,10 +51,13 @@ struct vcpu_ops {
 	u32 backend; /* BH_BACKEND_* */
 	u32 hc_insn; /* BH_HCINSN_*: which instruction guests use for hypercalls */
 	const struct gpt_fmt *gpt_fmt; /* entry encoding of nested page tables */
+	u32 vcpu_pages; /* hv pages one vCPU takes (control block and state) */
 	/* Checks the CPU and turns virtualization on; 0, or -1 with a message. */
 	int (*cpu_init)(void);
 	/* Whether nested tables may use 1 GiB leaves. */
 	int (*gpt_1g)(void);
+	/* A vCPU for p.  Only the host partition reaches I/O ports: for any other,
+	 * every port access exits (BH_EXIT_IO). */
 	struct vcpu *(*create)(struct partition *p, const struct vcpu_boot *b);
 	/* Runs the guest until its next exit, delivering a pending virtual
 	 * interrupt when the guest can take it; fills v->exit. */
@@ -64,6 +72,7 @@ struct vcpu_ops {
 
 extern const struct vcpu_ops *vcpu_ops;
 extern const struct vcpu_ops svm_ops;
+extern const struct vcpu_ops vmx_ops;
 
 static inline void vcpu_raise(struct vcpu *v, u8 vector)
 {

@@ -49,3 +49,12 @@ void desc_load(const u64 *gdt, u16 gdt_bytes, void *idt_mem, const u64 *user_vec
 	}
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
+
+void desc_tss(u64 *gdt, u16 sel, void *tss, u32 size)
+{
+	u64 base = (u64)(uintptr_t)tss, limit = size - 1;
+	gdt[sel / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 /* present, available TSS */ |
+		       (limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
+	gdt[sel / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %0" : : "r"(sel));
+}

@@ -24,6 +24,7 @@ trap_stubs:
 	.set i, i + 1
 .endr
 
+	.global trap_common
 trap_common:
 	push	%rax
 	push	%rbx
@@ -42,6 +43,8 @@ trap_common:
 	push	%r15
 	mov	%rsp, %rdi
 	call	trap_handler
+	.global trap_return	/* the guest kernel's syscall and new-task paths */
+trap_return:
 	pop	%r15
 	pop	%r14
 	pop	%r13

@@ -20,5 +20,8 @@ const char *trap_name(u64 vector);
  * points every vector of idt (256 16-byte gates) at its stub and loads it.
  * Vectors in user_vectors (a bitmap of 256) get DPL 3. */
 void desc_load(const u64 *gdt, u16 gdt_bytes, void *idt, const u64 *user_vectors);
+/* Writes a 64-bit TSS descriptor for tss into gdt at selector sel (two slots)
+ * and loads the task register with it. */
+void desc_tss(u64 *gdt, u16 sel, void *tss, u32 size);
 
 #endif

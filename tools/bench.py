@@ -43,8 +43,46 @@ def bench_hv():
     figure("hv memory footprint at the prompt", mem * 1024, "bytes")
 
 
+def bench_partitions():
+    m = Machine("bench-parts", icount=True).boot()
+    try:
+        out = m.cmd("part run b1 8")
+        pid = int(re.search(r"part run -> (\d+)", out).group(1))
+        ready = int(m.expect(r"utility partition \d+ ready, (\d+) TSC ticks since create").group(1))
+        lst = m.cmd("part list")
+        hv_kib = int(re.search(rf"^{pid}\s+b1\s+\S+\s+\S+\s+\d+ K\s+(\d+) K", lst, re.M).group(1))
+    finally:
+        m.close()
+    print("utility partitions (QEMU TCG, AMD-V, -icount)")
+    figure("instructions, create hypercall to utility ready", ready, "insns", "<= 5,000,000")
+    figure("hv overhead per partition (tables, VMCB, state)", hv_kib * 1024, "bytes", "<= 65,536")
+
+
+def bench_capacity():
+    import tempfile
+    from machine import make_esp
+    with tempfile.TemporaryDirectory() as tmp:
+        esp = make_esp(tmp, cfg="host_memory = 128M\n")
+        m = Machine("bench-capacity", esp=esp, mem=2048).boot()
+        try:
+            n = 0
+            while n < 400:
+                out = m.cmd(f"part run p{n} 8", timeout=120)
+                if re.search(r"-> -\d+", out):  # out of memory (or slots)
+                    break
+                n += 1
+                m.expect(rf"\[p{n - 1}\] guest: utility partition \d+ ready", timeout=120)
+            running = len(re.findall(r" running ", m.cmd("part list", timeout=120))) - 1
+        finally:
+            m.close()
+    figure("8 MiB utility partitions running at once, 2 GiB", running, "partitions", ">= 150")
+
+
 def main():
     bench_hv()
+    print()
+    bench_partitions()
+    bench_capacity()
     for script in sorted(glob.glob(os.path.join(HERE, "bench_*.py"))):
         print()
         sys.stdout.flush()

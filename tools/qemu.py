@@ -16,13 +16,14 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 def qemu_cmd(esp, cpu="EPYC", mem=1024, kvm=False, icount=False, vars_path=None, extra=()):
-    """The QEMU argument list for booting the ESP folder `esp`."""
+    """The QEMU argument list for booting `esp`: an ESP folder, or a disk image
+    made by tools/mkdisk.sh (a path ending in .img)."""
     vars_path = vars_path or os.path.join(ROOT, "build", "vars.fd")
     shutil.copyfile(OVMF_VARS, vars_path)
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-m", str(mem),
            "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
            "-drive", f"if=pflash,format=raw,file={vars_path}",
-           "-drive", f"format=raw,file=fat:rw:{esp}",
+           "-drive", f"format=raw,file={esp}" if esp.endswith(".img") else f"format=raw,file=fat:rw:{esp}",
            "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
            "-net", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if kvm:
@@ -36,7 +37,8 @@ def qemu_cmd(esp, cpu="EPYC", mem=1024, kvm=False, icount=False, vars_path=None,
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--esp", default=os.path.join(ROOT, "build", "esp"))
+    ap.add_argument("--esp", default=os.path.join(ROOT, "build", "esp"),
+                    help="ESP folder, or a disk image (.img) from make disk")
     ap.add_argument("--kvm", action="store_true", help="-enable-kvm -cpu host (nested virtualization)")
     ap.add_argument("--cpu", default="EPYC")
     ap.add_argument("--mem", type=int, default=1024, help="MiB of RAM")

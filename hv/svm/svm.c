@@ -18,7 +18,7 @@ struct svm_vcpu {
 
 static struct svm_vcpu *to_svm(struct vcpu *v) { return (struct svm_vcpu *)v; }
 
-static u64 msrpm_pa, iopm_pa;
+static u64 msrpm_pa, iopm_pa, iopm_none_pa; /* iopm_none: every port intercepted */
 static int has_nrips, has_1g;
 
 void svm_vmrun(u64 vmcb_pa, struct vcpu_regs *regs);
@@ -68,6 +68,8 @@ static int svm_cpu_init(void)
 	for (u32 m = 0x800; m < 0x900; m++) /* x2APIC */
 		msrpm_intercept(pm, m, 1, 1);
 	iopm_pa = page_alloc(3); /* all zero: the host partition owns every port */
+	iopm_none_pa = page_alloc(3);
+	__builtin_memset(HV_PTR(iopm_none_pa), 0xff, 3 * BH_PAGE_SIZE);
 	return 0;
 }
 
@@ -87,7 +89,9 @@ static struct vcpu *svm_create(struct partition *p, const struct vcpu_boot *b)
 			      INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	vm->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
 			      INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
-	vm->iopm_pa = iopm_pa;
+	vm->iopm_pa = p->role == BH_ROLE_HOST ? iopm_pa : iopm_none_pa;
+	if (p->role != BH_ROLE_HOST)
+		vm->intercept_misc1 |= INTERCEPT_IOIO;
 	vm->msrpm_pa = msrpm_pa;
 	vm->asid = p->asid;
 	vm->tlb_control = 1; /* flush everything before the first run */
@@ -213,6 +217,7 @@ const struct vcpu_ops svm_ops = {
 	.backend = BH_BACKEND_SVM,
 	.hc_insn = BH_HCINSN_VMMCALL,
 	.gpt_fmt = &gpt_fmt_x86,
+	.vcpu_pages = 2,
 	.cpu_init = svm_cpu_init,
 	.gpt_1g = svm_gpt_1g,
 	.create = svm_create,

@@ -1,56 +1,25 @@
 /* SVM world switch (host mode, GIF clear, called from svm.c).
  * void svm_vmrun(u64 vmcb_pa, struct vcpu_regs *regs): loads the guest's general
  * registers (RAX and RSP live in the VMCB), runs it, and saves them back. */
+#include "../gprs.h"
 	.text
 	.global svm_vmrun
 svm_vmrun:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_CALLEE_SAVED
 	push	%rsi		/* regs, for after the exit */
 	mov	%rdi, %rax
-	mov	0x08(%rsi), %rcx
-	mov	0x10(%rsi), %rdx
-	mov	0x18(%rsi), %rbx
-	mov	0x28(%rsi), %rbp
-	mov	0x38(%rsi), %rdi
-	mov	0x40(%rsi), %r8
-	mov	0x48(%rsi), %r9
-	mov	0x50(%rsi), %r10
-	mov	0x58(%rsi), %r11
-	mov	0x60(%rsi), %r12
-	mov	0x68(%rsi), %r13
-	mov	0x70(%rsi), %r14
-	mov	0x78(%rsi), %r15
-	mov	0x30(%rsi), %rsi
+	GPRS_LOAD %rsi
+	mov	VREGS_RDI(%rsi), %rdi
+	mov	VREGS_RSI(%rsi), %rsi
 	vmload	%rax
 	vmrun	%rax
 	vmsave	%rax
 	push	%rsi
 	mov	8(%rsp), %rsi
-	mov	%rcx, 0x08(%rsi)
-	mov	%rdx, 0x10(%rsi)
-	mov	%rbx, 0x18(%rsi)
-	mov	%rbp, 0x28(%rsi)
-	mov	%rdi, 0x38(%rsi)
-	mov	%r8, 0x40(%rsi)
-	mov	%r9, 0x48(%rsi)
-	mov	%r10, 0x50(%rsi)
-	mov	%r11, 0x58(%rsi)
-	mov	%r12, 0x60(%rsi)
-	mov	%r13, 0x68(%rsi)
-	mov	%r14, 0x70(%rsi)
-	mov	%r15, 0x78(%rsi)
+	GPRS_SAVE %rsi
+	mov	%rdi, VREGS_RDI(%rsi)
 	pop	%rax
-	mov	%rax, 0x30(%rsi)
+	mov	%rax, VREGS_RSI(%rsi)
 	pop	%rsi
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	POP_CALLEE_SAVED
 	ret

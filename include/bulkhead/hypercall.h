@@ -25,20 +25,60 @@ enum bh_hypercall {
 	BH_HC_CONSOLE_WRITE = 1, /* (gpa, len): len <= BH_CONSOLE_MAX; -> bytes written */
 	BH_HC_TIMER_SET = 2,     /* (deadline): absolute TSC, 0 cancels; fires BH_VEC_TIMER once */
 	BH_HC_YIELD = 3,         /* give up the CPU until the next event */
-	BH_HC_LOG_READ = 4,      /* (gpa, len, pos): copy hv log from byte pos; -> bytes copied */
+	BH_HC_LOG_READ = 4,      /* (gpa, len, pos): hv's log from byte pos; -> bytes, RDI = next pos */
 	BH_HC_STATS = 5,         /* (gpa, len): fill struct bh_stats; -> bytes written */
+	/* Partition management: the host partition only (others get BH_EPERM). */
+	BH_HC_PART_CREATE = 6,   /* (gpa of struct bh_part_create) -> new partition id */
+	BH_HC_PART_GRANT_MEM = 7,/* (id, bytes): more RAM for a partition not yet started */
+	BH_HC_PART_GRANT_RO = 8, /* (id, host gpa, bytes, guest gpa): host pages, read-only */
+	BH_HC_PART_START = 9,    /* (id) */
+	BH_HC_PART_STOP = 10,    /* (id): stops it for good; its memory stays until destroy */
+	BH_HC_PART_DESTROY = 11, /* (id): frees and scrubs everything it had */
+	BH_HC_PART_QUERY = 12,   /* (id, gpa of struct bh_part_info) */
+	BH_HC_PART_LIST = 13,    /* (gpa of u32 ids[], max) -> number of partitions */
+	BH_HC_CONSOLE_READ = 14, /* (gpa, len, pos): utility consoles, "[name] line"; like LOG_READ */
 	BH_HC_COUNT
 };
 
 #define BH_CONSOLE_MAX 4096
+#define BH_CMDLINE_MAX_PART 128
 #define BH_VEC_TIMER 0x20 /* virtual interrupt raised when the deadline passes */
 
 /* Error codes: the Linux errno values, negated. */
 #define BH_EPERM (-1)
+#define BH_ENOENT (-2)
 #define BH_E2BIG (-7)
+#define BH_ENOMEM (-12)
+#define BH_EBUSY (-16)
+#define BH_EEXIST (-17)
 #define BH_EFAULT (-14)
 #define BH_EINVAL (-22)
+#define BH_ENOSPC (-28)
 #define BH_ENOSYS (-38)
+
+#define BH_PART_NAME_MAX 32
+#define BH_PART_MAX 256          /* partitions at once, the host included */
+#define BH_PART_MIN_MEMORY (4ull << 20)
+
+struct bh_part_create {
+	char name[BH_PART_NAME_MAX]; /* NUL-terminated, printable */
+	u64 memory;                  /* bytes of RAM, >= BH_PART_MIN_MEMORY, multiple of 4 KiB */
+	u32 vcpus;                   /* 1 for now */
+	u32 flags;                   /* 0 */
+	char cmdline[BH_CMDLINE_MAX_PART];
+};
+
+enum bh_part_state { BH_PART_CREATED = 1, BH_PART_RUNNING, BH_PART_STOPPED, BH_PART_CRASHED };
+
+struct bh_part_info {
+	u32 id, state, role, vcpus;
+	char name[BH_PART_NAME_MAX];
+	u64 ram_pages;      /* RAM it owns */
+	u64 hv_pages;       /* what hv spends on it: tables, control blocks, boot block */
+	u64 ro_pages;       /* host pages granted read-only */
+	u64 exits;
+	char reason[64];    /* why it crashed or stopped */
+};
 
 /* Neutral VM-exit reasons, counted per reason in bh_stats.exits[]. */
 enum bh_exit_reason {

@@ -45,6 +45,7 @@ def test_cpuid_hides_virtualization(m):
     assert not ecx & (1 << 2), "SVM bit visible to the partition"
     ecx1 = num(m.cmd("cpuid 1"), r"ecx=(0x[0-9a-f]+)")
     assert ecx1 & (1 << 31) and not ecx1 & (1 << 5)
+    assert not ecx1 & ((1 << 26) | (1 << 28)), "XSAVE/AVX: state hv does not switch"
     out = m.cmd("cpuid 0x8000000a")
     assert "eax=0x00000000 ebx=0x00000000 ecx=0x00000000 edx=0x00000000" in out
     out = m.cmd("cpuid 0x40000000")
@@ -122,7 +123,7 @@ def test_efer_reads_without_svme(m):
     assert not efer & (1 << 12)  # SVME hidden
 
 
-@pytest.mark.parametrize("hz,ms", [(100, 2000), (1000, 1000)])
+@pytest.mark.parametrize("hz,ms", [(100, 2000), (250, 2000)])
 def test_timer_rate(m, hz, ms):
     t0 = time.monotonic()
     out = m.cmd(f"timer {hz} {ms}", timeout=60)
@@ -130,7 +131,8 @@ def test_timer_rate(m, hz, ms):
     n = num(out, r"timer: (\d+) interrupts")
     want = hz * ms // 1000
     assert abs(n - want) <= want // 10, out
-    assert elapsed >= ms / 1000 * 0.8, f"took {elapsed:.2f}s of wall time for {ms} ms"
+    if m.facts["wallclock"]:
+        assert elapsed >= ms / 1000 * 0.8, f"took {elapsed:.2f}s of wall time for {ms} ms"
 
 
 def test_stats_and_log(m):
@@ -152,14 +154,15 @@ def test_no_virtualization_cpu(kind):
         mach.close()
 
 
+@pytest.mark.parametrize("kind", [k for k in KINDS if FACTS[k]["boot_file_tests"]])
 @pytest.mark.parametrize("cfg,files,message", [
     ("hv = hv.elf\nfrobs = 1\n", {}, r"bulkhead.cfg:2: unknown key 'frobs'"),
     ("host_memory = 12Q\n", {}, r"bulkhead.cfg:1: bad size '12Q' for host_memory"),
     ("hv = missing.elf\n", {}, r"missing.elf not found"),
     (None, {"hv.elf": b"\x7fELF\x02\x01\x01" + b"\0" * 40}, r"hv.elf: [^\n]*(truncated|header)"),
 ], ids=["unknown-key", "bad-size", "missing-hv", "truncated-hv"])
-def test_bad_boot_files(tmp_path, cfg, files, message):
-    mach = Machine("qemu-badcfg-" + tmp_path.name[-12:], esp=make_esp(tmp_path, cfg, files))
+def test_bad_boot_files(tmp_path, cfg, files, message, kind):
+    mach = Machine(kind + "-badcfg-" + tmp_path.name[-12:], esp=make_esp(tmp_path, cfg, files), kind=kind)
     try:
         mach.expect(message)
         mach.expect("returning to the firmware", timeout=30)

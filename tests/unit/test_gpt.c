@@ -86,6 +86,12 @@ int main(int argc, char **argv)
 	CHECK(gpt_map(&g, 6 * GB, 0x1001000, 2 * MB, GPT_WRITE) == 0);
 	CHECK(maps(&g, 6 * GB + 2 * MB - 1, 0x1001000 + 2 * MB - 1, GPT_4K));
 
+	/* Device memory: the uncached bits, and only on request. */
+	CHECK(gpt_map(&g, 7 * GB, 7 * GB, 2 * MB, GPT_WRITE | GPT_UC) == 0);
+	CHECK(gpt_lookup(&g, 7 * GB, &hpa, &level, &entry) == 0 && (entry & gpt_fmt_x86.uc) == gpt_fmt_x86.uc);
+	CHECK(gpt_lookup(&g, 0x12345678, &hpa, &level, &entry) == 0 && !(entry & gpt_fmt_x86.uc));
+	CHECK(!(entry & GPT_UC)); /* the request flag itself is never stored */
+
 	/* 1 GiB leaves where allowed. */
 	struct gpt g1 = g;
 	g1.max_level = GPT_1G;
@@ -104,6 +110,7 @@ int main(int argc, char **argv)
 	CHECK(gpt_map(&g, 0, 0x1001, 4096, 0) == -1);
 	CHECK(gpt_map(&g, ~0ull & ~0xfffull, 0, 0x2000, 0) == -1); /* wraps */
 	CHECK(gpt_map(&g, 0, 0, 4096, 1ull << 63) == -1);          /* unknown prot */
+	CHECK(gpt_map(&g, 0, 0, 4096, 1ull << 4) == -1);           /* raw bits are not prot */
 	CHECK(gpt_unmap(&g, 1ull << 48, 4096) == -1);
 
 	/* Out of table memory: an error, not a crash. */

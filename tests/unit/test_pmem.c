@@ -37,6 +37,12 @@ int main(int argc, char **argv)
 	pmem_free(&pm, p, 1); /* double free is not counted twice */
 	CHECK(pm.free == usable - 1);
 
+	/* Aligned runs: 2 MiB alignment inside 1..8 MiB starts at 2 MiB. */
+	u64 al = pmem_alloc_aligned(&pm, 512, 512);
+	CHECK(al == 2 * MB);
+	CHECK(pmem_alloc_aligned(&pm, 1, 3) == 0); /* not a power of two */
+	pmem_free(&pm, al, 512);
+
 	/* Runs: a 7 MiB run cannot fit below 8 MiB (bitmap page), nor in 32 MiB (1 MiB). */
 	CHECK(pmem_alloc(&pm, 7 * MB / 4096) == 0);
 	u64 r = pmem_alloc(&pm, 16);

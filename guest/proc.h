@@ -1,0 +1,146 @@
+/*
+ * Processes of the guest kernel (ring 0): tasks, their address spaces and
+ * signal state, the scheduler, and the user-mode entry and exit paths.
+ * One CPU; the kernel runs with interrupts off except in the idle loop,
+ * and switches tasks only inside schedule().
+ */
+#ifndef BULKHEAD_GUEST_PROC_H
+#define BULKHEAD_GUEST_PROC_H
+
+#include "../lib/traps.h"
+#include "errno.h"
+#include "vfs.h"
+
+/* A region of a user address space: [start, end), page-aligned. */
+struct vma {
+	struct vma *next;             /* sorted by start */
+	u64 start, end;
+	u32 prot;                     /* PROT_* */
+	u32 flags;                    /* MAP_* (private, anonymous, stack) */
+	struct inode *file;           /* private file mapping, or NULL */
+	u64 off;                      /* file offset of start */
+	u64 file_end;                 /* file offset where file data stops (rest zero) */
+};
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 1
+#define MAP_PRIVATE 2
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_NORESERVE 0x4000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+struct mm {
+	int refs;
+	u64 *pml4;
+	struct vma *vmas;
+	u64 brk_start, brk;
+	u64 pages;                    /* resident user pages */
+};
+
+struct ksigaction {
+	u64 handler, flags, restorer, mask;
+};
+
+enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };
+
+#define KSTACK_SIZE 16384
+struct task {
+	struct task *next;            /* all tasks */
+	int pid, pgid, sid;
+	struct task *parent;
+	enum task_state state;
+	const void *chan;             /* what a sleeper waits for */
+	u64 wake_tsc;                 /* timed sleep: wake at this TSC, 0 = never */
+	u64 ksp;                      /* saved kernel stack pointer */
+	u8 *kstack;
+	struct trap_frame *frame;     /* user registers at kernel entry */
+	struct mm *mm;
+	struct fdtable *files;
+	struct inode *cwd, *root;
+	u32 umask;
+	struct ksigaction sa[NSIG];
+	u64 sigmask, sigpending;
+	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
+	int exit_code;                /* wait status */
+	int vfork_done;
+	struct task *vfork_parent;
+	u64 fs_base, clear_tid;
+	int kaccess;                  /* "user" pointers may be kernel ones (kernel_write) */
+	u64 start_tsc, utime, stime;  /* ticks */
+	char comm[16];
+	char cmdline[256];            /* argv, NUL-separated */
+	u32 cmdline_len;
+	u8 fx[512] __attribute__((aligned(16)));
+};
+
+extern struct task *current, *task_list, idle_task;
+extern int need_resched;
+
+/* task.c: creation, exit, wait, scheduling */
+void sched_init(void);
+void schedule(void);
+void sleep_on(const void *chan);       /* caller re-checks its condition */
+void wakeup(const void *chan);
+void sched_tick(void);                 /* from the timer interrupt */
+void idle_loop(void) __attribute__((noreturn));
+struct task *task_find(int pid);
+int task_spawn_init(const char *path); /* pid 1 */
+s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
+void do_exit(int status) __attribute__((noreturn));
+s64 do_wait4(int pid, u64 ustatus, int options);
+int signal_pending(void);
+void mm_put(struct mm *mm);
+
+/* exec.c: ELF loading */
+int do_execve(const char *path, char *const *kargv, char *const *kenvp);
+s64 sys_execve_user(u64 upath, u64 uargv, u64 uenvp);
+
+/* mmap.c: user regions and page faults */
+struct mm *mm_new(void);
+struct mm *mm_copy(struct mm *src);
+int mm_fault(struct mm *mm, u64 addr, int write);   /* 0 when mapped */
+s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *file, u64 off,
+	   u64 file_len);
+int mm_unmap(struct mm *mm, u64 addr, u64 len);
+int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+struct vma *vma_find(struct mm *mm, u64 addr);
+
+/* signal.c */
+void send_signal(struct task *t, int sig);
+int kill_pgrp(int pgid, int sig);
+void deliver_signals(struct trap_frame *f);
+s64 sys_rt_sigreturn(struct trap_frame *f);
+void force_signal(struct task *t, int sig);
+
+/* uaccess.S: user memory, fault-safe; each returns 0 or -EFAULT */
+int copy_from_user(void *dst, u64 usrc, u64 n);
+int copy_to_user(u64 udst, const void *src, u64 n);
+int user_strncpy(char *dst, u64 usrc, u64 max); /* length, or -EFAULT, -ENAMETOOLONG */
+int clear_user(u64 udst, u64 n);
+static inline int user_ok(u64 a, u64 n)
+{
+	return (a <= 0x00007ffffffff000ull && n <= 0x00007ffffffff000ull - a) || current->kaccess;
+}
+s64 kernel_write(struct file *f, const void *buf, u64 n); /* f's write op on a kernel buffer */
+
+/* user.S */
+void switch_to(u64 *save_ksp, u64 new_ksp);
+void fork_ret(void);
+void syscall_entry(void);
+extern u64 cur_kstack_top;
+
+/* syscall.c */
+void syscall_handler(struct trap_frame *f);
+void user_return(struct trap_frame *f);
+
+/* time helpers (timer.c) */
+u64 now_ns(void);
+u64 ns_to_tsc(u64 ns);
+u64 tsc_to_ns(u64 tsc);
+u64 boot_ns_of(u64 tsc); /* ns since boot at that TSC */
+int last_pid(void);
+
+#endif

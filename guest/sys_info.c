@@ -1,0 +1,189 @@
+/*
+ * System information syscalls (guest ring 0): uname, sysinfo, resource
+ * limits and usage, user and group ids (everyone is root), getrandom,
+ * prctl, and the calls that only need to succeed (sync, fsync, futex
+ * without threads).
+ */
+#include "../lib/string.h"
+#include "kernel.h"
+#include "mm.h"
+#include "proc.h"
+
+static char hostname[65] = "bulkhead";
+
+s64 sys_uname(u64 ubuf)
+{
+	char u[6][65];
+	memset(u, 0, sizeof u);
+	const char *f[6] = { "Linux", hostname, "6.1.0-bulkhead", "#1 SMP Bulkhead", "x86_64", "(none)" };
+	for (int i = 0; i < 6; i++)
+		memcpy(u[i], f[i], strlen(f[i]));
+	return copy_to_user(ubuf, u, sizeof u) ? -EFAULT : 0;
+}
+
+s64 sys_sethostname(u64 name, u64 len)
+{
+	if (len > 64)
+		return -EINVAL;
+	char tmp[65] = { 0 };
+	if (copy_from_user(tmp, name, len))
+		return -EFAULT;
+	memcpy(hostname, tmp, sizeof tmp);
+	return 0;
+}
+
+int count_tasks(void)
+{
+	int n = 0;
+	for (struct task *t = task_list; t; t = t->next)
+		n++;
+	return n;
+}
+
+s64 sys_sysinfo(u64 ubuf)
+{
+	struct {
+		s64 uptime;
+		u64 loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		u16 procs, pad;
+		u32 pad2;
+		u64 totalhigh, freehigh;
+		u32 mem_unit;
+		char pad3[4];
+	} si;
+	_Static_assert(sizeof si == 112, "struct sysinfo is 112 bytes");
+	memset(&si, 0, sizeof si);
+	si.uptime = (s64)(now_ns() / 1000000000ull);
+	si.totalram = pages_total * PAGE;
+	si.freeram = pages_free * PAGE;
+	si.bufferram = 0;
+	si.sharedram = fs_pages * PAGE;
+	si.procs = (u16)count_tasks();
+	si.mem_unit = 1;
+	return copy_to_user(ubuf, &si, sizeof si) ? -EFAULT : 0;
+}
+
+struct rlimit_k {
+	u64 cur, max;
+};
+#define RLIM_INF (~0ull)
+static struct rlimit_k rlim[16] = {
+	[3] = { 8 << 20, RLIM_INF },  /* RLIMIT_STACK */
+	[7] = { NR_FDS, NR_FDS },     /* RLIMIT_NOFILE */
+	[6] = { 512, 512 },           /* RLIMIT_NPROC */
+};
+
+static struct rlimit_k get_rlim(u64 r)
+{
+	struct rlimit_k l = rlim[r];
+	if (!l.cur && !l.max && r != 4) /* unset: unlimited (RLIMIT_CORE stays 0) */
+		l.cur = l.max = RLIM_INF;
+	return l;
+}
+
+s64 sys_prlimit64(u64 pid, u64 res, u64 unew, u64 uold)
+{
+	if (pid && (int)pid != current->pid && !task_find((int)pid))
+		return -ESRCH;
+	if (res >= 16)
+		return -EINVAL;
+	struct rlimit_k old = get_rlim(res), n;
+	if (unew) {
+		if (copy_from_user(&n, unew, sizeof n))
+			return -EFAULT;
+		if (n.cur > n.max)
+			return -EINVAL;
+	}
+	if (uold && copy_to_user(uold, &old, sizeof old))
+		return -EFAULT;
+	if (unew)
+		rlim[res] = n;
+	return 0;
+}
+
+s64 sys_getrlimit(u64 res, u64 uold) { return sys_prlimit64(0, res, 0, uold); }
+s64 sys_setrlimit(u64 res, u64 unew) { return sys_prlimit64(0, res, unew, 0); }
+
+s64 sys_getrusage(u64 who, u64 ubuf)
+{
+	u64 ru[18];
+	memset(ru, 0, sizeof ru);
+	u64 t = who == (u64)-1 ? current->stime : current->utime; /* ticks of 10 ms */
+	ru[0] = t / 100;
+	ru[1] = t % 100 * 10000;
+	return copy_to_user(ubuf, ru, sizeof ru) ? -EFAULT : 0;
+}
+
+s64 sys_getuid(void) { return 0; }
+s64 sys_setuid(u64 id) { return id ? -EPERM : 0; }
+s64 sys_setresuid(u64 a, u64 b, u64 c)
+{
+	(void)a, (void)b, (void)c;
+	return 0;
+}
+
+s64 sys_getresuid(u64 a, u64 b, u64 c)
+{
+	u32 z = 0;
+	return copy_to_user(a, &z, 4) || copy_to_user(b, &z, 4) || copy_to_user(c, &z, 4) ? -EFAULT : 0;
+}
+
+s64 sys_getgroups(u64 size, u64 list)
+{
+	(void)list;
+	if ((int)size < 0)
+		return -EINVAL;
+	return 0;
+}
+
+s64 sys_getrandom(u64 ubuf, u64 n, u64 flags)
+{
+	int fill_random_user(u64 ubuf, u64 n);
+	if (flags & ~7ull)
+		return -EINVAL;
+	if (n > 33554431)
+		n = 33554431;
+	return fill_random_user(ubuf, n) ? -EFAULT : (s64)n;
+}
+
+s64 sys_prctl(u64 op, u64 a2)
+{
+	if (op == 15) { /* PR_SET_NAME */
+		char n[16];
+		if (user_strncpy(n, a2, 16) < 0 && copy_from_user(n, a2, 15))
+			return -EFAULT;
+		n[15] = 0;
+		memcpy(current->comm, n, 16);
+		return 0;
+	}
+	if (op == 16) /* PR_GET_NAME */
+		return copy_to_user(a2, current->comm, 16) ? -EFAULT : 0;
+	return -EINVAL;
+}
+
+s64 sys_nop(void) { return 0; }
+
+s64 sys_futex(u64 uaddr, u64 op, u64 val)
+{
+	(void)val;
+	u32 v;
+	if (copy_from_user(&v, uaddr, 4))
+		return -EFAULT;
+	return (op & 127) == 0 ? -EAGAIN : 0; /* no threads: nobody to wait for */
+}
+
+s64 sys_statfs(u64 path, u64 ubuf)
+{
+	(void)path;
+	u64 st[15];
+	memset(st, 0, sizeof st);
+	st[0] = 0x858458f6; /* RAMFS_MAGIC */
+	st[1] = PAGE;
+	st[2] = pages_total;
+	st[3] = st[4] = pages_free;
+	st[5] = 1 << 20;
+	st[6] = 1 << 19;
+	st[8] = NAME_MAX;
+	st[9] = PAGE;
+	return copy_to_user(ubuf, st, 120) ? -EFAULT : 0;
+}

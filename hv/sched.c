@@ -1,0 +1,139 @@
+/*
+ * The scheduler (root mode, one CPU): every started vCPU sits on one ring and
+ * runs round-robin for a slice of SLICE_MS, or until it halts.  The local APIC
+ * timer is armed for the earliest of the partitions' deadlines and, when more
+ * than one vCPU wants the CPU, the end of the slice; so a partition spinning
+ * with interrupts off still loses the CPU on time.  The x87/SSE registers go
+ * with the vCPU (FXSAVE); partitions see no XSAVE/AVX (exit.c), so that is all
+ * of their floating-point state.
+ */
+#include "part.h"
+#include "x86.h"
+
+#define SLICE_MS 10
+
+static struct vcpu *ring, *cur;
+static struct vcpu *fpu_owner; /* whose x87/SSE state the CPU holds */
+static u64 slice_end;
+static int resched;
+
+static int runnable(const struct vcpu *v) { return v->part->state == BH_PART_RUNNING && !v->halted; }
+
+void sched_add(struct vcpu *v)
+{
+	/* A fresh x87/SSE state, as after FNINIT: control word 0x37f, MXCSR 0x1f80. */
+	__builtin_memset(v->fpu, 0, sizeof v->fpu);
+	*(u16 *)&v->fpu[0] = 0x37f;
+	*(u32 *)&v->fpu[24] = 0x1f80;
+	v->halted = 0;
+	if (!ring) {
+		ring = v->next = v;
+		return;
+	}
+	v->next = ring->next;
+	ring->next = v;
+}
+
+void sched_remove(struct vcpu *v)
+{
+	struct vcpu *prev = ring;
+	if (!ring)
+		return;
+	while (prev->next != v && prev->next != ring)
+		prev = prev->next;
+	if (prev->next != v)
+		return; /* not on the ring */
+	if (v->next == v) {
+		ring = 0;
+	} else {
+		prev->next = v->next;
+		if (ring == v)
+			ring = v->next;
+	}
+	if (cur == v)
+		cur = 0;
+	if (fpu_owner == v)
+		fpu_owner = 0;
+	v->next = 0;
+	resched = 1;
+}
+
+void sched_timer_update(void)
+{
+	u64 earliest = 0;
+	int want = 0;
+	struct vcpu *v = ring;
+	do {
+		if (!v)
+			break;
+		if (v->deadline && (!earliest || v->deadline < earliest))
+			earliest = v->deadline;
+		want += runnable(v);
+		v = v->next;
+	} while (v != ring);
+	if (want > 1 && (!earliest || slice_end < earliest))
+		earliest = slice_end;
+	timer_arm(earliest);
+}
+
+void sched_tick(void)
+{
+	u64 now = rdtsc();
+	struct vcpu *v = ring;
+	do {
+		if (!v)
+			break;
+		if (v->deadline && now >= v->deadline) {
+			v->deadline = 0;
+			vcpu_raise(v, BH_VEC_TIMER);
+		}
+		if (v->halted && vcpu_irq_waiting(v))
+			v->halted = 0;
+		v = v->next;
+	} while (v != ring);
+	if (now >= slice_end)
+		resched = 1;
+	sched_timer_update();
+}
+
+void sched_yield(void) { resched = 1; }
+
+/* The next runnable vCPU after the current one, the current one last. */
+static struct vcpu *pick(void)
+{
+	struct vcpu *start = cur ? cur->next : ring, *v = start;
+	do {
+		if (!v)
+			return 0;
+		if (runnable(v))
+			return v;
+		v = v->next;
+	} while (v != start);
+	return 0;
+}
+
+void sched_run(void)
+{
+	for (;;) {
+		if (!cur || resched || !runnable(cur)) {
+			struct vcpu *n;
+			resched = 0;
+			while (!(n = pick())) { /* idle until a deadline or a device interrupt */
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				sched_tick();
+			}
+			if (n != fpu_owner) { /* hv itself never touches x87/SSE registers */
+				if (fpu_owner)
+					__asm__ volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
+				__asm__ volatile("fxrstor64 %0" : : "m"(*(u8(*)[512])n->fpu));
+				fpu_owner = n;
+			}
+			cur = n;
+			slice_end = rdtsc() + tsc_hz / 1000 * SLICE_MS;
+			sched_timer_update();
+		}
+		vcpu_ops->run(cur);
+		cur->exits++;
+		handle_exit(cur);
+	}
+}

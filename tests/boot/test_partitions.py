@@ -1,0 +1,161 @@
+"""Utility partitions: made, run, listed, stopped and destroyed from the host's
+monitor (`part ...`), isolated from hv, the host and each other."""
+import re
+
+import pytest
+
+from machine import Machine, KINDS
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def m(request):
+    mach = Machine(request.param + "-parts", kind=request.param).boot()
+    yield mach
+    mach.close()
+
+
+def free_pages(m):
+    return int(re.search(r"hv: \d+ pages total, (\d+) free", m.cmd("mem")).group(1))
+
+
+def run(m, name, mib, cmdline=""):
+    """Creates and starts a partition, waits until it says it is ready; returns
+    its id.  What it prints after that is left for wait_console."""
+    out = m.cmd(f"part run {name} {mib} {cmdline}".strip())
+    g = re.search(r"part run -> (-?\d+)", out)
+    assert g and int(g.group(1)) > 0, out
+    pid = int(g.group(1))
+    m.pending = getattr(m, "pending", "") + out
+    wait_console(m, rf"\[{name}\] guest: utility partition {pid} ready")
+    return pid
+
+
+def part_line(m, pid):
+    out = m.cmd("part list")
+    g = re.search(rf"^{pid}\s+\S+\s+\S+\s+(\S+)\s+\d+ K\s+(\d+) K\s*(.*)$", out, re.M)
+    assert g, out
+    return g.group(1), int(g.group(2)), g.group(3).strip()
+
+
+def wait_console(m, pattern, timeout=60):
+    """A partition's console lines (the host relays them at its prompt) and hv's
+    reports about it come in their own time: in the output of later commands
+    (kept in m.pending by run) or while the prompt waits."""
+    while True:
+        g = re.search(pattern, getattr(m, "pending", ""))
+        if g:  # taken out; the rest may answer a later wait, in any order
+            m.pending = m.pending[:g.start()] + m.pending[g.end():]
+            return g
+        m.expect(pattern, timeout)
+        m.pending = getattr(m, "pending", "") + m.p.before + m.p.after
+
+
+def test_three_partitions_boot_list_stop_destroy(m):
+    before = free_pages(m)
+    ids = [run(m, f"u{i}", 16) for i in range(3)]
+    out = m.cmd("part list")
+    for i, pid in enumerate(ids):
+        g = re.search(rf"^{pid}\s+u{i}\s+utility\s+running\s+(\d+) K", out, re.M)
+        assert g and 16384 <= int(g.group(1)) <= 16384 + 64, out  # its RAM and boot block
+    assert re.search(r"^0\s+host\s+host\s+running", out, re.M)
+    for pid in ids:
+        assert "part stop -> 0" in m.cmd(f"part stop {pid}")
+        assert part_line(m, pid)[0] == "stopped"
+    assert free_pages(m) < before
+    for pid in ids:
+        assert "part destroy -> 0" in m.cmd(f"part destroy {pid}")
+    assert free_pages(m) == before
+    assert "1 partitions" in m.cmd("part list")
+
+
+def test_hv_overhead_per_partition(m):
+    pid = run(m, "small", 8)
+    state, hv_kib, _ = part_line(m, pid)
+    assert state == "running" and 0 < hv_kib <= 64, hv_kib
+    m.cmd(f"part destroy {pid}")
+
+
+def test_fifty_create_destroy_cycles(m):
+    before = free_pages(m)
+    for i in range(50):
+        out = m.cmd(f"part create c{i} 8")
+        pid = int(re.search(r"part create -> (-?\d+)", out).group(1))
+        assert pid > 0, out
+        if i % 10 == 0:  # some of them really boot
+            assert "part start -> 0" in m.cmd(f"part start {pid}")
+        assert "part destroy -> 0" in m.cmd(f"part destroy {pid}")
+    assert free_pages(m) == before
+
+
+@pytest.mark.parametrize("addr", ["0x1800000", "0x10000000", "0x3000000"],
+                         ids=["hv-image", "host-ram", "past-own-ram"])
+def test_reading_foreign_memory_stops_partition(m, addr):
+    pid = run(m, "snoop", 16, f"peek={addr}")
+    wait_console(m, rf"partition {pid} \(snoop\) crashed: access to gpa {addr} denied")
+    state, _, reason = part_line(m, pid)
+    assert state == "crashed" and f"access to gpa {addr} denied" in reason
+    assert "hypervisor: BulkheadHV" in m.cmd("hv")
+    m.cmd(f"part destroy {pid}")
+
+
+@pytest.mark.parametrize("nr", [6, 9, 11, 13])
+def test_management_hypercalls_refused_to_utility(m, nr):
+    pid = run(m, "rogue", 16, f"hc={nr}")
+    wait_console(m, rf"partition {pid} \(rogue\) crashed: forbidden hypercall {nr}")
+    assert part_line(m, pid)[0] == "crashed"
+    assert "1 partitions" not in m.cmd("part list")  # nothing else was touched
+    m.cmd(f"part destroy {pid}")
+
+
+def test_triple_fault_is_contained(m):
+    pid = run(m, "faulty", 16, "crash")
+    wait_console(m, rf"partition {pid} \(faulty\) crashed: triple fault")
+    assert "hypervisor: BulkheadHV" in m.cmd("hv")
+    m.cmd(f"part destroy {pid}")
+
+
+def test_new_partition_never_sees_old_data(m):
+    pid = run(m, "writer", 16, "fill=0xa5")
+    n = int(wait_console(m, r"\[writer\] filled (\d+) KiB with 0xa5").group(1))
+    assert n > 8 * 1024
+    m.cmd(f"part destroy {pid}")
+    pid = run(m, "reader", 16, "check=0xa5")
+    found = int(wait_console(m, r"\[reader\] check 0xa5: (\d+) quadwords found").group(1))
+    assert found == 0
+    m.cmd(f"part destroy {pid}")
+
+
+@pytest.mark.parametrize("args,want", [
+    ("run tiny 1", -22),             # below the minimum
+    ("start 77", -2),                # no such partition
+    ("destroy 0", -1),               # the host cannot destroy itself
+    ("stop 0", -1),
+    ("destroy 300", -2),
+    ("mem 77 4096", -2),
+    ("grant 77 0x2000000 4096 0x100000000", -2),
+], ids=lambda x: str(x).replace(" ", "_"))
+def test_bad_management_arguments(m, args, want):
+    out = m.cmd(f"part {args}")
+    assert int(re.search(r"-> (-?\d+)", out).group(1)) == want, out
+
+
+def test_grant_checks(m):
+    out = m.cmd("part create g 16")
+    pid = int(re.search(r"-> (-?\d+)", out).group(1))
+    assert "-> -14" in m.cmd(f"part grant {pid} 0x1800000 4096 0x100000000")  # hv memory
+    assert "-> -22" in m.cmd(f"part grant {pid} 0x2000000 100 0x100000000")   # not page-sized
+    assert "-> -17" in m.cmd(f"part grant {pid} 0x2000000 4096 0x2000000")    # over its RAM
+    assert "-> 0" in m.cmd(f"part grant {pid} 0x2000000 8192 0x100000000")
+    assert "-> -17" in m.cmd(f"part grant {pid} 0x2000000 4096 0x100001000")  # twice
+    assert "-> 0" in m.cmd(f"part mem {pid} 0x200000")
+    m.cmd(f"part destroy {pid}")
+
+
+def test_spinning_partition_cannot_starve_host(m):
+    pid = run(m, "spinner", 16, "spin")
+    wait_console(m, r"\[spinner\] spinning with interrupts off")
+    out = m.cmd("timer 100 1000", timeout=60)
+    n = int(re.search(r"timer: (\d+) interrupts", out).group(1))
+    assert n >= 80, out
+    assert "hypervisor: BulkheadHV" in m.cmd("hv")
+    m.cmd(f"part destroy {pid}")

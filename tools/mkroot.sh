@@ -1,0 +1,37 @@
+#!/bin/sh
+# Builds the host partition's root image: an OCI image (umoci) holding
+# Debian's busybox-static with a link per applet, guest/root/ (init and
+# /etc), and any extra files given as SRC:DEST pairs; packed as one tar of
+# the OCI layout, which the guest kernel's image loader unpacks at boot.
+#   tools/mkroot.sh OUT.tar [SRC:DEST ...]
+set -e
+out=$1
+shift
+work=$(mktemp -d "${TMPDIR:-/tmp}/mkroot.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+umoci init --layout "$work/img" >/dev/null
+umoci new --image "$work/img:latest" >/dev/null
+umoci unpack --image "$work/img:latest" "$work/bundle" >/dev/null
+r=$work/bundle/rootfs
+mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc" "$r/proc" "$r/dev" "$r/tmp" "$r/root"
+chmod 1777 "$r/tmp"
+cp /bin/busybox "$r/bin/busybox"
+for a in $(/bin/busybox --list-full); do
+	[ "$a" = sbin/init ] && continue
+	[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
+done
+here=$(dirname "$0")/../guest/root
+install -m 755 "$here/init" "$r/sbin/init"
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
+printf 'root:x:0:\n' > "$r/etc/group"
+printf 'bulkhead\n' > "$r/etc/hostname"
+for pair in "$@"; do
+	src=${pair%%:*}
+	dst=$r/${pair#*:}
+	mkdir -p "$(dirname "$dst")"
+	cp -a "$src" "$dst"
+done
+umoci repack --image "$work/img:latest" "$work/bundle" >/dev/null
+umoci config --image "$work/img:latest" --config.cmd /sbin/init >/dev/null
+tar -C "$work/img" -cf "$out.tmp" .
+mv "$out.tmp" "$out"
