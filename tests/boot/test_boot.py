@@ -1,12 +1,13 @@
 """Boot tests: the real system, driven over its serial console, on every machine
 kind in machine.KINDS (QEMU with AMD-V; Bochs with VT-x)."""
 import re
+import subprocess
 import struct
 import time
 
 import pytest
 
-from machine import Machine, make_esp, ESP, KINDS, FACTS
+from machine import Machine, make_esp, monitor_esp, ESP, KINDS, FACTS, ROOT
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -166,5 +167,17 @@ def test_bad_boot_files(tmp_path, cfg, files, message, kind):
     try:
         mach.expect(message)
         mach.expect("returning to the firmware", timeout=30)
+    finally:
+        mach.close()
+
+
+def test_boots_from_disk_image(tmp_path):
+    """What `make disk` writes for a USB stick: a FAT32 image booted as a raw disk."""
+    img = str(tmp_path / "bulkhead.img")
+    subprocess.run(["sh", "tools/mkdisk.sh", monitor_esp(), img], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    mach = Machine("qemu-disk", esp=img).boot()
+    try:
+        assert "hypervisor: BulkheadHV" in mach.cmd("hv")
     finally:
         mach.close()

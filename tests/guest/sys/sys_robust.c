@@ -1,0 +1,155 @@
+/* Guest robustness test: whatever a program does, the kernel goes on.  Each
+ * case runs in its own process; PASS:/FAIL: lines and a final summary. */
+#include "t.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+static int fails;
+
+static void verdict(const char *name, int ok, const char *detail)
+{
+	printf("%s: %s%s%s\n", ok ? "PASS" : "FAIL", name, detail ? " " : "", detail ? detail : "");
+	fflush(stdout);
+	fails += !ok;
+}
+
+/* Runs f in a child; returns its wait status. */
+static int in_child(void (*f)(void))
+{
+	pid_t p = fork();
+	if (!p) {
+		f();
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(p, &st, 0);
+	return st;
+}
+
+static void expect_signal(const char *name, void (*f)(void), int sig)
+{
+	int st = in_child(f);
+	char d[64];
+	snprintf(d, sizeof d, "(status 0x%x)", st);
+	verdict(name, WIFSIGNALED(st) && WTERMSIG(st) == sig, d);
+}
+
+static void null_deref(void) { *(volatile int *)0 = 1; }
+static void read_null(void) { (void)*(volatile int *)8; }
+static void jump_kernel(void) { ((void (*)(void))0xffffffff82000000ul)(); }
+static void write_kernel(void) { *(volatile long *)0xffff800000100000ul = 1; }
+static void noncanonical(void) { (void)*(volatile long *)0x0000900000000000ul; }
+static void privileged(void) { __asm__ volatile("hlt"); }
+static void cli(void) { __asm__ volatile("cli"); }
+static void ud(void) { __asm__ volatile("ud2"); }
+static void div0(void) { __asm__ volatile("mov $1, %%eax; xor %%ecx, %%ecx; cltd; idiv %%ecx" ::: "eax", "ecx", "edx"); }
+static volatile int forever = 1;
+static int deep(int n)
+{
+	volatile char pad[4096];
+	pad[0] = (char)n;
+	return forever ? deep(n + 1) + pad[0] : 0;
+}
+static void overflow(void) { deep(0); }
+static void hypercall(void) { __asm__ volatile("vmmcall; vmcall"); }
+
+static void kernel_pointers(void)
+{
+	void *k = KPTR;
+	long bad = 0;
+	long calls[][5] = {
+		{ SYS_read, 0, (long)k, 16 }, { SYS_write, 1, (long)k, 16 }, { SYS_open, (long)k, 0, 0 },
+		{ SYS_stat, (long)k, (long)k, 0 }, { SYS_fstat, 1, (long)k, 0 }, { SYS_pipe, (long)k, 0, 0 },
+		{ SYS_uname, (long)k, 0, 0 }, { SYS_getcwd, (long)k, 100, 0 }, { SYS_chdir, (long)k, 0, 0 },
+		{ SYS_rt_sigaction, SIGUSR1, (long)k, 0, 8 }, { SYS_rt_sigprocmask, 0, (long)k, (long)k, 8 },
+		{ SYS_wait4, -1, (long)k, 1 }, { SYS_clock_gettime, 0, (long)k, 0 },
+		{ SYS_gettimeofday, (long)k, 0, 0 }, { SYS_sysinfo, (long)k, 0, 0 },
+		{ SYS_getrandom, (long)k, 8, 0 }, { SYS_execve, (long)k, 0, 0 }, { SYS_poll, (long)k, 1, 0 },
+		{ SYS_readlink, (long)k, (long)k, 10 }, { SYS_mkdir, (long)k, 0, 0 },
+		{ SYS_arch_prctl, 0x1003, (long)k, 0 }, { SYS_nanosleep, (long)k, 0, 0 },
+		{ SYS_getdents64, 0, (long)k, 100 }, { SYS_writev, 1, (long)k, 1 },
+	};
+	for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		errno = 0;
+		long r = syscall(calls[i][0], calls[i][1], calls[i][2], calls[i][3], calls[i][4]);
+		if (!(r == -1 && (errno == EFAULT || errno == ECHILD || errno == EBADF || errno == ENOTDIR))) {
+			printf("  syscall %ld: %ld %s\n", calls[i][0], r, ename(errno));
+			bad++;
+		}
+	}
+	verdict("kernel-pointers-to-syscalls", bad == 0, 0);
+	errno = 0;
+	long r = syscall(SYS_arch_prctl, 0x1002, 0xffffffff82000000ul);
+	verdict("kernel-fs-base-refused", r == -1, 0);
+}
+
+static void fork_bomb(void)
+{
+	int n = 0, err = 0;
+	for (;;) {
+		pid_t p = fork();
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			err = errno;
+			break;
+		}
+		if (++n > 5000)
+			break;
+	}
+	char d[64];
+	snprintf(d, sizeof d, "(%d children, then %s)", n, ename(err));
+	verdict("fork-bomb-refused", err == EAGAIN || err == ENOMEM, d);
+	signal(SIGTERM, SIG_IGN);
+	kill(0, SIGTERM); /* the whole group but us */
+	int reaped = 0;
+	while (wait(0) > 0)
+		reaped++;
+	verdict("fork-bomb-reaped", reaped == n, 0);
+}
+
+static void hog(void)
+{
+	for (;;) {
+		char *m = mmap(0, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		for (long i = 0; i < (16 << 20); i += 4096)
+			m[i] = 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "hog")) /* for the shell: it reports the kill */
+		hog();
+	void (*volatile crash)(void) = null_deref; /* not inlined away */
+	if (argc > 1 && !strcmp(argv[1], "segv"))
+		crash();
+	expect_signal("null-deref", null_deref, SIGSEGV);
+	expect_signal("null-read", read_null, SIGSEGV);
+	expect_signal("jump-to-kernel", jump_kernel, SIGSEGV);
+	expect_signal("write-kernel", write_kernel, SIGSEGV);
+	expect_signal("noncanonical", noncanonical, SIGSEGV);
+	expect_signal("hlt", privileged, SIGSEGV);
+	expect_signal("cli", cli, SIGSEGV);
+	expect_signal("ud2", ud, SIGILL);
+	expect_signal("divide-by-zero", div0, SIGFPE);
+	expect_signal("stack-overflow", overflow, SIGSEGV);
+	expect_signal("hypercall-from-user", hypercall, SIGILL);
+	kernel_pointers();
+	fork_bomb();
+	int st = in_child(hog);
+	char d[64];
+	snprintf(d, sizeof d, "(status 0x%x)", st);
+	verdict("out-of-memory-stopped", (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ||
+					      (WIFEXITED(st) && WEXITSTATUS(st) == 3), d);
+	char *m = malloc(1 << 20);
+	verdict("memory-back-after-oom", m && memset(m, 1, 1 << 20), 0);
+	printf("%s: %d failed\n", fails ? "SOME FAILED" : "ALL PASSED", fails);
+	return fails != 0;
+}

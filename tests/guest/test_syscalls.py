@@ -1,0 +1,48 @@
+"""Targeted syscall tests: static musl programs (tests/guest/sys/) run under
+Linux on the build machine and in the host partition's shell; their outputs,
+error cases included, must be the same.  sys_robust runs only in the guest,
+in a machine of its own: it attacks the kernel."""
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+from shell import Shell
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, "build", "guest-tests")
+
+
+def native(name, *args):
+    r = subprocess.run([os.path.join(BIN, name), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=60)
+    return r.stdout
+
+
+@pytest.mark.parametrize("name", ["sys_files", "sys_proc"])
+def test_same_as_linux(sh, name):
+    with tempfile.TemporaryDirectory() as d:
+        want = native(name, os.path.join(d, "w")).splitlines()
+    got = sh.run(f"/tests/bin/{name} /tmp/{name}.d", timeout=300).splitlines()
+    assert len(want) > 30
+    diff = [f"  linux: {w!r}\n  guest: {g!r}" for w, g in zip(want, got) if w != g]
+    assert not diff and len(got) == len(want), "\n".join(diff) + f"\n({len(want)} vs {len(got)} lines)"
+
+
+@pytest.fixture(scope="module")
+def victim():
+    s = Shell("guest-robust")
+    yield s
+    s.close()
+
+
+def test_robustness(victim):
+    out = victim.run("/tests/bin/sys_robust", timeout=900)
+    assert "ALL PASSED" in out and "FAIL:" not in out, out
+    assert victim.run("echo still serving").strip() == "still serving"
+    # the shell reports what stopped its children
+    assert "Segmentation fault" in victim.run("/tests/bin/sys_robust segv")
+    out = victim.run("/tests/bin/sys_robust hog; echo status $?", timeout=900)
+    assert "Killed" in out and "status 137" in out, out
+    assert "bin" in victim.run("ls /")

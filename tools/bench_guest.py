@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Guest-kernel figures for `make bench` (issue 4), under QEMU -icount
+shift=0,sleep=off, where TSC ticks count instructions: kernel entry to the
+shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe
+throughput, the kernel image and the memory in use at the prompt."""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
+from shell import Shell  # noqa: E402
+
+
+def figure(name, value, unit):
+    print(f"{name:<48} {value:>14,} {unit}")
+
+
+def elf_sizes(path):
+    out = subprocess.run(["size", "-A", path], capture_output=True, text=True).stdout
+    return sum(int(m.group(1)) for m in re.finditer(r"^\.\S+\s+(\d+)", out, re.M))
+
+
+def main():
+    s = Shell("bench-guest", icount=True)
+    try:
+        stat = s.run("cat /proc/bulkhead")
+        vals = dict(re.findall(r"^(\w+) (\d+)$", stat, re.M))
+        used_kib = int(re.search(r"^(\d+)$", s.run("echo $(( $(grep MemTotal /proc/meminfo | tr -s ' ' | "
+                                                    "cut -d' ' -f2) - $(grep MemFree /proc/meminfo | tr -s ' ' | "
+                                                    "cut -d' ' -f2) ))"), re.M).group(1))
+        b = dict(re.findall(r"^(\w+): (\d+)$", s.run("/tests/bin/bench_guest 20", timeout=900), re.M))
+    finally:
+        s.close()
+    print("guest kernel (QEMU TCG, AMD-V, -icount shift=0: instructions)")
+    figure("instructions, guest-kernel entry to shell prompt", int(vals["entry_to_prompt_tsc"]), "insns")
+    figure("instructions per fork+exec+wait of /bin/true", int(b["spawn_true"]), "insns")
+    figure("instructions per fork+exec+wait of sh -c true", int(b["spawn_sh_c_true"]), "insns")
+    figure("instructions per MiB through a pipe", int(b["pipe_per_mib"]), "insns")
+    figure("guest kernel image in memory (text+data+bss)", int(vals["kernel_image_bytes"]), "bytes")
+    figure("guest.elf sections (size -A)", elf_sizes(os.path.join(ROOT, "build", "guest.elf")), "bytes")
+    figure("memory in use at the prompt (MemTotal-MemFree)", used_kib * 1024, "bytes")
+
+
+if __name__ == "__main__":
+    main()
