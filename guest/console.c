@@ -40,7 +40,7 @@ void kprintf(const char *fmt, ...)
 int console_getc(void)
 {
 	while (!port || !(inb(port + 5) & 1))
-		__asm__ volatile("sti; hlt" ::: "memory"); /* the next tick wakes us */
+		__asm__ volatile("sti; nop; hlt" ::: "memory"); /* the next tick wakes us (see idle_loop) */
 	return inb(port);
 }
 

@@ -142,7 +142,7 @@ static void cmd_timer(int argc, char **argv)
 	timer_start(hz);
 	u64 t0 = rdtsc(), n0 = ticks, span = boot_info->tsc_hz / 1000 * ms;
 	while (rdtsc() - t0 < span)
-		__asm__ volatile("sti; hlt");
+		__asm__ volatile("sti; nop; hlt");
 	u64 n = ticks - n0;
 	timer_start(old);
 	kprintf("timer: %llu interrupts in %llu ms at %llu Hz (expected %llu)\n", n, ms, hz, hz * ms / 1000);
@@ -251,7 +251,7 @@ static int read_line(char *buf, int size)
 		if (c < 0) { /* idle: relay the partitions' lines while nothing is typed */
 			if (!n && relay_partitions())
 				console_write(PROMPT, sizeof PROMPT - 1);
-			__asm__ volatile("sti; hlt" ::: "memory");
+			__asm__ volatile("sti; nop; hlt" ::: "memory");
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -112,8 +112,12 @@ void idle_loop(void)
 		if (t != &idle_task)
 			schedule();
 		else {
+			/* The deadline is set again and interrupts are open for one
+			 * instruction before the halt: a tick hv has already queued
+			 * is taken then, never held across the HLT (where hv would
+			 * not count it as a reason to wake us). */
 			timer_rearm();
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			__asm__ volatile("sti; nop; hlt; cli" ::: "memory");
 		}
 	}
 }

@@ -123,6 +123,59 @@ static void hog(void)
 	}
 }
 
+/* Random syscalls with hostile arguments, in children bounded by alarm();
+ * calls that would reach outside the child (kill, fork, exec) are left out. */
+static unsigned long long rng = 88172645463325252ull;
+static unsigned long long rnd(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return rng;
+}
+
+static void fuzz_child(void)
+{
+	static char buf[8192];
+	const long vals[] = { 0, 1, 2, -1, 3, 4096, 0x7fffffff, -4096, (long)buf, (long)buf + 4000,
+			      (long)KPTR, (long)BADPTR, 0x7ffffffff000l, 0x800000000000l, (long)"/tmp",
+			      (long)"/tests/bin", (long)"", 0x1000000000l, 100, 64 };
+	alarm(2);
+	for (int i = 0; i < 3000; i++) {
+		long nr = (long)(rnd() % 340);
+		if (nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == SYS_fork || nr == SYS_vfork ||
+		    nr == SYS_clone || nr == SYS_execve || nr == SYS_exit || nr == SYS_exit_group ||
+		    nr == SYS_rt_sigreturn || nr == SYS_setpgid || nr == SYS_munmap || nr == SYS_mprotect ||
+		    nr == SYS_brk || nr == SYS_rt_sigprocmask || nr == SYS_rt_sigaction || nr == SYS_arch_prctl ||
+		    nr == SYS_mmap || nr == SYS_close || nr == SYS_dup2 || nr == SYS_dup3 || nr == SYS_chroot)
+			continue;
+		long a[6];
+		for (int k = 0; k < 6; k++)
+			a[k] = vals[rnd() % (sizeof vals / sizeof vals[0])];
+		syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+	_exit(0);
+}
+
+/* Each child gets a few seconds; then SIGKILL, which must end it wherever
+ * it sleeps (a random call may well cancel its alarm or block forever). */
+static void fuzz(void)
+{
+	int done = 0;
+	for (int c = 0; c < 20; c++) {
+		pid_t p = fork();
+		if (!p)
+			fuzz_child();
+		int st = 0;
+		for (int t = 0; t < 60 && waitpid(p, &st, WNOHANG) == 0; t++)
+			usleep(50000);
+		if (waitpid(p, &st, WNOHANG) == 0) {
+			kill(p, SIGKILL);
+			waitpid(p, &st, 0);
+		}
+		done += WIFEXITED(st) || WIFSIGNALED(st);
+	}
+	verdict("syscall-fuzz-survived", done == 20, "(20 children x 3000 calls)");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "hog")) /* for the shell: it reports the kill */
@@ -142,6 +195,7 @@ int main(int argc, char **argv)
 	expect_signal("stack-overflow", overflow, SIGSEGV);
 	expect_signal("hypercall-from-user", hypercall, SIGILL);
 	kernel_pointers();
+	fuzz();
 	fork_bomb();
 	int st = in_child(hog);
 	char d[64];
