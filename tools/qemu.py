@@ -45,7 +45,12 @@ def main():
     ap.add_argument("--icount", action="store_true", help="deterministic: one ns per instruction")
     a = ap.parse_args()
     cmd = qemu_cmd(a.esp, a.cpu, a.mem, a.kvm, a.icount)
-    print("Booting Bulkhead in QEMU (quit: Ctrl-A is not bound; use Ctrl-C)", file=sys.stderr)
+    # At a terminal, Ctrl-C belongs to the guest's shell: serial and QEMU's
+    # monitor share stdio, and Ctrl-A X quits.
+    i = cmd.index("-monitor")
+    del cmd[i:i + 2]
+    cmd[cmd.index("stdio")] = "mon:stdio"
+    print("Booting Bulkhead in QEMU (quit with Ctrl-A X)", file=sys.stderr)
     os.execvp(cmd[0], cmd)
 
 

@@ -150,7 +150,7 @@ static void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb *vm = s->vmcb;
-	if (!(vm->int_ctl & V_IRQ) && vcpu_irq_waiting(v)) {
+	if (vcpu_irq_waiting(v)) { /* V_IRQ is clear here: see after the run */
 		int vec = vcpu_next_irq(v);
 		vm->int_ctl = (vm->int_ctl & 0xffffffffull & ~(0xfull << 16)) | V_IRQ | V_INTR_PRIO(vec >> 4) |
 			      V_IGN_TPR | V_INTR_VECTOR(vec);
@@ -161,6 +161,12 @@ static void svm_run(struct vcpu *v)
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->r.rax = vm->rax;
 	vm->tlb_control = 0;
+	/* A virtual interrupt the guest has not taken yet goes back to the pending
+	 * set, so common code (HLT) sees it; the next run offers it again. */
+	if (vm->int_ctl & V_IRQ) {
+		vcpu_raise(v, (u8)(vm->int_ctl >> 32));
+		vm->int_ctl &= ~V_IRQ;
+	}
 	decode(v, vm);
 }
 
