@@ -69,3 +69,12 @@ def test_ctrl_c_interrupts_foreground(sh):
     sh.send_ctrl("\x03")
     sh.m.expect(r"@bulkhead:[^\r\n]*# ", timeout=20)
     assert sh.run("echo alive").strip() == "alive"
+
+
+def test_sleep_takes_its_time(sh):
+    """The guest's clock follows the host's under QEMU: `sleep 2` lasts 2 s of wall time."""
+    import time
+    t0 = time.monotonic()
+    assert sh.run("sleep 2; echo done").strip() == "done"
+    took = time.monotonic() - t0
+    assert 1.8 <= took < 30, f"sleep 2 took {took:.2f} s"
