@@ -1,7 +1,8 @@
 /*
  * hv's own descriptor tables and trap handling (root mode, interrupts off except
  * while hv waits).  Exceptions in hv are fatal: they print the frame and halt.
- * Interrupt vectors are dispatched to handlers registered with irq_set_handler.
+ * An interrupt needs nothing but its EOI: the exit it caused is the news
+ * (sched_tick checks what is due).
  */
 #include "../lib/traps.h"
 #include "hv.h"
@@ -15,7 +16,6 @@ static u64 gdt[] = {
 };
 static u8 tss[104] __attribute__((aligned(16))); /* never used: hv stays in ring 0 */
 static u8 idt[256 * 16] __attribute__((aligned(16)));
-static void (*irq_handlers[256])(void);
 
 void trap_handler(struct trap_frame *f)
 {
@@ -26,13 +26,9 @@ void trap_handler(struct trap_frame *f)
 		      "  rsi %016llx rdi %016llx rbp %016llx",
 		      trap_name(f->vector), f->vector, f->error, f->rip, f->rsp, f->rflags, read_cr2(),
 		      f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
-	if (irq_handlers[f->vector])
-		irq_handlers[f->vector]();
 	if (f->vector != 0xff) /* the spurious vector takes no EOI */
 		lapic_eoi();
 }
-
-void irq_set_handler(u8 vector, void (*fn)(void)) { irq_handlers[vector] = fn; }
 
 void cpu_init(void)
 {

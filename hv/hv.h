@@ -29,7 +29,6 @@ void panic_vcpu(struct vcpu *v, const char *fmt, ...) __attribute__((noreturn, f
 
 /* cpu.c: descriptor tables and interrupts of hv itself. */
 void cpu_init(void);
-void irq_set_handler(u8 vector, void (*fn)(void));
 
 /* mm.c: hv's page tables and its use of the physical page allocator. */
 void mm_init(const struct bh_boot_info *bi);
