@@ -39,8 +39,11 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EPROTO 71
 #define ENOTSOCK 88
 #define EAFNOSUPPORT 97
+#define ENOTCONN 107
+#define ETIMEDOUT 110
 #define ERESTART 512 /* internal: restart the syscall or fail with EINTR */
 
 /* open flags */

@@ -49,6 +49,7 @@ static inline u64 rdtsc(void)
 /* utility.c: the utility partition's role; partcmd.c: the monitor's `part` */
 void utility_main(void) __attribute__((noreturn));
 void cmd_part(int argc, char **argv);
+void vmhost_irq(void); /* the channel doorbell (vmhost.c) */
 
 /* monitor.c: the built-in diagnostic prompt */
 void monitor_run(void) __attribute__((noreturn));

@@ -6,6 +6,7 @@
  * user copies); an exception in ring 3 becomes a signal; any other exception
  * in the kernel is reported with the register state and stops the kernel.
  */
+#include <bulkhead/channel.h>
 #include "../lib/traps.h"
 #include "kernel.h"
 #include "mm.h"
@@ -94,6 +95,8 @@ void trap_handler(struct trap_frame *f)
 	if (f->vector == BH_VEC_TIMER) {
 		timer_irq();
 		sched_tick();
+	} else if (f->vector == BH_VEC_CHANNEL) {
+		vmhost_irq();
 	} else if (f->vector < 32) {
 		u64 cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));

@@ -1,20 +1,41 @@
 /*
  * The utility role (guest ring 0): what a utility partition's kernel does until
- * containers run in it.  It has no devices: it reports through hv's console
- * hypercall, which marks its lines with the partition's name.  Its command line
- * (from the host's create request) can ask for test behaviour:
+ * containers run in it.  It has no devices.  Its console and the control
+ * protocol go over its channel to the host (include/bulkhead/channel.h): it
+ * answers ping, stats, process-list and shutdown requests.  Without a channel
+ * (a partition made by the monitor's `part`), its console goes through hv's
+ * console hypercall, which marks its lines with the partition's name.  Its
+ * command line (from the host's create request) can ask for test behaviour:
  *   spin        loop with interrupts off, forever
  *   peek=ADDR   read guest-physical ADDR (outside its RAM: hv stops it)
  *   fill=BYTE   fill every free page with BYTE
  *   check=BYTE  count free-page quadwords that hold BYTE repeated
  *   hc=NR       issue hypercall NR with no arguments
  *   crash       triple-fault
+ *   exit=N      report exit status N, as a container's process would
  */
 #include <stdarg.h>
 #include "../lib/fmt.h"
 #include "../lib/string.h"
+#include "channel.h"
 #include "kernel.h"
 #include "mm.h"
+#include "proc.h"
+
+static struct chan_end chan;
+static int have_chan, exited;
+
+/* A message to the host; while the ring is full, the host gets the CPU. */
+static void send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)
+{
+	int r;
+	while ((r = chan_send(&chan, type, seq, arg, payload, len)) == CHAN_FULL) {
+		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+		hcall(BH_HC_YIELD, 0, 0, 0, 0);
+	}
+	if (!r)
+		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+}
 
 static void uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void uprintf(const char *fmt, ...)
@@ -24,7 +45,57 @@ static void uprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = bh_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	hcall(BH_HC_CONSOLE_WRITE, v2p(buf), n < (int)sizeof buf ? (u64)n : sizeof buf - 1, 0, 0);
+	u64 len = n < (int)sizeof buf ? (u64)n : sizeof buf - 1;
+	if (have_chan)
+		send(BH_MSG_CONSOLE, 0, 0, buf, (u32)len);
+	else
+		hcall(BH_HC_CONSOLE_WRITE, v2p(buf), len, 0, 0);
+}
+
+static u32 task_records(struct bh_guest_task *out, u32 max)
+{
+	u32 n = 0;
+	for (struct task *t = &idle_task; t && n < max; t = t == &idle_task ? task_list : t->next) {
+		static const char st[] = { 'R', 'S', 'Z', 'T' };
+		out[n] = (struct bh_guest_task){ .pid = t->pid, .ppid = t->parent ? t->parent->pid : 0,
+						 .state = st[t->state], .rss = t->mm ? t->mm->pages * PAGE : 0 };
+		memcpy(out[n++].comm, t->comm, sizeof t->comm);
+	}
+	return n;
+}
+
+/* One request from the host, answered at once. */
+static void serve(const struct bh_msg *m, const u8 *payload)
+{
+	static union {
+		struct bh_guest_stats st;
+		struct bh_guest_task ps[BH_MSG_MAX / sizeof(struct bh_guest_task)];
+	} r;
+	switch (m->type) {
+	case BH_MSG_PING:
+		send(BH_MSG_PONG, m->seq, m->arg, payload, m->len);
+		break;
+	case BH_MSG_STATS:
+		r.st = (struct bh_guest_stats){ .uptime_ns = now_ns(), .mem_total = pages_total * PAGE,
+						.mem_free = pages_free * PAGE, .msgs_in = chan.received,
+						.msgs_out = chan.sent };
+		for (struct task *t = &idle_task; t; t = t == &idle_task ? task_list : t->next)
+			r.st.tasks++;
+		send(BH_MSG_STATS, m->seq, 0, &r.st, sizeof r.st);
+		break;
+	case BH_MSG_PS: {
+		u32 n = task_records(r.ps, BH_ARRAY_SIZE(r.ps));
+		send(BH_MSG_PS, m->seq, n, r.ps, n * (u32)sizeof r.ps[0]);
+		break;
+	}
+	case BH_MSG_SHUTDOWN:
+		uprintf("shutting down, exit status %lld\n", m->arg);
+		send(BH_MSG_EXIT, m->seq, m->arg, 0, 0);
+		exited = 1;
+		break;
+	default:
+		uprintf("unknown request type %u from the host\n", m->type);
+	}
 }
 
 /* Every free page, raw as hv handed it over; f runs on each. */
@@ -62,7 +133,14 @@ void utility_main(void)
 {
 	static char line[BH_CMDLINE_MAX];
 	u64 v;
+	static struct bh_msg m;
+	static u8 payload[BH_MSG_MAX];
 	timer_start(0); /* idle partitions cost no timer exits */
+	sched_init();   /* no processes yet: the idle task is all it runs */
+	for (u32 i = 0; i < boot_info->nr_mem && i < BH_MAX_MEM; i++)
+		if (boot_info->mem[i].type == BH_MEM_CHANNEL && boot_info->mem[i].base == BH_CHAN_GPA &&
+		    boot_info->mem[i].size == BH_CHAN_PAGES * PAGE)
+			have_chan = !chan_open(&chan, p2v(BH_CHAN_GPA), 0);
 	uprintf("guest: utility partition %u ready, %llu TSC ticks since create\n", boot_info->partition_id,
 		rdtsc() - boot_info->hv_entry_tsc);
 	memcpy(line, boot_info->cmdline, sizeof line);
@@ -88,10 +166,25 @@ void utility_main(void)
 			uprintf("check 0x%02llx: %llu quadwords found\n", v & 0xff, each_free_page(check, v & 0xff));
 		} else if (arg(tok, "hc=", &v)) {
 			uprintf("hc %llu -> %lld\n", v, hcall(v, 0, 0, 0, 0));
+		} else if (arg(tok, "exit=", &v)) {
+			uprintf("exiting with status %lld\n", (s64)v);
+			send(BH_MSG_EXIT, 0, (s64)v, 0, 0);
+			exited = 1;
 		} else if (*tok) {
 			uprintf("unknown command-line word '%s'\n", tok);
 		}
 	}
-	for (;;)
-		__asm__ volatile("sti; hlt");
+	/* Requests arrive with the doorbell (BH_VEC_CHANNEL); its handler does
+	 * nothing, the loop reads the ring after every wake-up.  Once it has
+	 * exited it only waits for the host to destroy it. */
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		int r = have_chan && !exited ? chan_recv(&chan, &m, payload) : 0;
+		if (r > 0)
+			serve(&m, payload);
+		else if (r == CHAN_BROKEN)
+			have_chan = 0, uprintf("channel broken by the host\n");
+		else
+			__asm__ volatile("sti; hlt" ::: "memory");
+	}
 }

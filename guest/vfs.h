@@ -130,6 +130,7 @@ void devfs_init(void);
 extern struct inode *devfs_root, *procfs_root;
 void procfs_init(void);
 extern const struct file_ops tty_fops;
+extern const struct file_ops vmhost_fops; /* /dev/bulkhead */
 void tty_init(void);
 void tty_input(int c);
 void tty_poll(void);               /* UART -> line discipline */

@@ -4,6 +4,7 @@
  * touches it; every length is bounded.  See include/bulkhead/hypercall.h.
  */
 #include "../lib/string.h"
+#include <bulkhead/channel.h>
 #include "part.h"
 #include "pmem.h"
 #include "x86.h"
@@ -106,6 +107,23 @@ static s64 hc_part_start(struct vcpu *v) { return v->r.rdi ? part_start((u32)v->
 static s64 hc_part_stop(struct vcpu *v) { return v->r.rdi ? part_stop((u32)v->r.rdi) : BH_EPERM; }
 static s64 hc_part_destroy(struct vcpu *v) { return v->r.rdi ? part_destroy((u32)v->r.rdi) : BH_EPERM; }
 
+static s64 hc_part_channel(struct vcpu *v) { return part_channel((u32)v->r.rdi, v->r.rsi, v->r.rdx); }
+
+/* The doorbell: the host rings any partition with a channel, the others only the host. */
+static s64 hc_notify(struct vcpu *v)
+{
+	u64 id = v->r.rdi;
+	if (v->part->role != BH_ROLE_HOST && id)
+		return BH_EPERM;
+	struct partition *p = id < BH_PART_MAX ? partitions[id] : 0;
+	if (!p || p == v->part)
+		return BH_ENOENT;
+	if (p->state != BH_PART_RUNNING || (id && !p->chan_pages))
+		return BH_EBUSY;
+	sched_raise(p->vcpu, BH_VEC_CHANNEL);
+	return 0;
+}
+
 static s64 hc_part_query(struct vcpu *v)
 {
 	struct bh_part_info *out = part_ram(v->part, v->r.rsi, sizeof *out);
@@ -145,6 +163,8 @@ static s64 (*const calls[BH_HC_COUNT])(struct vcpu *) = {
 	[BH_HC_PART_QUERY] = hc_part_query,
 	[BH_HC_PART_LIST] = hc_part_list,
 	[BH_HC_CONSOLE_READ] = hc_console_read,
+	[BH_HC_PART_CHANNEL] = hc_part_channel,
+	[BH_HC_NOTIFY] = hc_notify,
 };
 
 void hypercall(struct vcpu *v)
@@ -155,7 +175,7 @@ void hypercall(struct vcpu *v)
 		return;
 	}
 	hv_stats.hypercalls[nr]++;
-	if (nr >= BH_HC_PART_CREATE && v->part->role != BH_ROLE_HOST) {
+	if (nr >= BH_HC_PART_CREATE && nr != BH_HC_NOTIFY && v->part->role != BH_ROLE_HOST) {
 		v->r.rax = (u64)BH_EPERM;
 		return part_crash(v->part, "forbidden hypercall %llu", nr);
 	}

@@ -9,6 +9,7 @@
 #include "../boot/elf.h"
 #include "../lib/fmt.h"
 #include "../lib/string.h"
+#include <bulkhead/channel.h>
 #include "part.h"
 #include "pmem.h"
 #include "x86.h"
@@ -64,6 +65,8 @@ void part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
 	*g = *tmpl;
 	for (u32 i = 0; i < p->nr_ext && g->nr_mem < BH_MAX_MEM; i++)
 		g->mem[g->nr_mem++] = (struct bh_mem_range){ p->ext[i].gpa, p->ext[i].pages << BH_PAGE_SHIFT, p->ext[i].type, 0 };
+	if (p->chan_pages && g->nr_mem < BH_MAX_MEM)
+		g->mem[g->nr_mem++] = (struct bh_mem_range){ BH_CHAN_GPA, p->chan_pages << BH_PAGE_SHIFT, BH_MEM_CHANNEL, 0 };
 	for (u32 i = 1; i < g->nr_mem; i++) /* by base: insertion sort, a short list */
 		for (u32 j = i; j && g->mem[j - 1].base > g->mem[j].base; j--) {
 			struct bh_mem_range t = g->mem[j];
@@ -210,6 +213,28 @@ s64 part_grant_mem(u32 id, u64 bytes)
 	return grant(p, ram_end(p), bytes >> BH_PAGE_SHIFT, BH_MEM_USABLE);
 }
 
+/* Maps bytes of the host's RAM at host_gpa into p at guest_gpa, never over p's
+ * own RAM nor over an earlier mapping. */
+static s64 map_host(struct partition *p, u64 host_gpa, u64 bytes, u64 guest_gpa, u32 flags)
+{
+	if (!bytes || ((host_gpa | bytes | guest_gpa) & (BH_PAGE_SIZE - 1)) || guest_gpa + bytes < guest_gpa ||
+	    guest_gpa + bytes > (1ull << 39))
+		return BH_EINVAL;
+	const u8 *src = part_ram(partitions[0], host_gpa, bytes);
+	if (!src)
+		return BH_EFAULT;
+	for (u32 i = 0; i < p->nr_ext; i++)
+		if (guest_gpa < p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT) &&
+		    p->ext[i].gpa < guest_gpa + bytes)
+			return BH_EEXIST;
+	u64 hpa, tmp;
+	int level;
+	for (u64 off = 0; off < bytes; off += BH_PAGE_SIZE)
+		if (!gpt_lookup(&p->npt, guest_gpa + off, &hpa, &level, &tmp))
+			return BH_EEXIST;
+	return gpt_map(&p->npt, guest_gpa, HV_PA(src), bytes, flags) ? BH_ENOMEM : 0;
+}
+
 s64 part_grant_ro(u32 id, u64 host_gpa, u64 bytes, u64 guest_gpa)
 {
 	struct partition *p = lookup(id);
@@ -217,25 +242,27 @@ s64 part_grant_ro(u32 id, u64 host_gpa, u64 bytes, u64 guest_gpa)
 		return BH_ENOENT;
 	if (p->state != BH_PART_CREATED && p->state != BH_PART_RUNNING)
 		return BH_EBUSY;
-	if (!bytes || ((host_gpa | bytes | guest_gpa) & (BH_PAGE_SIZE - 1)) || guest_gpa + bytes < guest_gpa ||
-	    guest_gpa + bytes > (1ull << 39))
+	s64 err = map_host(p, host_gpa, bytes, guest_gpa, 0);
+	if (!err)
+		p->ro_pages += bytes >> BH_PAGE_SHIFT;
+	return err;
+}
+
+s64 part_channel(u32 id, u64 host_gpa, u64 bytes)
+{
+	struct partition *p = lookup(id);
+	if (!p)
+		return BH_ENOENT;
+	if (p->state != BH_PART_CREATED)
+		return BH_EBUSY;
+	if (p->chan_pages)
+		return BH_EEXIST;
+	if (bytes != BH_CHAN_PAGES * BH_PAGE_SIZE)
 		return BH_EINVAL;
-	const u8 *src = part_ram(partitions[0], host_gpa, bytes);
-	if (!src)
-		return BH_EFAULT;
-	for (u32 i = 0; i < p->nr_ext; i++) /* never over the partition's own RAM */
-		if (guest_gpa < p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT) &&
-		    p->ext[i].gpa < guest_gpa + bytes)
-			return BH_EEXIST;
-	u64 hpa, tmp;
-	int level;
-	for (u64 off = 0; off < bytes; off += BH_PAGE_SIZE) /* nor over an earlier grant */
-		if (!gpt_lookup(&p->npt, guest_gpa + off, &hpa, &level, &tmp))
-			return BH_EEXIST;
-	if (gpt_map(&p->npt, guest_gpa, HV_PA(src), bytes, 0))
-		return BH_ENOMEM;
-	p->ro_pages += bytes >> BH_PAGE_SHIFT;
-	return 0;
+	s64 err = map_host(p, host_gpa, bytes, BH_CHAN_GPA, GPT_WRITE);
+	if (!err)
+		p->chan_pages = BH_CHAN_PAGES;
+	return err;
 }
 
 s64 part_start(u32 id)
@@ -286,6 +313,7 @@ void part_crash(struct partition *p, const char *fmt, ...)
 	p->state = BH_PART_CRASHED;
 	sched_remove(p->vcpu);
 	hv_printf("hv: partition %u (%s) crashed: %s\n", p->id, p->name, p->reason);
+	sched_raise(partitions[0]->vcpu, BH_VEC_CHANNEL); /* the host learns at once */
 }
 
 s64 part_stop(u32 id)
@@ -318,7 +346,7 @@ s64 part_query(u32 id, struct bh_part_info *out)
 		return BH_ENOENT;
 	*out = (struct bh_part_info){ .id = p->id, .state = p->state, .role = p->role, .vcpus = p->vcpu ? 1 : 0,
 				      .ram_pages = p->ram_pages, .hv_pages = p->hv_pages + p->npt.tables,
-				      .ro_pages = p->ro_pages, .exits = p->vcpu ? p->vcpu->exits : 0 };
+				      .ro_pages = p->ro_pages, .chan_pages = p->chan_pages, .exits = p->vcpu ? p->vcpu->exits : 0 };
 	memcpy(out->name, p->name, sizeof out->name);
 	memcpy(out->reason, p->reason, sizeof out->reason);
 	return 0;

@@ -30,6 +30,7 @@ struct partition {
 	u32 nr_ext;
 	u64 ram_pages;
 	u64 ro_pages;  /* host pages mapped read-only */
+	u64 chan_pages; /* host pages mapped as its channel, at BH_CHAN_GPA */
 	u64 hv_pages;  /* control blocks and the struct itself (tables: npt.tables) */
 	u64 created_tsc;
 	struct vcpu *vcpu;
@@ -51,6 +52,7 @@ void part_init(const struct bh_boot_info *bi);
 s64 part_create(const struct bh_part_create *req);
 s64 part_grant_mem(u32 id, u64 bytes);
 s64 part_grant_ro(u32 id, u64 host_gpa, u64 bytes, u64 guest_gpa);
+s64 part_channel(u32 id, u64 host_gpa, u64 bytes);
 s64 part_start(u32 id);
 s64 part_stop(u32 id);
 s64 part_destroy(u32 id);
@@ -68,6 +70,7 @@ void sched_run(void) __attribute__((noreturn));
 void sched_tick(void);          /* after a physical interrupt: deadlines, time slice */
 void sched_timer_update(void);  /* a deadline changed: re-arm the APIC timer */
 void sched_yield(void);         /* the current vCPU gives up the rest of its slice */
+void sched_raise(struct vcpu *v, u8 vector); /* a virtual interrupt; wakes v from HLT */
 
 /* Callbacks that let a struct gpt keep its tables in hv's own pages. */
 u64 gpt_hv_alloc(void *ctx);

@@ -85,10 +85,8 @@ void sched_tick(void)
 			break;
 		if (v->deadline && now >= v->deadline) {
 			v->deadline = 0;
-			vcpu_raise(v, BH_VEC_TIMER);
+			sched_raise(v, BH_VEC_TIMER);
 		}
-		if (v->halted && vcpu_irq_waiting(v))
-			v->halted = 0;
 		v = v->next;
 	} while (v != ring);
 	if (now >= slice_end)
@@ -97,6 +95,12 @@ void sched_tick(void)
 }
 
 void sched_yield(void) { resched = 1; }
+
+void sched_raise(struct vcpu *v, u8 vector)
+{
+	vcpu_raise(v, vector);
+	v->halted = 0;
+}
 
 /* The next runnable vCPU after the current one, the current one last. */
 static struct vcpu *pick(void)

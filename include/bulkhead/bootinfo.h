@@ -23,6 +23,7 @@ enum bh_mem_type {
 	BH_MEM_KERNEL = 7,   /* guest kernel image, owned by the partition */
 	BH_MEM_MODULE = 8,   /* a boot module (image tarball), owned by the partition */
 	BH_MEM_BOOTDATA = 9, /* boot info and initial page tables of a partition */
+	BH_MEM_CHANNEL = 10, /* shared with the host: include/bulkhead/channel.h */
 };
 
 struct bh_mem_range {

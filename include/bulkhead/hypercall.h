@@ -37,6 +37,11 @@ enum bh_hypercall {
 	BH_HC_PART_QUERY = 12,   /* (id, gpa of struct bh_part_info) */
 	BH_HC_PART_LIST = 13,    /* (gpa of u32 ids[], max) -> number of partitions */
 	BH_HC_CONSOLE_READ = 14, /* (gpa, len, pos): utility consoles, "[name] line"; like LOG_READ */
+	BH_HC_PART_CHANNEL = 15, /* (id, host gpa, bytes): host pages as the partition's channel */
+	/* Any partition: */
+	BH_HC_NOTIFY = 16,       /* (id): raise BH_VEC_CHANNEL in partition id; a utility may only
+				  * name the host (0).  hv also raises it in the host when a
+				  * partition crashes. */
 	BH_HC_COUNT
 };
 
@@ -76,6 +81,7 @@ struct bh_part_info {
 	u64 ram_pages;      /* RAM it owns */
 	u64 hv_pages;       /* what hv spends on it: tables, control blocks, boot block */
 	u64 ro_pages;       /* host pages granted read-only */
+	u64 chan_pages;     /* host pages mapped as its channel */
 	u64 exits;
 	char reason[64];    /* why it crashed or stopped */
 };

@@ -9,6 +9,7 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef unsigned long long u64; /* %llx, on every compiler */
+typedef int32_t s32;
 typedef long long s64;
 
 #define BH_PAGE_SIZE 4096ull

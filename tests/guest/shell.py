@@ -18,7 +18,7 @@ def clean(text):
 
 
 class Shell:
-    def __init__(self, name, esp=ESP, icount=False):
+    def __init__(self, name, esp=ESP, icount=False, kind="qemu"):
         extra = os.environ.get("BH_GUEST_CMDLINE")  # e.g. "strace" or "heartbeat" when debugging
         if extra:
             esp = os.path.join(os.path.dirname(ESP), "tests", "esp-" + name)
@@ -26,7 +26,7 @@ class Shell:
             shutil.copytree(ESP, esp)
             with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
                 f.write(f"cmdline = {extra}\n")
-        self.m = Machine(name, esp=esp, icount=icount)
+        self.m = Machine(name, esp=esp, icount=icount, kind=kind)
         self.m.expect(SHELL_PROMPT)
         self.boot_text = self.m.p.before
 
