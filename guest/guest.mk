@@ -30,9 +30,18 @@ GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h
 	@mkdir -p $(@D)
 	$(Q)musl-gcc -static -O1 -Wall -Werror -o $@ $<
-GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS)
+
+# Host userland (guest/user/): the bulkhead tool, a static musl program, is
+# /usr/bin/bulkhead in the root image; tools/mkroot.sh links /usr/libexec/vmwp
+# (its worker) to it.
+$(BUILD)/user/bulkhead: guest/user/bulkhead.c $(wildcard include/bulkhead/*.h)
+	@mkdir -p $(@D)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
+
+GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead
 GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh \
-	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t)
+	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
+	$(BUILD)/user/bulkhead:usr/bin/bulkhead
 
 # The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
 # guest test programs, as an OCI-layout tarball that boots as root.tar.

@@ -31,6 +31,11 @@ for pair in "$@"; do
 	mkdir -p "$(dirname "$dst")"
 	cp -a "$src" "$dst"
 done
+# The bulkhead tool's worker is the same program under another name.
+if [ -e "$r/usr/bin/bulkhead" ]; then
+	mkdir -p "$r/usr/libexec"
+	ln -sf /usr/bin/bulkhead "$r/usr/libexec/vmwp"
+fi
 umoci repack --image "$work/img:latest" "$work/bundle" >/dev/null
 umoci config --image "$work/img:latest" --config.cmd /sbin/init >/dev/null
 tar -C "$work/img" -cf "$out.tmp" .
