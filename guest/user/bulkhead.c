@@ -7,7 +7,7 @@
  *   bulkhead run [-d] [-m MIB] NAME [WORD...]   create a utility partition and
  *            hand its owning file to a worker (exec'd; -d: in a new session,
  *            printing the id)
- *   bulkhead list | ping ID [COUNT] | stats ID | ps ID | stop ID [STATUS] | kill ID
+ *   bulkhead list | ping ID [COUNT [SIZE]] | stats ID | ps ID | stop ID [STATUS] | kill ID
  *   vmwp FD ID NAME   relays the partition's console as "[NAME] line", reports
  *            how it ended and exits with its status; its exit (closing FD)
  *            destroys the partition.
@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"                                    relay its console until it ends (-d: in the\n"
 	"                                    background, printing its id)\n"
 	"  list                              list compute systems\n"
-	"  ping ID [COUNT]                   COUNT round trips over its channel (default 1)\n"
+	"  ping ID [COUNT [SIZE]]            COUNT round trips of SIZE bytes over its channel (1, 16)\n"
 	"  stats ID                          its kernel's uptime, memory, tasks, messages\n"
 	"  ps ID                             its tasks\n"
 	"  stop ID [STATUS]                  ask it to exit with STATUS, 0-255 (default 0)\n"
@@ -397,37 +397,43 @@ static int cs_fail(const char *cmd, u32 id, int e)
 
 static int cmd_ping(int argc, char **argv)
 {
+	static char want[BH_MSG_MAX], buf[BH_MSG_MAX];
 	u32 id;
-	unsigned long long count = 1;
-	int r = id_args(argc, argv, 2, &id);
+	unsigned long long count = 1, size = 16, total = 0;
+	int r = id_args(argc, argv, 3, &id);
 	if (r)
 		return r;
 	if (argc > 2 && (parse_u64(argv[2], 1000000, &count) || !count))
 		return usage("ping: bad COUNT '%s' (1 to 1000000)", argv[2]);
+	if (argc > 3 && (parse_u64(argv[3], BH_MSG_MAX, &size) || size < 16))
+		return usage("ping: bad SIZE '%s' (16 to %u bytes)", argv[3], BH_MSG_MAX);
 	int fd = open_dev();
 	if (fd < 0)
 		return 1;
 	unsigned long long sent = 0, received = 0;
 	for (u32 seq = 1; seq <= count; seq++) {
-		char want[17], buf[17];
-		snprintf(want, sizeof want, "ping seq %7u", seq);
-		memcpy(buf, want, sizeof buf);
-		struct bh_ctl req = { .id = id, .arg = seq, .buf = (u64)(uintptr_t)buf, .len = 16 };
+		for (u32 i = 0; i < size; i++)
+			want[i] = (char)(seq * 31 + i);
+		snprintf(want, 17, "ping seq %7u", seq);
+		memcpy(buf, want, size);
+		struct bh_ctl req = { .id = id, .arg = seq, .buf = (u64)(uintptr_t)buf, .len = size };
 		sent++;
 		long t = bh_ioctl(fd, BH_IOC_PING, &req);
 		if (t < 0) {
 			cs_fail("ping", id, errno);
 			break;
 		}
-		if (memcmp(buf, want, 16)) {
+		if (memcmp(buf, want, size)) {
 			fprintf(stderr, "%s: ping %u: seq=%u: the reply's payload differs\n", prog, id, seq);
 			continue;
 		}
 		received++;
-		printf("reply from %u: seq=%u bytes=16 ticks=%ld\n", id, seq, t);
+		total += (unsigned long long)t;
+		printf("reply from %u: seq=%u bytes=%llu ticks=%ld\n", id, seq, size, t);
 		fflush(stdout);
 	}
-	printf("%llu sent, %llu received\n", sent, received);
+	printf("%llu sent, %llu received, %llu ticks per round trip\n", sent, received,
+	       received ? total / received : 0);
 	return received == count ? 0 : 1;
 }
 

@@ -98,7 +98,7 @@ def test_reading_foreign_memory_stops_partition(m, addr):
     m.cmd(f"part destroy {pid}")
 
 
-@pytest.mark.parametrize("nr", [6, 9, 11, 13])
+@pytest.mark.parametrize("nr", [6, 9, 11, 13, 15])
 def test_management_hypercalls_refused_to_utility(m, nr):
     pid = run(m, "rogue", 16, f"hc={nr}")
     wait_console(m, rf"partition {pid} \(rogue\) crashed: forbidden hypercall {nr}")
@@ -148,6 +148,30 @@ def test_grant_checks(m):
     assert "-> 0" in m.cmd(f"part grant {pid} 0x2000000 8192 0x100000000")
     assert "-> -17" in m.cmd(f"part grant {pid} 0x2000000 4096 0x100001000")  # twice
     assert "-> 0" in m.cmd(f"part mem {pid} 0x200000")
+    m.cmd(f"part destroy {pid}")
+
+
+def test_channel_checks(m):
+    """BH_HC_PART_CHANNEL (15) and the doorbell BH_HC_NOTIFY (16), raw."""
+    chan = 9 * 4096
+    pid = int(re.search(r"-> (-?\d+)", m.cmd("part create ch 16")).group(1))
+    def hc(args):
+        return int(re.search(r"hc \d+ -> (-?\d+)", m.cmd(f"hc {args}")).group(1))
+    assert hc(f"15 {pid} 0x3000000 4096") == -22       # not a channel's size
+    assert hc(f"15 {pid} 0x1800000 {chan}") == -14     # hv memory, not the host's
+    assert hc(f"15 77 0x3000000 {chan}") == -2         # no such partition
+    assert hc(f"16 {pid}") == -16                      # not running
+    assert hc("16 0") == -2                            # the host ringing itself
+    assert hc("16 300") == -2
+    assert hc(f"15 {pid} 0x3000000 {chan}") == 0
+    assert hc(f"15 {pid} 0x3000000 {chan}") == -17     # one channel each
+    m.cmd(f"part destroy {pid}")
+    pid = run(m, "nochan", 16)
+    assert hc(f"16 {pid}") == -16                      # running, but no channel
+    m.cmd(f"part destroy {pid}")
+    pid = run(m, "bell", 16, "hc=16")                  # a utility may ring the host
+    wait_console(m, r"\[bell\] hc 16 -> 0")
+    assert part_line(m, pid)[0] == "running"
     m.cmd(f"part destroy {pid}")
 
 

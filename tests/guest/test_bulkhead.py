@@ -155,6 +155,8 @@ def test_three_partitions(sh):
         assert [r[0] for r in replies] == ["1", "2", "3"], out
         assert all(int(b) > 0 and int(t) > 0 for _, b, t in replies), out
         assert "3 sent, 3 received" in out, out
+        out = run_ok(sh, f"bulkhead ping {pid} 2 4096")  # the largest message, across the ring's wrap
+        assert "2 sent, 2 received" in out and "bytes=4096" in out, out
 
         out = run_ok(sh, f"bulkhead stats {pid}")
         up = re.search(r"^uptime: (\d+)\.(\d{3}) s$", out, re.M)
@@ -242,3 +244,22 @@ def test_foreground_run_exit_status(sh):
     assert re.search(r"^\[fg\] exited with status 5$", out, re.M), out
     assert rc == 5, out
     assert "fg" not in [r[0] for r in listing(sh).values()]
+
+
+def test_channels_on_vtx():
+    """The same path on the other backend: Bochs, VT-x with EPT."""
+    from shell import Shell
+    b = Shell("guest-bochs-channels", kind="bochs")
+    try:
+        pid = start(b, "v1")
+        out = run_ok(b, f"bulkhead ping {pid} 3 4096")
+        assert "3 sent, 3 received" in out, out
+        assert re.search(r"^\s*0\s+0\s+R\s+0K\s+idle$", run_ok(b, f"bulkhead ps {pid}"), re.M)
+        assert f"{pid} exited with status 9" in run_ok(b, f"bulkhead stop {pid} 9")
+        wait_for(b, "cat /tmp/v1.log", lambda o: "[v1] exited with status 9" in o)
+        gone_from_list(b, pid)
+        start(b, "v2", "crash")
+        wait_for(b, "cat /tmp/v2.log", lambda o: "[v2] crashed: triple fault" in o)
+        assert set(listing(b)) == {0}
+    finally:
+        b.close()
