@@ -52,14 +52,17 @@ static void uprintf(const char *fmt, ...)
 		hcall(BH_HC_CONSOLE_WRITE, v2p(buf), len, 0, 0);
 }
 
+/* Its tasks, the first max of them into out; returns how many there are. */
 static u32 task_records(struct bh_guest_task *out, u32 max)
 {
 	u32 n = 0;
-	for (struct task *t = &idle_task; t && n < max; t = t == &idle_task ? task_list : t->next) {
+	for (struct task *t = &idle_task; t; t = t == &idle_task ? task_list : t->next, n++) {
 		static const char st[] = { 'R', 'S', 'Z', 'T' };
+		if (n >= max)
+			continue;
 		out[n] = (struct bh_guest_task){ .pid = t->pid, .ppid = t->parent ? t->parent->pid : 0,
 						 .state = st[t->state], .rss = t->mm ? t->mm->pages * PAGE : 0 };
-		memcpy(out[n++].comm, t->comm, sizeof t->comm);
+		memcpy(out[n].comm, t->comm, sizeof t->comm);
 	}
 	return n;
 }
@@ -67,7 +70,7 @@ static u32 task_records(struct bh_guest_task *out, u32 max)
 /* One request from the host, answered at once. */
 static void serve(const struct bh_msg *m, const u8 *payload)
 {
-	static union {
+	static struct {
 		struct bh_guest_stats st;
 		struct bh_guest_task ps[BH_MSG_MAX / sizeof(struct bh_guest_task)];
 	} r;
@@ -78,13 +81,13 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 	case BH_MSG_STATS:
 		r.st = (struct bh_guest_stats){ .uptime_ns = now_ns(), .mem_total = pages_total * PAGE,
 						.mem_free = pages_free * PAGE, .msgs_in = chan.received,
-						.msgs_out = chan.sent };
-		for (struct task *t = &idle_task; t; t = t == &idle_task ? task_list : t->next)
-			r.st.tasks++;
+						.msgs_out = chan.sent, .tasks = task_records(r.ps, BH_ARRAY_SIZE(r.ps)) };
 		send(BH_MSG_STATS, m->seq, 0, &r.st, sizeof r.st);
 		break;
 	case BH_MSG_PS: {
 		u32 n = task_records(r.ps, BH_ARRAY_SIZE(r.ps));
+		if (n > BH_ARRAY_SIZE(r.ps))
+			n = BH_ARRAY_SIZE(r.ps);
 		send(BH_MSG_PS, m->seq, n, r.ps, n * (u32)sizeof r.ps[0]);
 		break;
 	}

@@ -118,10 +118,8 @@ static s64 request(struct cs *c, u16 type, s64 arg, const void *payload, u32 len
 		err = r == CHAN_FULL ? -EAGAIN : -EIO;
 	else
 		hcall(BH_HC_NOTIFY, c->id, 0, 0, 0);
-	while (!err && !c->replied) {
-		if (!running(c))
-			err = type == BH_MSG_SHUTDOWN && c->state == BH_CS_EXITED ? 1 : -ESRCH;
-		else if (signal_pending())
+	while (!err && !c->replied && running(c)) {
+		if (signal_pending())
 			err = -EINTR;
 		else if (rdtsc() >= deadline)
 			err = -ETIMEDOUT;
@@ -131,10 +129,12 @@ static s64 request(struct cs *c, u16 type, s64 arg, const void *payload, u32 len
 			current->wake_tsc = 0;
 		}
 	}
+	if (!err && !c->replied && !(type == BH_MSG_SHUTDOWN && c->state == BH_CS_EXITED))
+		err = -ESRCH; /* it stopped, crashed or exited instead of answering */
 	u64 t = rdtsc() - t0;
 	c->busy = 0;
 	wakeup(c);
-	return err == 1 ? 0 : err ? err : (s64)t;
+	return err ? err : (s64)t;
 }
 
 static s64 create(struct file *f, u64 uarg)
@@ -243,7 +243,7 @@ static int info(u32 id, struct bh_cs_info *o)
 				  .hv_bytes = pi.hv_pages * PAGE, .chan_bytes = pi.chan_pages * PAGE };
 	memcpy(o->name, pi.name, sizeof o->name);
 	memcpy(o->reason, pi.reason, sizeof o->reason);
-	memcpy(o->owner, id ? "-" : "hv", 3);
+	bh_snprintf(o->owner, sizeof o->owner, "%s", id ? "-" : "hv");
 	struct cs *c = systems[id];
 	if (!id)
 		o->uptime_ns = now_ns();

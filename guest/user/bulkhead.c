@@ -378,14 +378,16 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-/* ID and optional number arguments of ping, stats, ps, stop, kill. */
-static int id_args(int argc, char **argv, int max_args, u32 *id)
+/* The ID argument of ping, stats, ps, stop and kill (with at most max_args
+ * arguments in all), then the device: 0, or the exit status to return. */
+static int id_dev(int argc, char **argv, int max_args, u32 *id, int *fd)
 {
 	if (argc < 2 || argc > 1 + max_args)
 		return usage("%s: %s", argv[0], argc < 2 ? "an ID is needed" : "too many arguments");
 	if (parse_id(argv[1], id))
 		return usage("%s: bad ID '%s' (a compute system's number, as `bulkhead list` shows)", argv[0], argv[1]);
-	return 0;
+	*fd = open_dev();
+	return *fd < 0;
 }
 
 static int cs_fail(const char *cmd, u32 id, int e)
@@ -400,16 +402,13 @@ static int cmd_ping(int argc, char **argv)
 	static char want[BH_MSG_MAX], buf[BH_MSG_MAX];
 	u32 id;
 	unsigned long long count = 1, size = 16, total = 0;
-	int r = id_args(argc, argv, 3, &id);
-	if (r)
-		return r;
-	if (argc > 2 && (parse_u64(argv[2], 1000000, &count) || !count))
+	int fd, r;
+	if (argc > 2 && argc <= 4 && (parse_u64(argv[2], 1000000, &count) || !count))
 		return usage("ping: bad COUNT '%s' (1 to 1000000)", argv[2]);
-	if (argc > 3 && (parse_u64(argv[3], BH_MSG_MAX, &size) || size < 16))
+	if (argc == 4 && (parse_u64(argv[3], BH_MSG_MAX, &size) || size < 16))
 		return usage("ping: bad SIZE '%s' (16 to %u bytes)", argv[3], BH_MSG_MAX);
-	int fd = open_dev();
-	if (fd < 0)
-		return 1;
+	if ((r = id_dev(argc, argv, 3, &id, &fd)))
+		return r;
 	unsigned long long sent = 0, received = 0;
 	for (u32 seq = 1; seq <= count; seq++) {
 		for (u32 i = 0; i < size; i++)
@@ -441,12 +440,9 @@ static int cmd_stats(int argc, char **argv)
 {
 	static struct bh_guest_stats st;
 	u32 id;
-	int r = id_args(argc, argv, 1, &id);
-	if (r)
+	int fd, r;
+	if ((r = id_dev(argc, argv, 1, &id, &fd)))
 		return r;
-	int fd = open_dev();
-	if (fd < 0)
-		return 1;
 	struct bh_ctl req = { .id = id, .buf = (u64)(uintptr_t)&st, .len = sizeof st };
 	if (bh_ioctl(fd, BH_IOC_STATS, &req) < 0)
 		return cs_fail("stats", id, errno);
@@ -461,12 +457,9 @@ static int cmd_ps(int argc, char **argv)
 {
 	static struct bh_guest_task t[MAX_TASKS];
 	u32 id;
-	int r = id_args(argc, argv, 1, &id);
-	if (r)
+	int fd, r;
+	if ((r = id_dev(argc, argv, 1, &id, &fd)))
 		return r;
-	int fd = open_dev();
-	if (fd < 0)
-		return 1;
 	struct bh_ctl req = { .id = id, .buf = (u64)(uintptr_t)t, .len = MAX_TASKS };
 	long n = bh_ioctl(fd, BH_IOC_PS, &req);
 	if (n < 0)
@@ -482,14 +475,11 @@ static int cmd_stop(int argc, char **argv)
 {
 	u32 id;
 	unsigned long long status = 0;
-	int r = id_args(argc, argv, 2, &id);
-	if (r)
-		return r;
-	if (argc > 2 && parse_u64(argv[2], 255, &status))
+	int fd, r;
+	if (argc == 3 && parse_u64(argv[2], 255, &status))
 		return usage("stop: bad STATUS '%s' (0 to 255)", argv[2]);
-	int fd = open_dev();
-	if (fd < 0)
-		return 1;
+	if ((r = id_dev(argc, argv, 2, &id, &fd)))
+		return r;
 	struct bh_ctl req = { .id = id, .arg = (s64)status };
 	long st = bh_ioctl(fd, BH_IOC_SHUTDOWN, &req);
 	if (st < 0)
@@ -501,12 +491,9 @@ static int cmd_stop(int argc, char **argv)
 static int cmd_kill(int argc, char **argv)
 {
 	u32 id;
-	int r = id_args(argc, argv, 1, &id);
-	if (r)
+	int fd, r;
+	if ((r = id_dev(argc, argv, 1, &id, &fd)))
 		return r;
-	int fd = open_dev();
-	if (fd < 0)
-		return 1;
 	struct bh_ctl req = { .id = id };
 	if (bh_ioctl(fd, BH_IOC_KILL, &req) < 0)
 		return cs_fail("kill", id, errno);
