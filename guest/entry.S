@@ -84,6 +84,24 @@ PROBE stgi, "nop", "stgi"
 PROBE clgi, "nop", "clgi"
 PROBE skinit, "xor %eax, %eax", "skinit %eax"
 PROBE vmxon, "nop", "vmxon (%rdi)"
+/* What a hostile utility partition tries (utility.c): each returns 0 or
+ * 0x100 | the vector of the fault. */
+PROBE wrmsr, "mov %edi, %ecx; mov %rsi, %rax; mov %rsi, %rdx; shr $32, %rdx", "wrmsr"
+PROBE xsetbv, "mov %rdi, %rax; mov %rdi, %rdx; shr $32, %rdx; xor %ecx, %ecx", "xsetbv"
+PROBE xrstor, "mov $-1, %eax; mov $-1, %edx", "xrstor64 (%rdi)"
+PROBE invd, "nop", "invd"
+PROBE wbinvd, "nop", "wbinvd"
+PROBE monitor, "mov %rdi, %rax; xor %ecx, %ecx; xor %edx, %edx", "monitor"
+PROBE mwait, "xor %eax, %eax; xor %ecx, %ecx", "mwait"
+PROBE rdpmc, "xor %ecx, %ecx", "rdpmc"
+PROBE rdtscp, "nop", "rdtscp"
+PROBE invlpga, "xor %eax, %eax; xor %ecx, %ecx", "invlpga %rax, %ecx"
+PROBE dr0, "nop", "mov %rdi, %db0"
+PROBE dr1, "nop", "mov %rdi, %db1"
+PROBE dr2, "nop", "mov %rdi, %db2"
+PROBE dr3, "nop", "mov %rdi, %db3"
+PROBE dr6, "nop", "mov %rdi, %db6"
+PROBE dr7, "nop", "mov %rdi, %db7"
 
 /* u64 probe_read64(u64 addr): the value lands in probe_value. */
 	.global probe_read64

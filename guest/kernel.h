@@ -33,6 +33,15 @@ u64 probe(int which, u64 arg); /* runs one probe; 0 or 0x100 | vector of the fau
 enum { PROBE_READ64, PROBE_VMRUN, PROBE_VMLOAD, PROBE_VMSAVE, PROBE_STGI, PROBE_CLGI, PROBE_SKINIT,
        PROBE_VMXON, PROBE_RDMSR, PROBE_WRMSR_EFER_SVME, PROBE_COUNT };
 extern u64 probe_value;
+/* entry.S: the probes themselves; each returns 0 or 0x100 | the vector of the
+ * fault.  probe_read64 and probe_rdmsr leave what they read in probe_value. */
+u64 probe_read64(u64 addr), probe_rdmsr(u32 msr), probe_efer_svme(void), probe_vmrun(void),
+	probe_vmload(void), probe_vmsave(void), probe_stgi(void), probe_clgi(void), probe_skinit(void),
+	probe_vmxon(u64 region);
+u64 probe_wrmsr(u32 msr, u64 val), probe_xsetbv(u64 xcr0), probe_xrstor(const void *area);
+u64 probe_invd(void), probe_wbinvd(void), probe_monitor(const void *addr), probe_mwait(void),
+	probe_rdpmc(void), probe_rdtscp(void), probe_invlpga(void);
+u64 probe_dr0(u64), probe_dr1(u64), probe_dr2(u64), probe_dr3(u64), probe_dr6(u64), probe_dr7(u64);
 
 /* timer.c: the paravirtual timer */
 void timer_start(u64 hz);
@@ -48,6 +57,9 @@ static inline u64 rdtsc(void)
 
 /* utility.c: the utility partition's role; partcmd.c: the monitor's `part` */
 void utility_main(void) __attribute__((noreturn));
+/* hostile.c: an attacker's command-line word, run and reported through print;
+ * 0 if tok is not one. */
+int hostile_word(const char *tok, void (*print)(const char *fmt, ...));
 void cmd_part(int argc, char **argv);
 void vmhost_irq(void); /* the channel doorbell (vmhost.c) */
 

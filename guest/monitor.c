@@ -157,6 +157,8 @@ static void cmd_stats(int argc, char **argv)
 		[BH_EXIT_HLT] = "hlt", [BH_EXIT_INTR] = "intr", [BH_EXIT_VIRT_INSN] = "virt-insn",
 		[BH_EXIT_TRIPLE_FAULT] = "triple-fault", [BH_EXIT_TIMER] = "timer",
 		[BH_EXIT_INTR_WINDOW] = "intr-window", [BH_EXIT_INVALID] = "invalid",
+		[BH_EXIT_XSETBV] = "xsetbv", [BH_EXIT_WBINVD] = "wbinvd", [BH_EXIT_RDPMC] = "rdpmc",
+		[BH_EXIT_MWAIT] = "mwait", [BH_EXIT_NMI] = "nmi", [BH_EXIT_MCE] = "machine-check",
 	};
 	s64 n = hcall(BH_HC_STATS, v2p(&stats), sizeof stats, 0, 0);
 	if (n < 0) {

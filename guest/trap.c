@@ -142,10 +142,6 @@ void trap_init(void)
 	wrmsr(0xc0000084, 0x47700);                            /* SFMASK: TF IF DF NT AC */
 }
 
-u64 probe_read64(u64 addr), probe_rdmsr(u32 msr), probe_efer_svme(void), probe_vmrun(void),
-	probe_vmload(void), probe_vmsave(void), probe_stgi(void), probe_clgi(void), probe_skinit(void),
-	probe_vmxon(u64 region);
-
 u64 probe(int which, u64 arg)
 {
 	switch (which) {

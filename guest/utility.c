@@ -13,6 +13,9 @@
  *   hc=NR       issue hypercall NR with no arguments
  *   crash       triple-fault
  *   exit=N      report exit status N, as a container's process would
+ * and, as an attacker would (hostile.c has what they print):
+ *   wrmsr=0xADDR:0xVAL  rdmsr=0xADDR  insn=NAME  xcr0=0xVAL  dr7=0xVAL
+ *   msrsweep=0xLO:0xHI:0xVAL  msrfind=0xLO:0xHI:0xVAL  xfill=0xBYTE  xcheck=0xBYTE
  */
 #include <stdarg.h>
 #include "../lib/fmt.h"
@@ -169,6 +172,7 @@ void utility_main(void)
 			uprintf("check 0x%02llx: %llu quadwords found\n", v & 0xff, each_free_page(check, v & 0xff));
 		} else if (arg(tok, "hc=", &v)) {
 			uprintf("hc %llu -> %lld\n", v, hcall(v, 0, 0, 0, 0));
+		} else if (hostile_word(tok, uprintf)) {
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);
 			send(BH_MSG_EXIT, 0, (s64)v, 0, 0);

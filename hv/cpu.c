@@ -1,6 +1,7 @@
 /*
  * hv's own descriptor tables and trap handling (root mode, interrupts off except
  * while hv waits).  Exceptions in hv are fatal: they print the frame and halt.
+ * An NMI is logged and hv goes on (partitions never see physical NMIs).
  * An interrupt needs nothing but its EOI: the exit it caused is the news
  * (sched_tick checks what is due).
  */
@@ -19,6 +20,10 @@ static u8 idt[256 * 16] __attribute__((aligned(16)));
 
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == X86_NMI) { /* hv's, from a partition's NMI exit or while hv ran */
+		hv_printf("hv: NMI (rip %016llx)\n", f->rip);
+		return;
+	}
 	if (f->vector < 32)
 		panic("exception %s (vector %llu) in hv, error 0x%llx\n"
 		      "  rip %016llx rsp %016llx rflags %016llx cr2 %016llx\n"

@@ -11,6 +11,27 @@ hv_entry:
 1:	hlt
 	jmp	1b
 
+/* void rsb_fill(void): fills the return stack buffer with 32 harmless entries
+ * (each a call whose speculated return lands on a pause/lfence loop), so no
+ * return hv makes is predicted from what a partition left there. */
+	.text
+	.global rsb_fill
+rsb_fill:
+	mov	%rsp, %rax
+	mov	$16, %ecx
+1:	call	2f
+3:	pause
+	lfence
+	jmp	3b
+2:	call	4f
+5:	pause
+	lfence
+	jmp	5b
+4:	dec	%ecx
+	jnz	1b
+	mov	%rax, %rsp
+	ret
+
 	.bss
 	.align 4096
 hv_stack:

@@ -83,7 +83,7 @@ struct partition *host_create(const struct bh_boot_info *bi)
 	p->asid = 1;
 	__builtin_memcpy(p->name, "host", 5);
 
-	u64 block = pmem_alloc(&hv_pmem, PART_BOOT_BLOCK_PAGES);
+	u64 block = pages_get(PART_BOOT_BLOCK_PAGES, 1);
 	if (!block)
 		panic("host partition: no memory for its boot block");
 	part_add_extent(p, block, block, PART_BOOT_BLOCK_PAGES, BH_MEM_BOOTDATA);
@@ -102,7 +102,8 @@ struct partition *host_create(const struct bh_boot_info *bi)
 		if (type == BH_MEM_ACPI || type == BH_MEM_NVS || type == BH_MEM_RESERVED || type == BH_MEM_MMIO)
 			t.mem[t.nr_mem++] = bi->mem[i];
 	}
-	part_boot(p, block, &t);
+	if (part_boot(p, block, &t))
+		panic("host partition: no memory for its vCPU");
 	sched_add(p->vcpu);
 	hv_printf("hv: host partition: %llu MiB RAM in %u extents, %llu nested table pages\n",
 		  p->ram_pages >> 8, p->nr_ext, p->npt.tables);

@@ -32,8 +32,13 @@ void cpu_init(void);
 
 /* mm.c: hv's page tables and its use of the physical page allocator. */
 void mm_init(const struct bh_boot_info *bi);
-u64 page_alloc(u64 n);              /* zeroed, contiguous; panics when out of memory */
-void page_free(u64 pa, u64 n);
+/* n contiguous pages starting at a multiple of align pages (a power of two),
+ * zeroed: every page hv hands out, to itself or to a partition, comes from here.
+ * 0 when there is no such run. */
+u64 pages_get(u64 n, u64 align);
+u64 page_alloc(u64 n);      /* hv's own pages (pages_get, counted in hv_pages_used); 0 if none */
+u64 page_alloc_boot(u64 n); /* the same at boot, where running out is fatal */
+void page_free(u64 pa, u64 n); /* gives back page_alloc's pages */
 extern struct pmem hv_pmem;
 extern u64 hv_pages_used, hv_image_bytes;
 

@@ -147,24 +147,32 @@ static s64 hc_part_list(struct vcpu *v)
 	return n;
 }
 
-static s64 (*const calls[BH_HC_COUNT])(struct vcpu *) = {
-	[BH_HC_IDENTIFY] = hc_identify,
-	[BH_HC_CONSOLE_WRITE] = hc_console_write,
-	[BH_HC_TIMER_SET] = hc_timer_set,
-	[BH_HC_YIELD] = hc_yield,
-	[BH_HC_LOG_READ] = hc_log_read,
-	[BH_HC_STATS] = hc_stats,
-	[BH_HC_PART_CREATE] = hc_part_create,
-	[BH_HC_PART_GRANT_MEM] = hc_part_grant_mem,
-	[BH_HC_PART_GRANT_RO] = hc_part_grant_ro,
-	[BH_HC_PART_START] = hc_part_start,
-	[BH_HC_PART_STOP] = hc_part_stop,
-	[BH_HC_PART_DESTROY] = hc_part_destroy,
-	[BH_HC_PART_QUERY] = hc_part_query,
-	[BH_HC_PART_LIST] = hc_part_list,
-	[BH_HC_CONSOLE_READ] = hc_console_read,
-	[BH_HC_PART_CHANNEL] = hc_part_channel,
-	[BH_HC_NOTIFY] = hc_notify,
+/* The table carries each call's policy: HOST calls are the host partition's
+ * alone.  A utility partition that makes one is stopped ("forbidden
+ * hypercall N"); the call's BH_EPERM is what a host-side reader of its state
+ * sees.  See include/bulkhead/hypercall.h. */
+#define HOST 1
+static const struct {
+	s64 (*fn)(struct vcpu *);
+	u8 flags;
+} calls[BH_HC_COUNT] = {
+	[BH_HC_IDENTIFY] = { hc_identify, 0 },
+	[BH_HC_CONSOLE_WRITE] = { hc_console_write, 0 },
+	[BH_HC_TIMER_SET] = { hc_timer_set, 0 },
+	[BH_HC_YIELD] = { hc_yield, 0 },
+	[BH_HC_LOG_READ] = { hc_log_read, HOST },
+	[BH_HC_STATS] = { hc_stats, HOST },
+	[BH_HC_PART_CREATE] = { hc_part_create, HOST },
+	[BH_HC_PART_GRANT_MEM] = { hc_part_grant_mem, HOST },
+	[BH_HC_PART_GRANT_RO] = { hc_part_grant_ro, HOST },
+	[BH_HC_PART_START] = { hc_part_start, HOST },
+	[BH_HC_PART_STOP] = { hc_part_stop, HOST },
+	[BH_HC_PART_DESTROY] = { hc_part_destroy, HOST },
+	[BH_HC_PART_QUERY] = { hc_part_query, HOST },
+	[BH_HC_PART_LIST] = { hc_part_list, HOST },
+	[BH_HC_CONSOLE_READ] = { hc_console_read, HOST },
+	[BH_HC_PART_CHANNEL] = { hc_part_channel, HOST },
+	[BH_HC_NOTIFY] = { hc_notify, 0 },
 };
 
 void hypercall(struct vcpu *v)
@@ -175,9 +183,9 @@ void hypercall(struct vcpu *v)
 		return;
 	}
 	hv_stats.hypercalls[nr]++;
-	if (nr >= BH_HC_PART_CREATE && nr != BH_HC_NOTIFY && v->part->role != BH_ROLE_HOST) {
+	if ((calls[nr].flags & HOST) && v->part->role != BH_ROLE_HOST) {
 		v->r.rax = (u64)BH_EPERM;
 		return part_crash(v->part, "forbidden hypercall %llu", nr);
 	}
-	v->r.rax = (u64)calls[nr](v);
+	v->r.rax = (u64)calls[nr].fn(v);
 }

@@ -26,6 +26,7 @@ void hv_main(struct bh_boot_info *bi)
 	if (vcpu_ops->cpu_init())
 		panic("no usable hardware virtualization");
 	hv_printf("hv: %s enabled\n", vcpu_ops->name);
+	vstate_init();               /* extended state, MSRs and barriers that go with a vCPU */
 	timer_init(bi->tsc_hz);      /* the APIC timer, calibrated */
 	host_create(bi);             /* host partition and its vCPU */
 	part_init(bi);               /* the kernel image utility partitions boot */

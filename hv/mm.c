@@ -19,17 +19,22 @@ static u8 early_pool[16][4096] __attribute__((aligned(4096)));
 static u32 early_used;
 static struct gpt hv_gpt;
 
+/* Every page hv hands out, to itself or to a partition, is zeroed here, on the
+ * way out: pages come back to the allocator as they are, and nothing reaches a
+ * new owner but zeroes. */
+u64 pages_get(u64 n, u64 align)
+{
+	u64 pa = pmem_alloc_aligned(&hv_pmem, n, align);
+	if (pa)
+		memset(HV_PTR(pa), 0, n << BH_PAGE_SHIFT);
+	return pa;
+}
+
 u64 gpt_hv_alloc(void *ctx)
 {
 	(void)ctx;
-	if (hv_pmem.bits) {
-		u64 pa = pmem_alloc(&hv_pmem, 1);
-		if (pa) {
-			memset(HV_PTR(pa), 0, BH_PAGE_SIZE);
-			hv_pages_used++;
-		}
-		return pa;
-	}
+	if (hv_pmem.bits)
+		return page_alloc(1);
 	return early_used < BH_ARRAY_SIZE(early_pool) ? HV_PA(early_pool[early_used++]) : 0;
 }
 
@@ -49,11 +54,17 @@ void *gpt_hv_p2v(void *ctx, u64 pa)
 
 u64 page_alloc(u64 n)
 {
-	u64 pa = pmem_alloc(&hv_pmem, n);
+	u64 pa = pages_get(n, 1);
+	if (pa)
+		hv_pages_used += n;
+	return pa;
+}
+
+u64 page_alloc_boot(u64 n)
+{
+	u64 pa = page_alloc(n);
 	if (!pa)
-		panic("out of memory: %llu pages wanted, %llu free", n, hv_pmem.free);
-	memset(HV_PTR(pa), 0, n * BH_PAGE_SIZE);
-	hv_pages_used += n;
+		panic("out of memory at boot: %llu pages wanted, %llu free", n, hv_pmem.free);
 	return pa;
 }
 

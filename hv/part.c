@@ -54,12 +54,11 @@ static u64 block_alloc(void *ctx)
 		return 0;
 	u64 gpa = b->next;
 	b->next += BH_PAGE_SIZE;
-	memset(part_ram(b->p, gpa, BH_PAGE_SIZE), 0, BH_PAGE_SIZE);
-	return gpa;
+	return gpa; /* zeroed: the block came from pages_get */
 }
 static void *block_p2v(void *ctx, u64 gpa) { return part_ram(((struct block *)ctx)->p, gpa, BH_PAGE_SIZE); }
 
-void part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
+s64 part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
 {
 	struct bh_boot_info *g = part_ram(p, block, sizeof *g);
 	*g = *tmpl;
@@ -81,6 +80,7 @@ void part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
 		panic("partition %u: boot block too small for its page tables", p->id);
 	struct vcpu_boot vb = { .rip = tmpl->entry, .cr3 = pt.root, .rdi = block };
 	p->vcpu = vcpu_ops->create(p, &vb);
+	return p->vcpu ? 0 : BH_ENOMEM;
 }
 
 void part_init(const struct bh_boot_info *bi)
@@ -114,7 +114,7 @@ static int name_ok(const char *s, u32 max)
  * nested tables can use large pages. */
 static s64 grant(struct partition *p, u64 gpa, u64 pages, u32 type)
 {
-	u64 hpa = pmem_alloc_aligned(&hv_pmem, pages, pages % 512 ? 1 : 512);
+	u64 hpa = pages_get(pages, pages % 512 ? 1 : 512);
 	if (!hpa)
 		return BH_ENOMEM;
 	if (gpt_map(&p->npt, gpa, hpa, pages << BH_PAGE_SHIFT, GPT_WRITE)) {
@@ -140,14 +140,22 @@ static void release(struct partition *p)
 		sched_remove(p->vcpu);
 		vcpu_ops->destroy(p->vcpu);
 	}
-	for (u32 i = 0; i < p->nr_ext; i++) { /* scrub, then give back */
-		memset(HV_PTR(p->ext[i].hpa), 0, p->ext[i].pages << BH_PAGE_SHIFT);
+	for (u32 i = 0; i < p->nr_ext; i++) /* zeroed when pages_get hands them out again */
 		pmem_free(&hv_pmem, p->ext[i].hpa, p->ext[i].pages);
-	}
 	if (p->npt.root)
 		gpt_destroy(&p->npt);
 	partitions[p->id] = 0;
 	page_free(HV_PA(p), 1);
+}
+
+/* The named reserve: what hv must have free beyond a new partition's RAM of
+ * `pages` to build and start it: its page, its vCPU, its boot block and its
+ * nested tables (root, PDPT, a directory per GiB, a table at each unaligned
+ * end).  Each step checks for itself as well: running out is BH_ENOMEM, never
+ * a panic. */
+static u64 reserve(u64 pages)
+{
+	return 1 + vcpu_ops->vcpu_pages + PART_BOOT_BLOCK_PAGES + 4 + pages / (512 * 512);
 }
 
 s64 part_create(const struct bh_part_create *req)
@@ -159,17 +167,17 @@ s64 part_create(const struct bh_part_create *req)
 	    req->vcpus != 1 || req->flags || req->memory < BH_PART_MIN_MEMORY || (req->memory & (BH_PAGE_SIZE - 1)) ||
 	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + BH_PART_MIN_MEMORY / 2)
 		return BH_EINVAL;
-	if (pages > hv_pmem.free)
-		return BH_ENOMEM;
 	u32 id = 1;
 	while (id < BH_PART_MAX && partitions[id])
 		id++;
 	if (id == BH_PART_MAX)
 		return BH_ENOSPC;
-	if (hv_pmem.free < pages + 16)
+	if (pages > hv_pmem.free || hv_pmem.free - pages < reserve(pages))
 		return BH_ENOMEM;
 
 	struct partition *p = HV_PTR(page_alloc(1));
+	if (!p)
+		return BH_ENOMEM;
 	partitions[id] = p;
 	p->id = id;
 	p->role = BH_ROLE_UTILITY;
@@ -290,7 +298,9 @@ s64 part_start(u32 id)
 				  .tsc_hz = boot_bi->tsc_hz, .hv_entry_tsc = p->created_tsc, .entry = kernel.entry_phys,
 				  .role = BH_ROLE_UTILITY, .isolation = BH_ISO_HYPERV, .partition_id = p->id };
 	memcpy(t.cmdline, p->cmdline, sizeof p->cmdline);
-	part_boot(p, base - (bpages << BH_PAGE_SHIFT), &t);
+	err = part_boot(p, base - (bpages << BH_PAGE_SHIFT), &t);
+	if (err)
+		return err; /* what it has so far goes with part_destroy */
 	p->hv_pages += vcpu_ops->vcpu_pages;
 	p->state = BH_PART_RUNNING;
 	sched_add(p->vcpu);

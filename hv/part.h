@@ -43,8 +43,8 @@ extern struct partition *partitions[BH_PART_MAX]; /* by id; [0] is the host */
 void *part_ram(const struct partition *p, u64 gpa, u64 len);
 void part_add_extent(struct partition *p, u64 gpa, u64 hpa, u64 pages, u32 type);
 /* Writes the boot info and initial page tables into the boot block at gpa, and
- * creates the vCPU to start at the kernel entry. */
-void part_boot(struct partition *p, u64 block_gpa, const struct bh_boot_info *tmpl);
+ * creates the vCPU to start at the kernel entry: 0, or BH_ENOMEM. */
+s64 part_boot(struct partition *p, u64 block_gpa, const struct bh_boot_info *tmpl);
 #define PART_BOOT_BLOCK_PAGES (BH_ALIGN_UP(sizeof(struct bh_boot_info), BH_PAGE_SIZE) / BH_PAGE_SIZE + 6)
 
 /* part.c: the management calls; each returns 0, an id, or a BH_E* code. */

@@ -3,9 +3,9 @@
  * runs round-robin for a slice of SLICE_MS, or until it halts.  The local APIC
  * timer is armed for the earliest of the partitions' deadlines and, when more
  * than one vCPU wants the CPU, the end of the slice; so a partition spinning
- * with interrupts off still loses the CPU on time.  The x87/SSE registers go
- * with the vCPU (FXSAVE); partitions see no XSAVE/AVX (exit.c), so that is all
- * of their floating-point state.
+ * with interrupts off still loses the CPU on time.  What the backends do not
+ * switch (extended state, debug registers, a few MSRs) goes with the vCPU
+ * through vstate.c.
  */
 #include "part.h"
 #include "x86.h"
@@ -13,7 +13,6 @@
 #define SLICE_MS 10
 
 static struct vcpu *ring, *cur;
-static struct vcpu *fpu_owner; /* whose x87/SSE state the CPU holds */
 static u64 slice_end;
 static int resched;
 
@@ -21,10 +20,7 @@ static int runnable(const struct vcpu *v) { return v->part->state == BH_PART_RUN
 
 void sched_add(struct vcpu *v)
 {
-	/* A fresh x87/SSE state, as after FNINIT: control word 0x37f, MXCSR 0x1f80. */
-	__builtin_memset(v->fpu, 0, sizeof v->fpu);
-	*(u16 *)&v->fpu[0] = 0x37f;
-	*(u32 *)&v->fpu[24] = 0x1f80;
+	vstate_reset(v);
 	v->halted = 0;
 	if (!ring) {
 		ring = v->next = v;
@@ -52,8 +48,7 @@ void sched_remove(struct vcpu *v)
 	}
 	if (cur == v)
 		cur = 0;
-	if (fpu_owner == v)
-		fpu_owner = 0;
+	vstate_drop(v);
 	v->next = 0;
 	resched = 1;
 }
@@ -126,12 +121,7 @@ void sched_run(void)
 				__asm__ volatile("sti; hlt; cli" ::: "memory");
 				sched_tick();
 			}
-			if (n != fpu_owner) { /* hv itself never touches x87/SSE registers */
-				if (fpu_owner)
-					__asm__ volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
-				__asm__ volatile("fxrstor64 %0" : : "m"(*(u8(*)[512])n->fpu));
-				fpu_owner = n;
-			}
+			vstate_switch(n);
 			cur = n;
 			slice_end = rdtsc() + tsc_hz / 1000 * SLICE_MS;
 			sched_timer_update();

@@ -31,7 +31,12 @@ struct vcpu_boot {
 	u64 rip, cr3, rdi;
 };
 
-enum vcpu_reg { VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CPL };
+enum vcpu_reg { VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR3, VREG_CR4, VREG_EFER, VREG_CPL, VREG_PAT };
+
+/* The XSAVE area a vCPU has: x87, SSE, AVX and AVX-512 in the standard
+ * format (2,696 bytes on CPUs with AVX-512); AVX-512 is not offered where the
+ * CPU's layout needs more. */
+#define VCPU_XSAVE_MAX 2752
 
 struct partition;
 struct vcpu {
@@ -40,10 +45,15 @@ struct vcpu {
 	struct vm_exit exit;
 	u64 deadline;       /* paravirtual timer: absolute TSC, 0 = none */
 	u64 irq_pending[4]; /* virtual interrupt vectors waiting for delivery */
-	u8 fpu[512] __attribute__((aligned(16))); /* x87/SSE state (FXSAVE) while off the CPU */
 	u8 halted;          /* in HLT until an interrupt is pending */
 	struct vcpu *next;  /* scheduler's ring */
 	u64 exits;
+	/* What vstate.c switches (the backends switch the rest): */
+	u64 xcr0;           /* its XCR0 */
+	u64 dr[4], dr6;     /* DR0-DR3, DR6 */
+	u64 tsc_aux, spec_ctrl;
+	u32 pkru;
+	u8 xsave[VCPU_XSAVE_MAX] __attribute__((aligned(64))); /* XSAVE (or FXSAVE) area while off the CPU */
 };
 
 struct vcpu_ops {
@@ -56,8 +66,8 @@ struct vcpu_ops {
 	int (*cpu_init)(void);
 	/* Whether nested tables may use 1 GiB leaves. */
 	int (*gpt_1g)(void);
-	/* A vCPU for p.  Only the host partition reaches I/O ports: for any other,
-	 * every port access exits (BH_EXIT_IO). */
+	/* A vCPU for p, or 0 when hv is out of memory.  Only the host partition
+	 * reaches I/O ports: for any other, every port access exits (BH_EXIT_IO). */
 	struct vcpu *(*create)(struct partition *p, const struct vcpu_boot *b);
 	/* Runs the guest until its next exit, delivering a pending virtual
 	 * interrupt when the guest can take it; fills v->exit. */
@@ -69,6 +79,24 @@ struct vcpu_ops {
 	void (*dump)(struct vcpu *v); /* backend state, for panics */
 	void (*destroy)(struct vcpu *v);
 };
+
+/* vstate.c: the CPU state that goes with the vCPU that runs, and the
+ * barriers between partitions. */
+struct vstate_cpu {
+	u64 xcr0;        /* XCR0 bits guests may set (0: no XSAVE, FXSAVE is used) */
+	u64 xsave_bytes; /* XSAVE area for all of them */
+	u32 spec_ctrl;   /* SPEC_CTRL bits guests may set; 0: no SPEC_CTRL */
+	u8 tsc_aux, pkru, ibpb, verw, l1d_flush; /* what the CPU has / needs */
+};
+extern struct vstate_cpu vstate;
+void vstate_init(void);               /* at boot: what the CPU has; logs the barriers */
+void vstate_reset(struct vcpu *v);    /* a new vCPU's initial state */
+void vstate_switch(struct vcpu *to);  /* before `to` runs: its state into the CPU */
+void vstate_drop(struct vcpu *v);     /* v will not run again */
+/* Guest XSETBV and the MSRs emulated here: 0, or -1 for #GP. */
+int vstate_set_xcr0(struct vcpu *v, u64 val);
+int vstate_set_msr(struct vcpu *v, u32 msr, u64 val);
+int vstate_get_msr(const struct vcpu *v, u32 msr, u64 *val);
 
 extern const struct vcpu_ops *vcpu_ops;
 extern const struct vcpu_ops svm_ops;

@@ -10,10 +10,26 @@
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 #define EFER_SVME (1ull << 12)
+#define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
+#define MSR_SPEC_CTRL 0x48u      /* IBRS, STIBP, SSBD */
+#define MSR_PRED_CMD 0x49u       /* write 1: IBPB */
+#define MSR_ARCH_CAPABILITIES 0x10au
+#define ARCH_CAP_RDCL_NO (1ull << 0) /* not affected by L1TF (Meltdown) */
+#define ARCH_CAP_MDS_NO (1ull << 5)
+#define MSR_FLUSH_CMD 0x10bu     /* write 1: flush the L1 data cache */
+#define MSR_SYSENTER_CS 0x174u
+#define MSR_SYSENTER_ESP 0x175u
+#define MSR_SYSENTER_EIP 0x176u
 #define MSR_PAT 0x277u
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
+#define MSR_SFMASK 0xc0000084u
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX 0xc0000103u
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -27,12 +43,21 @@
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+
+/* XCR0: the state components XSAVE manages. */
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
 
 /* Exception vectors. */
+#define X86_NMI 2
 #define X86_UD 6
 #define X86_DF 8
 #define X86_GP 13
 #define X86_PF 14
+#define X86_MC 18
 
 /* Page-table entry bits (legacy/NPT format). */
 #define PTE_P (1ull << 0)
@@ -67,6 +92,11 @@ static inline u64 rdtsc(void)
 	u32 lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv(u32 xcr, u64 v)
+{
+	__asm__ volatile("xsetbv" : : "c"(xcr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
 }
 
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }

@@ -1,9 +1,10 @@
 /*
  * The AMD-V backend of the vCPU interface (SVM host mode).  One VMCB per vCPU;
  * nested paging with one ASID per partition; an MSR permission map that
- * intercepts only the virtualization MSRs and the APIC's; VMMCALL, CPUID, HLT,
- * physical interrupts, shutdown and every SVM instruction intercepted.  Guest
- * RAX and RSP live in the VMCB, the other registers in struct vcpu.
+ * intercepts every MSR but those in `passthrough` below; VMMCALL, CPUID, HLT,
+ * physical interrupts and NMIs, machine checks, shutdown, every SVM
+ * instruction, INVD, WBINVD, XSETBV, MONITOR, MWAIT and RDPMC intercepted.
+ * Guest RAX and RSP live in the VMCB, the other registers in struct vcpu.
  */
 #include "../../lib/string.h"
 #include "../part.h"
@@ -17,24 +18,28 @@ struct svm_vcpu {
 };
 
 static struct svm_vcpu *to_svm(struct vcpu *v) { return (struct svm_vcpu *)v; }
+_Static_assert(sizeof(struct svm_vcpu) <= BH_PAGE_SIZE, "struct svm_vcpu fits the page after its VMCB");
 
 static u64 msrpm_pa, iopm_pa, iopm_none_pa; /* iopm_none: every port intercepted */
 static int has_nrips, has_1g;
 
 void svm_vmrun(u64 vmcb_pa, struct vcpu_regs *regs);
 
-/* Sets the read and write intercept bits of one MSR in the permission map. */
-static void msrpm_intercept(u8 *pm, u32 msr, int rd, int wr)
+/* The MSRs a partition reads and writes without an exit: state the VMCB
+ * holds for each vCPU (FS and GS bases in the segments; the others are what
+ * VMLOAD and VMSAVE switch around VMRUN).  Every other MSR exits (exit.c). */
+static const u32 passthrough[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+};
+
+/* Clears the read and write intercept bits of one MSR in the permission map
+ * (two bits per MSR, in three 2 KiB ranges). */
+static void msrpm_pass(u8 *pm, u32 msr)
 {
-	u32 base;
-	if (msr < 0x2000)
-		base = 0;
-	else if (msr - 0xc0000000u < 0x2000)
-		base = 0x800, msr -= 0xc0000000u;
-	else
-		base = 0x1000, msr -= 0xc0010000u;
-	u32 bit = msr * 2;
-	pm[base + bit / 8] |= (u8)((rd ? 1 : 0) << (bit % 8) | (wr ? 2 : 0) << (bit % 8));
+	u32 base = msr < 0x2000 ? 0 : msr >= 0xc0010000u ? 0x1000 : 0x800;
+	u32 bit = (msr & 0x1fff) * 2;
+	pm[base + bit / 8] &= (u8)~(3u << (bit % 8));
 }
 
 static int svm_cpu_init(void)
@@ -57,18 +62,15 @@ static int svm_cpu_init(void)
 	}
 	has_nrips = (d >> 3) & 1;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	wrmsr(MSR_VM_HSAVE_PA, page_alloc(1));
+	wrmsr(MSR_VM_HSAVE_PA, page_alloc_boot(1));
 
-	msrpm_pa = page_alloc(2);
+	msrpm_pa = page_alloc_boot(2);
 	u8 *pm = HV_PTR(msrpm_pa);
-	msrpm_intercept(pm, MSR_EFER, 1, 1);
-	msrpm_intercept(pm, MSR_VM_CR, 1, 1);
-	msrpm_intercept(pm, MSR_VM_HSAVE_PA, 1, 1);
-	msrpm_intercept(pm, MSR_APIC_BASE, 0, 1);
-	for (u32 m = 0x800; m < 0x900; m++) /* x2APIC */
-		msrpm_intercept(pm, m, 1, 1);
-	iopm_pa = page_alloc(3); /* all zero: the host partition owns every port */
-	iopm_none_pa = page_alloc(3);
+	__builtin_memset(pm, 0xff, 2 * BH_PAGE_SIZE);
+	for (u32 i = 0; i < BH_ARRAY_SIZE(passthrough); i++)
+		msrpm_pass(pm, passthrough[i]);
+	iopm_pa = page_alloc_boot(3); /* all zero: the host partition owns every port */
+	iopm_none_pa = page_alloc_boot(3);
 	__builtin_memset(HV_PTR(iopm_none_pa), 0xff, 3 * BH_PAGE_SIZE);
 	return 0;
 }
@@ -78,6 +80,8 @@ static int svm_gpt_1g(void) { return has_1g; }
 static struct vcpu *svm_create(struct partition *p, const struct vcpu_boot *b)
 {
 	u64 pa = page_alloc(2); /* the VMCB, then struct svm_vcpu */
+	if (!pa)
+		return 0;
 	struct svm_vcpu *s = HV_PTR(pa + BH_PAGE_SIZE);
 	struct vmcb *vm = HV_PTR(pa);
 	s->vmcb = vm;
@@ -85,10 +89,12 @@ static struct vcpu *svm_create(struct partition *p, const struct vcpu_boot *b)
 	s->v.part = p;
 	s->v.r.rdi = b->rdi;
 
-	vm->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_INVLPGA |
-			      INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	vm->intercept_exc = 1u << X86_MC;
+	vm->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD |
+			      INTERCEPT_HLT | INTERCEPT_INVLPGA | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	vm->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
-			      INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
+			      INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_WBINVD |
+			      INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_MWAIT_ARMED | INTERCEPT_XSETBV;
 	vm->iopm_pa = p->role == BH_ROLE_HOST ? iopm_pa : iopm_none_pa;
 	if (p->role != BH_ROLE_HOST)
 		vm->intercept_misc1 |= INTERCEPT_IOIO;
@@ -119,14 +125,23 @@ static struct vcpu *svm_create(struct partition *p, const struct vcpu_boot *b)
 
 static void decode(struct vcpu *v, struct vmcb *vm)
 {
-	static const u8 len[] = { [VMEXIT_CPUID - 0x60] = 2, [VMEXIT_HLT - 0x60] = 1, [VMEXIT_MSR - 0x60] = 2,
-				  [VMEXIT_VMMCALL - 0x60] = 3 };
+	static const u8 len[] = { [VMEXIT_RDPMC - 0x60] = 2, [VMEXIT_CPUID - 0x60] = 2, [VMEXIT_INVD - 0x60] = 2,
+				  [VMEXIT_HLT - 0x60] = 1, [VMEXIT_MSR - 0x60] = 2, [VMEXIT_VMMCALL - 0x60] = 3,
+				  [VMEXIT_WBINVD - 0x60] = 2, [VMEXIT_MONITOR - 0x60] = 3, [VMEXIT_MWAIT - 0x60] = 3,
+				  [VMEXIT_MWAIT_ARMED - 0x60] = 3, [VMEXIT_XSETBV - 0x60] = 3 };
 	struct vm_exit *e = &v->exit;
 	u64 code = vm->exitcode;
 	e->raw = code;
 	e->info = vm->exitinfo1;
 	switch (code) {
 	case VMEXIT_INTR: e->reason = BH_EXIT_INTR; break;
+	case VMEXIT_NMI: e->reason = BH_EXIT_NMI; break; /* taken through hv's IDT at STGI */
+	case VMEXIT_MC: e->reason = BH_EXIT_MCE; break;
+	case VMEXIT_RDPMC: e->reason = BH_EXIT_RDPMC; break;
+	case VMEXIT_INVD:
+	case VMEXIT_WBINVD: e->reason = BH_EXIT_WBINVD; break;
+	case VMEXIT_MONITOR ... VMEXIT_MWAIT_ARMED: e->reason = BH_EXIT_MWAIT; break;
+	case VMEXIT_XSETBV: e->reason = BH_EXIT_XSETBV; break;
 	case VMEXIT_VINTR: e->reason = BH_EXIT_INTR_WINDOW; break;
 	case VMEXIT_CPUID: e->reason = BH_EXIT_CPUID; break;
 	case VMEXIT_HLT: e->reason = BH_EXIT_HLT; break;
@@ -161,6 +176,10 @@ static void svm_run(struct vcpu *v)
 	__asm__ volatile("cli; stgi" ::: "memory");
 	v->r.rax = vm->rax;
 	vm->tlb_control = 0;
+	/* An event the exit interrupted is delivered again on the next run
+	 * (EXITINTINFO has EVENTINJ's format); an exception common code injects
+	 * for this exit takes its place. */
+	vm->event_inj = vm->exitintinfo & EVENT_VALID ? vm->exitintinfo : 0;
 	/* A virtual interrupt the guest has not taken yet goes back to the pending
 	 * set, so common code (HLT) sees it; the next run offers it again. */
 	if (vm->int_ctl & V_IRQ) {
@@ -170,7 +189,13 @@ static void svm_run(struct vcpu *v)
 	decode(v, vm);
 }
 
-static void svm_skip(struct vcpu *v) { to_svm(v)->vmcb->rip += v->exit.insn_len; }
+/* Past the exiting instruction; an STI or MOV SS shadow ends with it. */
+static void svm_skip(struct vcpu *v)
+{
+	struct vmcb *vm = to_svm(v)->vmcb;
+	vm->rip += v->exit.insn_len;
+	vm->int_state &= ~1ull;
+}
 
 static void svm_inject_exception(struct vcpu *v, u8 vector, int has_error, u32 error)
 {
@@ -190,6 +215,7 @@ static u64 svm_get(struct vcpu *v, enum vcpu_reg r)
 	case VREG_CR4: return vm->cr4;
 	case VREG_EFER: return vm->efer & ~EFER_SVME; /* SVME is hv's, not the guest's */
 	case VREG_CPL: return vm->cpl;
+	case VREG_PAT: return vm->g_pat;
 	}
 	return 0;
 }
@@ -206,6 +232,7 @@ static void svm_set(struct vcpu *v, enum vcpu_reg r, u64 val)
 	case VREG_CR4: vm->cr4 = val; break;
 	case VREG_EFER: vm->efer = val | EFER_SVME; break;
 	case VREG_CPL: break; /* follows the segments */
+	case VREG_PAT: vm->g_pat = val; break;
 	}
 }
 

@@ -84,7 +84,10 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 
 /* intercept_misc1 */
 #define INTERCEPT_INTR (1u << 0)
+#define INTERCEPT_NMI (1u << 1)
+#define INTERCEPT_RDPMC (1u << 15)
 #define INTERCEPT_CPUID (1u << 18)
+#define INTERCEPT_INVD (1u << 22)
 #define INTERCEPT_HLT (1u << 24)
 #define INTERCEPT_INVLPGA (1u << 26)
 #define INTERCEPT_IOIO (1u << 27)
@@ -98,6 +101,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define INTERCEPT_STGI (1u << 4)
 #define INTERCEPT_CLGI (1u << 5)
 #define INTERCEPT_SKINIT (1u << 6)
+#define INTERCEPT_WBINVD (1u << 9)
+#define INTERCEPT_MONITOR (1u << 10)
+#define INTERCEPT_MWAIT (1u << 11)
+#define INTERCEPT_MWAIT_ARMED (1u << 12)
+#define INTERCEPT_XSETBV (1u << 13)
 
 /* int_ctl */
 #define V_IRQ (1ull << 8)
@@ -112,9 +120,13 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define EVENT_ERROR_VALID (1ull << 11)
 
 /* exit codes */
+#define VMEXIT_MC 0x52 /* 0x40 + exception vector */
 #define VMEXIT_INTR 0x60
+#define VMEXIT_NMI 0x61
 #define VMEXIT_VINTR 0x64
+#define VMEXIT_RDPMC 0x6f
 #define VMEXIT_CPUID 0x72
+#define VMEXIT_INVD 0x76
 #define VMEXIT_HLT 0x78
 #define VMEXIT_INVLPGA 0x7a
 #define VMEXIT_IOIO 0x7b
@@ -123,6 +135,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define VMEXIT_VMRUN 0x80
 #define VMEXIT_VMMCALL 0x81
 #define VMEXIT_SKINIT 0x86
+#define VMEXIT_WBINVD 0x89
+#define VMEXIT_MONITOR 0x8a
+#define VMEXIT_MWAIT 0x8b
+#define VMEXIT_MWAIT_ARMED 0x8c
+#define VMEXIT_XSETBV 0x8d
 #define VMEXIT_NPF 0x400
 #define VMEXIT_INVALID (~0ull)
 

@@ -16,24 +16,26 @@ int vmx_control(u64 cap, const struct vmx_want *w, u32 *ctl)
 	return 0;
 }
 
-static const struct vmx_want want_pin = { .on = PIN_EXT_INTR_EXIT }; /* interrupts stay hv's */
+static const struct vmx_want want_pin = { .on = PIN_EXT_INTR_EXIT | PIN_NMI_EXIT }; /* both stay hv's */
 static const struct vmx_want want_proc = {
-	.on = PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
+	.on = PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_RDPMC_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
+	      PROC_MONITOR_EXIT | PROC_SECONDARY,
 	.toggle = PROC_INTR_WINDOW,
-	.off = PROC_INVLPG_EXIT | PROC_MWAIT_EXIT | PROC_RDPMC_EXIT | PROC_RDTSC_EXIT | PROC_CR3_LOAD_EXIT |
-	       PROC_CR3_STORE_EXIT | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT |
-	       PROC_UNCOND_IO_EXIT | PROC_MONITOR_EXIT | PROC_PAUSE_EXIT,
+	.off = PROC_INVLPG_EXIT | PROC_RDTSC_EXIT | PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT |
+	       PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT | PROC_UNCOND_IO_EXIT | PROC_PAUSE_EXIT,
 };
 static const struct vmx_want want_proc2 = {
-	.on = PROC2_EPT,
-	.maybe = PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, /* else CPUID-listed insns #UD */
-	.off = PROC2_WBINVD_EXIT,
+	.on = PROC2_EPT | PROC2_WBINVD_EXIT,
+	.maybe = PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID, /* else CPUID-listed insns #UD */
+	.off = PROC2_XSAVES, /* partitions get no IA32_XSS: XSAVES is #UD */
 };
+/* DR7 and DEBUGCTL go with the vCPU; the interrupt is taken through hv's IDT
+ * after the exit. */
 static const struct vmx_want want_exit = {
-	.on = EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_LOAD_EFER,
-	.off = EXIT_ACK_INTR, /* the interrupt is taken through hv's IDT after the exit */
+	.on = EXIT_SAVE_DEBUG | EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_LOAD_EFER,
+	.off = EXIT_ACK_INTR,
 };
-static const struct vmx_want want_entry = { .on = ENTRY_GUEST_64 | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER };
+static const struct vmx_want want_entry = { .on = ENTRY_LOAD_DEBUG | ENTRY_GUEST_64 | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER };
 
 int vmx_controls(const struct vmx_caps *c, struct vmx_ctls *out, const char **bad)
 {

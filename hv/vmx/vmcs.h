@@ -31,6 +31,7 @@
 
 /* Pin-based controls */
 #define PIN_EXT_INTR_EXIT (1u << 0)
+#define PIN_NMI_EXIT (1u << 3)
 /* Primary processor-based controls */
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXIT (1u << 7)
@@ -57,12 +58,14 @@
 #define PROC2_INVPCID (1u << 12)
 #define PROC2_XSAVES (1u << 20)
 /* VM-exit controls */
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64 (1u << 9)
 #define EXIT_ACK_INTR (1u << 15)
 #define EXIT_SAVE_PAT (1u << 18)
 #define EXIT_LOAD_PAT (1u << 19)
 #define EXIT_LOAD_EFER (1u << 21)
 /* VM-entry controls */
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_GUEST_64 (1u << 9)
 #define ENTRY_LOAD_PAT (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
@@ -104,11 +107,13 @@
 #define VMCS_ENTRY_MSR_LOADS 0x4014
 #define VMCS_ENTRY_INTR 0x4016 /* vector 7:0, type 10:8, error 11, valid 31 */
 #define VMCS_ENTRY_ERROR 0x4018
+#define VMCS_ENTRY_INSN_LEN 0x401a
 #define VMCS_PROC2 0x401e
 #define VMCS_INSN_ERROR 0x4400 /* read-only exit information, to 0x440e */
 #define VMCS_EXIT_REASON 0x4402
 #define VMCS_EXIT_INTR 0x4404
 #define VMCS_IDT_VECTORING 0x4408
+#define VMCS_IDT_VECTORING_ERROR 0x440a
 #define VMCS_EXIT_INSN_LEN 0x440c
 #define VMCS_GUEST_LIMIT 0x4800 /* + 2 * segment */
 #define VMCS_GUEST_GDTR_LIMIT 0x4810
@@ -156,16 +161,23 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 
 /* VMCS_ENTRY_INTR */
 #define INTR_TYPE_EXTERNAL (0u << 8)
+#define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_EXCEPTION (3u << 8)
+#define INTR_TYPE_SOFT_INTR (4u << 8) /* 4, 5 (privileged software exception), 6 (software exception): */
+#define INTR_TYPE_MASK (7u << 8)      /* these take an instruction length */
+#define INTR_NMI_UNBLOCKED (1u << 12) /* IDT-vectoring information only */
 #define INTR_ERROR_VALID (1u << 11)
 #define INTR_VALID (1u << 31)
 
 /* Basic exit reasons (bits 15:0 of VMCS_EXIT_REASON; bit 31 = entry failed) */
+#define EXIT_EXCEPTION_NMI 0 /* VMCS_EXIT_INTR says which */
 #define EXIT_EXTINT 1
 #define EXIT_TRIPLE_FAULT 2
 #define EXIT_INTR_WINDOW 7
 #define EXIT_CPUID 10
 #define EXIT_HLT 12
+#define EXIT_INVD 13
+#define EXIT_RDPMC 15
 #define EXIT_VMCALL 18
 #define EXIT_VMCLEAR 19 /* ... through VMXON, 27 */
 #define EXIT_VMXON 27
@@ -173,9 +185,13 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 #define EXIT_IO 30
 #define EXIT_RDMSR 31
 #define EXIT_WRMSR 32
+#define EXIT_MWAIT 36
+#define EXIT_MONITOR 39
+#define EXIT_MCE_ENTRY 41 /* a machine check during VM entry */
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_INVEPT 50
 #define EXIT_INVVPID 53
+#define EXIT_WBINVD 54
 #define EXIT_XSETBV 55
 #define EXIT_ENTRY_FAILED (1u << 31)
 

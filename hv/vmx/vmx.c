@@ -1,14 +1,15 @@
 /*
  * The Intel VT-x backend of the vCPU interface (VMX root mode).  One VMCS per
  * vCPU, its controls computed from the capability MSRs (controls.c); EPT with
- * one VPID per partition; an MSR bitmap that intercepts only the
- * virtualization MSRs and the APIC's; I/O bitmaps that pass the host
- * partition's ports through and stop every other's.  VMCALL, CPUID, HLT,
- * external interrupts (left pending: hv takes them through its own IDT),
- * triple fault and every VMX instruction exit.  The CR0/CR4 bits VMX fixes
- * are hv's (guest/host masks, read shadows): the MOV to CR exits that causes,
- * and XSETBV, are handled here and never reach common code.  Guest RSP and
- * RIP live in the VMCS, the other registers in struct vcpu.
+ * one VPID per partition; an MSR bitmap that intercepts every MSR but those
+ * in `passthrough` below; I/O bitmaps that pass the host partition's ports
+ * through and stop every other's.  VMCALL, CPUID, HLT, external interrupts
+ * (left pending: hv takes them through its own IDT), NMIs, machine checks,
+ * triple fault, every VMX instruction, INVD, WBINVD, XSETBV, MONITOR, MWAIT
+ * and RDPMC exit.  The CR0/CR4 bits VMX fixes are hv's (guest/host masks,
+ * read shadows): the MOV to CR exits that causes are handled here and never
+ * reach common code.  Guest RSP and RIP live in the VMCS, the other
+ * registers in struct vcpu.
  */
 #include "../part.h"
 #include "../x86.h"
@@ -18,7 +19,15 @@
 /* What VMX does not switch and hv does not use, kept in the CPU for the vCPU
  * that ran last (SVM's VMLOAD/VMSAVE and VMCB do this in hardware): the
  * syscall MSRs STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE, then CR2. */
-static const u32 lazy_msrs[5] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
+static const u32 lazy_msrs[5] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE };
+
+/* The MSRs a partition reads and writes without an exit: the lazy ones above,
+ * and what the VMCS holds for each vCPU (FS and GS bases in the segments,
+ * the SYSENTER fields).  Every other MSR exits (exit.c). */
+static const u32 passthrough[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+};
 
 struct vmx_vcpu {
 	struct vcpu v; /* first: to_vmx() recovers the container */
@@ -29,6 +38,7 @@ struct vmx_vcpu {
 };
 
 static struct vmx_vcpu *to_vmx(struct vcpu *v) { return (struct vmx_vcpu *)v; }
+_Static_assert(sizeof(struct vmx_vcpu) <= BH_PAGE_SIZE, "struct vmx_vcpu fits the page after its VMCS");
 
 static struct vmx_ctls ctls;
 static u64 cr_fixed0[2], cr_fixed1[2]; /* [0] CR0, [1] CR4: VMX's fixed bits */
@@ -77,12 +87,12 @@ VMX_PA_INSN(vmptrld)
 
 /* The MSR bitmap: read bits for MSRs 0..1fff at 0, c0000000..c0001fff at
  * 0x400; the write bits 0x800 further on.  Other MSRs always exit. */
-static void msr_intercept(u8 *bm, u32 msr, int rd, int wr)
+static void msr_pass(u8 *bm, u32 msr)
 {
 	u32 at = (msr >= 0xc0000000u ? 0x400 : 0) + (msr & 0x1fff) / 8;
 	u8 bit = (u8)(1u << (msr & 7));
-	bm[at] |= rd ? bit : 0;
-	bm[0x800 + at] |= wr ? bit : 0;
+	bm[at] &= (u8)~bit;
+	bm[0x800 + at] &= (u8)~bit;
 }
 
 static int vmx_cpu_init(void)
@@ -121,16 +131,16 @@ static int vmx_cpu_init(void)
 	}
 	has_1g = (ept & EPT_CAP_1G) != 0;
 
-	/* CR0 and CR4 as VMX operation wants them; XSETBV needs OSXSAVE in hv. */
+	/* CR0 and CR4 as VMX operation wants them. */
 	for (int i = 0; i < 2; i++) {
 		cr_fixed0[i] = rdmsr(MSR_VMX_CR0_FIXED0 + 2 * i);
 		cr_fixed1[i] = rdmsr(MSR_VMX_CR0_FIXED1 + 2 * i);
 	}
 	write_cr0((read_cr0() | cr_fixed0[0]) & cr_fixed1[0]);
-	write_cr4((read_cr4() | cr_fixed0[1] | (c & (1u << 26) ? CR4_OSXSAVE : 0)) & cr_fixed1[1]);
+	write_cr4((read_cr4() | cr_fixed0[1]) & cr_fixed1[1]);
 
 	vmcs_revision = (u32)basic & 0x7fffffff;
-	u64 region = page_alloc(1);
+	u64 region = page_alloc_boot(1);
 	*(u32 *)HV_PTR(region) = vmcs_revision;
 	if (vmxon(region)) {
 		hv_printf("hv: VMXON failed\n");
@@ -138,17 +148,13 @@ static int vmx_cpu_init(void)
 	}
 	invept_all(); /* forget what was cached before VMXON */
 
-	msr_bitmap_pa = page_alloc(1);
+	msr_bitmap_pa = page_alloc_boot(1);
 	u8 *bm = HV_PTR(msr_bitmap_pa);
-	msr_intercept(bm, MSR_EFER, 0, 1);
-	msr_intercept(bm, MSR_APIC_BASE, 0, 1);
-	msr_intercept(bm, MSR_FEATURE_CONTROL, 1, 1);
-	for (u32 m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++)
-		msr_intercept(bm, m, 1, 1);
-	for (u32 m = 0x800; m < 0x900; m++) /* x2APIC */
-		msr_intercept(bm, m, 1, 1);
-	io_bitmap_pa = page_alloc(2); /* A and B, all clear: the host partition owns every port */
-	io_none_pa = page_alloc(2);
+	__builtin_memset(bm, 0xff, BH_PAGE_SIZE);
+	for (u32 i = 0; i < BH_ARRAY_SIZE(passthrough); i++)
+		msr_pass(bm, passthrough[i]);
+	io_bitmap_pa = page_alloc_boot(2); /* A and B, all clear: the host partition owns every port */
+	io_none_pa = page_alloc_boot(2);
 	__builtin_memset(HV_PTR(io_none_pa), 0xff, 2 * BH_PAGE_SIZE);
 	return 0;
 }
@@ -226,6 +232,8 @@ static const struct { u16 sel; u32 limit, ar; } guest_seg[] = {
 static struct vcpu *vmx_create(struct partition *p, const struct vcpu_boot *b)
 {
 	u64 pa = page_alloc(2); /* the VMCS, then struct vmx_vcpu */
+	if (!pa)
+		return 0;
 	struct vmx_vcpu *x = HV_PTR(pa + BH_PAGE_SIZE);
 	x->vmcs_pa = pa;
 	x->v.part = p;
@@ -238,6 +246,7 @@ static struct vcpu *vmx_create(struct partition *p, const struct vcpu_boot *b)
 
 	for (u32 i = 0; i < BH_ARRAY_SIZE(zero_fields); i++)
 		vmwrite(zero_fields[i], 0);
+	vmwrite(VMCS_EXC_BITMAP, 1u << X86_MC);
 	vmwrite(VMCS_PIN, ctls.pin);
 	vmwrite(VMCS_PROC, x->proc = ctls.proc);
 	vmwrite(VMCS_PROC2, ctls.proc2);
@@ -302,36 +311,54 @@ static void mov_to_cr(struct vcpu *v, int cr, int gpr)
 	vmx_skip(v);
 }
 
-/* XSETBV: done for the guest when the SDM's checks pass, else #GP. */
-static int all_or_none(u64 v, u64 bits) { return (v & bits) == 0 || (v & bits) == bits; }
-static void xsetbv(struct vcpu *v)
-{
-	u64 val = v->r.rdx << 32 | (u32)v->r.rax;
-	u32 a, b, c, d;
-	cpuid(0xd, 0, &a, &b, &c, &d);
-	if ((u32)v->r.rcx || !(val & 1) || (val & ~((u64)d << 32 | a)) || ((val & 4) && !(val & 2)) ||
-	    !all_or_none(val, 0x18) || !all_or_none(val, 0xe0) || ((val & 0xe0) && !(val & 4)) ||
-	    !all_or_none(val, 3ull << 17))
-		return inject_gp(v);
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
-	vmx_skip(v);
-}
-
 static const u8 neutral[] = {
 	[EXIT_EXTINT] = BH_EXIT_INTR,
 	[EXIT_TRIPLE_FAULT] = BH_EXIT_TRIPLE_FAULT,
 	[EXIT_INTR_WINDOW] = BH_EXIT_INTR_WINDOW,
 	[EXIT_CPUID] = BH_EXIT_CPUID,
 	[EXIT_HLT] = BH_EXIT_HLT,
+	[EXIT_INVD] = BH_EXIT_WBINVD,
+	[EXIT_RDPMC] = BH_EXIT_RDPMC,
 	[EXIT_VMCALL] = BH_EXIT_HYPERCALL,
 	[EXIT_VMCLEAR ... EXIT_VMXON] = BH_EXIT_VIRT_INSN,
 	[EXIT_IO] = BH_EXIT_IO,
 	[EXIT_RDMSR] = BH_EXIT_MSR_READ,
 	[EXIT_WRMSR] = BH_EXIT_MSR_WRITE,
+	[EXIT_MWAIT] = BH_EXIT_MWAIT,
+	[EXIT_MONITOR] = BH_EXIT_MWAIT,
+	[EXIT_MCE_ENTRY] = BH_EXIT_MCE,
 	[EXIT_EPT_VIOLATION] = BH_EXIT_PAGE_FAULT,
 	[EXIT_INVEPT] = BH_EXIT_VIRT_INSN,
 	[EXIT_INVVPID] = BH_EXIT_VIRT_INSN,
+	[EXIT_WBINVD] = BH_EXIT_WBINVD,
+	[EXIT_XSETBV] = BH_EXIT_XSETBV,
 };
+
+/* An event the exit interrupted (IDT-vectoring information) goes in again on
+ * the next entry; an exception common code injects for this exit takes its
+ * place.  VM exits clear the entry field's valid bit. */
+static void reinject(struct vcpu *v)
+{
+	u32 idt = (u32)vmread(VMCS_IDT_VECTORING);
+	if (!(idt & INTR_VALID))
+		return;
+	vmwrite(VMCS_ENTRY_INTR, idt & ~INTR_NMI_UNBLOCKED);
+	if (idt & INTR_ERROR_VALID)
+		vmwrite(VMCS_ENTRY_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	if ((idt & INTR_TYPE_MASK) >= INTR_TYPE_SOFT_INTR)
+		vmwrite(VMCS_ENTRY_INSN_LEN, v->exit.insn_len);
+}
+
+/* Exit reason 0: an NMI (hv's: taken now through its own IDT) or a machine check. */
+static u8 exception_exit(void)
+{
+	u32 info = (u32)vmread(VMCS_EXIT_INTR);
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		__asm__ volatile("int $2" ::: "memory");
+		return BH_EXIT_NMI;
+	}
+	return (info & 0xff) == X86_MC ? BH_EXIT_MCE : BH_EXIT_INVALID;
+}
 
 /* Fills v->exit; returns 1 if the exit was handled here and the guest can go on. */
 static int decode(struct vmx_vcpu *x)
@@ -344,12 +371,13 @@ static int decode(struct vmx_vcpu *x)
 	e->info = qual;
 	e->insn_len = (u32)vmread(VMCS_EXIT_INSN_LEN);
 	e->reason = reason < sizeof neutral && neutral[reason] ? neutral[reason] : BH_EXIT_INVALID;
+	if (reason == EXIT_EXCEPTION_NMI)
+		e->reason = exception_exit();
+	reinject(&x->v);
 	if (reason == EXIT_EPT_VIOLATION)
 		e->gpa = vmread(VMCS_GUEST_PHYS);
 	if (reason == EXIT_CR_ACCESS && !(qual & 0xf0) && ((qual & 15) == 0 || (qual & 15) == 4))
 		return mov_to_cr(&x->v, qual & 15, (qual >> 8) & 15), 1; /* MOV to CR0/CR4 */
-	if (reason == EXIT_XSETBV)
-		return xsetbv(&x->v), 1;
 	return 0;
 }
 
@@ -399,7 +427,7 @@ static void vmx_run(struct vcpu *v)
 
 static const u16 reg_field[] = {
 	[VREG_RIP] = VMCS_GUEST_RIP, [VREG_RSP] = VMCS_GUEST_RSP, [VREG_RFLAGS] = VMCS_GUEST_RFLAGS,
-	[VREG_CR3] = VMCS_GUEST_CR3, [VREG_EFER] = VMCS_GUEST_EFER,
+	[VREG_CR3] = VMCS_GUEST_CR3, [VREG_EFER] = VMCS_GUEST_EFER, [VREG_PAT] = VMCS_GUEST_PAT,
 };
 
 static u64 vmx_get(struct vcpu *v, enum vcpu_reg r)

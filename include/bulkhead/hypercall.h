@@ -4,6 +4,11 @@
  * Number in RAX, arguments in RDI, RSI, RDX, R10 (the Linux syscall order), result
  * in RAX: 0 or a positive value on success, a negative BH_E* code on error.
  * Extra results of BH_HC_IDENTIFY come back in RDI, RSI, RDX.
+ *
+ * Calls marked [host] are the host partition's alone.  A utility partition
+ * that makes one gets BH_EPERM and is stopped for it: its state becomes
+ * BH_PART_CRASHED with the reason "forbidden hypercall N".  An unknown number
+ * gets BH_ENOSYS from anyone.
  */
 #ifndef BULKHEAD_HYPERCALL_H
 #define BULKHEAD_HYPERCALL_H
@@ -21,25 +26,24 @@
 #define BH_BACKEND_SVM 2
 
 enum bh_hypercall {
-	BH_HC_IDENTIFY = 0,      /* -> RDI = backend, RSI = partition id, RDX = role */
-	BH_HC_CONSOLE_WRITE = 1, /* (gpa, len): len <= BH_CONSOLE_MAX; -> bytes written */
-	BH_HC_TIMER_SET = 2,     /* (deadline): absolute TSC, 0 cancels; fires BH_VEC_TIMER once */
-	BH_HC_YIELD = 3,         /* give up the CPU until the next event */
-	BH_HC_LOG_READ = 4,      /* (gpa, len, pos): hv's log from byte pos; -> bytes, RDI = next pos */
-	BH_HC_STATS = 5,         /* (gpa, len): fill struct bh_stats; -> bytes written */
-	/* Partition management: the host partition only (others get BH_EPERM). */
+	BH_HC_IDENTIFY = 0,      /* [any] -> RDI = backend, RSI = partition id, RDX = role */
+	BH_HC_CONSOLE_WRITE = 1, /* [any] (gpa, len): len <= BH_CONSOLE_MAX; -> bytes written */
+	BH_HC_TIMER_SET = 2,     /* [any] (deadline): absolute TSC, 0 cancels; fires BH_VEC_TIMER once */
+	BH_HC_YIELD = 3,         /* [any] give up the CPU until the next event */
+	BH_HC_LOG_READ = 4,      /* [host] (gpa, len, pos): hv's log from byte pos; -> bytes, RDI = next pos */
+	BH_HC_STATS = 5,         /* [host] (gpa, len): fill struct bh_stats; -> bytes written */
+	/* Partition management, all [host]: */
 	BH_HC_PART_CREATE = 6,   /* (gpa of struct bh_part_create) -> new partition id */
 	BH_HC_PART_GRANT_MEM = 7,/* (id, bytes): more RAM for a partition not yet started */
 	BH_HC_PART_GRANT_RO = 8, /* (id, host gpa, bytes, guest gpa): host pages, read-only */
 	BH_HC_PART_START = 9,    /* (id) */
 	BH_HC_PART_STOP = 10,    /* (id): stops it for good; its memory stays until destroy */
-	BH_HC_PART_DESTROY = 11, /* (id): frees and scrubs everything it had */
+	BH_HC_PART_DESTROY = 11, /* (id): frees everything it had (zeroed before reuse) */
 	BH_HC_PART_QUERY = 12,   /* (id, gpa of struct bh_part_info) */
 	BH_HC_PART_LIST = 13,    /* (gpa of u32 ids[], max) -> number of partitions */
-	BH_HC_CONSOLE_READ = 14, /* (gpa, len, pos): utility consoles, "[name] line"; like LOG_READ */
-	BH_HC_PART_CHANNEL = 15, /* (id, host gpa, bytes): host pages as the partition's channel */
-	/* Any partition: */
-	BH_HC_NOTIFY = 16,       /* (id): raise BH_VEC_CHANNEL in partition id; a utility may only
+	BH_HC_CONSOLE_READ = 14, /* [host] (gpa, len, pos): utility consoles, "[name] line"; like LOG_READ */
+	BH_HC_PART_CHANNEL = 15, /* [host] (id, host gpa, bytes): host pages as the partition's channel */
+	BH_HC_NOTIFY = 16,       /* [any] (id): raise BH_VEC_CHANNEL in partition id; a utility may only
 				  * name the host (0).  hv also raises it in the host when a
 				  * partition crashes. */
 	BH_HC_COUNT
@@ -102,6 +106,12 @@ enum bh_exit_reason {
 	BH_EXIT_TIMER,      /* backend's preemption timer */
 	BH_EXIT_INTR_WINDOW,
 	BH_EXIT_INVALID,    /* bad guest state or unknown exit: the partition is stopped */
+	BH_EXIT_XSETBV,
+	BH_EXIT_WBINVD,     /* WBINVD or INVD */
+	BH_EXIT_RDPMC,
+	BH_EXIT_MWAIT,      /* MONITOR or MWAIT */
+	BH_EXIT_NMI,        /* a physical NMI, taken by hv */
+	BH_EXIT_MCE,        /* a machine check while the partition ran */
 	BH_EXIT_COUNT
 };
 

@@ -32,26 +32,32 @@ int main(int argc, char **argv)
 	struct vmx_ctls o;
 	const char *bad = "unset";
 	CHECK(vmx_controls(&c, &o, &bad) == 0 && bad == 0);
-	CHECK(o.pin == (0x16 | PIN_EXT_INTR_EXIT));
+	CHECK(o.pin == (0x16 | PIN_EXT_INTR_EXIT | PIN_NMI_EXIT));
 	CHECK((o.proc & (PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY)) ==
 	      (PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY));
 	CHECK(!(o.proc & (PROC_INTR_WINDOW | PROC_CR3_LOAD_EXIT | PROC_UNCOND_IO_EXIT | PROC_RDTSC_EXIT)));
 	CHECK((o.proc & (u32)c.proc) == (u32)c.proc); /* forced bits kept */
-	CHECK(o.proc2 == (PROC2_EPT | PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES));
+	CHECK((o.proc & (PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_RDPMC_EXIT)) ==
+	      (PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_RDPMC_EXIT));
+	CHECK(o.proc2 == (PROC2_EPT | PROC2_WBINVD_EXIT | PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID));
 	CHECK((o.exit & (EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT)) ==
 	      (EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT) && !(o.exit & EXIT_ACK_INTR));
 	CHECK((o.entry & (ENTRY_GUEST_64 | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT)) ==
 	      (ENTRY_GUEST_64 | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
 
 	/* Optional controls the CPU lacks are left out, not refused. */
-	c.proc2 = cap(0, PROC2_EPT | PROC2_RDTSCP);
-	CHECK(vmx_controls(&c, &o, &bad) == 0 && o.proc2 == (PROC2_EPT | PROC2_RDTSCP));
+	c.proc2 = cap(0, PROC2_EPT | PROC2_WBINVD_EXIT | PROC2_RDTSCP);
+	CHECK(vmx_controls(&c, &o, &bad) == 0 && o.proc2 == (PROC2_EPT | PROC2_WBINVD_EXIT | PROC2_RDTSCP));
 
 	/* Refused: a needed control missing, or one hv does not handle forced on. */
 	c = good(), c.proc2 = 0; /* no secondary controls: no EPT */
 	CHECK(refused(c, "secondary processor-based"));
-	c = good(), c.proc2 = cap(PROC2_WBINVD_EXIT, 0xffffffff);
+	c = good(), c.proc2 = cap(PROC2_XSAVES, 0xffffffff);
 	CHECK(refused(c, "secondary processor-based"));
+	c = good(), c.proc2 = cap(0, 0x005bffff & ~PROC2_WBINVD_EXIT); /* WBINVD would reach the CPU */
+	CHECK(refused(c, "secondary processor-based"));
+	c = good(), c.pin = cap(0x16, 0xff & ~PIN_NMI_EXIT); /* NMIs would land in partitions */
+	CHECK(refused(c, "pin-based"));
 	c = good(), c.pin = cap(0x16, 0x16);
 	CHECK(refused(c, "pin-based"));
 	c = good(), c.proc = cap(0x0401e172, 0xfff9fffe); /* non-TRUE: CR3 exits forced */
