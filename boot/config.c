@@ -111,9 +111,9 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	return 0;
 }
 
-enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_COUNT };
+enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_COUNT };
 static const char *const key_names[K_COUNT] = {
-	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline",
+	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline", "tlb_tags",
 };
 
 struct ctx {
@@ -212,6 +212,11 @@ static int set_value(struct ctx *c, struct bh_config *cfg, enum key_id k, const 
 			cfg->isolation = BH_ISO_HYPERV;
 		else
 			return fail(c, "bad isolation '%.*s' (process or hyperv)", (int)n, v);
+		return 0;
+	case K_TLB_TAGS:
+		if (parse_uint(v, n, &x) != n || x < 2 || x > 0xffff)
+			return fail(c, "bad tlb_tags '%.*s' (2..65535)", (int)n, v);
+		cfg->tlb_tags = (u32)x;
 		return 0;
 	case K_CMDLINE:
 		if (n >= BH_CMDLINE_MAX)

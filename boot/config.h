@@ -26,6 +26,7 @@ struct bh_config {
 	u32 nr_images;
 	char images[BH_CFG_MAX_IMAGES][BH_MOD_NAME_MAX];
 	char cmdline[BH_CMDLINE_MAX];  /* default "" */
+	u32 tlb_tags;                  /* at most this many ASIDs/VPIDs; 0 (default) = the CPU's count */
 };
 
 /* Fills *out with the defaults. */

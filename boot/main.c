@@ -463,6 +463,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 	bi->host_memory = cfg.host_memory;
 	bi->serial_port = cfg.serial_port;
 	bi->isolation = cfg.isolation;
+	bi->tlb_tags = cfg.tlb_tags;
 	bi->entry = guest.entry_phys; /* hv starts the kernel on an identity map */
 	bi->kernel_file = kernel_file.base;
 	bi->kernel_file_size = kernel_file.size;

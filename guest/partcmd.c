@@ -6,6 +6,7 @@
 #include "../lib/string.h"
 #include "kernel.h"
 #include "mm.h"
+#include "proc.h"
 
 static const char *const states[] = { "?", "created", "running", "stopped", "crashed" };
 
@@ -34,6 +35,52 @@ static void list(void)
 	kprintf("%lld partitions\n", n);
 }
 
+/* hv's free pages, or -1. */
+static s64 free_pages(void)
+{
+	static struct bh_stats st;
+	return hcall(BH_HC_STATS, v2p(&st), sizeof st, 0, 0) < 0 ? -1 : (s64)st.pages_free;
+}
+
+/* `part soak N`: N cycles of create -> run -> crash -> destroy, the crash
+ * alternating between a triple fault, a forbidden hypercall and an access
+ * outside its memory; each must be reported as such, and hv must end with
+ * exactly the free pages it started with. */
+static void soak(u64 n)
+{
+	static const struct { const char *word, *reason; } how[] = {
+		{ "crash", "triple fault" }, { "hc=6", "forbidden hypercall 6" },
+		{ "peek=0x10000000", "access to gpa 0x10000000 denied" },
+	};
+	static struct bh_part_create req;
+	static struct bh_part_info info;
+	s64 before = free_pages();
+	u64 t0 = now_ns(), ok = 0;
+	for (u64 i = 0; i < n; i++) {
+		memset(&req, 0, sizeof req);
+		bh_snprintf(req.name, sizeof req.name, "soak%llu", i);
+		bh_snprintf(req.cmdline, sizeof req.cmdline, "%s", how[i % 3].word);
+		req.memory = 8ull << 20;
+		req.vcpus = 1;
+		s64 id = hcall(BH_HC_PART_CREATE, v2p(&req), 0, 0, 0);
+		if (id <= 0 || hcall(BH_HC_PART_START, (u64)id, 0, 0, 0)) {
+			kprintf("soak: cycle %llu: create/start -> %lld\n", i, id);
+			break;
+		}
+		u64 deadline = now_ns() + 10000000000ull;
+		while (!hcall(BH_HC_PART_QUERY, (u64)id, v2p(&info), 0, 0) && info.state == BH_PART_RUNNING &&
+		       now_ns() < deadline)
+			hcall(BH_HC_YIELD, 0, 0, 0, 0);
+		if (info.state == BH_PART_CRASHED && !memcmp(info.reason, how[i % 3].reason, strlen(how[i % 3].reason)))
+			ok++;
+		else
+			kprintf("soak: cycle %llu (%s): state %u, '%s'\n", i, how[i % 3].word, info.state, info.reason);
+		hcall(BH_HC_PART_DESTROY, (u64)id, 0, 0, 0);
+	}
+	kprintf("soak: %llu cycles, %llu crashed as asked, free pages %lld -> %lld, %llu ms\n", n, ok, before,
+		free_pages(), (now_ns() - t0) / 1000000);
+}
+
 void cmd_part(int argc, char **argv)
 {
 	static struct bh_part_create req;
@@ -42,6 +89,10 @@ void cmd_part(int argc, char **argv)
 	s64 r;
 	if (!strcmp(op, "list") && argc == 2) {
 		list();
+		return;
+	}
+	if (!strcmp(op, "soak") && argc == 3 && num(argv[2], &a)) {
+		soak(a);
 		return;
 	}
 	if ((!strcmp(op, "create") || !strcmp(op, "run")) && argc >= 4 && num(argv[3], &a)) {
@@ -70,7 +121,7 @@ void cmd_part(int argc, char **argv)
 		r = hcall(BH_HC_PART_GRANT_RO, a, b, c, d);
 	} else {
 		kprintf("usage: part list | run NAME MIB [CMDLINE] | create NAME MIB [CMDLINE] | start ID\n"
-			"       | stop ID | destroy ID | mem ID BYTES | grant ID HOSTADDR BYTES GUESTADDR\n");
+			"       | stop ID | destroy ID | mem ID BYTES | grant ID HOSTADDR BYTES GUESTADDR | soak N\n");
 		return;
 	}
 	kprintf("part %s -> %lld\n", op, r);

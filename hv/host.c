@@ -80,7 +80,6 @@ struct partition *host_create(const struct bh_boot_info *bi)
 	partitions[0] = p;
 	p->role = BH_ROLE_HOST;
 	p->state = BH_PART_RUNNING;
-	p->asid = 1;
 	__builtin_memcpy(p->name, "host", 5);
 
 	u64 block = pages_get(PART_BOOT_BLOCK_PAGES, 1);

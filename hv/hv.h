@@ -48,6 +48,9 @@ void timer_arm(u64 deadline_tsc);
 void lapic_eoi(void);
 extern u64 tsc_hz;
 
+/* main.c: at most this many ASIDs/VPIDs (bulkhead.cfg tlb_tags), 0 = the CPU's count */
+extern u32 tlb_tags_max;
+
 /* hypercall.c */
 void hypercall(struct vcpu *v);
 

@@ -7,6 +7,7 @@
 #include "x86.h"
 
 const struct vcpu_ops *vcpu_ops;
+u32 tlb_tags_max;
 
 void hv_main(struct bh_boot_info *bi)
 {
@@ -20,6 +21,7 @@ void hv_main(struct bh_boot_info *bi)
 	bi->hv_entry_tsc = t0;
 	hv_stats.hv_entry_tsc = t0;
 	mm_init(bi);                 /* own page tables, page allocator */
+	tlb_tags_max = bi->tlb_tags;
 	u32 a, b, svm, d;            /* the backend this CPU supports, AMD-V first as in boot/ */
 	cpuid(0x80000001, 0, &a, &b, &svm, &d);
 	vcpu_ops = svm & (1u << 2) ? &svm_ops : &vmx_ops;

@@ -182,7 +182,6 @@ s64 part_create(const struct bh_part_create *req)
 	p->id = id;
 	p->role = BH_ROLE_UTILITY;
 	p->state = BH_PART_CREATED;
-	p->asid = (u16)(id + 1);
 	p->hv_pages = 1;
 	memcpy(p->name, req->name, sizeof p->name);
 	memcpy(p->cmdline, req->cmdline, sizeof p->cmdline);

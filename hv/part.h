@@ -21,7 +21,6 @@ struct partition {
 	u32 id;
 	u8 role;  /* enum bh_role */
 	u8 state; /* enum bh_part_state */
-	u16 asid;
 	char name[BH_PART_NAME_MAX];
 	char reason[64];
 	char cmdline[BH_CMDLINE_MAX_PART];

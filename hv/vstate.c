@@ -129,6 +129,10 @@ static void barrier(void)
 static void save(struct vcpu *v)
 {
 	if (vstate.xcr0) {
+		/* What the guest runs with, even where XSETBV did not exit (QEMU's
+		 * SVM model does not intercept it): XSAVE below covers every bit
+		 * hv offers, and the CPU refuses the bits it lacks. */
+		v->xcr0 = hw_xcr0 = xgetbv(0);
 		if (hw_xcr0 != vstate.xcr0)
 			xsetbv(0, hw_xcr0 = vstate.xcr0);
 		__asm__ volatile("xsave64 %0" : "=m"(*(u8(*)[VCPU_XSAVE_MAX])v->xsave) : "a"(~0u), "d"(~0u));

@@ -8,6 +8,7 @@
  */
 #include "../../lib/string.h"
 #include "../part.h"
+#include "../tags.h"
 #include "../x86.h"
 #include "vmcb.h"
 
@@ -15,6 +16,7 @@ struct svm_vcpu {
 	struct vcpu v; /* first: to_svm() recovers the container */
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
+	struct vcpu_tag asid;
 };
 
 static struct svm_vcpu *to_svm(struct vcpu *v) { return (struct svm_vcpu *)v; }
@@ -22,6 +24,7 @@ _Static_assert(sizeof(struct svm_vcpu) <= BH_PAGE_SIZE, "struct svm_vcpu fits th
 
 static u64 msrpm_pa, iopm_pa, iopm_none_pa; /* iopm_none: every port intercepted */
 static int has_nrips, has_1g;
+static struct tags asids;
 
 void svm_vmrun(u64 vmcb_pa, struct vcpu_regs *regs);
 
@@ -61,6 +64,9 @@ static int svm_cpu_init(void)
 		return -1;
 	}
 	has_nrips = (d >> 3) & 1;
+	u32 n = b - 1; /* ASID 0 is the host's (hv's) */
+	tags_init(&asids, tlb_tags_max && tlb_tags_max < n ? tlb_tags_max : n);
+	hv_printf("hv: %u ASIDs for partitions (the CPU has %u)\n", asids.max, b);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, page_alloc_boot(1));
 
@@ -99,8 +105,6 @@ static struct vcpu *svm_create(struct partition *p, const struct vcpu_boot *b)
 	if (p->role != BH_ROLE_HOST)
 		vm->intercept_misc1 |= INTERCEPT_IOIO;
 	vm->msrpm_pa = msrpm_pa;
-	vm->asid = p->asid;
-	vm->tlb_control = 1; /* flush everything before the first run */
 	vm->int_ctl = V_INTR_MASKING;
 	vm->np_enable = 1;
 	vm->n_cr3 = p->npt.root;
@@ -170,6 +174,11 @@ static void svm_run(struct vcpu *v)
 		vm->int_ctl = (vm->int_ctl & 0xffffffffull & ~(0xfull << 16)) | V_IRQ | V_INTR_PRIO(vec >> 4) |
 			      V_IGN_TPR | V_INTR_VECTOR(vec);
 	}
+	switch (tag_get(&asids, &s->asid)) {
+	case TAG_FLUSH_ALL: vm->tlb_control = TLB_FLUSH_ALL; break;
+	case TAG_NEW: vm->tlb_control = TLB_FLUSH_ASID; break;
+	}
+	vm->asid = s->asid.tag;
 	vm->rax = v->r.rax;
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(s->vmcb_pa, &v->r);

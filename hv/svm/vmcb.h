@@ -107,6 +107,10 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define INTERCEPT_MWAIT_ARMED (1u << 12)
 #define INTERCEPT_XSETBV (1u << 13)
 
+/* tlb_control */
+#define TLB_FLUSH_ALL 1  /* every ASID's translations */
+#define TLB_FLUSH_ASID 3 /* this guest's */
+
 /* int_ctl */
 #define V_IRQ (1ull << 8)
 #define V_INTR_PRIO(p) ((u64)(p) << 16)

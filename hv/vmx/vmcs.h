@@ -28,6 +28,8 @@
 #define EPT_CAP_1G (1ull << 17)
 #define EPT_CAP_INVEPT (1ull << 20)
 #define EPT_CAP_INVEPT_ALL (1ull << 26)
+#define VPID_CAP_INVVPID (1ull << 32)
+#define VPID_CAP_INVVPID_ALL (1ull << 42)
 
 /* Pin-based controls */
 #define PIN_EXT_INTR_EXIT (1u << 0)

@@ -12,6 +12,7 @@
  * registers in struct vcpu.
  */
 #include "../part.h"
+#include "../tags.h"
 #include "../x86.h"
 #include "controls.h"
 #include "vmcs.h"
@@ -35,6 +36,7 @@ struct vmx_vcpu {
 	u32 proc;      /* primary controls now: interrupt-window exiting comes and goes */
 	int launched;
 	u64 lazy_msr[5], cr2;
+	struct vcpu_tag vpid;
 };
 
 static struct vmx_vcpu *to_vmx(struct vcpu *v) { return (struct vmx_vcpu *)v; }
@@ -46,6 +48,7 @@ static u64 msr_bitmap_pa, io_bitmap_pa, io_none_pa, vmcs_current; /* io_none: ev
 static struct vmx_vcpu *lazy_owner;
 static u32 vmcs_revision;
 static int has_1g;
+static struct tags vpids; /* max 0: VPIDs off, every VM entry and exit flushes */
 
 int vmx_enter(struct vcpu_regs *regs, int launched);
 void vmx_exit(void);
@@ -70,6 +73,12 @@ static void invept_all(void)
 {
 	struct { u64 eptp, zero; } desc = { 0, 0 };
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(2ull) /* all contexts */ : "cc", "memory");
+}
+
+static void invvpid_all(void)
+{
+	struct { u64 vpid, addr; } desc = { 0, 0 };
+	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(2ull) /* all contexts */ : "cc", "memory");
 }
 
 /* VMXON, VMCLEAR, VMPTRLD: the operand is the physical address; 0 or -1. */
@@ -130,6 +139,11 @@ static int vmx_cpu_init(void)
 		return -1;
 	}
 	has_1g = (ept & EPT_CAP_1G) != 0;
+	if (!(ept & VPID_CAP_INVVPID) || !(ept & VPID_CAP_INVVPID_ALL))
+		ctls.proc2 &= ~PROC2_VPID; /* tags that cannot be flushed are no use */
+	if (ctls.proc2 & PROC2_VPID)
+		tags_init(&vpids, tlb_tags_max ? tlb_tags_max : 0xffff);
+	hv_printf("hv: %u VPIDs for partitions\n", vpids.max);
 
 	/* CR0 and CR4 as VMX operation wants them. */
 	for (int i = 0; i < 2; i++) {
@@ -252,8 +266,6 @@ static struct vcpu *vmx_create(struct partition *p, const struct vcpu_boot *b)
 	vmwrite(VMCS_PROC2, ctls.proc2);
 	vmwrite(VMCS_EXIT_CTLS, ctls.exit);
 	vmwrite(VMCS_ENTRY_CTLS, ctls.entry);
-	if (ctls.proc2 & PROC2_VPID) /* the field exists only then */
-		vmwrite(VMCS_VPID, p->asid);
 	vmwrite(VMCS_EPTP, p->npt.root | EPTP_WB_4LEVEL);
 	vmwrite(VMCS_MSR_BITMAP, msr_bitmap_pa);
 	u64 io = p->role == BH_ROLE_HOST ? io_bitmap_pa : io_none_pa;
@@ -415,6 +427,13 @@ static void vmx_run(struct vcpu *v)
 	struct vmx_vcpu *x = to_vmx(v);
 	load(v);
 	switch_lazy(x);
+	if (vpids.max) {
+		int r = tag_get(&vpids, &x->vpid);
+		if (r == TAG_FLUSH_ALL)
+			invvpid_all();
+		if (r != TAG_KEEP)
+			vmwrite(VMCS_VPID, x->vpid.tag);
+	}
 	do {
 		deliver_irq(x);
 		if (vmx_enter(&v->r, x->launched)) {

@@ -64,6 +64,7 @@ struct bh_boot_info {
 	u32 partition_id;/* 0 = host (hv -> guest) */
 	u32 nr_mem;
 	u32 nr_modules;
+	u32 tlb_tags;    /* most ASIDs/VPIDs hv may use, 0 = the CPU's count (bulkhead.cfg, for tests) */
 	struct bh_mem_range mem[BH_MAX_MEM];
 	struct bh_module modules[BH_MAX_MODULES];
 	char cmdline[BH_CMDLINE_MAX];

@@ -118,6 +118,10 @@ static void test_good(void)
 	CHECK(parse("image=a\nimage=b\nimage=c\nimage=d\nimage=e\nimage=f\nimage=g\nimage=h\n") == 0);
 	CHECK(cfg.nr_images == BH_CFG_MAX_IMAGES);
 	CHECK(strcmp(cfg.images[7], "h") == 0);
+	/* ASIDs/VPIDs for hv, forced small by tests */
+	CHECK(parse("") == 0 && cfg.tlb_tags == 0);
+	CHECK(parse("tlb_tags = 3") == 0 && cfg.tlb_tags == 3);
+	CHECK(parse("tlb_tags = 0xffff") == 0 && cfg.tlb_tags == 0xffff);
 	/* a value may contain '=' */
 	CHECK(parse("cmdline = a=b c=d") == 0 && strcmp(cfg.cmdline, "a=b c=d") == 0);
 	/* dots inside a name are fine, only ".." is not */
@@ -148,6 +152,9 @@ static void test_bad(void)
 	CHECK(fails_with("serial = com1\nserial = none\n", ":2:", "duplicate key 'serial'"));
 	CHECK(fails_with("cmdline = a\ncmdline = b\n", ":2:", "duplicate key 'cmdline'"));
 	CHECK(fails_with("isolation = vm\n", ":1:", "bad isolation 'vm'"));
+	CHECK(fails_with("tlb_tags = 1\n", ":1:", "bad tlb_tags '1' (2..65535)"));
+	CHECK(fails_with("tlb_tags = 65536\n", ":1:", "bad tlb_tags"));
+	CHECK(fails_with("tlb_tags = many\n", ":1:", "bad tlb_tags"));
 	CHECK(fails_with("serial = com5\n", ":1:", "bad serial port 'com5'"));
 	CHECK(fails_with("serial = 0\n", ":1:", "bad serial port '0'"));
 	CHECK(fails_with("serial = 0x10000\n", ":1:", "bad serial port"));
