@@ -61,6 +61,7 @@ struct task {
 	struct fdtable *files;
 	struct inode *cwd, *root;
 	u32 umask;
+	u32 uid[3], gid[3];           /* real, effective, saved; fork copies them */
 	struct ksigaction sa[NSIG];
 	u64 sigmask, sigpending;
 	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */

@@ -256,6 +256,8 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	iget(t->cwd);
 	iget(t->root);
 	t->umask = p->umask;
+	memcpy(t->uid, p->uid, sizeof t->uid);
+	memcpy(t->gid, p->gid, sizeof t->gid);
 	memcpy(t->sa, p->sa, sizeof t->sa);
 	t->sigmask = p->sigmask;
 	t->parent = p;
