@@ -52,3 +52,11 @@ $(BUILD)/root.tar: tools/mkroot.sh $(GUEST_ROOT_FILES) $(GUEST_ROOT_EXTRA)
 $(ESP)/root.tar: $(BUILD)/root.tar
 	@mkdir -p $(@D) && cp $< $@
 esp: $(ESP)/root.tar
+
+# Unit test of the host's console text for utility partitions (conbuf.c).
+GUEST_UNIT := $(BUILD)/tests/unit/test_conbuf
+$(GUEST_UNIT): tests/unit/test_conbuf.c guest/conbuf.c guest/conbuf.h lib/fmt.c lib/fmt.h tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT)
