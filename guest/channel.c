@@ -22,8 +22,10 @@ int chan_open(struct chan_end *e, void *base, int host)
 	struct bh_chan *c = base;
 	u8 *b = base;
 	memset(e, 0, sizeof *e);
+	e->broken = 1; /* until it proves to be a channel: a failed end is never used */
 	if (c->magic != BH_CHAN_MAGIC || c->ring_size != BH_RING_SIZE)
 		return -1;
+	e->broken = 0;
 	e->tx = host ? &c->to_guest : &c->to_host;
 	e->rx = host ? &c->to_host : &c->to_guest;
 	e->txd = b + (host ? BH_CHAN_TO_GUEST : BH_CHAN_TO_HOST);
@@ -68,6 +70,11 @@ int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payloa
 	__atomic_store_n(&e->tx->head, e->head, __ATOMIC_RELEASE);
 	e->sent++;
 	return 0;
+}
+
+int chan_ready(const struct chan_end *e)
+{
+	return !e->broken && __atomic_load_n(&e->rx->head, __ATOMIC_ACQUIRE) != e->tail;
 }
 
 int chan_recv(struct chan_end *e, struct bh_msg *m, void *payload)

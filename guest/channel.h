@@ -16,9 +16,13 @@ struct chan_end {
 #define CHAN_BROKEN (-2)
 
 void chan_init(void *base);                           /* the host, before the partition starts */
-int chan_open(struct chan_end *e, void *base, int host); /* 0, or -1: not a channel */
+/* 0, or -1: not a channel (e is then broken).  The host opens its end before
+ * the partition starts: after that, the peer may rewrite page 0 at will. */
+int chan_open(struct chan_end *e, void *base, int host);
 /* 0, CHAN_FULL (try again after the peer reads) or CHAN_BROKEN. */
 int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payload, u32 len);
+/* 1 if the peer wrote something not yet received: one read of its index. */
+int chan_ready(const struct chan_end *e);
 /* 1 with a message (payload: BH_MSG_MAX bytes of room), 0 if none, or CHAN_BROKEN. */
 int chan_recv(struct chan_end *e, struct bh_msg *m, void *payload);
 

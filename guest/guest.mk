@@ -24,8 +24,9 @@ $(BUILD)/guest.elf: $(GUEST_OBJS) linker/guest.ld
 	$(Q)$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
 
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
-# by the tests and inside the root image as /tests/bin/<name>.
-GUEST_TESTS := sys_files sys_proc sys_robust bench_guest
+# by the tests and inside the root image as /tests/bin/<name>; asuid runs a
+# program as another user, for tests that need a caller other than root.
+GUEST_TESTS := sys_files sys_proc sys_robust bench_guest asuid
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h
 	@mkdir -p $(@D)
@@ -51,3 +52,11 @@ $(BUILD)/root.tar: tools/mkroot.sh $(GUEST_ROOT_FILES) $(GUEST_ROOT_EXTRA)
 $(ESP)/root.tar: $(BUILD)/root.tar
 	@mkdir -p $(@D) && cp $< $@
 esp: $(ESP)/root.tar
+
+# Unit test of the host's console text for utility partitions (conbuf.c).
+GUEST_UNIT := $(BUILD)/tests/unit/test_conbuf
+$(GUEST_UNIT): tests/unit/test_conbuf.c guest/conbuf.c guest/conbuf.h lib/fmt.c lib/fmt.h tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT)

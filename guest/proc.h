@@ -61,6 +61,7 @@ struct task {
 	struct fdtable *files;
 	struct inode *cwd, *root;
 	u32 umask;
+	u32 uid[3], gid[3];           /* real, effective, saved; fork copies them */
 	struct ksigaction sa[NSIG];
 	u64 sigmask, sigpending;
 	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
@@ -85,6 +86,7 @@ void schedule(void);
 void sleep_on(const void *chan);       /* caller re-checks its condition */
 void wakeup(const void *chan);
 void sched_tick(void);                 /* from the timer interrupt */
+int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
 void idle_loop(void) __attribute__((noreturn));
 struct task *task_find(int pid);
 int task_spawn_init(const char *path); /* pid 1 */

@@ -114,19 +114,45 @@ s64 sys_getrusage(u64 who, u64 ubuf)
 	return copy_to_user(ubuf, ru, sizeof ru) ? -EFAULT : 0;
 }
 
-s64 sys_getuid(void) { return 0; }
-s64 sys_setuid(u64 id) { return id ? -EPERM : 0; }
-s64 sys_setresuid(u64 a, u64 b, u64 c)
+/* Credentials: a real, effective and saved id for user and group.  A task
+ * whose effective uid is 0 may set any id; another may only set one to a value
+ * it already holds (as Linux without capabilities).  -1 leaves an id alone. */
+static s64 set_ids(u32 *ids, u64 r, u64 e, u64 s)
 {
-	(void)a, (void)b, (void)c;
+	u64 want[3] = { r, e, s };
+	for (int i = 0; i < 3; i++)
+		if ((u32)want[i] != ~0u && current->uid[1] && (u32)want[i] != ids[0] && (u32)want[i] != ids[1] &&
+		    (u32)want[i] != ids[2])
+			return -EPERM;
+	for (int i = 0; i < 3; i++)
+		if ((u32)want[i] != ~0u)
+			ids[i] = (u32)want[i];
 	return 0;
 }
 
-s64 sys_getresuid(u64 a, u64 b, u64 c)
+/* setuid(id): uid 0 sets all three, another task its effective id only. */
+static s64 set_id(u32 *ids, u64 id)
 {
-	u32 z = 0;
-	return copy_to_user(a, &z, 4) || copy_to_user(b, &z, 4) || copy_to_user(c, &z, 4) ? -EFAULT : 0;
+	return current->uid[1] ? set_ids(ids, ~0ull, id, ~0ull) : set_ids(ids, id, id, id);
 }
+
+static s64 get_ids(const u32 *ids, u64 r, u64 e, u64 s)
+{
+	return copy_to_user(r, &ids[0], 4) || copy_to_user(e, &ids[1], 4) || copy_to_user(s, &ids[2], 4) ? -EFAULT : 0;
+}
+
+s64 sys_getuid(void) { return current->uid[0]; }
+s64 sys_geteuid(void) { return current->uid[1]; }
+s64 sys_getgid(void) { return current->gid[0]; }
+s64 sys_getegid(void) { return current->gid[1]; }
+s64 sys_setuid(u64 id) { return set_id(current->uid, id); }
+s64 sys_setgid(u64 id) { return set_id(current->gid, id); }
+s64 sys_setreuid(u64 r, u64 e) { return set_ids(current->uid, r, e, ~0ull); }
+s64 sys_setregid(u64 r, u64 e) { return set_ids(current->gid, r, e, ~0ull); }
+s64 sys_setresuid(u64 r, u64 e, u64 s) { return set_ids(current->uid, r, e, s); }
+s64 sys_setresgid(u64 r, u64 e, u64 s) { return set_ids(current->gid, r, e, s); }
+s64 sys_getresuid(u64 r, u64 e, u64 s) { return get_ids(current->uid, r, e, s); }
+s64 sys_getresgid(u64 r, u64 e, u64 s) { return get_ids(current->gid, r, e, s); }
 
 s64 sys_getgroups(u64 size, u64 list)
 {

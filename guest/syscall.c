@@ -20,7 +20,8 @@ DECL(rmdir); DECL(creat); DECL(link); DECL(unlink); DECL(symlink); DECL(readlink
 DECL(fchmod); DECL(chown); DECL(fchown); DECL(lchown); DECL(umask); DECL(gettimeofday);
 DECL(getrlimit); DECL(getrusage); DECL(sysinfo); DECL(times); DECL(getuid); DECL(setuid);
 DECL(setpgid); DECL(getppid); DECL(getpgrp); DECL(setsid); DECL(setresuid); DECL(getresuid);
-DECL(getgroups); DECL(getpgid); DECL(getsid); DECL(rt_sigpending); DECL(rt_sigsuspend);
+DECL(geteuid); DECL(getgid); DECL(getegid); DECL(setgid); DECL(setreuid); DECL(setregid); DECL(setresgid);
+DECL(getresgid); DECL(getgroups); DECL(getpgid); DECL(getsid); DECL(rt_sigpending); DECL(rt_sigsuspend);
 DECL(statfs); DECL(prctl); DECL(arch_prctl); DECL(setrlimit); DECL(chroot); DECL(nop); DECL(mount);
 DECL(umount2); DECL(sethostname); DECL(gettid); DECL(time); DECL(futex); DECL(getdents64);
 DECL(set_tid_address); DECL(clock_gettime); DECL(clock_getres); DECL(clock_nanosleep);
@@ -43,10 +44,10 @@ static const sysfn table[] = {
 	S(83, mkdir), S(84, rmdir), S(85, creat), S(86, link), S(87, unlink), S(88, symlink),
 	S(89, readlink), S(90, chmod), S(91, fchmod), S(92, chown), S(93, fchown), S(94, lchown),
 	S(95, umask), S(96, gettimeofday), S(97, getrlimit), S(98, getrusage), S(99, sysinfo),
-	S(100, times), S(102, getuid), S(104, getuid), S(105, setuid), S(106, setuid), S(107, getuid),
-	S(108, getuid), S(109, setpgid), S(110, getppid), S(111, getpgrp), S(112, setsid),
-	S(113, setresuid), S(114, setresuid), S(115, getgroups), S(116, nop), S(117, setresuid),
-	S(118, getresuid), S(119, setresuid), S(120, getresuid), S(121, getpgid), S(124, getsid),
+	S(100, times), S(102, getuid), S(104, getgid), S(105, setuid), S(106, setgid), S(107, geteuid),
+	S(108, getegid), S(109, setpgid), S(110, getppid), S(111, getpgrp), S(112, setsid),
+	S(113, setreuid), S(114, setregid), S(115, getgroups), S(116, nop), S(117, setresuid),
+	S(118, getresuid), S(119, setresgid), S(120, getresgid), S(121, getpgid), S(124, getsid),
 	S(127, rt_sigpending), S(130, rt_sigsuspend), S(131, sigaltstack), S(137, statfs),
 	S(138, statfs), S(157, prctl), S(158, arch_prctl), S(160, setrlimit), S(161, chroot),
 	S(162, nop), S(165, mount), S(166, umount2), S(170, sethostname), S(186, gettid), S(200, tkill),

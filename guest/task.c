@@ -71,11 +71,28 @@ void wakeup(const void *chan)
 
 int signal_pending(void) { return (current->sigpending & ~current->sigmask) != 0; }
 
-/* Timed wake-ups and alarms, console input: from the tick and the idle loop. */
+/* Work drivers register (vmhost.c's deferred channel work), polled with the
+ * rest below. */
+static void (*pollers[4])(void);
+
+int sched_add_poller(void (*fn)(void))
+{
+	for (u32 i = 0; i < BH_ARRAY_SIZE(pollers); i++)
+		if (!pollers[i] || pollers[i] == fn) {
+			pollers[i] = fn;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+/* Timed wake-ups and alarms, console input, registered pollers: from the
+ * tick and the idle loop. */
 static void sched_poll(void)
 {
 	u64 now = rdtsc();
 	tty_poll();
+	for (u32 i = 0; i < BH_ARRAY_SIZE(pollers) && pollers[i]; i++)
+		pollers[i]();
 	for (struct task *t = task_list; t; t = t->next) {
 		if (t->state == T_SLEEPING && t->wake_tsc && now >= t->wake_tsc)
 			t->state = T_RUNNABLE;
@@ -256,6 +273,8 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	iget(t->cwd);
 	iget(t->root);
 	t->umask = p->umask;
+	memcpy(t->uid, p->uid, sizeof t->uid);
+	memcpy(t->gid, p->gid, sizeof t->gid);
 	memcpy(t->sa, p->sa, sizeof t->sa);
 	t->sigmask = p->sigmask;
 	t->parent = p;

@@ -1,28 +1,38 @@
 /*
  * Compute systems (guest ring 0, host partition): the utility partitions this
  * kernel made through /dev/bulkhead (include/bulkhead/ctl.h), each with its
- * channel, a buffer of console output and at most one control request in
- * flight.  The channel doorbell (BH_VEC_CHANNEL) drains every channel: console
- * text into the buffer, a reply to its waiting request, an exit status.  hv
- * rings the same doorbell when a partition crashes, so every doorbell also
- * asks hv whether a partition stopped running.
+ * channel, its console text (conbuf.c) and at most one control request in
+ * flight.
+ *
+ * The channel doorbell (BH_VEC_CHANNEL) only says that some partition did
+ * something: hv raises the one vector for every partition's notify and when
+ * one crashes.  So a doorbell costs one look at each channel's ring index (no
+ * hypercall); a channel with data gives up at most one ring's worth (console
+ * text, a reply, an exit status).  hv is asked for partitions' states in a
+ * sweep, at most one per SWEEP_QUIET_NS after a doorbell that brought no data
+ * (most likely a crash) and one per SWEEP_BUSY_NS after others (a crash rung
+ * just after a partition's own doorbell comes as one), however often the
+ * doorbell rings.  Work left over runs from the tick (sched_add_poller).
  */
 #include "../lib/fmt.h"
 #include "../lib/string.h"
 #include <bulkhead/ctl.h>
 #include "channel.h"
+#include "conbuf.h"
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
 
-#define CON_SIZE 8192u
 #define REQ_TIMEOUT_NS 5000000000ull
+#define SWEEP_QUIET_NS 20000000ull  /* 20 ms */
+#define SWEEP_BUSY_NS 1000000000ull /* 1 s */
 
 struct cs {
 	u32 id;
 	u32 state;                  /* enum bh_part_state, or BH_CS_EXITED */
 	s64 exit_status;
 	char name[BH_PART_NAME_MAX], owner[16], reason[64];
+	u32 uid;                    /* its creator's effective uid */
 	int worker;                 /* the task that reads its console */
 	int refs;                   /* its owning file, and each request waiting */
 	u64 memory, created_ns;
@@ -32,11 +42,13 @@ struct cs {
 	u8 busy, replied;
 	struct bh_msg reply;
 	u8 *reply_buf;              /* BH_MSG_MAX bytes */
-	u32 con_head, con_tail;     /* console bytes not yet read */
-	char con[CON_SIZE];
+	struct conbuf con;
 };
 
 static struct cs *systems[BH_PART_MAX];
+static struct bh_host_stats stats;
+static int drain_due;            /* a ring may have data */
+static u64 last_sweep, sweep_at; /* TSC; sweep_at 0: none due */
 
 static int running(const struct cs *c) { return c->state == BH_PART_RUNNING; }
 
@@ -48,29 +60,25 @@ static void put(struct cs *c)
 	kfree(c);
 }
 
-/* Console text: what does not fit is dropped, oldest first kept. */
-static void con_put(struct cs *c, const u8 *s, u32 n)
-{
-	for (u32 i = 0; i < n && c->con_head - c->con_tail < CON_SIZE; i++)
-		c->con[c->con_head++ % CON_SIZE] = (char)s[i];
-}
-
 static void set_state(struct cs *c, u32 state, const char *reason)
 {
 	c->state = state;
 	bh_snprintf(c->reason, sizeof c->reason, "%s", reason);
 }
 
-/* Takes in everything the partition sent, and its state from hv. */
-static void drain(struct cs *c)
+/* Takes in what the partition sent, at most one ring's worth: a partition
+ * that keeps its ring full gets the rest read at the next poll, and does not
+ * hold the host here. */
+static void take(struct cs *c)
 {
 	static u8 buf[BH_MSG_MAX];
-	static struct bh_part_info info;
 	struct bh_msg m;
-	int r;
-	while (running(c) && (r = chan_recv(&c->ch, &m, buf)) > 0) {
+	int r = 0;
+	stats.drains++;
+	for (u32 n = 0; running(c) && n < BH_RING_SIZE && (r = chan_recv(&c->ch, &m, buf)) > 0;
+	     n += BH_MSG_SPACE(m.len)) {
 		if (m.type == BH_MSG_CONSOLE) {
-			con_put(c, buf, m.len);
+			con_put(&c->con, buf, m.len, now_ns());
 		} else if (m.type == BH_MSG_EXIT) {
 			c->exit_status = m.arg;
 			set_state(c, BH_CS_EXITED, "exited");
@@ -84,16 +92,53 @@ static void drain(struct cs *c)
 		hcall(BH_HC_PART_STOP, c->id, 0, 0, 0);
 		set_state(c, BH_PART_STOPPED, "broke its channel");
 	}
-	if (running(c) && !hcall(BH_HC_PART_QUERY, c->id, v2p(&info), 0, 0) && info.state != BH_PART_RUNNING)
-		set_state(c, info.state, info.reason);
+	drain_due |= running(c) && chan_ready(&c->ch);
 	wakeup(c);
+}
+
+/* Its state from hv: has it crashed, or been stopped by hv? */
+static void query(struct cs *c)
+{
+	static struct bh_part_info info;
+	stats.hv_queries++;
+	if (!hcall(BH_HC_PART_QUERY, c->id, v2p(&info), 0, 0) && info.state != BH_PART_RUNNING) {
+		set_state(c, info.state, info.reason);
+		wakeup(c);
+	}
+}
+
+static void drain_all(void)
+{
+	drain_due = 0;
+	for (u32 id = 1; id < BH_PART_MAX; id++)
+		if (systems[id] && running(systems[id]) && chan_ready(&systems[id]->ch))
+			take(systems[id]);
+}
+
+/* What a doorbell left (a ring still full after one ring's worth), and the
+ * sweep once due: from the doorbell, the tick and the idle loop. */
+static void vmhost_poll(void)
+{
+	if (drain_due)
+		drain_all();
+	if (!sweep_at || rdtsc() < sweep_at)
+		return;
+	sweep_at = 0;
+	last_sweep = rdtsc();
+	for (u32 id = 1; id < BH_PART_MAX; id++)
+		if (systems[id] && running(systems[id]))
+			query(systems[id]);
 }
 
 void vmhost_irq(void)
 {
-	for (u32 id = 1; id < BH_PART_MAX; id++)
-		if (systems[id])
-			drain(systems[id]);
+	u64 drains = stats.drains;
+	stats.doorbells++;
+	drain_all();
+	u64 at = last_sweep + ns_to_tsc(stats.drains != drains ? SWEEP_BUSY_NS : SWEEP_QUIET_NS);
+	if (!sweep_at || at < sweep_at)
+		sweep_at = at;
+	vmhost_poll();
 }
 
 /* Sends one request and waits for its reply: TSC ticks for the round trip,
@@ -144,13 +189,18 @@ static s64 create(struct file *f, u64 uarg)
 		return -EBUSY;
 	if (copy_from_user(&req, uarg, sizeof req))
 		return -EFAULT;
+	if (sched_add_poller(vmhost_poll))
+		return -ENOSPC;
 	struct cs *c = kzalloc(sizeof *c);
 	void *pages = page_alloc_run(BH_CHAN_PAGES);
 	u8 *rb = page_alloc();
 	s64 id = !c || !pages || !rb ? -ENOMEM : hcall(BH_HC_PART_CREATE, v2p(&req), 0, 0, 0);
 	if (id > 0) {
+		/* The host's end is open and checked before the partition runs:
+		 * from then on it may write anything to the shared pages. */
 		chan_init(pages);
-		s64 r = hcall(BH_HC_PART_CHANNEL, (u64)id, v2p(pages), BH_CHAN_PAGES * PAGE, 0);
+		s64 r = id >= BH_PART_MAX || chan_open(&c->ch, pages, 1) ? -EIO
+			: hcall(BH_HC_PART_CHANNEL, (u64)id, v2p(pages), BH_CHAN_PAGES * PAGE, 0);
 		if (!r)
 			r = hcall(BH_HC_PART_START, (u64)id, 0, 0, 0);
 		if (r) {
@@ -158,7 +208,7 @@ static s64 create(struct file *f, u64 uarg)
 			id = r;
 		}
 	}
-	if (id <= 0 || id >= BH_PART_MAX) {
+	if (id <= 0) {
 		if (pages)
 			page_free_run(pages, BH_CHAN_PAGES);
 		if (rb)
@@ -169,6 +219,7 @@ static s64 create(struct file *f, u64 uarg)
 	c->id = (u32)id;
 	c->state = BH_PART_RUNNING;
 	c->refs = 1;
+	c->uid = current->uid[1];
 	c->worker = current->pid;
 	c->memory = req.memory;
 	c->created_ns = now_ns();
@@ -177,7 +228,6 @@ static s64 create(struct file *f, u64 uarg)
 	memcpy(c->name, req.name, sizeof c->name);
 	c->name[sizeof c->name - 1] = 0;
 	memcpy(c->owner, current->comm, sizeof c->owner);
-	chan_open(&c->ch, pages, 1);
 	systems[id] = c;
 	f->priv = c;
 	return id;
@@ -204,7 +254,8 @@ static s64 read(struct file *f, u64 ubuf, u64 n)
 	if (!c)
 		return -EINVAL;
 	c->worker = current->pid;
-	while (c->con_head == c->con_tail) {
+	const char *p;
+	while (!con_peek(&c->con, &p)) {
 		if (!running(c))
 			return 0;
 		if (f->flags & O_NONBLOCK)
@@ -214,16 +265,12 @@ static s64 read(struct file *f, u64 ubuf, u64 n)
 		sleep_on(c);
 	}
 	u64 done = 0;
-	while (done < n && c->con_tail != c->con_head) {
-		u32 off = c->con_tail % CON_SIZE, k = CON_SIZE - off;
-		if (k > c->con_head - c->con_tail)
-			k = c->con_head - c->con_tail;
+	for (u32 k; done < n && (k = con_peek(&c->con, &p)); done += k) {
 		if (k > n - done)
 			k = (u32)(n - done);
-		if (copy_to_user(ubuf + done, c->con + off, k))
+		if (copy_to_user(ubuf + done, p, k))
 			return done ? (s64)done : -EFAULT;
-		c->con_tail += k;
-		done += k;
+		con_take(&c->con, k);
 	}
 	return (s64)done;
 }
@@ -231,7 +278,7 @@ static s64 read(struct file *f, u64 ubuf, u64 n)
 static int poll(struct file *f)
 {
 	struct cs *c = f->priv;
-	return c && (c->con_head != c->con_tail || !running(c)) ? POLLIN : 0;
+	return c && (c->con.head != c->con.tail || !running(c)) ? POLLIN : 0;
 }
 
 static int info(u32 id, struct bh_cs_info *o)
@@ -250,6 +297,8 @@ static int info(u32 id, struct bh_cs_info *o)
 	if (c) {
 		memcpy(o->owner, c->owner, sizeof o->owner);
 		o->worker = c->worker;
+		o->uid = c->uid;
+		o->con_dropped = c->con.dropped;
 		o->uptime_ns = now_ns() - c->created_ns;
 		if (!running(c)) {
 			o->state = c->state;
@@ -317,13 +366,23 @@ static s64 control_cs(struct cs *c, u64 cmd, struct bh_ctl *a)
 	return -ENOTTY;
 }
 
+/* Who may send c control requests (ctl.h): a file that owns it, a caller
+ * with its creator's effective uid, or uid 0 in the host's own root. */
+static int may_control(const struct file *f, const struct cs *c)
+{
+	u32 euid = current->uid[1];
+	return f->priv == c || euid == c->uid || (!euid && current->root == root_inode);
+}
+
 /* Only to partitions made here: they have a channel. */
-static s64 control(u64 cmd, struct bh_ctl *a)
+static s64 control(struct file *f, u64 cmd, struct bh_ctl *a)
 {
 	static struct bh_part_info pi;
 	struct cs *c = a->id < BH_PART_MAX ? systems[a->id] : 0;
 	if (!c)
 		return a->id < BH_PART_MAX && !hcall(BH_HC_PART_QUERY, a->id, v2p(&pi), 0, 0) ? -ENOTCONN : -ENOENT;
+	if (!may_control(f, c))
+		return -EPERM;
 	c->refs++;
 	s64 r = control_cs(c, cmd, a);
 	put(c);
@@ -336,6 +395,8 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 	static struct bh_cs_info o;
 	if (cmd == BH_IOC_CREATE)
 		return create(f, arg);
+	if (cmd == BH_IOC_HOST_STATS)
+		return copy_to_user(arg, &stats, sizeof stats) ? -EFAULT : 0;
 	if (cmd < BH_IOC_LIST || cmd > BH_IOC_KILL)
 		return -ENOTTY;
 	if (copy_from_user(&a, arg, sizeof a))
@@ -346,7 +407,7 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 		int r = info(a.id, &o);
 		return r ? r : copy_to_user(a.buf, &o, sizeof o) ? -EFAULT : 0;
 	}
-	return control(cmd, &a);
+	return control(f, cmd, &a);
 }
 
 const struct file_ops vmhost_fops = { .read = read, .ioctl = ioctl, .poll = poll, .release = release };

@@ -45,6 +45,7 @@ static const char usage_text[] =
 	"  list                              list compute systems\n"
 	"  ping ID [COUNT [SIZE]]            COUNT round trips of SIZE bytes over its channel (1, 16)\n"
 	"  stats ID                          its kernel's uptime, memory, tasks, messages\n"
+	"                                    (0: the host driver's doorbells and hv queries)\n"
 	"  ps ID                             its tasks\n"
 	"  stop ID [STATUS]                  ask it to exit with STATUS, 0-255 (default 0)\n"
 	"  kill ID                           stop it at once\n"
@@ -81,6 +82,7 @@ static const char *cs_strerror(int e)
 	case ETIMEDOUT: return "no reply in time (timed out)";
 	case EPROTO: return "bad reply (protocol error)";
 	case ENOTTY: return "not supported by this kernel";
+	case EPERM: return "not yours (made by another user; see include/bulkhead/ctl.h)";
 	}
 	return strerror(e);
 }
@@ -231,6 +233,8 @@ static int worker(int argc, char **argv)
 	if (bh_ioctl(fd, BH_IOC_INFO, &req) < 0)
 		return say("lost: %s", cs_strerror(errno)), 1;
 	int reason_len = (int)strnlen(info.reason, sizeof info.reason);
+	if (info.con_dropped)
+		say("%llu console bytes dropped (over its quota, or not read in time)", info.con_dropped);
 	switch (info.state) {
 	case BH_CS_EXITED:
 		say("exited with status %lld", info.exit_status);
@@ -303,6 +307,8 @@ static int cmd_run(int argc, char **argv)
 		snprintf(what, sizeof what, "run %s", name);
 		if (e == EINVAL && req.memory < BH_PART_MIN_MEMORY)
 			snprintf(msg, sizeof msg, "%s (memory: at least %llu MiB)", strerror(e), BH_PART_MIN_MEMORY >> 20);
+		else if (e == ENOMEM)
+			snprintf(msg, sizeof msg, "%s (more memory than hv has free)", strerror(e));
 		else if (e == EINVAL)
 			snprintf(msg, sizeof msg, "%s (memory too small for the kernel, or a bad name or command line)",
 				 strerror(e));
@@ -443,6 +449,14 @@ static int cmd_stats(int argc, char **argv)
 	int fd, r;
 	if ((r = id_dev(argc, argv, 1, &id, &fd)))
 		return r;
+	if (id == 0) {
+		static struct bh_host_stats hs;
+		if (bh_ioctl(fd, BH_IOC_HOST_STATS, &hs) < 0)
+			return cs_fail("stats", id, errno);
+		printf("doorbells: %llu\nchannel drains: %llu\nhv state queries: %llu\n", hs.doorbells, hs.drains,
+		       hs.hv_queries);
+		return 0;
+	}
 	struct bh_ctl req = { .id = id, .buf = (u64)(uintptr_t)&st, .len = sizeof st };
 	if (bh_ioctl(fd, BH_IOC_STATS, &req) < 0)
 		return cs_fail("stats", id, errno);

@@ -238,6 +238,69 @@ def test_bad_input(sh):
     assert rc == 2 and "usage: vmwp" in out, out
 
 
+def test_control_needs_the_owner(sh):
+    """PING, STATS, PS, SHUTDOWN and KILL: the creator's uid or root, else
+    EPERM; LIST and INFO are open to all (include/bulkhead/ctl.h)."""
+    assert sh.run("/tests/bin/asuid 1000 id -u").strip() == "1000"
+    pid = start(sh, "o1")
+    for cmd in ["ping {}", "stats {}", "ps {}", "stop {} 3", "kill {}"]:
+        out, rc = run_rc(sh, "/tests/bin/asuid 1000 bulkhead " + cmd.format(pid) + " 2>&1")
+        assert rc == 1 and "not yours" in out, (cmd, out)
+    out = run_ok(sh, "/tests/bin/asuid 1000 bulkhead list")
+    assert re.search(rf"^{pid}\s+o1\s.*running", out, re.M), out
+    assert listing(sh)[pid][3] == "running"  # none of it reached the partition
+
+    # Made by uid 1000: that uid may, from any process, and so may root; 1001 may not.
+    out, rc = run_rc(sh, "/tests/bin/asuid 1000 bulkhead run -d -m 16 o2 >/tmp/o2.log 2>&1")
+    assert rc == 0, out
+    pid2 = printed_id(sh, "/tmp/o2.log")
+    wait_for(sh, "cat /tmp/o2.log", lambda o: re.search(r"^\[o2\] " + READY.format(id=pid2), o, re.M))
+    assert "1 sent, 1 received" in run_ok(sh, f"/tests/bin/asuid 1000 bulkhead ping {pid2}")
+    assert "1 sent, 1 received" in run_ok(sh, f"bulkhead ping {pid2}")
+    out, rc = run_rc(sh, f"/tests/bin/asuid 1001 bulkhead stop {pid2} 2>&1")
+    assert rc == 1 and "not yours" in out, out
+    assert f"{pid2} exited with status 4" in run_ok(sh, f"/tests/bin/asuid 1000 bulkhead stop {pid2} 4")
+    assert f"{pid} exited with status 0" in run_ok(sh, f"bulkhead stop {pid}")
+    gone_from_list(sh, pid)
+    gone_from_list(sh, pid2)
+
+
+def host_stats(sh):
+    out = run_ok(sh, "bulkhead stats 0")
+    return {k: int(v) for k, v in re.findall(r"^(doorbells|channel drains|hv state queries): (\d+)$", out, re.M)}
+
+
+def test_doorbells_cost_no_hv_queries(sh):
+    """A doorbell is one vector for every partition: the host reads the rings
+    that have data and asks hv for states only now and then, not once per
+    partition per doorbell."""
+    pids = [start(sh, n) for n in ["d1", "d2", "d3"]]
+    before = host_stats(sh)
+    out = run_ok(sh, f"bulkhead ping {pids[0]} 100", timeout=300)
+    assert "100 sent, 100 received" in out, out
+    after = host_stats(sh)
+    doorbells = after["doorbells"] - before["doorbells"]
+    queries = after["hv state queries"] - before["hv state queries"]
+    assert doorbells >= 100 and after["channel drains"] - before["channel drains"] >= 100, (before, after)
+    assert queries < 30, (before, after)  # was 3 per doorbell: 300 and more
+    for pid in pids:
+        run_ok(sh, f"bulkhead kill {pid}")
+        gone_from_list(sh, pid)
+
+
+def test_huge_and_bad_requests(sh):
+    """What hv refuses comes back as a clear errno; nothing is left behind."""
+    for mib in [1 << 40, (1 << 44) - 1]:
+        out, rc = run_rc(sh, f"bulkhead run -d -m {mib} huge 2>&1")
+        assert rc == 1 and re.search(r"^bulkhead: run huge: Out of memory \(more memory than hv has free\)$",
+                                     out, re.M), out
+    assert "huge" not in [r[0] for r in listing(sh).values()]
+    out, rc = run_rc(sh, "bulkhead ping 4000000000 2>&1")
+    assert rc == 1 and "no such" in out, out
+    out = run_ok(sh, "/tests/bin/sys_robust bulkhead")  # bad pointers, sizes, requests
+    assert "PASS: bulkhead-device-bad-requests" in out, out
+
+
 def test_foreground_run_exit_status(sh):
     out, rc = run_rc(sh, "bulkhead run -m 16 fg exit=5", timeout=180)
     assert re.search(r"^\[fg\] " + READY.format(id=r"\d+"), out, re.M), out

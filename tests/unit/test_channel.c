@@ -24,6 +24,8 @@ int main(int argc, char **argv)
 
 	memset(pages, 0xee, sizeof pages); /* not a channel yet */
 	CHECK(chan_open(&bad, pages, 1) == -1);
+	CHECK(chan_recv(&bad, &m, out) == CHAN_BROKEN); /* a failed end is never used */
+	CHECK(chan_send(&bad, BH_MSG_PING, 0, 0, "", 0) == CHAN_BROKEN);
 
 	/* One message each way, every field kept. */
 	fresh(&h, &g);
@@ -93,6 +95,15 @@ int main(int argc, char **argv)
 	fresh(&h, &g);
 	c->to_guest.head = 4; /* not a whole number of 8-byte units */
 	CHECK(chan_recv(&g, &m, out) == CHAN_BROKEN);
+
+	/* Hostile peer: the magic rewritten after the host opened its end
+	 * changes nothing for it; the peer's own open then fails. */
+	fresh(&h, &g);
+	c->magic = 0;
+	c->ring_size = 1;
+	CHECK(chan_send(&h, BH_MSG_PING, 3, 0, "hi", 2) == 0);
+	CHECK(chan_recv(&g, &m, out) == 1 && m.seq == 3);
+	CHECK(chan_open(&bad, pages, 0) == -1);
 
 	/* Hostile consumer: a tail that runs ahead of what was written. */
 	fresh(&h, &g);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 
 static int fails;
 
@@ -83,6 +84,60 @@ static void kernel_pointers(void)
 	errno = 0;
 	long r = syscall(SYS_arch_prctl, 0x1002, 0xffffffff82000000ul);
 	verdict("kernel-fs-base-refused", r == -1, 0);
+}
+
+/* /dev/bulkhead (include/bulkhead/ctl.h, by number: this file is built
+ * for Linux too): bad pointers, sizes and requests get an errno. */
+static void bulkhead_dev(void)
+{
+	int fd = open("/dev/bulkhead", O_RDWR);
+	if (fd < 0) {
+		verdict("bulkhead-device-bad-requests", 0, "(no /dev/bulkhead)");
+		return;
+	}
+	static unsigned char junk[512];
+	struct { unsigned id, pad; long arg; unsigned long buf, len; } c = { 0 };
+	void *bad[] = { 0, (void *)1, KPTR, (void *)-1l, (void *)0x0000900000000000ul };
+	long n = 0, wrong = 0, r;
+	for (unsigned long cmd = 0xb400; cmd <= 0xb40a; cmd++)
+		for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++, n++)
+			if ((r = syscall(SYS_ioctl, fd, cmd, bad[i])) != -1 || (errno != EFAULT && errno != ENOTTY))
+				printf("  ioctl %lx %p: %ld %s\n", cmd, bad[i], r, ename(errno)), wrong++;
+	struct { unsigned long cmd; unsigned id; unsigned long buf, len; int err; } cases[] = {
+		{ 0xb402, 0, (unsigned long)KPTR, 1000, EFAULT },     /* LIST into the kernel */
+		{ 0xb403, 0, (unsigned long)KPTR, 1, EFAULT },        /* INFO into the kernel */
+		{ 0xb403, 0xffffffff, (unsigned long)junk, 1, ENOENT },
+		{ 0xb404, 0xffffffff, (unsigned long)junk, 16, ENOENT }, /* PING nobody */
+		{ 0xb404, 0, (unsigned long)junk, 16, ENOTCONN },     /* the host has no channel */
+		{ 0xb404, 1, (unsigned long)junk, ~0ul, 0 },          /* huge: E2BIG, or ENOENT */
+		{ 0xb405, 4096, (unsigned long)junk, 1, ENOENT },
+		{ 0xb408, 0x80000000u, 0, 0, ENOENT },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++, n++) {
+		c.id = cases[i].id, c.buf = cases[i].buf, c.len = cases[i].len;
+		r = syscall(SYS_ioctl, fd, cases[i].cmd, &c);
+		if (r != -1 || (cases[i].err ? errno != cases[i].err : errno != E2BIG && errno != ENOENT))
+			printf("  case %u: %ld %s\n", i, r, ename(errno)), wrong++;
+	}
+	/* CREATE: junk, no NUL in the name, memory no machine has. */
+	memset(junk, 0xff, sizeof junk);
+	r = syscall(SYS_ioctl, fd, 0xb401, junk);
+	wrong += r != -1 || errno != EINVAL;
+	memset(junk, 'a', sizeof junk);
+	r = syscall(SYS_ioctl, fd, 0xb401, junk);
+	wrong += r != -1 || errno != EINVAL;
+	memset(junk, 0, sizeof junk);
+	memcpy(junk, "huge", 5);
+	*(unsigned long *)(junk + 32) = 1ul << 62; /* struct bh_part_create: memory, vcpus */
+	*(unsigned *)(junk + 40) = 1;
+	r = syscall(SYS_ioctl, fd, 0xb401, junk);
+	wrong += r != -1 || errno != ENOMEM;
+	/* read on a file that owns nothing; write, which it has not */
+	wrong += read(fd, junk, 16) != -1 || write(fd, junk, 16) != -1;
+	close(fd);
+	char d[64];
+	snprintf(d, sizeof d, "(%ld requests, %ld wrong)", n + 5, wrong);
+	verdict("bulkhead-device-bad-requests", wrong == 0, d);
 }
 
 static void fork_bomb(void)
@@ -183,6 +238,8 @@ int main(int argc, char **argv)
 	void (*volatile crash)(void) = null_deref; /* not inlined away */
 	if (argc > 1 && !strcmp(argv[1], "segv"))
 		crash();
+	if (argc > 1 && !strcmp(argv[1], "bulkhead")) /* for tests/guest/test_bulkhead.py */
+		return bulkhead_dev(), fails != 0;
 	expect_signal("null-deref", null_deref, SIGSEGV);
 	expect_signal("null-read", read_null, SIGSEGV);
 	expect_signal("jump-to-kernel", jump_kernel, SIGSEGV);
@@ -195,6 +252,7 @@ int main(int argc, char **argv)
 	expect_signal("stack-overflow", overflow, SIGSEGV);
 	expect_signal("hypercall-from-user", hypercall, SIGILL);
 	kernel_pointers();
+	bulkhead_dev();
 	fuzz();
 	fork_bomb();
 	int st = in_child(hog);
