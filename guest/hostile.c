@@ -24,6 +24,9 @@
  *       other partitions run for 200 ms and looks again:
  *       "xfill 0xBYTE: N quadwords, kept" or "xfill 0xBYTE: N quadwords, lost K".
  *   xcheck=0xBYTE  the same registers, read: "xcheck 0xBYTE: K of N quadwords hold it".
+ *   say=HEX        the bytes HEX spells (controls, escapes) as one console line
+ *   flood=KIB      KIB KiB of console text as fast as the channel takes it
+ * (utility.c has `scribble`, which breaks the channel's ring indices.)
  */
 #include "../lib/fmt.h"
 #include "../lib/string.h"
@@ -241,6 +244,24 @@ static void xcheck(u64 byte)
 	say("xcheck 0x%llx: %llu of %llu quadwords hold it\n", byte, hold, n);
 }
 
+static int hexval(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
+
+static void say_bytes(const char *hex)
+{
+	static char buf[64];
+	u32 n = 0;
+	for (; hex[0] && hex[1] && hexval(hex[0]) >= 0 && hexval(hex[1]) >= 0 && n < sizeof buf - 1; hex += 2)
+		buf[n++] = (char)(hexval(hex[0]) << 4 | hexval(hex[1]));
+	buf[n] = 0;
+	say("%s\n", buf);
+}
+
+static void flood(u64 kib)
+{
+	for (u64 i = 0; i < kib * 16; i++) /* 64-byte lines */
+		say("flood %08llu: the quick brown fox jumps over the lazy dog.....\n", i);
+}
+
 int hostile_word(const char *tok, void (*print)(const char *fmt, ...))
 {
 	u64 n[3];
@@ -272,6 +293,10 @@ int hostile_word(const char *tok, void (*print)(const char *fmt, ...))
 		xfill(x & 0xff);
 	} else if (prefix(tok, "xcheck=") && !bh_parse_u64(tok + 7, &x)) {
 		xcheck(x & 0xff);
+	} else if (prefix(tok, "say=")) {
+		say_bytes(tok + 4);
+	} else if (prefix(tok, "flood=") && !bh_parse_u64(tok + 6, &x)) {
+		flood(x);
 	} else {
 		return 0;
 	}

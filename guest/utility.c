@@ -14,6 +14,7 @@
  *   crash       triple-fault
  *   exit=N      report exit status N, as a container's process would
  * and, as an attacker would (hostile.c has what they print):
+ *   scribble    breaks its channel: impossible ring indices, then the doorbell
  *   wrmsr=0xADDR:0xVAL  rdmsr=0xADDR  insn=NAME  xcr0=0xVAL  dr7=0xVAL
  *   msrsweep=0xLO:0xHI:0xVAL  msrfind=0xLO:0xHI:0xVAL  xfill=0xBYTE  xcheck=0xBYTE
  */
@@ -172,6 +173,12 @@ void utility_main(void)
 			uprintf("check 0x%02llx: %llu quadwords found\n", v & 0xff, each_free_page(check, v & 0xff));
 		} else if (arg(tok, "hc=", &v)) {
 			uprintf("hc %llu -> %lld\n", v, hcall(v, 0, 0, 0, 0));
+		} else if (!strcmp(tok, "scribble") && have_chan) {
+			/* impossible indices where the host reads ours; then the doorbell */
+			struct bh_chan *c = p2v(BH_CHAN_GPA);
+			c->magic = 0;
+			c->to_host.head = 0xfffffff0u;
+			hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
 		} else if (hostile_word(tok, uprintf)) {
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);

@@ -167,3 +167,32 @@ def test_few_tlb_tags():
         run_ok(s, "; ".join(f"bulkhead kill {pid}" for pid in ids))
     finally:
         s.close()
+
+
+def test_console_text_is_escaped(sh):
+    """Terminal controls from a partition reach the operator as text: ESC [2J
+    (clear screen), a CR that would overwrite the line, a bell."""
+    out = run_ok(sh, "bulkhead run -m 16 esc say=1b5b324a0d666f72676564075c exit=0 | od -c | head -n 20", 300)
+    assert "033" not in out and "\\r" not in out and "  \\a" not in out, out
+    got = lines(run_ok(sh, "bulkhead run -m 16 esc2 say=1b5b324a0d666f72676564075c exit=0", 300), "esc2")
+    assert "\\x1b[2J\\x0dforged\\x07\\x5c" in got, got
+
+
+def test_console_flood_is_bounded(sh):
+    """A partition that floods its console gets its quota; the rest is
+    dropped and counted, and the host and another partition go on."""
+    other = start(sh, "calm")
+    out = run_ok(sh, "bulkhead run -m 16 flood flood=256 exit=0 | tail -n 3", 600)
+    g = re.search(r"^\[flood\] (\d+) console bytes dropped", out, re.M)
+    assert g and int(g[1]) > 0, out
+    assert re.search(r"^\[flood\] exited with status 0$", out, re.M), out
+    assert "10 sent, 10 received" in run_ok(sh, f"bulkhead ping {other} 10")
+    run_ok(sh, f"bulkhead kill {other}")
+
+
+def test_broken_channel_stops_only_that_partition(sh):
+    """A partition that scribbles impossible indices (and a dead magic) over
+    its channel is stopped with the reason; the host never trusts it."""
+    out = run_ok(sh, "bulkhead run -m 16 scr scribble; true", 300)
+    assert re.search(r"^\[scr\] stopped: broke its channel$", out, re.M), out
+    assert "host alive" in run_ok(sh, "echo host alive")
