@@ -100,11 +100,12 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 	struct inode *ino = 0;
 	int r;
 	if (flags & O_CREAT) {
-		char name[NAME_MAX + 1];
+		struct last l;
+		char *name = l.name;
 		struct inode *dir;
-		if ((r = path_lookup(dirfd, path, LOOKUP_PARENT, &dir, name)))
+		if ((r = path_lookup(dirfd, path, LOOKUP_PARENT, &dir, &l)))
 			return r;
-		if (!name[0]) {
+		if (!name[0] || l.slash) { /* "name/" is never created as a file */
 			iput(dir);
 			return -EISDIR;
 		}

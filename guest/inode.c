@@ -102,6 +102,9 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		return -ENOMEM;
 	memcpy(d->name, name, n + 1);
 	d->ino = i;
+	if (dir->next_off < 2)
+		dir->next_off = 2; /* after "." and ".." */
+	d->off = dir->next_off++;
 	iget(i);
 	i->nlink++;
 	if (S_ISDIR(i->mode)) {

@@ -246,10 +246,10 @@ static struct inode *pid_lookup(struct inode *dir, const char *name)
 	return 0;
 }
 
-static int pid_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const char *, u64, int), void *ctx)
+static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	for (; *pos < BH_ARRAY_SIZE(pid_files); (*pos)++)
-		if (emit(ctx, pid_files[*pos].name, dir->ino * 16 + *pos, 8))
+		if (emit(ctx, pid_files[*pos].name, dir->ino * 16 + *pos, 8, *pos + 1))
 			return 1;
 	return 0;
 }
@@ -291,14 +291,14 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	return d;
 }
 
-static int root_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const char *, u64, int), void *ctx)
+static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	(void)dir;
 	u64 nfix = BH_ARRAY_SIZE(top_files);
 	for (; *pos < 2 + nfix + 1; (*pos)++) {
 		u64 k = *pos;
 		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : "self";
-		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10))
+		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10, k + 1))
 			return 1;
 	}
 	/* then the tasks, by pid: position = 1000 + pid */
@@ -313,7 +313,7 @@ static int root_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const c
 			*pos = (u64)best->pid + 1000;
 		char n[16];
 		bh_snprintf(n, sizeof n, "%d", best->pid);
-		if (emit(ctx, n, 0x20000 + (u64)best->pid, 4))
+		if (emit(ctx, n, 0x20000 + (u64)best->pid, 4, *pos + 1))
 			return 1;
 		(*pos)++;
 	}
