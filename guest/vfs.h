@@ -144,6 +144,7 @@ void tty_init(void);
 void tty_input(int c);
 void tty_poll(void);               /* UART -> line discipline */
 int pipe_create(struct file **rd, struct file **wr);
+s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
 
 /* rootfs.c: the host root image */
