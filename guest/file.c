@@ -144,6 +144,11 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 		iput(ino);
 		return -ELOOP;
 	}
+	if (!ino->fops && (S_ISCHR(ino->mode) || S_ISBLK(ino->mode) || S_ISSOCK(ino->mode)) && !(flags & O_PATH) &&
+	    !(ino->fops = S_ISCHR(ino->mode) ? chrdev_fops(ino->rdev) : 0)) {
+		iput(ino);
+		return -ENXIO; /* no such device here */
+	}
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode)) {
 		iput(ino);
 		return -ENOTDIR;

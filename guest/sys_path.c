@@ -120,7 +120,8 @@ s64 sys_statx(u64 dirfd, u64 path, u64 flags, u64 mask, u64 ubuf)
 	x.mtime.sec = (s64)st.st_mtime, x.mtime.nsec = (u32)st.st_mtime_nsec;
 	x.ctime.sec = (s64)st.st_ctime, x.ctime.nsec = (u32)st.st_ctime_nsec;
 	x.btime = x.ctime;
-	x.rdev_major = (u32)(st.st_rdev >> 8), x.rdev_minor = (u32)(st.st_rdev & 0xff);
+	x.rdev_major = (u32)(st.st_rdev & 0xfff00) >> 8;
+	x.rdev_minor = (u32)((st.st_rdev & 0xff) | ((st.st_rdev >> 12) & 0xfff00));
 	x.dev_major = 0, x.dev_minor = (u32)st.st_dev;
 	return copy_to_user(ubuf, &x, sizeof x) ? -EFAULT : 0;
 }
@@ -250,12 +251,13 @@ s64 sys_mkdirat(u64 dirfd, u64 path, u64 mode)
 
 s64 sys_mkdir(u64 path, u64 mode) { return sys_mkdirat((u64)AT_FDCWD, path, mode); }
 
+/* mknod(2): files, FIFOs, sockets, and device nodes keeping their number
+ * (dev as stat gives it back; opening one reaches a devfs device). */
 s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 {
-	(void)dev;
 	u32 type = (u32)mode & S_IFMT;
-	if (type != S_IFREG && type != 0 && type != S_IFIFO)
-		return -EPERM;
+	if (type != S_IFREG && type != 0 && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+		return -EINVAL;
 	struct inode *dir;
 	struct last l;
 	int r = parent_of(dirfd, path, 0, &dir, &l);
@@ -264,8 +266,12 @@ s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 	struct inode *i = inode_new((type ? type : S_IFREG) | ((u32)mode & 07777 & ~current->umask));
 	if (i && type == S_IFIFO)
 		i->fops = &fifo_fops;
+	if (i && (type == S_IFCHR || type == S_IFBLK))
+		i->rdev = (u32)dev;
 	return add_new(dir, &l, i);
 }
+
+s64 sys_mknod(u64 path, u64 mode, u64 dev) { return sys_mknodat((u64)AT_FDCWD, path, mode, dev); }
 
 s64 sys_symlinkat(u64 target, u64 dirfd, u64 path)
 {

@@ -136,6 +136,7 @@ void fill_stat(struct inode *i, struct kstat *st);
 
 /* devfs.c, procfs.c, tty.c, pipe.c */
 void devfs_init(void);
+const struct file_ops *chrdev_fops(u32 rdev);
 extern struct inode *devfs_root, *procfs_root;
 void procfs_init(void);
 extern const struct file_ops tty_fops;
