@@ -57,7 +57,7 @@ struct inode {
 	u32 rdev;
 	int refs;                 /* open files, mappings, cwds, lookups in flight */
 	struct timespec_k atime, mtime, ctime;
-	struct inode *parent;     /* directories: for "..", getcwd */
+	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
 	struct inode *mounted;    /* a file system mounted here */
 	struct dirent_k *children;
 	u64 next_off;             /* directories: position of the next entry added */
