@@ -235,10 +235,11 @@ static int exec_file(const char *path, const char *name, struct args *a, int dep
 		struct args b;
 		if ((r = args_init(&b)))
 			return r;
-		char *old = a->buf + strlen(a->buf) + 1; /* argv[1].. and envp */
+		int skip = a->argc > 0; /* argv[0] gives way to the script's path */
+		char *old = skip ? a->buf + strlen(a->buf) + 1 : a->buf; /* argv[1].. and envp */
 		u64 rest = a->len - (u64)(old - a->buf);
 		if (!(r = args_add(&b, s)) && !(r = *arg ? args_add(&b, arg) : 0) && !(r = args_add(&b, path))) {
-			b.argc = 2 + (*arg != 0) + a->argc - 1;
+			b.argc = 2 + (*arg != 0) + a->argc - skip;
 			b.envc = a->envc;
 			if (!(r = args_room(&b, rest))) {
 				memcpy(b.buf + b.len, old, rest);
