@@ -77,6 +77,15 @@ static void node(const char *name, u32 major, u32 minor, const struct file_ops *
 	iput(i);
 }
 
+/* The operations of devfs's character device rdev, or NULL. */
+const struct file_ops *chrdev_fops(u32 rdev)
+{
+	for (struct dirent_k *e = devfs_root->children; e; e = e->next)
+		if (S_ISCHR(e->ino->mode) && e->ino->rdev == rdev)
+			return e->ino->fops;
+	return 0;
+}
+
 void devfs_init(void)
 {
 	devfs_root = inode_new(S_IFDIR | 0755);

@@ -12,7 +12,8 @@
 #define PIE_BASE 0x555555554000ull
 #define STACK_TOP 0x7ffffffde000ull
 #define STACK_SIZE (8ull << 20)
-#define ARG_MAX_K (128 * 1024)
+#define ARG_MAX (2u << 20)       /* argv and envp: strings and pointers, bytes */
+#define ARG_STRLEN (128u << 10)  /* one string with its NUL */
 
 struct ehdr {
 	u8 ident[16];
@@ -28,39 +29,72 @@ struct phdr {
 };
 _Static_assert(sizeof(struct ehdr) == 64 && sizeof(struct phdr) == 56, "ELF64 layouts");
 
-/* Arguments gathered in one kernel buffer: strings back to back. */
+/* Arguments gathered in one kernel buffer: strings back to back.  The
+ * buffer starts at a page and doubles as needed. */
 struct args {
 	char *buf;
-	u64 len;
+	u64 len, cap;
 	int argc, envc;
 };
+
+static int args_init(struct args *a)
+{
+	*a = (struct args){ kmalloc(PAGE - 16), 0, PAGE - 16, 0, 0 };
+	return a->buf ? 0 : -ENOMEM;
+}
+
+/* Makes room for n more bytes: -E2BIG past ARG_MAX with the pointers. */
+static int args_room(struct args *a, u64 n)
+{
+	if (a->len + n + 8 * (u64)(a->argc + a->envc + 1) > ARG_MAX)
+		return -E2BIG;
+	if (a->len + n <= a->cap)
+		return 0;
+	u64 cap = a->cap;
+	while (cap < a->len + n)
+		cap = cap * 2 + 16;
+	char *b = kmalloc(cap);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b, a->buf, a->len);
+	kfree(a->buf);
+	a->buf = b, a->cap = cap;
+	return 0;
+}
 
 static int args_add(struct args *a, const char *s)
 {
 	u64 n = strlen(s) + 1;
-	if (a->len + n > ARG_MAX_K)
-		return -E2BIG;
+	int r = n > ARG_STRLEN ? -E2BIG : args_room(a, n);
+	if (r)
+		return r;
 	memcpy(a->buf + a->len, s, n);
 	a->len += n;
 	return 0;
 }
 
-/* Writes into a space that is not the current one, through the direct map. */
+/* Copies a user string to the end: -E2BIG when longer than ARG_STRLEN. */
+static int args_add_user(struct args *a, u64 p)
+{
+	for (;;) {
+		u64 max = a->cap - a->len < ARG_STRLEN ? a->cap - a->len : ARG_STRLEN;
+		int n = user_strncpy(a->buf + a->len, p, max);
+		if (n >= 0) {
+			a->len += (u64)n + 1;
+			return args_room(a, 0);
+		}
+		if (n != -ENAMETOOLONG)
+			return n;
+		if (max == ARG_STRLEN)
+			return -E2BIG;
+		if ((n = args_room(a, max + 1)))
+			return n;
+	}
+}
+
 static int put_user_in(struct mm *mm, u64 va, const void *src, u64 n)
 {
-	const u8 *s = src;
-	while (n) {
-		u64 *pte = vm_pte(mm->pml4, va, 0);
-		if (!pte || !(*pte & PTE_P)) {
-			if (mm_fault(mm, va, 1))
-				return -ENOMEM;
-			pte = vm_pte(mm->pml4, va, 0);
-		}
-		u64 off = va & (PAGE - 1), k = PAGE - off < n ? PAGE - off : n;
-		memcpy((u8 *)p2v(*pte & PTE_ADDR) + off, s, k);
-		va += k, s += k, n -= k;
-	}
-	return 0;
+	return mm_access(mm, va, (void *)src, n, 1) ? -ENOMEM : 0;
 }
 
 static u64 hwcap(void)
@@ -89,6 +123,11 @@ static int build_stack(struct mm *mm, struct args *a, const char *execfn, u64 ph
 	u64 strings = sp;
 	if (put_user_in(mm, sp, a->buf, a->len))
 		return -ENOMEM;
+	mm->arg_start = mm->arg_end = strings;
+	for (int i = 0; i < a->argc; i++)
+		mm->arg_end += strlen(a->buf + (mm->arg_end - strings)) + 1;
+	mm->env_start = mm->arg_end;
+	mm->env_end = strings + a->len;
 	u64 aux[][2] = {
 		{ 3, phdr }, { 4, sizeof(struct phdr) }, { 5, phnum }, { 6, PAGE }, { 7, 0 }, { 8, 0 },
 		{ 9, entry }, { 11, 0 }, { 12, 0 }, { 13, 0 }, { 14, 0 }, { 15, at_platform },
@@ -161,7 +200,9 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 void vfork_release(struct task *t);
 void set_fs_base(u64 v);
 
-static int exec_file(const char *path, struct args *a, int depth)
+/* Runs the program at path; name is what execve was given (a script's, when
+ * path is its interpreter): it names the process (comm) and AT_EXECFN. */
+static int exec_file(const char *path, const char *name, struct args *a, int depth)
 {
 	struct inode *ino;
 	int r = path_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &ino, 0);
@@ -191,21 +232,21 @@ static int exec_file(const char *path, struct args *a, int depth)
 			*arg++ = 0;
 		while (*arg == ' ' || *arg == '\t')
 			arg++;
-		struct args b = { kmalloc(ARG_MAX_K), 0, 0, a->envc };
-		if (!b.buf)
-			return -ENOMEM;
-		char *old = a->buf + strlen(a->buf) + 1; /* argv[1].. and envp */
-		int err = args_add(&b, s) || (*arg && args_add(&b, arg)) || args_add(&b, path);
-		b.argc = 2 + (*arg != 0);
-		if (!err && a->len > (u64)(old - a->buf)) {
-			u64 rest = a->len - (u64)(old - a->buf);
-			if (b.len + rest > ARG_MAX_K)
-				err = 1;
-			else
-				memcpy(b.buf + b.len, old, rest), b.len += rest;
+		struct args b;
+		if ((r = args_init(&b)))
+			return r;
+		int skip = a->argc > 0; /* argv[0] gives way to the script's path */
+		char *old = skip ? a->buf + strlen(a->buf) + 1 : a->buf; /* argv[1].. and envp */
+		u64 rest = a->len - (u64)(old - a->buf);
+		if (!(r = args_add(&b, s)) && !(r = *arg ? args_add(&b, arg) : 0) && !(r = args_add(&b, path))) {
+			b.argc = 2 + (*arg != 0) + a->argc - skip;
+			b.envc = a->envc;
+			if (!(r = args_room(&b, rest))) {
+				memcpy(b.buf + b.len, old, rest);
+				b.len += rest;
+				r = exec_file(s, name, &b, depth + 1);
+			}
 		}
-		b.argc += a->argc - 1;
-		r = err ? -E2BIG : exec_file(s, &b, depth + 1);
 		kfree(b.buf);
 		return r;
 	}
@@ -216,12 +257,12 @@ static int exec_file(const char *path, struct args *a, int depth)
 	}
 	u64 entry, phdr, phnum, sp;
 	r = load_elf(mm, ino, &entry, &phdr, &phnum);
-	iput(ino);
+	mm->exe = ino; /* the reference lookup gave */
 	if (!r)
 		r = mm_map(mm, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_GROWSDOWN,
 			   0, 0, 0) < 0 ? -ENOMEM : 0;
 	if (!r)
-		r = build_stack(mm, a, path, phdr, phnum, entry, &sp);
+		r = build_stack(mm, a, name, phdr, phnum, entry, &sp);
 	if (r) {
 		mm_put(mm);
 		return r;
@@ -237,21 +278,13 @@ static int exec_file(const char *path, struct args *a, int depth)
 	for (int s = 1; s < NSIG; s++)
 		if (t->sa[s].handler != SIG_IGN)
 			t->sa[s] = (struct ksigaction){ 0 };
-	const char *base = path;
-	for (const char *p = path; *p; p++)
+	const char *base = name;
+	for (const char *p = name; *p; p++)
 		if (*p == '/' && p[1])
 			base = p + 1;
 	memset(t->comm, 0, sizeof t->comm);
 	for (int i = 0; i < 15 && base[i] && base[i] != '/'; i++)
 		t->comm[i] = base[i];
-	u64 cl = 0, n = 0;
-	for (int i = 0; i < a->argc; i++) {
-		u64 len = strlen(a->buf + n) + 1;
-		n += len;
-	}
-	cl = n < sizeof t->cmdline ? n : sizeof t->cmdline;
-	memcpy(t->cmdline, a->buf, cl);
-	t->cmdline_len = (u32)cl;
 	t->fs_base = 0;
 	set_fs_base(0);
 	struct trap_frame *f = t->frame;
@@ -267,16 +300,16 @@ static int exec_file(const char *path, struct args *a, int depth)
 
 int do_execve(const char *path, char *const *kargv, char *const *kenvp)
 {
-	struct args a = { kmalloc(ARG_MAX_K), 0, 0, 0 };
-	if (!a.buf)
-		return -ENOMEM;
-	int r = 0;
+	struct args a;
+	int r = args_init(&a);
+	if (r)
+		return r;
 	for (; !r && kargv[a.argc]; a.argc++)
 		r = args_add(&a, kargv[a.argc]);
 	for (; !r && kenvp[a.envc]; a.envc++)
 		r = args_add(&a, kenvp[a.envc]);
 	if (!r)
-		r = exec_file(path, &a, 0);
+		r = exec_file(path, path, &a, 0);
 	kfree(a.buf);
 	return r;
 }
@@ -285,8 +318,12 @@ int do_execve(const char *path, char *const *kargv, char *const *kenvp)
 s64 sys_execve_user(u64 upath, u64 uargv, u64 uenvp)
 {
 	char *path = kmalloc(PATH_MAX);
-	struct args a = { kmalloc(ARG_MAX_K), 0, 0, 0 };
-	int r = path && a.buf ? user_path(upath, path) : -ENOMEM;
+	struct args a;
+	int r = args_init(&a);
+	if (!r && !path)
+		r = -ENOMEM;
+	if (!r)
+		r = user_path(upath, path);
 	for (int pass = 0; pass < 2 && !r; pass++) {
 		u64 vec = pass ? uenvp : uargv;
 		for (int i = 0; vec && !r; i++) {
@@ -297,15 +334,12 @@ s64 sys_execve_user(u64 upath, u64 uargv, u64 uenvp)
 			}
 			if (!p)
 				break;
-			int n = user_strncpy(a.buf + a.len, p, ARG_MAX_K - a.len);
-			if (n < 0)
-				r = n == -ENAMETOOLONG ? -E2BIG : n;
-			else
-				a.len += (u64)n + 1, pass ? a.envc++ : a.argc++;
+			if (!(r = args_add_user(&a, p)))
+				pass ? a.envc++ : a.argc++;
 		}
 	}
 	if (!r)
-		r = exec_file(path, &a, 0);
+		r = exec_file(path, path, &a, 0);
 	kfree(path);
 	kfree(a.buf);
 	return r;

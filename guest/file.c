@@ -100,11 +100,12 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 	struct inode *ino = 0;
 	int r;
 	if (flags & O_CREAT) {
-		char name[NAME_MAX + 1];
+		struct last l;
+		char *name = l.name;
 		struct inode *dir;
-		if ((r = path_lookup(dirfd, path, LOOKUP_PARENT, &dir, name)))
+		if ((r = path_lookup(dirfd, path, LOOKUP_PARENT, &dir, &l)))
 			return r;
-		if (!name[0]) {
+		if (!name[0] || l.slash) { /* "name/" is never created as a file */
 			iput(dir);
 			return -EISDIR;
 		}
@@ -142,6 +143,11 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH)) {
 		iput(ino);
 		return -ELOOP;
+	}
+	if (!ino->fops && (S_ISCHR(ino->mode) || S_ISBLK(ino->mode) || S_ISSOCK(ino->mode)) && !(flags & O_PATH) &&
+	    !(ino->fops = S_ISCHR(ino->mode) ? chrdev_fops(ino->rdev) : 0)) {
+		iput(ino);
+		return -ENXIO; /* no such device here */
 	}
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode)) {
 		iput(ino);

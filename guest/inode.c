@@ -102,12 +102,15 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		return -ENOMEM;
 	memcpy(d->name, name, n + 1);
 	d->ino = i;
+	if (dir->next_off < 2)
+		dir->next_off = 2; /* after "." and ".." */
+	d->off = dir->next_off++;
 	iget(i);
 	i->nlink++;
+	i->parent = dir; /* a file's latest name, for /proc/<pid>/fd */
 	if (S_ISDIR(i->mode)) {
 		i->nlink++; /* "." */
 		dir->nlink++;
-		i->parent = dir;
 	}
 	struct dirent_k **pp = &dir->children; /* keep insertion order */
 	while (*pp)
@@ -128,10 +131,11 @@ int dir_remove(struct inode *dir, const char *name)
 		struct inode *i = d->ino;
 		kfree(d);
 		i->nlink--;
+		if (i->parent == dir)
+			i->parent = 0;
 		if (S_ISDIR(i->mode)) {
 			i->nlink--;
 			dir->nlink--;
-			i->parent = 0;
 		}
 		inode_touch(i, 0, 1);
 		inode_touch(dir, 1, 1);

@@ -39,6 +39,7 @@ void mm_put(struct mm *mm)
 		n = v->next;
 		vma_free(v);
 	}
+	iput(mm->exe);
 	vm_free(mm->pml4);
 	kfree(mm);
 }
@@ -65,6 +66,10 @@ struct mm *mm_copy(struct mm *src)
 	mm->brk_start = src->brk_start;
 	mm->brk = src->brk;
 	mm->pages = src->pages;
+	mm->arg_start = src->arg_start, mm->arg_end = src->arg_end;
+	mm->env_start = src->env_start, mm->env_end = src->env_end;
+	mm->exe = src->exe;
+	iget(mm->exe);
 	if (vm_copy(mm->pml4, src->pml4)) {
 		mm_put(mm);
 		return 0;
@@ -103,6 +108,29 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	}
 	*pte = v2p(p) | PTE_P | PTE_U | (v->prot & PROT_WRITE ? PTE_W : 0);
 	mm->pages++;
+	return 0;
+}
+
+/* Copies to or from user memory of any address space, through the direct
+ * map, faulting pages in as the owner's own access would. */
+int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write)
+{
+	u8 *b = buf;
+	while (n) {
+		u64 *pte = vm_pte(mm->pml4, va, 0);
+		if (!pte || !(*pte & PTE_P)) {
+			if (mm_fault(mm, va, write))
+				return -EFAULT;
+			pte = vm_pte(mm->pml4, va, 0);
+		}
+		u64 off = va & (PAGE - 1), k = PAGE - off < n ? PAGE - off : n;
+		u8 *page = (u8 *)p2v(*pte & PTE_ADDR) + off;
+		if (write)
+			memcpy(page, b, k);
+		else
+			memcpy(b, page, k);
+		va += k, b += k, n -= k;
+	}
 	return 0;
 }
 

@@ -45,7 +45,7 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 	return 0;
 }
 
-int path_lookup(int dirfd, const char *path, int flags, struct inode **out, char *name)
+int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *lastc)
 {
 	struct inode *cur;
 	if (!path[0])
@@ -83,7 +83,7 @@ int path_lookup(int dirfd, const char *path, int flags, struct inode **out, char
 		}
 		if (!clen) { /* path was "/" (or only slashes) */
 			if (flags & LOOKUP_PARENT)
-				name[0] = 0;
+				lastc->name[0] = 0, lastc->slash = 1;
 			*out = cur;
 			kfree(buf);
 			return 0;
@@ -95,7 +95,8 @@ int path_lookup(int dirfd, const char *path, int flags, struct inode **out, char
 		char c = *p;
 		*p = 0;
 		if (last && (flags & LOOKUP_PARENT)) {
-			memcpy(name, comp, clen + 1);
+			memcpy(lastc->name, comp, clen + 1);
+			lastc->slash = trailing_slash;
 			*out = cur;
 			kfree(buf);
 			return 0;

@@ -38,6 +38,9 @@ struct mm {
 	struct vma *vmas;
 	u64 brk_start, brk;
 	u64 pages;                    /* resident user pages */
+	u64 arg_start, arg_end;       /* argv strings, NUL-separated (/proc/<pid>/cmdline) */
+	u64 env_start, env_end;       /* envp strings (/proc/<pid>/environ) */
+	struct inode *exe;            /* the program's file (/proc/<pid>/exe) */
 };
 
 struct ksigaction {
@@ -72,8 +75,6 @@ struct task {
 	int kaccess;                  /* "user" pointers may be kernel ones (kernel_write) */
 	u64 start_tsc, utime, stime;  /* ticks */
 	char comm[16];
-	char cmdline[256];            /* argv, NUL-separated */
-	u32 cmdline_len;
 	u8 fx[512] __attribute__((aligned(16)));
 };
 
@@ -109,6 +110,7 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
 struct vma *vma_find(struct mm *mm, u64 addr);
+int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */
 
 /* signal.c */
 void send_signal(struct task *t, int sig);

@@ -2,7 +2,9 @@
  * procfs (guest ring 0): synthetic files generated when opened, enough for
  * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
  * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
- * status,cmdline,comm}.  Inodes are made per lookup and freed on release.
+ * status,cmdline,environ,comm}, the links /proc/<pid>/{exe,cwd,root} and
+ * the directory /proc/<pid>/fd.  Inodes are made per lookup and freed on
+ * release.
  */
 #include "../lib/fmt.h"
 #include "../lib/string.h"
@@ -127,12 +129,21 @@ static int g_pid_status(struct task *t, char *b, int n)
 			   t->mm ? t->mm->pages * 4 : 0);
 }
 
-static int g_pid_cmdline(struct task *t, char *b, int n)
+/* Strings from the task's own memory, where execve put them (at most
+ * ARG_MAX bytes); like snprintf, the length they need when n is short. */
+static int user_strings(struct task *t, int env, char *b, int n)
 {
-	int k = (int)t->cmdline_len < n ? (int)t->cmdline_len : n;
-	memcpy(b, t->cmdline, (u64)k);
-	return k;
+	struct mm *mm = t->mm;
+	if (!mm)
+		return 0;
+	u64 start = env ? mm->env_start : mm->arg_start, k = (env ? mm->env_end : mm->arg_end) - start;
+	if (k >= (u64)n)
+		return (int)k;
+	return mm_access(mm, start, b, k, 0) ? 0 : (int)k;
 }
+
+static int g_pid_cmdline(struct task *t, char *b, int n) { return user_strings(t, 0, b, n); }
+static int g_pid_environ(struct task *t, char *b, int n) { return user_strings(t, 1, b, n); }
 
 static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (size_t)n, "%s\n", t->comm); }
 
@@ -145,6 +156,7 @@ static const struct pentry {
 	{ "filesystems", g_filesystems }, { "bulkhead", g_bulkhead },
 }, pid_files[] = {
 	{ "stat", g_pid_stat }, { "status", g_pid_status }, { "cmdline", g_pid_cmdline }, { "comm", g_pid_comm },
+	{ "environ", g_pid_environ },
 };
 
 struct pbuf {
@@ -168,9 +180,18 @@ static int proc_open(struct file *f)
 		kfree(p), kfree(d);
 		return -ENOMEM;
 	}
-	int n = ((gen_fn)f->ino->priv)(t, d, GEN_MAX);
+	gen_fn gen = (gen_fn)f->ino->priv;
+	int n = gen(t, d, GEN_MAX);
+	if (n >= GEN_MAX) { /* once more with room for all of it */
+		kfree(d);
+		if (!(d = kmalloc((u64)n + 1))) {
+			kfree(p);
+			return -ENOMEM;
+		}
+		n = gen(t, d, n + 1);
+	}
 	p->data = d;
-	p->len = n < GEN_MAX ? n : GEN_MAX - 1;
+	p->len = n;
 	f->priv = p;
 	return 0;
 }
@@ -230,27 +251,115 @@ static int parse_pid(const char *s)
 	return v;
 }
 
-static struct inode *pid_lookup(struct inode *dir, const char *name)
+/* A symlink to target, or with a target of n bytes that fill() writes. */
+static struct inode *link_inode(int (*fill)(void *arg, char *b, u64 n), void *arg)
 {
-	if (!strcmp(name, ".")) {
-		iget(dir);
-		return dir;
+	struct inode *l = inode_new(S_IFLNK | 0777);
+	char *b = kmalloc(PATH_MAX);
+	int n = b ? fill(arg, b, PATH_MAX) : -ENOMEM;
+	if (!l || n < 0) {
+		kfree(b);
+		iput(l);
+		return 0;
 	}
+	l->target = b;
+	l->size = strlen(b);
+	return l;
+}
+
+/* Where an open file is: a path, or "pipe:[ino]" and the like for what has none. */
+static int file_target(void *arg, char *b, u64 n)
+{
+	struct inode *i = ((struct file *)arg)->ino;
+	if (i->parent || i == current->root)
+		return inode_path(i, b, n);
+	return bh_snprintf(b, n, "%s:[%llu]", S_ISFIFO(i->mode) ? "pipe" : S_ISSOCK(i->mode) ? "socket" : "anon_inode",
+			   i->ino);
+}
+
+static int exe_target(void *arg, char *b, u64 n)
+{
+	struct mm *mm = ((struct task *)arg)->mm;
+	return mm && mm->exe ? inode_path(mm->exe, b, n) : -ENOENT;
+}
+static int cwd_target(void *arg, char *b, u64 n) { return inode_path(((struct task *)arg)->cwd, b, n); }
+static int root_target(void *arg, char *b, u64 n) { return inode_path(((struct task *)arg)->root, b, n); }
+static int text_target(void *arg, char *b, u64 n) { return bh_snprintf(b, n, "%s", (const char *)arg); }
+
+static const struct plink {
+	const char *name;
+	int (*fill)(void *task, char *b, u64 n);
+} pid_links[] = { { "exe", exe_target }, { "cwd", cwd_target }, { "root", root_target } };
+
+static struct inode *dot(struct inode *dir, const char *name, struct inode *up)
+{
+	struct inode *r = !strcmp(name, ".") ? dir : !strcmp(name, "..") ? up : 0;
+	iget(r);
+	return r;
+}
+
+static struct inode *root_lookup(struct inode *dir, const char *name);
+
+/* /proc/<pid>/fd: one link per open descriptor. */
+static struct inode *fd_lookup(struct inode *dir, const char *name)
+{
 	if (!strcmp(name, "..")) {
-		iget(procfs_root);
-		return procfs_root;
+		char pid[16];
+		bh_snprintf(pid, sizeof pid, "%d", (int)dir->priv2);
+		return root_lookup(procfs_root, pid);
 	}
-	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_files); k++)
-		if (!strcmp(name, pid_files[k].name))
-			return file_inode(pid_files[k].gen, (int)dir->priv2);
+	struct inode *r = dot(dir, name, 0);
+	struct task *t = task_find((int)dir->priv2);
+	int fd = parse_pid(name);
+	if (r || !t || !t->files || fd < 0 || fd >= NR_FDS || !t->files->fd[fd])
+		return r;
+	return link_inode(file_target, t->files->fd[fd]);
+}
+
+static int fd_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	struct task *t = task_find((int)dir->priv2);
+	for (; t && t->files && *pos < NR_FDS; (*pos)++) {
+		char n[8];
+		bh_snprintf(n, sizeof n, "%d", (int)*pos);
+		if (t->files->fd[*pos] && emit(ctx, n, dir->ino * NR_FDS + *pos, 10, *pos + 1))
+			return 1;
+	}
 	return 0;
 }
 
-static int pid_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const char *, u64, int), void *ctx)
+static const struct dir_ops fd_dops = { fd_lookup, fd_iterate };
+
+static struct inode *pid_lookup(struct inode *dir, const char *name)
 {
-	for (; *pos < BH_ARRAY_SIZE(pid_files); (*pos)++)
-		if (emit(ctx, pid_files[*pos].name, dir->ino * 16 + *pos, 8))
+	struct inode *r = dot(dir, name, procfs_root);
+	struct task *t = task_find((int)dir->priv2);
+	if (r || !t)
+		return r;
+	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_files); k++)
+		if (!strcmp(name, pid_files[k].name))
+			return file_inode(pid_files[k].gen, (int)dir->priv2);
+	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_links); k++)
+		if (!strcmp(name, pid_links[k].name))
+			return link_inode(pid_links[k].fill, t);
+	if (strcmp(name, "fd") || !(r = inode_new(S_IFDIR | 0500)))
+		return 0;
+	r->dops = &fd_dops;
+	r->priv2 = dir->priv2;
+	r->parent = procfs_root;
+	return r;
+}
+
+/* Entries: the files, the links, then "fd". */
+static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	u64 nf = BH_ARRAY_SIZE(pid_files), nl = BH_ARRAY_SIZE(pid_links);
+	for (; *pos < nf + nl + 1; (*pos)++) {
+		u64 k = *pos;
+		const char *n = k < nf ? pid_files[k].name : k < nf + nl ? pid_links[k - nf].name : "fd";
+		if (emit(ctx, n, dir->ino * 16 + k, k < nf ? 8 : k < nf + nl ? 10 : 4, k + 1))
 			return 1;
+	}
 	return 0;
 }
 
@@ -258,23 +367,16 @@ static const struct dir_ops pid_dops = { pid_lookup, pid_iterate };
 
 static struct inode *root_lookup(struct inode *dir, const char *name)
 {
-	if (!strcmp(name, ".")) {
-		iget(dir);
-		return dir;
-	}
-	if (!strcmp(name, "..")) {
-		struct inode *p = dir->parent ? dir->parent : dir;
-		iget(p);
-		return p;
-	}
+	struct inode *r = dot(dir, name, dir->parent ? dir->parent : dir);
+	if (r)
+		return r;
 	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files); k++)
 		if (!strcmp(name, top_files[k].name))
 			return file_inode(top_files[k].gen, 0);
 	if (!strcmp(name, "self")) {
-		struct inode *l = inode_new(S_IFLNK | 0777);
-		if (l && (l->target = kmalloc(16)))
-			l->size = (u64)bh_snprintf(l->target, 16, "%d", current->pid);
-		return l;
+		char pid[16];
+		bh_snprintf(pid, sizeof pid, "%d", current->pid);
+		return link_inode(text_target, pid);
 	}
 	int pid = parse_pid(name);
 	struct task *t = task_list;
@@ -291,14 +393,14 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	return d;
 }
 
-static int root_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const char *, u64, int), void *ctx)
+static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	(void)dir;
 	u64 nfix = BH_ARRAY_SIZE(top_files);
 	for (; *pos < 2 + nfix + 1; (*pos)++) {
 		u64 k = *pos;
 		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : "self";
-		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10))
+		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10, k + 1))
 			return 1;
 	}
 	/* then the tasks, by pid: position = 1000 + pid */
@@ -313,7 +415,7 @@ static int root_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const c
 			*pos = (u64)best->pid + 1000;
 		char n[16];
 		bh_snprintf(n, sizeof n, "%d", best->pid);
-		if (emit(ctx, n, 0x20000 + (u64)best->pid, 4))
+		if (emit(ctx, n, 0x20000 + (u64)best->pid, 4, *pos + 1))
 			return 1;
 		(*pos)++;
 	}

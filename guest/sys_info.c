@@ -81,9 +81,33 @@ static struct rlimit_k get_rlim(u64 r)
 	return l;
 }
 
+static int no_task(u64 pid) { return pid && (int)pid != current->pid && !task_find((int)pid); }
+
+/* sched_getaffinity(2), sched_setaffinity(2): one CPU, number 0; masks are
+ * whole longs (len in bytes), and a mask without CPU 0 is EINVAL. */
+s64 sys_sched_getaffinity(u64 pid, u64 len, u64 umask)
+{
+	u64 mask = 1;
+	if (!len || len % 8)
+		return -EINVAL;
+	if (no_task(pid))
+		return -ESRCH;
+	return copy_to_user(umask, &mask, 8) ? -EFAULT : 8;
+}
+
+s64 sys_sched_setaffinity(u64 pid, u64 len, u64 umask)
+{
+	u64 mask = 0;
+	if (copy_from_user(&mask, umask, len < 8 ? len : 8))
+		return -EFAULT;
+	if (no_task(pid))
+		return -ESRCH;
+	return mask & 1 ? 0 : -EINVAL;
+}
+
 s64 sys_prlimit64(u64 pid, u64 res, u64 unew, u64 uold)
 {
-	if (pid && (int)pid != current->pid && !task_find((int)pid))
+	if (no_task(pid))
 		return -ESRCH;
 	if (res >= 16)
 		return -EINVAL;

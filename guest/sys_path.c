@@ -120,7 +120,8 @@ s64 sys_statx(u64 dirfd, u64 path, u64 flags, u64 mask, u64 ubuf)
 	x.mtime.sec = (s64)st.st_mtime, x.mtime.nsec = (u32)st.st_mtime_nsec;
 	x.ctime.sec = (s64)st.st_ctime, x.ctime.nsec = (u32)st.st_ctime_nsec;
 	x.btime = x.ctime;
-	x.rdev_major = (u32)(st.st_rdev >> 8), x.rdev_minor = (u32)(st.st_rdev & 0xff);
+	x.rdev_major = (u32)(st.st_rdev & 0xfff00) >> 8;
+	x.rdev_minor = (u32)((st.st_rdev & 0xff) | ((st.st_rdev >> 12) & 0xfff00));
 	x.dev_major = 0, x.dev_minor = (u32)st.st_dev;
 	return copy_to_user(ubuf, &x, sizeof x) ? -EFAULT : 0;
 }
@@ -131,7 +132,7 @@ struct dents_ctx {
 	int full;
 };
 
-static int emit_dent(void *c, const char *name, u64 ino, int type)
+static int emit_dent(void *c, const char *name, u64 ino, int type, u64 next)
 {
 	struct dents_ctx *d = c;
 	u64 n = strlen(name), rec = BH_ALIGN_UP(19 + n + 1, 8);
@@ -142,8 +143,7 @@ static int emit_dent(void *c, const char *name, u64 ino, int type)
 	u8 tmp[19 + NAME_MAX + 1 + 8];
 	memset(tmp, 0, rec);
 	memcpy(tmp, &ino, 8);
-	u64 off = d->used + rec;
-	memcpy(tmp + 8, &off, 8);
+	memcpy(tmp + 8, &next, 8);
 	u16 r16 = (u16)rec;
 	memcpy(tmp + 16, &r16, 2);
 	tmp[18] = (u8)type;
@@ -156,25 +156,26 @@ static int emit_dent(void *c, const char *name, u64 ino, int type)
 
 int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); }
 
-static int ramfs_iterate(struct inode *dir, u64 *pos, int (*emit)(void *, const char *, u64, int), void *ctx)
+/* Positions: 0 ".", 1 "..", then each entry's own (dir_add numbers them
+ * from 2 upwards), so removing entries never moves a reader's place. */
+static int ramfs_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
-	u64 k = 0;
 	if (*pos == 0) {
-		if (emit(ctx, ".", dir->ino, 4))
+		if (emit(ctx, ".", dir->ino, 4, 1))
 			return 1;
 		(*pos)++;
 	}
 	if (*pos == 1) {
-		if (emit(ctx, "..", dir->parent ? dir->parent->ino : dir->ino, 4))
+		if (emit(ctx, "..", dir->parent ? dir->parent->ino : dir->ino, 4, 2))
 			return 1;
 		(*pos)++;
 	}
-	for (struct dirent_k *e = dir->children; e; e = e->next, k++) {
-		if (k + 2 < *pos)
+	for (struct dirent_k *e = dir->children; e; e = e->next) {
+		if (e->off < *pos)
 			continue;
-		if (emit(ctx, e->name, e->ino->ino, dtype(e->ino->mode)))
+		if (emit(ctx, e->name, e->ino->ino, dtype(e->ino->mode), e->off + 1))
 			return 1;
-		(*pos)++;
+		*pos = e->off + 1;
 	}
 	return 0;
 }
@@ -199,12 +200,12 @@ s64 sys_getdents64(u64 fd, u64 ubuf, u64 size)
 }
 
 /* Parent directory and last name of a user path, for create and remove. */
-static int parent_of(u64 dirfd, u64 path, int which, struct inode **dir, char *name)
+static int parent_of(u64 dirfd, u64 path, int which, struct inode **dir, struct last *l)
 {
 	int r = upath(path, which);
 	if (r)
 		return r;
-	r = path_lookup((int)dirfd, pbuf[which], LOOKUP_PARENT, dir, name);
+	r = path_lookup((int)dirfd, pbuf[which], LOOKUP_PARENT, dir, l);
 	if (r)
 		return r;
 	if (!S_ISDIR((*dir)->mode)) {
@@ -214,20 +215,23 @@ static int parent_of(u64 dirfd, u64 path, int which, struct inode **dir, char *n
 	return 0;
 }
 
-static int add_new(struct inode *dir, const char *name, struct inode *i)
+/* Adds i as a new name; a name ending in '/' is only made for a directory. */
+static int add_new(struct inode *dir, const struct last *l, struct inode *i)
 {
 	int r;
 	if (!i)
 		r = -ENOMEM;
-	else if (!name[0] || !strcmp(name, ".") || !strcmp(name, ".."))
+	else if (!l->name[0] || !strcmp(l->name, ".") || !strcmp(l->name, ".."))
 		r = -EEXIST;
 	else {
-		struct inode *old = dir_lookup(dir, name);
+		struct inode *old = dir_lookup(dir, l->name);
 		if (old) {
 			iput(old);
 			r = -EEXIST;
+		} else if (l->slash && !S_ISDIR(i->mode)) {
+			r = -ENOENT;
 		} else {
-			r = dir_add(dir, name, i);
+			r = dir_add(dir, l->name, i);
 		}
 	}
 	iput(i);
@@ -238,31 +242,36 @@ static int add_new(struct inode *dir, const char *name, struct inode *i)
 s64 sys_mkdirat(u64 dirfd, u64 path, u64 mode)
 {
 	struct inode *dir;
-	char name[NAME_MAX + 1];
-	int r = parent_of(dirfd, path, 0, &dir, name);
+	struct last l;
+	int r = parent_of(dirfd, path, 0, &dir, &l);
 	if (r)
 		return r;
-	return add_new(dir, name, inode_new(S_IFDIR | ((u32)mode & 07777 & ~current->umask)));
+	return add_new(dir, &l, inode_new(S_IFDIR | ((u32)mode & 07777 & ~current->umask)));
 }
 
 s64 sys_mkdir(u64 path, u64 mode) { return sys_mkdirat((u64)AT_FDCWD, path, mode); }
 
+/* mknod(2): files, FIFOs, sockets, and device nodes keeping their number
+ * (dev as stat gives it back; opening one reaches a devfs device). */
 s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 {
-	(void)dev;
 	u32 type = (u32)mode & S_IFMT;
-	if (type != S_IFREG && type != 0 && type != S_IFIFO)
-		return -EPERM;
+	if (type != S_IFREG && type != 0 && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+		return -EINVAL;
 	struct inode *dir;
-	char name[NAME_MAX + 1];
-	int r = parent_of(dirfd, path, 0, &dir, name);
+	struct last l;
+	int r = parent_of(dirfd, path, 0, &dir, &l);
 	if (r)
 		return r;
 	struct inode *i = inode_new((type ? type : S_IFREG) | ((u32)mode & 07777 & ~current->umask));
 	if (i && type == S_IFIFO)
 		i->fops = &fifo_fops;
-	return add_new(dir, name, i);
+	if (i && (type == S_IFCHR || type == S_IFBLK))
+		i->rdev = (u32)dev;
+	return add_new(dir, &l, i);
 }
+
+s64 sys_mknod(u64 path, u64 mode, u64 dev) { return sys_mknodat((u64)AT_FDCWD, path, mode, dev); }
 
 s64 sys_symlinkat(u64 target, u64 dirfd, u64 path)
 {
@@ -270,20 +279,20 @@ s64 sys_symlinkat(u64 target, u64 dirfd, u64 path)
 	if (r)
 		return r;
 	struct inode *dir;
-	char name[NAME_MAX + 1];
-	if ((r = parent_of(dirfd, path, 0, &dir, name)))
+	struct last l;
+	if ((r = parent_of(dirfd, path, 0, &dir, &l)))
 		return r;
-	struct inode *l = inode_new(S_IFLNK | 0777);
+	struct inode *i = inode_new(S_IFLNK | 0777);
 	u64 n = strlen(pbuf[1]);
-	if (l && !(l->target = kmalloc(n + 1))) {
-		iput(l);
-		l = 0;
+	if (i && !(i->target = kmalloc(n + 1))) {
+		iput(i);
+		i = 0;
 	}
-	if (l) {
-		memcpy(l->target, pbuf[1], n + 1);
-		l->size = n;
+	if (i) {
+		memcpy(i->target, pbuf[1], n + 1);
+		i->size = n;
 	}
-	return add_new(dir, name, l);
+	return add_new(dir, &l, i);
 }
 
 s64 sys_symlink(u64 target, u64 path) { return sys_symlinkat(target, (u64)AT_FDCWD, path); }
@@ -291,18 +300,19 @@ s64 sys_symlink(u64 target, u64 path) { return sys_symlinkat(target, (u64)AT_FDC
 s64 sys_unlinkat(u64 dirfd, u64 path, u64 flags)
 {
 	struct inode *dir;
-	char name[NAME_MAX + 1];
-	int r = parent_of(dirfd, path, 0, &dir, name);
+	struct last l;
+	int r = parent_of(dirfd, path, 0, &dir, &l);
 	if (r)
 		return r;
+	const char *name = l.name;
 	struct inode *i = name[0] && strcmp(name, ".") && strcmp(name, "..") ? dir_lookup(dir, name) : 0;
 	if (!i)
 		r = name[0] && strcmp(name, ".") && strcmp(name, "..") ? -ENOENT : (flags & AT_REMOVEDIR ? -EINVAL : -EISDIR);
 	else if (flags & AT_REMOVEDIR)
 		r = !S_ISDIR(i->mode) ? -ENOTDIR : i->mounted || i == current->root ? -EBUSY
 		  : !dir_empty(i) ? -ENOTEMPTY : dir_remove(dir, name);
-	else
-		r = S_ISDIR(i->mode) ? -EISDIR : dir->dops ? -EPERM : dir_remove(dir, name);
+	else /* "name/" is never a file to unlink, even through a symlink */
+		r = S_ISDIR(i->mode) ? -EISDIR : l.slash ? -ENOTDIR : dir->dops ? -EPERM : dir_remove(dir, name);
 	iput(i);
 	iput(dir);
 	return r;
@@ -322,11 +332,12 @@ static int is_ancestor(struct inode *a, struct inode *d)
 s64 sys_renameat2(u64 olddirfd, u64 oldpath, u64 newdirfd, u64 newpath, u64 flags)
 {
 	struct inode *od, *nd;
-	char on[NAME_MAX + 1], nn[NAME_MAX + 1];
-	int r = parent_of(olddirfd, oldpath, 0, &od, on);
+	struct last ol, nl;
+	char *on = ol.name, *nn = nl.name;
+	int r = parent_of(olddirfd, oldpath, 0, &od, &ol);
 	if (r)
 		return r;
-	if ((r = parent_of(newdirfd, newpath, 1, &nd, nn))) {
+	if ((r = parent_of(newdirfd, newpath, 1, &nd, &nl))) {
 		iput(od);
 		return r;
 	}
@@ -336,6 +347,8 @@ s64 sys_renameat2(u64 olddirfd, u64 oldpath, u64 newdirfd, u64 newpath, u64 flag
 		r = on[0] ? -ENOENT : -EBUSY;
 	else if (!nn[0] || !strcmp(nn, ".") || !strcmp(nn, ".."))
 		r = -EBUSY;
+	else if (!S_ISDIR(src->mode) && (ol.slash || nl.slash))
+		r = -ENOTDIR;
 	else if (od->dops || nd->dops)
 		r = -EXDEV;
 	else if (dst && (flags & 1)) /* RENAME_NOREPLACE */
@@ -371,7 +384,7 @@ s64 sys_rename(u64 op, u64 np) { return sys_renameat2((u64)AT_FDCWD, op, (u64)AT
 s64 sys_linkat(u64 olddirfd, u64 oldpath, u64 newdirfd, u64 newpath, u64 flags)
 {
 	struct inode *src, *dir;
-	char name[NAME_MAX + 1];
+	struct last l;
 	int r = upath(oldpath, 1);
 	if (r)
 		return r;
@@ -381,11 +394,11 @@ s64 sys_linkat(u64 olddirfd, u64 oldpath, u64 newdirfd, u64 newpath, u64 flags)
 		iput(src);
 		return -EPERM;
 	}
-	if ((r = parent_of(newdirfd, newpath, 0, &dir, name))) {
+	if ((r = parent_of(newdirfd, newpath, 0, &dir, &l))) {
 		iput(src);
 		return r;
 	}
-	r = add_new(dir, name, src);
+	r = add_new(dir, &l, src);
 	return r;
 }
 

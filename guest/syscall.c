@@ -29,6 +29,7 @@ DECL(openat); DECL(mkdirat); DECL(mknodat); DECL(fchownat); DECL(newfstatat); DE
 DECL(renameat); DECL(linkat); DECL(symlinkat); DECL(readlinkat); DECL(fchmodat); DECL(faccessat);
 DECL(pselect6); DECL(ppoll); DECL(utimensat); DECL(dup3); DECL(pipe2); DECL(prlimit64);
 DECL(renameat2); DECL(getrandom); DECL(statx); DECL(exit_group); DECL(tkill); DECL(sigaltstack); DECL(tgkill); DECL(getitimer); DECL(setitimer);
+DECL(mknod); DECL(sched_setaffinity); DECL(sched_getaffinity);
 s64 sys_rt_sigreturn(struct trap_frame *f);
 
 #define S(nr, name) [nr] = (sysfn)(void *)sys_##name
@@ -48,10 +49,11 @@ static const sysfn table[] = {
 	S(108, getegid), S(109, setpgid), S(110, getppid), S(111, getpgrp), S(112, setsid),
 	S(113, setreuid), S(114, setregid), S(115, getgroups), S(116, nop), S(117, setresuid),
 	S(118, getresuid), S(119, setresgid), S(120, getresgid), S(121, getpgid), S(124, getsid),
-	S(127, rt_sigpending), S(130, rt_sigsuspend), S(131, sigaltstack), S(137, statfs),
+	S(127, rt_sigpending), S(130, rt_sigsuspend), S(131, sigaltstack), S(133, mknod), S(137, statfs),
 	S(138, statfs), S(157, prctl), S(158, arch_prctl), S(160, setrlimit), S(161, chroot),
 	S(162, nop), S(165, mount), S(166, umount2), S(170, sethostname), S(186, gettid), S(200, tkill),
-	S(201, time), S(202, futex), S(217, getdents64), S(218, set_tid_address),
+	S(201, time), S(202, futex), S(203, sched_setaffinity), S(204, sched_getaffinity),
+	S(217, getdents64), S(218, set_tid_address),
 	S(228, clock_gettime), S(229, clock_getres), S(230, clock_nanosleep), S(231, exit_group),
 	S(234, tgkill), S(257, openat), S(258, mkdirat), S(259, mknodat), S(260, fchownat),
 	S(262, newfstatat), S(263, unlinkat), S(264, renameat), S(265, linkat), S(266, symlinkat),

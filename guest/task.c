@@ -282,8 +282,6 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	t->sid = p->sid;
 	t->fs_base = flags & CLONE_SETTLS ? tls : p->fs_base;
 	memcpy(t->comm, p->comm, sizeof t->comm);
-	memcpy(t->cmdline, p->cmdline, sizeof t->cmdline);
-	t->cmdline_len = p->cmdline_len;
 	__asm__ volatile("fxsave64 %0" : "=m"(p->fx));
 	memcpy(t->fx, p->fx, sizeof t->fx);
 	*t->frame = *p->frame;

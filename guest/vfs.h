@@ -33,15 +33,18 @@ struct file_ops {
 struct dirent_k {
 	struct dirent_k *next;
 	struct inode *ino;
+	u64 off;                  /* directory position: grows with each entry added */
 	char name[];
 };
+
+typedef int (*dir_emit_fn)(void *ctx, const char *name, u64 ino, int type, u64 next); /* 1 = full */
 
 /* Directories with synthetic contents (procfs) override lookup and listing. */
 struct dir_ops {
 	struct inode *(*lookup)(struct inode *dir, const char *name); /* referenced */
-	/* calls emit(ctx, name, ino, type) for entry number >= *pos; 1 to stop early */
-	int (*iterate)(struct inode *dir, u64 *pos, int (*emit)(void *ctx, const char *name, u64 ino, int type),
-		       void *ctx);
+	/* calls emit(ctx, name, ino, type, next) for entries at positions >= *pos,
+	 * next being the position after the entry; 1 when emit stopped early */
+	int (*iterate)(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx);
 };
 
 struct timespec_k {
@@ -54,9 +57,10 @@ struct inode {
 	u32 rdev;
 	int refs;                 /* open files, mappings, cwds, lookups in flight */
 	struct timespec_k atime, mtime, ctime;
-	struct inode *parent;     /* directories: for "..", getcwd */
+	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
 	struct inode *mounted;    /* a file system mounted here */
 	struct dirent_k *children;
+	u64 next_off;             /* directories: position of the next entry added */
 	u8 **pages;               /* regular files: data pages */
 	u64 npages;
 	char *target;             /* symlinks */
@@ -103,12 +107,17 @@ extern const struct file_ops ramfs_fops, dir_fops;
 /* namei.c: path lookup */
 #define LOOKUP_FOLLOW 1
 #define LOOKUP_PARENT 2
-/* Resolves path relative to dirfd.  With LOOKUP_PARENT: *out is the parent
- * directory and name the last component (which may not exist). */
-int path_lookup(int dirfd, const char *path, int flags, struct inode **out, char *name);
-int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
 #define PATH_MAX 4096
 #define NAME_MAX 255
+/* The last component of a path, for create, remove and rename. */
+struct last {
+	char name[NAME_MAX + 1];  /* "" for "/" */
+	int slash;                /* the path ended in '/': it must name a directory */
+};
+/* Resolves path relative to dirfd.  With LOOKUP_PARENT: *out is the parent
+ * directory and *last the last component (which may not exist). */
+int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
+int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
 int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
 int may_access(struct inode *i, int mask);
 
@@ -127,6 +136,7 @@ void fill_stat(struct inode *i, struct kstat *st);
 
 /* devfs.c, procfs.c, tty.c, pipe.c */
 void devfs_init(void);
+const struct file_ops *chrdev_fops(u32 rdev);
 extern struct inode *devfs_root, *procfs_root;
 void procfs_init(void);
 extern const struct file_ops tty_fops;
@@ -135,6 +145,7 @@ void tty_init(void);
 void tty_input(int c);
 void tty_poll(void);               /* UART -> line discipline */
 int pipe_create(struct file **rd, struct file **wr);
+s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
 
 /* rootfs.c: the host root image */

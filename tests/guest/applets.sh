@@ -79,5 +79,8 @@ c mv-dir; mkdir md; echo z > md/f; mv md md2; cat md2/f; ls -d md*
 c truncate; printf 123456789 > tr; truncate -s 4 tr; cat tr; echo; truncate -s 10 tr; wc -c < tr
 c large-file; seq 1 20000 > big; wc -l big; tail -1 big; sort -rn big | head -1; md5sum big | cut -c1-32
 c rm-r; mkdir -p rr/a/b; touch rr/a/b/c; rm -r rr; [ -e rr ] || echo removed
+c trailing-slash; echo x > f1/; echo "status $?"; echo x > nf/; [ -e nf ] || echo not-made; cat f1/ 2>&1 | sed 's/^[^:]*: //'
+c rm-rf-many; mkdir many; (cd many && seq -w 1 2000 | sed 's/^/file-with-a-long-enough-name-/' | xargs touch); rm -rf many; [ -e many ] || echo removed
+c mknod; mknod cdev c 1 3; mknod bdev b 240 7; ls -l cdev bdev | awk '{print substr($1, 1, 1), $5, $6, $NF}'; echo x > cdev; echo "wrote $?"
 cd /; rm -rf "$T"
 echo "=== end"

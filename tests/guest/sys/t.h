@@ -21,7 +21,7 @@ static __attribute__((unused)) const char *ename(int e)
 	case ESPIPE: return "ESPIPE"; case EPIPE: return "EPIPE"; case ERANGE: return "ERANGE";
 	case ENAMETOOLONG: return "ENAMETOOLONG"; case ENOSYS: return "ENOSYS";
 	case ENOTEMPTY: return "ENOTEMPTY"; case ELOOP: return "ELOOP"; case E2BIG: return "E2BIG";
-	case ENOEXEC: return "ENOEXEC";
+	case ENOEXEC: return "ENOEXEC"; case ENXIO: return "ENXIO";
 	}
 	static char b[16];
 	snprintf(b, sizeof b, "errno%d", e);
