@@ -183,23 +183,28 @@ static void cmd_log(int argc, char **argv)
 		console_write(buf, (u64)n);
 }
 
+/* `bench [N [msr]]`: N null (identify) hypercalls, or N reads of EFER (an MSR
+ * hv emulates): the round trip of the cheapest exit of each kind. */
 static void cmd_bench(int argc, char **argv)
 {
 	u64 n = 10000;
-	if (argc > 2 || (argc == 2 && parse(argv[1], &n)) || !n) {
-		kprintf("usage: bench [N]   (N null hypercalls)\n");
+	int msr = argc == 3 && !strcmp(argv[2], "msr");
+	if (argc > 3 || (argc == 3 && !msr) || (argc >= 2 && parse(argv[1], &n)) || !n) {
+		kprintf("usage: bench [N [msr]]   (N null hypercalls, or N exits for an MSR read)\n");
 		return;
 	}
 	u64 t0 = rdtsc();
 	for (u64 i = 0; i < n; i++) {
 		u64 rax = BH_HC_IDENTIFY; /* the cheapest call: three registers back */
-		if (hv_insn == BH_HCINSN_VMMCALL)
+		if (msr)
+			__asm__ volatile("rdmsr" : "=a"(rax) : "c"(0xc0000080) : "rdx", "memory");
+		else if (hv_insn == BH_HCINSN_VMMCALL)
 			__asm__ volatile("vmmcall" : "+a"(rax) : : "rdi", "rsi", "rdx", "r10", "memory");
 		else
 			__asm__ volatile("vmcall" : "+a"(rax) : : "rdi", "rsi", "rdx", "r10", "memory");
 	}
 	u64 t = rdtsc() - t0;
-	kprintf("bench: %llu null hypercalls, %llu TSC ticks, %llu per call\n", n, t, t / n);
+	kprintf("bench: %llu %s, %llu TSC ticks, %llu per call\n", n, msr ? "MSR reads" : "null hypercalls", t, t / n);
 }
 
 static const struct {
@@ -216,7 +221,7 @@ static const struct {
 	{ "timer", "HZ MS: count timer interrupts at a rate", cmd_timer },
 	{ "stats", "hv memory and exit statistics", cmd_stats },
 	{ "log", "print hv's log", cmd_log },
-	{ "bench", "[N]: time N null (identify) hypercalls", cmd_bench },
+	{ "bench", "[N [msr]]: time N null hypercalls (or MSR-read exits)", cmd_bench },
 	{ "part", "utility partitions: list, run, create, start, stop, destroy", cmd_part },
 };
 

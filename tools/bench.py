@@ -29,6 +29,8 @@ def bench_hv():
         n = 10000
         out = m.cmd(f"bench {n}", timeout=600)
         per = int(re.search(r"(\d+) per call", out).group(1))
+        out = m.cmd(f"bench {n} msr", timeout=600)
+        per_msr = int(re.search(r"(\d+) per call", out).group(1))
         st = m.cmd("stats")
         image = int(re.search(r"hv image: (\d+) bytes", st).group(1))
         mem = int(re.search(r"hv memory: (\d+) KiB", st).group(1))
@@ -38,6 +40,7 @@ def bench_hv():
     print("hv (QEMU TCG, AMD-V, -icount shift=0: instructions)")
     figure("instructions, hv entry to host-partition prompt", boot, "insns", "<= 20,000,000")
     figure(f"instructions per null hypercall ({n} in a loop)", per, "insns", "<= 200")
+    figure(f"instructions per MSR-read exit (EFER, {n} in a loop)", per_msr, "insns")
     figure("hv image in memory (text+data+bss)", image, "bytes")
     figure("hv.elf file size", elf, "bytes")
     figure("hv memory footprint at the prompt", mem * 1024, "bytes")
