@@ -18,7 +18,21 @@ static s64 hc_identify(struct vcpu *v)
 }
 
 /* The host writes to the console as it is; any other partition's lines are
- * marked with its name. */
+ * marked with its name, and its control characters (but newline and tab), DEL
+ * and the backslash are shown as \xNN (as the host driver shows them), so it
+ * cannot move the operator's cursor or forge a line. */
+static void console_text(const char *s, u64 len)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (u64 i = 0, j; i < len; i = j + 1) {
+		for (j = i; j < len && !(((u8)s[j] < 0x20 && s[j] != '\n' && s[j] != '\t') || (u8)s[j] == 0x7f || s[j] == '\\'); j++)
+			;
+		console_append(s + i, j - i);
+		if (j < len)
+			console_append((char[]){ '\\', 'x', hex[(u8)s[j] >> 4], hex[s[j] & 15] }, 4);
+	}
+}
+
 static s64 hc_console_write(struct vcpu *v)
 {
 	u64 gpa = v->r.rdi, len = v->r.rsi;
@@ -37,7 +51,7 @@ static s64 hc_console_write(struct vcpu *v)
 		console_append("[", 1);
 		console_append(v->part->name, strlen(v->part->name));
 		console_append("] ", 2);
-		console_append(s + i, j - i);
+		console_text(s + i, j - i);
 	}
 	return (s64)len;
 }

@@ -232,3 +232,11 @@ def test_soak(m):
     assert g, out
     assert int(g[1]) == n and int(g[2]) == n and g[3] == g[4], g[0]
     print(f"\n{m.kind}: {g[0]}")
+
+
+def test_console_controls_escaped(m):
+    """A partition without a channel writes through hv's console ring: its
+    control characters reach the operator as \\xNN, never raw."""
+    pid = run(m, "esc", 16, "say=1b5b324a0d41075c")
+    wait_console(m, r"\[esc\] \\x1b\[2J\\x0dA\\x07\\x5c")
+    m.cmd(f"part destroy {pid}")
