@@ -65,7 +65,9 @@ def monitor_esp():
 
 
 class Machine:
-    def __init__(self, name, esp=None, cpu=None, mem=1024, icount=False, kind="qemu"):
+    def __init__(self, name, esp=None, cpu=None, mem=1024, icount=False, kind="qemu", qemu_monitor=None):
+        """qemu_monitor: a path for QEMU's human monitor as a Unix socket
+        (tests that inject NMIs and the like through it)."""
         os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
         esp = esp or monitor_esp()
         self.kind = kind
@@ -81,6 +83,8 @@ class Machine:
             return
         vars_path = os.path.join(BUILD, "tests", name + ".vars.fd")
         cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path)
+        if qemu_monitor:
+            cmd[cmd.index("-monitor") + 1] = f"unix:{qemu_monitor},server=on,wait=off"
         self.p = pexpect.spawn(cmd[0], cmd[1:], **opts)
 
     def expect(self, pattern, timeout=BOOT_TIMEOUT):

@@ -240,3 +240,33 @@ def test_console_controls_escaped(m):
     pid = run(m, "esc", 16, "say=1b5b324a0d41075c")
     wait_console(m, r"\[esc\] \\x1b\[2J\\x0dA\\x07\\x5c")
     m.cmd(f"part destroy {pid}")
+
+
+def test_nmis_are_hvs():
+    """NMIs from the machine (QEMU's monitor `nmi`) land in hv, in its idle
+    loop or through an NMI exit while a partition spins, never in a partition:
+    hv logs each and everything runs on."""
+    import os
+    import socket
+    import time
+    from machine import BUILD
+    path = os.path.join(BUILD, "tests", "nmi-monitor.sock")
+    if os.path.exists(path):
+        os.unlink(path)
+    m = Machine("qemu-nmi", qemu_monitor=path).boot()
+    try:
+        pid = run(m, "spinner", 16, "spin")
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        for _ in range(10):
+            s.sendall(b"nmi\n")
+            time.sleep(0.2)
+        s.close()
+        out = m.cmd("log", timeout=60)
+        assert out.count("hv: NMI") >= 10, out[-2000:]
+        assert part_line(m, pid)[0] == "running"
+        assert "hypervisor: BulkheadHV" in m.cmd("hv")
+        nmi_exits = re.search(r"exit nmi\s+(\d+)", m.cmd("stats"))
+        assert nmi_exits and int(nmi_exits[1]) >= 1, "no NMI arrived while a partition ran"
+    finally:
+        m.close()
