@@ -24,7 +24,7 @@ static struct gpt hv_gpt;
  * new owner but zeroes. */
 u64 pages_get(u64 n, u64 align)
 {
-	u64 pa = pmem_alloc_aligned(&hv_pmem, n, align);
+	u64 pa = align == 1 ? pmem_alloc(&hv_pmem, n) : pmem_alloc_aligned(&hv_pmem, n, align); /* single pages next-fit */
 	if (pa)
 		memset(HV_PTR(pa), 0, n << BH_PAGE_SHIFT);
 	return pa;
