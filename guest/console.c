@@ -3,16 +3,10 @@
 #include <stdarg.h>
 #include "../lib/fmt.h"
 #include "kernel.h"
+#include "x86.h"
 
 static u16 port;
 
-static inline void outb(u16 p, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(p)); }
-static inline u8 inb(u16 p)
-{
-	u8 v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p));
-	return v;
-}
 
 void console_init(u16 p) { port = p; /* hv has set the UART up */ }
 

@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "x86.h"
 
 #define PIE_BASE 0x555555554000ull
 #define STACK_TOP 0x7ffffffde000ull
@@ -100,7 +101,7 @@ static int put_user_in(struct mm *mm, u64 va, const void *src, u64 n)
 static u64 hwcap(void)
 {
 	u32 a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	cpuid(1, 0, &a, &b, &c, &d);
 	return d;
 }
 
@@ -180,10 +181,16 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 		if (p->filesz > p->memsz || (p->vaddr & (PAGE - 1)) != (p->offset & (PAGE - 1)) ||
 		    base + p->vaddr + p->memsz > STACK_TOP - STACK_SIZE || p->offset + p->filesz > ino->size)
 			return -ENOEXEC;
+		/* The file's pages (the last one zero past filesz), then the rest
+		 * of memsz as anonymous memory: no page of the file mapping lies
+		 * past the end of the file. */
 		u64 va = BH_ALIGN_DOWN(base + p->vaddr, PAGE), off = BH_ALIGN_DOWN(p->offset, PAGE);
+		u64 fend = p->filesz ? BH_ALIGN_UP(base + p->vaddr + p->filesz, PAGE) : va;
 		u64 vend = BH_ALIGN_UP(base + p->vaddr + p->memsz, PAGE);
 		u32 prot = (p->flags & 4 ? PROT_READ : 0) | (p->flags & 2 ? PROT_WRITE : 0) | (p->flags & 1 ? PROT_EXEC : 0);
-		s64 r = mm_map(mm, va, vend - va, prot, MAP_PRIVATE | MAP_FIXED, ino, off, p->offset + p->filesz);
+		s64 r = fend > va ? mm_map(mm, va, fend - va, prot, MAP_PRIVATE | MAP_FIXED, ino, off, p->offset + p->filesz) : 0;
+		if (r >= 0 && vend > fend)
+			r = mm_map(mm, fend, vend - fend, prot, MAP_PRIVATE | MAP_FIXED, 0, 0, 0);
 		if (r < 0)
 			return (int)r;
 		if (!*phdr_va && eh.phoff >= p->offset && eh.phoff + n <= p->offset + p->filesz)
@@ -196,9 +203,6 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 	*phnum = eh.phnum;
 	return 0;
 }
-
-void vfork_release(struct task *t);
-void set_fs_base(u64 v);
 
 /* Runs the program at path; name is what execve was given (a script's, when
  * path is its interpreter): it names the process (comm) and AT_EXECFN. */
@@ -291,9 +295,9 @@ static int exec_file(const char *path, const char *name, struct args *a, int dep
 	memset(f, 0, sizeof *f);
 	f->rip = entry;
 	f->rsp = sp;
-	f->cs = 0x2b;
-	f->ss = 0x23;
-	f->rflags = 0x202;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	f->rflags = RFLAGS_IF | 2;
 	__asm__ volatile("fninit; fxrstor64 %0" : : "m"(idle_task.fx));
 	return 0;
 }
@@ -315,7 +319,7 @@ int do_execve(const char *path, char *const *kargv, char *const *kenvp)
 }
 
 /* execve(2): arguments are copied into the kernel before the old image goes. */
-s64 sys_execve_user(u64 upath, u64 uargv, u64 uenvp)
+s64 exec_user(u64 upath, u64 uargv, u64 uenvp)
 {
 	char *path = kmalloc(PATH_MAX);
 	struct args a;

@@ -7,11 +7,13 @@ GUEST_LD := util sha256 inflate gzip json tar stream apply image config tarstore
 GUEST_LD_SRCS := $(GUEST_LD:%=loader/%.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_SRCS) $(GUEST_ASM) $(GUEST_LD_SRCS))
 GUEST_CFLAGS := $(KCFLAGS) -mcmodel=kernel
+# The kernel's own files: every cross-file symbol declared once, in a header.
+GUEST_WARN := -Wmissing-prototypes -Wstrict-prototypes -Wredundant-decls
 
 GUEST_HDRS := $(wildcard include/bulkhead/*.h guest/*.h lib/*.h)
 $(BUILD)/guest/guest/%.o: guest/% $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_WARN) -Iguest -c $< -o $@
 $(BUILD)/guest/lib/%.o: lib/% $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@

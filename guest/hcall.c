@@ -2,28 +2,24 @@
  * one CPUID leaf BH_CPUID_INFO names: VMMCALL on AMD, VMCALL on Intel. */
 #include "../lib/string.h"
 #include "kernel.h"
+#include "x86.h"
 
 u32 hv_backend, hv_insn;
 char hv_signature[13];
 
-static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 int hv_detect(void)
 {
 	u32 a, b, c, d;
-	cpuid(1, &a, &b, &c, &d);
-	if (!(c & (1u << 31)))
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & CPUID1_ECX_HYPERVISOR))
 		return -1; /* no hypervisor at all */
-	cpuid(BH_CPUID_SIGNATURE, &a, &b, &c, &d);
+	cpuid(BH_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
 	memcpy(hv_signature + 0, &b, 4);
 	memcpy(hv_signature + 4, &c, 4);
 	memcpy(hv_signature + 8, &d, 4);
 	if (memcmp(hv_signature, BH_SIGNATURE, 12) || a < BH_CPUID_INFO)
 		return -1;
-	cpuid(BH_CPUID_INFO, &a, &b, &c, &d);
+	cpuid(BH_CPUID_INFO, 0, &a, &b, &c, &d);
 	hv_insn = a;
 	hv_backend = c;
 	return hv_insn == BH_HCINSN_VMCALL || hv_insn == BH_HCINSN_VMMCALL ? 0 : -1;

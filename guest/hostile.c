@@ -34,6 +34,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "x86.h"
 
 static void (*say)(const char *fmt, ...);
 
@@ -77,7 +78,7 @@ static u64 read_cr4(void)
 static int osxsave(void)
 {
 	u32 a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(c & (1u << 26)))
 		return -1;
 	__asm__ volatile("mov %0, %%cr4" : : "r"(read_cr4() | (1ull << 18)));
@@ -86,7 +87,7 @@ static int osxsave(void)
 
 static void cpuid_d(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(0xd), "c"(sub));
+	cpuid(0xd, sub, a, b, c, d);
 }
 
 static const struct {

@@ -12,7 +12,6 @@
 struct inode *root_inode;
 u64 fs_pages;
 static u64 next_ino = 1;
-u64 boot_epoch; /* wall-clock seconds at boot (rtc.c) */
 
 void time_now(struct timespec_k *t)
 {

@@ -9,8 +9,20 @@
 #include <bulkhead/bootinfo.h>
 #include <bulkhead/hypercall.h>
 #include <bulkhead/types.h>
+#include "x86.h"
 
+/* main.c: bring-up */
 extern struct bh_boot_info *boot_info;
+extern u64 kernel_entry_tsc;        /* for /proc/bulkhead and the figures */
+void kmain(u64 bi_phys);            /* from entry.S */
+
+/* linker/guest.ld and entry.S */
+extern char __kernel_start[], __kernel_end[];
+struct ex_entry {                   /* a faulting instruction and where it resumes */
+	u64 insn, fixup;
+};
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+extern u64 boot_tables[];           /* the kernel's PML4 */
 
 /* console.c: the serial console */
 void console_init(u16 port);
@@ -29,6 +41,8 @@ extern char hv_signature[13];
 
 /* trap.c: interrupts, exceptions and fault-safe probes */
 void trap_init(void);
+void set_kernel_stack(u64 top);     /* TSS.RSP0 and syscall entry's stack */
+void set_fs_base(u64 v);
 u64 probe(int which, u64 arg); /* runs one probe; 0 or 0x100 | vector of the fault */
 enum { PROBE_READ64, PROBE_VMRUN, PROBE_VMLOAD, PROBE_VMSAVE, PROBE_STGI, PROBE_CLGI, PROBE_SKINIT,
        PROBE_VMXON, PROBE_RDMSR, PROBE_WRMSR_EFER_SVME, PROBE_COUNT };
@@ -46,14 +60,18 @@ u64 probe_dr0(u64), probe_dr1(u64), probe_dr2(u64), probe_dr3(u64), probe_dr6(u6
 /* timer.c: the paravirtual timer */
 void timer_start(u64 hz);
 void timer_irq(void);
+void timer_rearm(void);             /* before halting: the next tick's deadline again */
 extern volatile u64 ticks;
 extern u64 timer_hz;
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
+void clock_init(void);              /* time since boot starts now */
+u64 now_ns(void);
+u64 ns_to_tsc(u64 ns);
+u64 tsc_to_ns(u64 tsc);
+u64 boot_ns_of(u64 tsc);            /* ns since boot at that TSC */
+
+/* rtc.c: the wall clock */
+void rtc_init(void);
+extern u64 boot_epoch;              /* wall-clock seconds at boot */
 
 /* utility.c: the utility partition's role; partcmd.c: the monitor's `part` */
 void utility_main(void) __attribute__((noreturn));

@@ -7,11 +7,6 @@
 
 struct bh_boot_info *boot_info;
 static const struct bh_module *root_module(void);
-void clock_init(void);
-void rtc_init(void);
-void fs_init(void);
-void fs_mount_std(void);
-int rootfs_unpack_module(const struct bh_module *m);
 static struct bh_boot_info boot_info_copy;
 
 u64 kernel_entry_tsc; /* for /proc/bulkhead and the figures */
@@ -76,14 +71,10 @@ static const struct bh_module *root_module(void)
 		u64 n = (u64)(p - w);
 		if (n == 7 && !memcmp(w, "monitor", 7))
 			return 0;
-		if (n == 9 && !memcmp(w, "heartbeat", 9)) {
-			extern int heartbeat;
+		if (n == 9 && !memcmp(w, "heartbeat", 9))
 			heartbeat = 1;
-		}
-		if (n == 6 && !memcmp(w, "strace", 6)) {
-			extern int syscall_trace;
+		if (n == 6 && !memcmp(w, "strace", 6))
 			syscall_trace = 1;
-		}
 		if (n > 5 && n - 5 < sizeof name && !memcmp(w, "root=", 5)) {
 			memcpy(name, w + 5, n - 5);
 			name[n - 5] = 0;

@@ -45,10 +45,10 @@ void kfree(void *p);
 u64 *vm_new(void);                  /* fresh PML4 with the kernel half */
 void vm_free(u64 *pml4);            /* frees the user half: tables and pages */
 u64 *vm_pte(u64 *pml4, u64 va, int create); /* leaf entry or NULL */
-int vm_map(u64 *pml4, u64 va, u64 pa, u64 flags);
+int vm_map(u64 *pml4, u64 va, u64 pa, u64 flags); /* 0 or -ENOMEM */
 void vm_unmap_range(u64 *pml4, u64 start, u64 end); /* frees the pages */
 void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable);
-int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page */
+int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page; 0 or -ENOMEM */
 void vm_switch(u64 *pml4);
 extern u64 *kernel_pml4;
 void vm_init(void);                 /* drops the identity map */

@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
 #define MMAP_TOP 0x7f0000000000ull
 #define MMAP_BOTTOM 0x10000ull
@@ -85,24 +86,27 @@ struct vma *vma_find(struct mm *mm, u64 addr)
 	return 0;
 }
 
-/* Maps the page holding addr: 0, -1 for an access the region forbids (or
- * no region), -2 when memory is exhausted. */
+/* Maps the page holding addr: 0, -EFAULT for an access the region forbids
+ * (or no region), -ENOMEM when memory or a page table cannot be had, -EIO
+ * for a page of a file mapping wholly past the file's end (SIGBUS). */
 int mm_fault(struct mm *mm, u64 addr, int write)
 {
 	struct vma *v = vma_find(mm, addr);
 	if (!v || (write && !(v->prot & PROT_WRITE)) || !v->prot)
-		return -1;
+		return -EFAULT;
 	u64 page = BH_ALIGN_DOWN(addr, PAGE);
 	u64 *pte = vm_pte(mm->pml4, page, 1);
 	if (!pte)
-		return -1;
+		return -ENOMEM;
 	if (*pte & PTE_P)
-		return write && !(*pte & PTE_W) ? -1 : 0;
+		return write && !(*pte & PTE_W) ? -EFAULT : 0;
+	u64 off = v->off + (page - v->start);
+	if (v->file && off >= BH_ALIGN_UP(v->file->size, PAGE))
+		return -EIO;
 	u8 *p = page_alloc();
 	if (!p)
-		return -2; /* out of memory */
+		return -ENOMEM;
 	if (v->file) {
-		u64 off = v->off + (page - v->start);
 		if (off < v->file_end)
 			ramfs_read(v->file, p, v->file_end - off < PAGE ? v->file_end - off : PAGE, off);
 	}

@@ -8,6 +8,7 @@
 #include "../lib/traps.h"
 #include "kernel.h"
 #include "mm.h"
+#include "x86.h"
 
 #define PROMPT "bh> "
 #define MAX_ARGS 6
@@ -127,7 +128,7 @@ static void cmd_cpuid(int argc, char **argv)
 		return;
 	}
 	u32 a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"((u32)leaf), "c"((u32)sub));
+	cpuid((u32)leaf, (u32)sub, &a, &b, &c, &d);
 	kprintf("cpuid 0x%llx: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", leaf, a, b, c, d);
 }
 

@@ -8,7 +8,7 @@
 #define BULKHEAD_GUEST_PROC_H
 
 #include "../lib/traps.h"
-#include "errno.h"
+#include "linux.h"
 #include "vfs.h"
 
 /* A region of a user address space: [start, end), page-aligned. */
@@ -21,16 +21,6 @@ struct vma {
 	u64 off;                      /* file offset of start */
 	u64 file_end;                 /* file offset where file data stops (rest zero) */
 };
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 1
-#define MAP_PRIVATE 2
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_GROWSDOWN 0x100
-#define MAP_NORESERVE 0x4000
-#define MAP_FIXED_NOREPLACE 0x100000
 
 struct mm {
 	int refs;
@@ -41,10 +31,6 @@ struct mm {
 	u64 arg_start, arg_end;       /* argv strings, NUL-separated (/proc/<pid>/cmdline) */
 	u64 env_start, env_end;       /* envp strings (/proc/<pid>/environ) */
 	struct inode *exe;            /* the program's file (/proc/<pid>/exe) */
-};
-
-struct ksigaction {
-	u64 handler, flags, restorer, mask;
 };
 
 enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };
@@ -90,6 +76,10 @@ void sched_tick(void);                 /* from the timer interrupt */
 int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
 void idle_loop(void) __attribute__((noreturn));
 struct task *task_find(int pid);
+int task_count(void);                  /* all tasks, zombies too */
+int last_pid(void);                    /* the pid given last */
+void vfork_release(struct task *t);    /* its vfork parent may go on */
+extern int heartbeat;                  /* a line every 5 s */
 int task_spawn_init(const char *path); /* pid 1 */
 s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
 void do_exit(int status) __attribute__((noreturn));
@@ -99,12 +89,12 @@ void mm_put(struct mm *mm);
 
 /* exec.c: ELF loading */
 int do_execve(const char *path, char *const *kargv, char *const *kenvp);
-s64 sys_execve_user(u64 upath, u64 uargv, u64 uenvp);
+s64 exec_user(u64 upath, u64 uargv, u64 uenvp); /* execve(2) */
 
 /* mmap.c: user regions and page faults */
 struct mm *mm_new(void);
 struct mm *mm_copy(struct mm *src);
-int mm_fault(struct mm *mm, u64 addr, int write);   /* 0 when mapped */
+int mm_fault(struct mm *mm, u64 addr, int write);   /* 0, -EFAULT, -ENOMEM or -EIO (SIGBUS) */
 s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *file, u64 off,
 	   u64 file_len);
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
@@ -116,7 +106,6 @@ int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space;
 void send_signal(struct task *t, int sig);
 int kill_pgrp(int pgid, int sig);
 void deliver_signals(struct trap_frame *f);
-s64 sys_rt_sigreturn(struct trap_frame *f);
 void force_signal(struct task *t, int sig);
 
 /* uaccess.S: user memory, fault-safe; each returns 0 or -EFAULT */
@@ -130,7 +119,10 @@ static inline int user_ok(u64 a, u64 n)
 }
 s64 kernel_write(struct file *f, const void *buf, u64 n); /* f's write op on a kernel buffer */
 
-/* user.S */
+/* user.S: the copies behind uaccess.c, their faults fixed up to -EFAULT */
+int __copy_user(void *dst, const void *src, u64 n);
+int __clear_user(void *dst, u64 n);
+int __strncpy_user(char *dst, const char *src, u64 max);
 void switch_to(u64 *save_ksp, u64 new_ksp);
 void fork_ret(void);
 void syscall_entry(void);
@@ -138,13 +130,8 @@ extern u64 cur_kstack_top;
 
 /* syscall.c */
 void syscall_handler(struct trap_frame *f);
+extern int syscall_trace;              /* trace every syscall to the console */
 void user_return(struct trap_frame *f);
 
-/* time helpers (timer.c) */
-u64 now_ns(void);
-u64 ns_to_tsc(u64 ns);
-u64 tsc_to_ns(u64 tsc);
-u64 boot_ns_of(u64 tsc); /* ns since boot at that TSC */
-int last_pid(void);
 
 #endif

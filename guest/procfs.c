@@ -13,9 +13,6 @@
 #include "proc.h"
 
 struct inode *procfs_root;
-extern u64 boot_epoch;
-int count_tasks(void);
-int dtype(u32 mode);
 
 typedef int (*gen_fn)(struct task *t, char *b, int n);
 #define GEN_MAX 16384
@@ -43,8 +40,7 @@ static int g_uptime(struct task *t, char *b, int n)
 static int g_loadavg(struct task *t, char *b, int n)
 {
 	(void)t;
-	extern int last_pid(void);
-	return bh_snprintf(b, (size_t)n, "0.00 0.00 0.00 1/%d %d\n", count_tasks(), last_pid());
+	return bh_snprintf(b, (size_t)n, "0.00 0.00 0.00 1/%d %d\n", task_count(), last_pid());
 }
 
 static int g_stat(struct task *t, char *b, int n)
@@ -57,7 +53,7 @@ static int g_stat(struct task *t, char *b, int n)
 	return bh_snprintf(b, (size_t)n,
 			   "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\nintr 0\nctxt 0\n"
 			   "btime %llu\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
-			   busy, idle, busy, idle, boot_epoch, count_tasks());
+			   busy, idle, busy, idle, boot_epoch, task_count());
 }
 
 static int g_version(struct task *t, char *b, int n)
@@ -90,8 +86,6 @@ static int g_filesystems(struct task *t, char *b, int n)
 static int g_bulkhead(struct task *t, char *b, int n)
 {
 	(void)t;
-	extern u64 kernel_entry_tsc, prompt_tsc;
-	extern char __kernel_start[], __kernel_end[];
 	return bh_snprintf(b, (size_t)n, "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\n",
 			   prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
 			   pages_total - pages_free, fs_pages);

@@ -1,15 +1,14 @@
 /* Wall-clock time at boot (guest ring 0) from the CMOS real-time clock,
  * which the host partition reaches by I/O pass-through. */
 #include "kernel.h"
+#include "x86.h"
 
-extern u64 boot_epoch;
+u64 boot_epoch; /* wall-clock seconds at boot */
 
 static u8 cmos(u8 reg)
 {
-	u8 v;
-	__asm__ volatile("outb %0, $0x70" : : "a"(reg));
-	__asm__ volatile("inb $0x71, %0" : "=a"(v));
-	return v;
+	outb(0x70, reg);
+	return inb(0x71);
 }
 
 static u64 days_from_civil(u64 y, u64 m, u64 d)

@@ -9,36 +9,10 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
-
-struct sigcontext_k {
-	u64 r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	u16 cs, gs, fs, ss;
-	u64 err, trapno, oldmask, cr2, fpstate, reserved[8];
-};
-struct ucontext_k {
-	u64 flags, link;
-	u64 ss_sp;
-	u32 ss_flags, pad;
-	u64 ss_size;
-	struct sigcontext_k mc;
-	u64 sigmask;
-};
-struct rt_sigframe {
-	u64 pretcode;
-	struct ucontext_k uc;
-	struct {
-		int signo, errno_, code, pad;
-		u64 addr;
-		u8 rest[104];
-	} info;
-};
-_Static_assert(sizeof(struct sigcontext_k) == 256, "sigcontext is 256 bytes");
-_Static_assert(sizeof(struct rt_sigframe) == 8 + 304 + 128, "rt_sigframe layout");
-
-
 
 void send_signal(struct task *t, int sig)
 {
@@ -100,7 +74,7 @@ static int setup_frame(struct trap_frame *f, int sig, struct ksigaction *sa, u64
 	struct sigcontext_k *m = &fr.uc.mc;
 	*m = (struct sigcontext_k){ f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, f->rdi, f->rsi,
 				    f->rbp, f->rbx, f->rdx, f->rax, f->rcx, f->rsp, f->rip, f->rflags,
-				    0x2b, 0, 0, 0x23, 0, 0, oldmask, 0, fp, { 0 } };
+				    SEL_UCODE, 0, 0, SEL_UDATA, 0, 0, oldmask, 0, fp, { 0 } };
 	fr.uc.sigmask = oldmask;
 	fr.info.signo = sig;
 	if (copy_to_user(sp, &fr, sizeof fr))
@@ -111,7 +85,7 @@ static int setup_frame(struct trap_frame *f, int sig, struct ksigaction *sa, u64
 	f->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
 	f->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);
 	f->rax = 0;
-	f->rflags &= ~0x500ull; /* TF, DF */
+	f->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
 	__asm__ volatile("fninit; fxrstor64 %0" : : "m"(idle_task.fx));
 	return 0;
 }
@@ -162,8 +136,9 @@ void deliver_signals(struct trap_frame *f)
 	}
 }
 
-s64 sys_rt_sigreturn(struct trap_frame *f)
+s64 sys_rt_sigreturn(void)
 {
+	struct trap_frame *f = current->frame;
 	struct rt_sigframe fr;
 	u64 sp = f->rsp - 8;
 	if (copy_from_user(&fr, sp, sizeof fr)) {
@@ -173,9 +148,9 @@ s64 sys_rt_sigreturn(struct trap_frame *f)
 	f->r8 = m->r8, f->r9 = m->r9, f->r10 = m->r10, f->r11 = m->r11, f->r12 = m->r12, f->r13 = m->r13;
 	f->r14 = m->r14, f->r15 = m->r15, f->rdi = m->rdi, f->rsi = m->rsi, f->rbp = m->rbp, f->rbx = m->rbx;
 	f->rdx = m->rdx, f->rax = m->rax, f->rcx = m->rcx, f->rsp = m->rsp, f->rip = m->rip;
-	f->rflags = (f->rflags & ~0xdd5ull) | (m->eflags & 0xdd5ull) | 0x200;
-	f->cs = 0x2b;
-	f->ss = 0x23;
+	f->rflags = (f->rflags & ~0xdd5ull) | (m->eflags & 0xdd5ull) | RFLAGS_IF;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
 	f->vector = 0;
 	current->sigmask = fr.uc.sigmask & ~UNBLOCKABLE;
 	u8 fx[512] __attribute__((aligned(16)));

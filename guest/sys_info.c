@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
 static char hostname[65] = "bulkhead";
 
@@ -32,40 +33,20 @@ s64 sys_sethostname(u64 name, u64 len)
 	return 0;
 }
 
-int count_tasks(void)
-{
-	int n = 0;
-	for (struct task *t = task_list; t; t = t->next)
-		n++;
-	return n;
-}
-
 s64 sys_sysinfo(u64 ubuf)
 {
-	struct {
-		s64 uptime;
-		u64 loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-		u16 procs, pad;
-		u32 pad2;
-		u64 totalhigh, freehigh;
-		u32 mem_unit;
-		char pad3[4];
-	} si;
-	_Static_assert(sizeof si == 112, "struct sysinfo is 112 bytes");
+	struct sysinfo_k si;
 	memset(&si, 0, sizeof si);
 	si.uptime = (s64)(now_ns() / 1000000000ull);
 	si.totalram = pages_total * PAGE;
 	si.freeram = pages_free * PAGE;
 	si.bufferram = 0;
 	si.sharedram = fs_pages * PAGE;
-	si.procs = (u16)count_tasks();
+	si.procs = (u16)task_count();
 	si.mem_unit = 1;
 	return copy_to_user(ubuf, &si, sizeof si) ? -EFAULT : 0;
 }
 
-struct rlimit_k {
-	u64 cur, max;
-};
 #define RLIM_INF (~0ull)
 static struct rlimit_k rlim[16] = {
 	[3] = { 8 << 20, RLIM_INF },  /* RLIMIT_STACK */
@@ -188,7 +169,6 @@ s64 sys_getgroups(u64 size, u64 list)
 
 s64 sys_getrandom(u64 ubuf, u64 n, u64 flags)
 {
-	int fill_random_user(u64 ubuf, u64 n);
 	if (flags & ~7ull)
 		return -EINVAL;
 	if (n > 33554431)

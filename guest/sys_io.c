@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
 #define IOV_MAX 1024
 

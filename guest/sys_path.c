@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
 /* Path syscalls never sleep between copying a path and using it. */
 static char pbuf[2][PATH_MAX];
@@ -80,21 +81,6 @@ s64 sys_fstat(u64 fd, u64 ust)
 	return stat_out(f->ino, ust);
 }
 
-struct statx_k {
-	u32 mask, blksize;
-	u64 attributes;
-	u32 nlink, uid, gid;
-	u16 mode, pad0;
-	u64 ino, size, blocks, attributes_mask;
-	struct {
-		s64 sec;
-		u32 nsec, pad;
-	} atime, btime, ctime, mtime;
-	u32 rdev_major, rdev_minor, dev_major, dev_minor;
-	u64 spare[14];
-};
-_Static_assert(sizeof(struct statx_k) == 256, "struct statx is 256 bytes");
-
 s64 sys_statx(u64 dirfd, u64 path, u64 flags, u64 mask, u64 ubuf)
 {
 	(void)mask;
@@ -153,8 +139,6 @@ static int emit_dent(void *c, const char *name, u64 ino, int type, u64 next)
 	d->used += rec;
 	return 0;
 }
-
-int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); }
 
 /* Positions: 0 ".", 1 "..", then each entry's own (dir_add numbers them
  * from 2 upwards), so removing entries never moves a reader's place. */

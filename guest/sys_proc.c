@@ -7,13 +7,12 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
-
-void set_fs_base(u64 v);
+#include "syscalls.h"
 
 s64 sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls) { return do_fork(flags, newsp, ptid, ctid, tls); }
 s64 sys_fork(void) { return do_fork(SIGCHLD, 0, 0, 0, 0); }
-s64 sys_vfork(void) { return do_fork(0x100 | 0x4000 | SIGCHLD, 0, 0, 0, 0); }
-s64 sys_execve(u64 path, u64 argv, u64 envp) { return sys_execve_user(path, argv, envp); }
+s64 sys_vfork(void) { return do_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); }
+s64 sys_execve(u64 path, u64 argv, u64 envp) { return exec_user(path, argv, envp); }
 
 s64 sys_exit(u64 code)
 {
@@ -126,4 +125,3 @@ s64 sys_madvise(u64 addr, u64 len, u64 advice)
 	return 0;
 }
 
-s64 sys_brk(u64 addr);

@@ -7,9 +7,10 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "syscalls.h"
 
-extern u64 boot_epoch;
 const char poll_chan;
+
 
 static void ns_to_ts(u64 ns, struct timespec_k *t)
 {
@@ -184,11 +185,6 @@ static int file_ready(struct file *f)
 {
 	return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT;
 }
-
-struct pollfd_k {
-	int fd;
-	short events, revents;
-};
 
 static s64 do_poll(u64 ufds, u64 nfds, u64 deadline)
 {

@@ -13,9 +13,6 @@ struct task *current, *task_list, idle_task;
 int need_resched;
 int heartbeat; /* "heartbeat" on the kernel command line: a line every 5 s */
 static int next_pid = 1;
-void set_kernel_stack(u64 top);
-void set_fs_base(u64 v);
-void timer_rearm(void);
 
 void sched_init(void)
 {
@@ -178,8 +175,7 @@ static void task_link(struct task *t)
 }
 
 static char *init_path;
-void init_first_run(struct trap_frame *f);
-void init_first_run(struct trap_frame *f)
+static __attribute__((used)) void init_first_run(struct trap_frame *f)
 {
 	static char *argv[2], *envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "TERM=vt100", 0 };
 	argv[0] = init_path;
@@ -223,18 +219,7 @@ int task_spawn_init(const char *path)
 	return t->pid;
 }
 
-#define CLONE_VM 0x100
-#define CLONE_FS 0x200
-#define CLONE_FILES 0x400
-#define CLONE_SIGHAND 0x800
-#define CLONE_VFORK 0x4000
-#define CLONE_THREAD 0x10000
-#define CLONE_SETTLS 0x80000
-#define CLONE_PARENT_SETTID 0x100000
-#define CLONE_CHILD_CLEARTID 0x200000
-#define CLONE_CHILD_SETTID 0x1000000
-
-static int nr_tasks(void)
+int task_count(void)
 {
 	int n = 0;
 	for (struct task *t = task_list; t; t = t->next)
@@ -248,7 +233,7 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
 	if ((flags & CLONE_THREAD) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
 		return -EINVAL; /* no threads */
-	if (nr_tasks() >= MAX_TASKS)
+	if (task_count() >= MAX_TASKS)
 		return -EAGAIN;
 	struct task *p = current, *t = task_alloc(fork_ret);
 	if (!t)
@@ -317,9 +302,6 @@ void vfork_release(struct task *t)
 	}
 }
 
-void mm_put(struct mm *mm);
-void monitor_run(void);
-
 void do_exit(int status)
 {
 	struct task *t = current, *init = task_find(1);
@@ -364,8 +346,6 @@ static void reap(struct task *z)
 	kfree(z->kstack);
 	kfree(z);
 }
-
-#define WNOHANG 1
 
 s64 do_wait4(int pid, u64 ustatus, int options)
 {

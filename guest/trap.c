@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
+#include "x86.h"
 
 struct tss {
 	u32 rsv0;
@@ -33,22 +34,8 @@ static u64 gdt[] = {
 };
 static u8 idt[256 * 16] __attribute__((aligned(16)));
 
-struct ex_entry {
-	u64 insn, fixup;
-};
-extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 u64 probe_value;
 
-static inline void wrmsr(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
-}
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
 
 void set_kernel_stack(u64 top)
 {
@@ -56,12 +43,11 @@ void set_kernel_stack(u64 top)
 	cur_kstack_top = top;
 }
 
-void set_fs_base(u64 v) { wrmsr(0xc0000100, v); }
+void set_fs_base(u64 v) { wrmsr(MSR_FS_BASE, v); }
 
 static void panic_frame(struct trap_frame *f)
 {
-	u64 cr2;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	u64 cr2 = read_cr2();
 	kprintf("\nguest: PANIC: exception %s (vector %llu, error 0x%llx) at rip %016llx\n"
 		"  rsp %016llx rflags %016llx cr2 %016llx\n"
 		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
@@ -74,13 +60,13 @@ static void panic_frame(struct trap_frame *f)
 static int user_signal(u64 vector)
 {
 	switch (vector) {
-	case 0: return SIGFPE;
-	case 16: return SIGFPE;
-	case 19: return SIGFPE;
-	case 6: return SIGILL;
-	case 3: return SIGTRAP;
-	case 1: return SIGTRAP;
-	case 17: return SIGBUS;
+	case VEC_DE: return SIGFPE;
+	case VEC_MF: return SIGFPE;
+	case VEC_XM: return SIGFPE;
+	case VEC_UD: return SIGILL;
+	case VEC_BP: return SIGTRAP;
+	case VEC_DB: return SIGTRAP;
+	case VEC_AC: return SIGBUS;
 	default: return SIGSEGV;
 	}
 }
@@ -98,22 +84,22 @@ void trap_handler(struct trap_frame *f)
 	} else if (f->vector == BH_VEC_CHANNEL) {
 		vmhost_irq();
 	} else if (f->vector < 32) {
-		u64 cr2;
-		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-		int r = f->vector == 14 && current && current->mm && cr2 < USER_TOP
-			? mm_fault(current->mm, cr2, (f->error & 2) != 0) : -1;
+		u64 cr2 = read_cr2();
+		int r = f->vector == VEC_PF && current && current->mm && cr2 < USER_TOP
+			? mm_fault(current->mm, cr2, (f->error & PF_WRITE) != 0) : -EFAULT;
 		if (!r)
 			goto out;
-		if (user && r == -2) { /* like Linux's OOM killer: the faulting process goes */
+		if (user && r == -ENOMEM) { /* like Linux's OOM killer: the faulting process goes */
 			kprintf("guest: out of memory: killed pid %d (%s)\n", current->pid, current->comm);
 			send_signal(current, SIGKILL);
 			goto out;
 		}
 		if (user) {
-			if (f->vector == 14 || f->vector == 13)
-				kprintf("guest: pid %d (%s): %s at rip %llx addr %llx: SIGSEGV\n", current->pid,
-					current->comm, trap_name(f->vector), f->rip, cr2);
-			force_signal(current, user_signal(f->vector));
+			int sig = r == -EIO ? SIGBUS : user_signal(f->vector);
+			if (f->vector == VEC_PF || f->vector == VEC_GP)
+				kprintf("guest: pid %d (%s): %s at rip %llx addr %llx: %s\n", current->pid,
+					current->comm, trap_name(f->vector), f->rip, cr2, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+			force_signal(current, sig);
 			goto out;
 		}
 		for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++)
@@ -135,11 +121,11 @@ void trap_init(void)
 	gdt[6] = (sizeof tss - 1) | ((t & 0xffffff) << 16) | (0x89ull << 40) | (((t >> 24) & 0xff) << 56);
 	gdt[7] = t >> 32;
 	desc_load(gdt, sizeof gdt, idt, 0);
-	__asm__ volatile("ltr %w0" : : "r"(0x30));
-	wrmsr(0xc0000080, rdmsr(0xc0000080) | 1);              /* EFER.SCE */
-	wrmsr(0xc0000081, (0x18ull << 48) | (0x08ull << 32)); /* STAR */
-	wrmsr(0xc0000082, (u64)syscall_entry);                 /* LSTAR */
-	wrmsr(0xc0000084, 0x47700);                            /* SFMASK: TF IF DF NT AC */
+	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, ((u64)SEL_UCODE32 << 48) | ((u64)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	wrmsr(MSR_SFMASK, 0x47700);                            /* TF IF DF NT AC */
 }
 
 u64 probe(int which, u64 arg)

@@ -9,15 +9,6 @@
 #include "mm.h"
 #include "proc.h"
 
-struct termios_k {
-	u32 iflag, oflag, cflag, lflag;
-	u8 line, cc[19];
-};
-_Static_assert(sizeof(struct termios_k) == 36, "struct termios (TCGETS) is 36 bytes");
-struct winsize_k {
-	u16 row, col, xpixel, ypixel;
-};
-
 #define ICRNL 0400
 #define INLCR 0100
 #define IGNCR 0200

@@ -4,10 +4,6 @@
 #include "mm.h"
 #include "proc.h"
 
-int __copy_user(void *dst, const void *src, u64 n);
-int __clear_user(void *dst, u64 n);
-int __strncpy_user(char *dst, const char *src, u64 max);
-
 int copy_from_user(void *dst, u64 usrc, u64 n)
 {
 	if (!user_ok(usrc, n))

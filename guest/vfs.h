@@ -8,11 +8,12 @@
 #define BULKHEAD_GUEST_VFS_H
 
 #include <bulkhead/types.h>
-#include "errno.h"
+#include "linux.h"
 
 struct file;
 struct inode;
 struct kstat;
+struct bh_module;
 
 struct file_ops {
 	s64 (*read)(struct file *f, u64 ubuf, u64 n);   /* user buffer, advances f->pos */
@@ -23,12 +24,6 @@ struct file_ops {
 	void (*release)(struct file *f);
 	int seekable;
 };
-#define POLLIN 1
-#define POLLPRI 2
-#define POLLOUT 4
-#define POLLERR 8
-#define POLLHUP 16
-#define POLLNVAL 32
 
 struct dirent_k {
 	struct dirent_k *next;
@@ -45,10 +40,6 @@ struct dir_ops {
 	/* calls emit(ctx, name, ino, type, next) for entries at positions >= *pos,
 	 * next being the position after the entry; 1 when emit stopped early */
 	int (*iterate)(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx);
-};
-
-struct timespec_k {
-	s64 sec, nsec;
 };
 
 struct inode {
@@ -107,8 +98,6 @@ extern const struct file_ops ramfs_fops, dir_fops;
 /* namei.c: path lookup */
 #define LOOKUP_FOLLOW 1
 #define LOOKUP_PARENT 2
-#define PATH_MAX 4096
-#define NAME_MAX 255
 /* The last component of a path, for create, remove and rename. */
 struct last {
 	char name[NAME_MAX + 1];  /* "" for "/" */
@@ -136,6 +125,8 @@ void fill_stat(struct inode *i, struct kstat *st);
 
 /* devfs.c, procfs.c, tty.c, pipe.c */
 void devfs_init(void);
+u64 random_u64(void);
+int fill_random_user(u64 ubuf, u64 n); /* 0 or -EFAULT */
 const struct file_ops *chrdev_fops(u32 rdev);
 extern struct inode *devfs_root, *procfs_root;
 void procfs_init(void);
@@ -144,21 +135,15 @@ extern const struct file_ops vmhost_fops; /* /dev/bulkhead */
 void tty_init(void);
 void tty_input(int c);
 void tty_poll(void);               /* UART -> line discipline */
+extern u64 prompt_tsc;             /* the shell's first wait for input */
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
 
-/* rootfs.c: the host root image */
-int rootfs_unpack(void);
+/* rootfs.c: the root file system and the host root image */
+void fs_init(void);                /* root ramfs, devfs, procfs */
+void fs_mount_std(void);           /* /dev, /proc, /tmp */
+int rootfs_unpack_module(const struct bh_module *m);
 
-struct kstat {
-	u64 st_dev, st_ino, st_nlink;
-	u32 st_mode, st_uid, st_gid, pad0;
-	u64 st_rdev;
-	s64 st_size, st_blksize, st_blocks;
-	u64 st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
-	s64 unused[3];
-};
-_Static_assert(sizeof(struct kstat) == 144, "struct stat is 144 bytes on x86-64");
 
 #endif

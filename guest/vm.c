@@ -6,9 +6,10 @@
  */
 #include "../lib/string.h"
 #include "kernel.h"
+#include "linux.h"
 #include "mm.h"
+#include "x86.h"
 
-extern u64 boot_tables[];
 u64 *kernel_pml4;
 
 void vm_init(void)
@@ -18,7 +19,7 @@ void vm_init(void)
 	vm_switch(kernel_pml4);
 }
 
-void vm_switch(u64 *pml4) { __asm__ volatile("mov %0, %%cr3" : : "r"(v2p(pml4)) : "memory"); }
+void vm_switch(u64 *pml4) { write_cr3(v2p(pml4)); }
 
 u64 *vm_new(void)
 {
@@ -50,17 +51,16 @@ int vm_map(u64 *pml4, u64 va, u64 pa, u64 flags)
 {
 	u64 *e = vm_pte(pml4, va, 1);
 	if (!e)
-		return -1;
+		return -ENOMEM;
 	*e = pa | flags | PTE_P;
 	return 0;
 }
 
 static void flush(u64 *pml4)
 {
-	u64 cr3;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	u64 cr3 = read_cr3();
 	if (cr3 == v2p(pml4))
-		__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+		write_cr3(cr3);
 }
 
 void vm_unmap_range(u64 *pml4, u64 start, u64 end)
@@ -118,11 +118,11 @@ static int copy_level(u64 *dst, u64 *src, int level)
 			continue;
 		u64 *n = page_alloc();
 		if (!n)
-			return -1;
+			return -ENOMEM;
 		if (level > 1) {
 			dst[i] = v2p(n) | (src[i] & ~PTE_ADDR);
 			if (copy_level(n, p2v(src[i] & PTE_ADDR), level - 1))
-				return -1;
+				return -ENOMEM;
 		} else {
 			memcpy(n, p2v(src[i] & PTE_ADDR), PAGE);
 			dst[i] = v2p(n) | (src[i] & ~PTE_ADDR);
