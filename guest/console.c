@@ -6,6 +6,7 @@
 #include "x86.h"
 
 static u16 port;
+int console_raw;
 
 
 void console_init(u16 p) { port = p; /* hv has set the UART up */ }

@@ -1,7 +1,8 @@
 /*
  * devfs (guest ring 0): the character devices every program expects,
- * /dev/null, zero, full, random, urandom, tty and console, in a ramfs
- * directory that is mounted on /dev.  Also the kernel's random numbers.
+ * /dev/null, zero, full, random and urandom, in a ramfs directory that is
+ * mounted on /dev; drivers add theirs by name (devfs_register: the tty, the
+ * host driver).  Also the kernel's random numbers.
  */
 #include "../lib/string.h"
 #include "kernel.h"
@@ -68,13 +69,16 @@ static const struct file_ops zero_fops = { .read = zero_read, .write = null_writ
 static const struct file_ops full_fops = { .read = zero_read, .write = full_write, .poll = always, .seekable = 1 };
 static const struct file_ops random_fops = { .read = random_read, .write = null_write, .poll = always };
 
-static void node(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm)
+int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm)
 {
 	struct inode *i = inode_new(S_IFCHR | perm);
+	if (!i)
+		return -ENOMEM;
 	i->rdev = (major << 8) | minor;
 	i->fops = ops;
-	dir_add(devfs_root, name, i);
+	int r = dir_add(devfs_root, name, i);
 	iput(i);
+	return r;
 }
 
 /* The operations of devfs's character device rdev, or NULL. */
@@ -90,15 +94,12 @@ void devfs_init(void)
 {
 	devfs_root = inode_new(S_IFDIR | 0755);
 	devfs_root->nlink = 2;
-	node("null", 1, 3, &null_fops, 0666);
-	node("zero", 1, 5, &zero_fops, 0666);
-	node("full", 1, 7, &full_fops, 0666);
-	node("random", 1, 8, &random_fops, 0666);
-	node("urandom", 1, 9, &random_fops, 0666);
-	node("tty", 5, 0, &tty_fops, 0666);
-	node("console", 5, 1, &tty_fops, 0600);
-	node("ttyS0", 4, 64, &tty_fops, 0660);
-	node("bulkhead", 10, 240, &vmhost_fops, 0666); /* each call checks its caller (ctl.h) */
+	fs_register("devtmpfs", devfs_root);
+	devfs_register("null", 1, 3, &null_fops, 0666);
+	devfs_register("zero", 1, 5, &zero_fops, 0666);
+	devfs_register("full", 1, 7, &full_fops, 0666);
+	devfs_register("random", 1, 8, &random_fops, 0666);
+	devfs_register("urandom", 1, 9, &random_fops, 0666);
 	const char *links[][2] = { { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
 				   { "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" } };
 	for (u32 k = 0; k < BH_ARRAY_SIZE(links); k++) {

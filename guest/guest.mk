@@ -25,6 +25,18 @@ $(BUILD)/guest/loader/%.c.o: loader/%.c $(wildcard loader/*.h)
 $(BUILD)/guest.elf: $(GUEST_OBJS) linker/guest.ld
 	$(Q)$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
 
+# The layering rule (docs/design.md): no core object names a role's symbol;
+# `make test` checks it with nm (guest/layers.sh).
+GUEST_CORE := task trap syscall signal exec uaccess timer page kheap vm mmap sys_info sys_io sys_path \
+	sys_proc sys_time
+GUEST_ROLES := monitor partcmd hostile vmhost utility tty
+GUEST_CORE_OBJS := $(GUEST_CORE:%=$(BUILD)/guest/guest/%.c.o)
+GUEST_ROLE_OBJS := $(GUEST_ROLES:%=$(BUILD)/guest/guest/%.c.o)
+.PHONY: guest-layers
+guest-layers: $(GUEST_CORE_OBJS) $(GUEST_ROLE_OBJS)
+	$(Q)sh guest/layers.sh "$(GUEST_CORE_OBJS)" "$(GUEST_ROLE_OBJS)"
+TEST_DEPS += guest-layers
+
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
 # by the tests and inside the root image as /tests/bin/<name>; asuid runs a
 # program as another user, for tests that need a caller other than root.

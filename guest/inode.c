@@ -10,6 +10,10 @@
 #include "proc.h"
 
 struct inode *root_inode;
+static struct fs_type {
+	const char *name;
+	struct inode *root; /* NULL: a new ramfs directory per mount */
+} fs_types[8] = { { "tmpfs", 0 }, { "ramfs", 0 } };
 u64 fs_pages;
 static u64 next_ino = 1;
 
@@ -41,6 +45,29 @@ struct inode *inode_new(u32 mode)
 	time_now(&i->mtime);
 	i->atime = i->ctime = i->mtime;
 	return i;
+}
+
+int fs_register(const char *name, struct inode *root)
+{
+	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types); k++)
+		if (!fs_types[k].name) {
+			fs_types[k] = (struct fs_type){ name, root };
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+struct inode *fs_instance(const char *name)
+{
+	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types) && fs_types[k].name; k++)
+		if (!strcmp(fs_types[k].name, name)) {
+			struct inode *r = fs_types[k].root;
+			if (!r)
+				return inode_new(S_IFDIR | 01777);
+			iget(r);
+			return r;
+		}
+	return 0;
 }
 
 void iget(struct inode *i)

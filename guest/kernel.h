@@ -30,7 +30,7 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, u64 len);
 int console_getc(void); /* waits; returns the next byte */
 int console_poll(void);  /* the next byte, or -1 */
-extern int monitor_active; /* tty.c: the monitor reads the UART itself */
+extern int console_raw;   /* the monitor reads the UART itself: the tty leaves it alone */
 
 /* hcall.c: talking to hv */
 int hv_detect(void);    /* 0 if Bulkhead's hv is underneath */
@@ -43,6 +43,7 @@ extern char hv_signature[13];
 void trap_init(void);
 void set_kernel_stack(u64 top);     /* TSS.RSP0 and syscall entry's stack */
 void set_fs_base(u64 v);
+int irq_register(u8 vector, void (*fn)(void)); /* vector >= 32; 0 or -EBUSY if taken */
 u64 probe(int which, u64 arg); /* runs one probe; 0 or 0x100 | vector of the fault */
 enum { PROBE_READ64, PROBE_VMRUN, PROBE_VMLOAD, PROBE_VMSAVE, PROBE_STGI, PROBE_CLGI, PROBE_SKINIT,
        PROBE_VMXON, PROBE_RDMSR, PROBE_WRMSR_EFER_SVME, PROBE_COUNT };
@@ -79,7 +80,7 @@ void utility_main(void) __attribute__((noreturn));
  * 0 if tok is not one. */
 int hostile_word(const char *tok, void (*print)(const char *fmt, ...));
 void cmd_part(int argc, char **argv);
-void vmhost_irq(void); /* the channel doorbell (vmhost.c) */
+void vmhost_init(void);  /* vmhost.c: /dev/bulkhead and the channel doorbell */
 
 /* monitor.c: the built-in diagnostic prompt */
 void monitor_run(void) __attribute__((noreturn));

@@ -1,5 +1,7 @@
 /* Guest kernel bring-up, in order (ring 0, called from entry.S with the boot
- * info hv made for this partition). */
+ * info hv made for this partition).  Here the roles are chosen and wired to
+ * the core: the tick's vector, the drivers of the host role, and what
+ * happens when init exits. */
 #include "../lib/string.h"
 #include "kernel.h"
 #include "mm.h"
@@ -10,6 +12,21 @@ static const struct bh_module *root_module(void);
 static struct bh_boot_info boot_info_copy;
 
 u64 kernel_entry_tsc; /* for /proc/bulkhead and the figures */
+
+/* The tick: the clock, then the scheduler (and its pollers). */
+static void tick(void)
+{
+	timer_irq();
+	sched_tick();
+}
+
+/* The host's init is gone: the monitor takes the console. */
+static void init_exited(int status)
+{
+	kprintf("guest: init exited (status 0x%x); monitor\n", status);
+	__asm__ volatile("sti");
+	monitor_run();
+}
 
 void kmain(u64 bi_phys)
 {
@@ -36,6 +53,7 @@ void kmain(u64 bi_phys)
 	page_init();                         /* free RAM from the boot info */
 	vm_init();                           /* own tables: no identity map */
 	clock_init();                        /* time since boot */
+	irq_register(BH_VEC_TIMER, tick);    /* the paravirtual timer's vector */
 	timer_start(100);                    /* 100 Hz tick */
 	__asm__ volatile("sti");
 	if (bi->role == BH_ROLE_UTILITY)
@@ -47,9 +65,12 @@ void kmain(u64 bi_phys)
 	rtc_init();                          /* wall clock */
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
+	tty_init();                          /* /dev/console on the UART */
+	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
 	if (rootfs_unpack_module(root))      /* the host root image */
 		monitor_run();
 	fs_mount_std();                      /* /dev and /proc */
+	sched_on_init_exit(init_exited);
 	if (task_spawn_init("/sbin/init") < 0)
 		monitor_run();
 	kprintf("guest: ready, %llu TSC ticks since hv entry\n", rdtsc() - bi->hv_entry_tsc);

@@ -275,7 +275,7 @@ static int read_line(char *buf, int size)
 void monitor_run(void)
 {
 	static char line[256];
-	monitor_active = 1; /* the UART is ours, not the tty's */
+	console_raw = 1; /* the UART is ours, not the tty's */
 	kprintf("guest: ready, %llu TSC ticks since hv entry\n", rdtsc() - boot_info->hv_entry_tsc);
 	for (;;) {
 		console_write(PROMPT, sizeof PROMPT - 1);

@@ -72,6 +72,7 @@ void sched_init(void);
 void schedule(void);
 void sleep_on(const void *chan);       /* caller re-checks its condition */
 void wakeup(const void *chan);
+void sleep_on_any(void);               /* until any wakeup (poll, select); caller re-checks */
 void sched_tick(void);                 /* from the timer interrupt */
 int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
 void idle_loop(void) __attribute__((noreturn));
@@ -81,6 +82,7 @@ int last_pid(void);                    /* the pid given last */
 void vfork_release(struct task *t);    /* its vfork parent may go on */
 extern int heartbeat;                  /* a line every 5 s */
 int task_spawn_init(const char *path); /* pid 1 */
+void sched_on_init_exit(void (*fn)(int status)); /* what init's exit does (main.c) */
 s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
 void do_exit(int status) __attribute__((noreturn));
 s64 do_wait4(int pid, u64 ustatus, int options);

@@ -422,4 +422,5 @@ void procfs_init(void)
 	procfs_root = inode_new(S_IFDIR | 0555);
 	procfs_root->dops = &root_dops;
 	procfs_root->nlink = 2;
+	fs_register("proc", procfs_root);
 }

@@ -625,11 +625,7 @@ s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 	int r = upath(target, 0);
 	if (r || (r = path_lookup(AT_FDCWD, pbuf[0], LOOKUP_FOLLOW, &dir, 0)))
 		return r;
-	struct inode *fs = !strcmp(t, "proc") ? procfs_root : !strcmp(t, "devtmpfs") ? devfs_root : 0;
-	if (!strcmp(t, "tmpfs") || !strcmp(t, "ramfs"))
-		fs = inode_new(S_IFDIR | 01777);
-	else if (fs)
-		iget(fs);
+	struct inode *fs = fs_instance(t);
 	if (!fs)
 		r = -ENODEV;
 	else if (fs == dir) /* the lookup crossed into it: already mounted there */

@@ -1,15 +1,13 @@
 /*
  * Time and waiting syscalls (guest ring 0): clocks, nanosleep, alarm,
- * pause, times, and poll/select over any file's poll op.  Pollers sleep on
- * one shared channel that every wakeup also rings, with a timed wake-up.
+ * pause, times, and poll/select over any file's poll op.  Pollers sleep
+ * until any wakeup (sleep_on_any), with a timed wake-up.
  */
 #include "../lib/string.h"
 #include "kernel.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscalls.h"
-
-const char poll_chan;
 
 
 static void ns_to_ts(u64 ns, struct timespec_k *t)
@@ -217,7 +215,7 @@ static s64 do_poll(u64 ufds, u64 nfds, u64 deadline)
 			break;
 		}
 		current->wake_tsc = deadline == ~0ull ? 0 : deadline;
-		sleep_on(&poll_chan);
+		sleep_on_any();
 		current->wake_tsc = 0;
 	}
 	if (n >= 0 && copy_to_user(ufds, p, nfds * sizeof *p))
@@ -301,7 +299,7 @@ static s64 do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 deadline)
 		if (signal_pending())
 			return -EINTR;
 		current->wake_tsc = deadline == ~0ull ? 0 : deadline;
-		sleep_on(&poll_chan);
+		sleep_on_any();
 		current->wake_tsc = 0;
 	}
 	for (int k = 0; k < 3; k++)

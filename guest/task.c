@@ -57,19 +57,22 @@ void sleep_on(const void *chan)
 	current->chan = 0;
 }
 
-extern const char poll_chan;
+/* What sleep_on_any sleeps on: every wakeup wakes it too. */
+static const char any_event;
 
 void wakeup(const void *chan)
 {
 	for (struct task *t = task_list; t; t = t->next)
-		if (t->state == T_SLEEPING && (t->chan == chan || t->chan == &poll_chan))
+		if (t->state == T_SLEEPING && (t->chan == chan || t->chan == &any_event))
 			t->state = T_RUNNABLE;
 }
 
+void sleep_on_any(void) { sleep_on(&any_event); }
+
 int signal_pending(void) { return (current->sigpending & ~current->sigmask) != 0; }
 
-/* Work drivers register (vmhost.c's deferred channel work), polled with the
- * rest below. */
+/* Work drivers register (the tty's UART input, the host driver's deferred
+ * channel work), polled with the rest below. */
 static void (*pollers[4])(void);
 
 int sched_add_poller(void (*fn)(void))
@@ -82,12 +85,11 @@ int sched_add_poller(void (*fn)(void))
 	return -ENOSPC;
 }
 
-/* Timed wake-ups and alarms, console input, registered pollers: from the
- * tick and the idle loop. */
+/* Registered pollers, timed wake-ups and alarms: from the tick and the
+ * idle loop. */
 static void sched_poll(void)
 {
 	u64 now = rdtsc();
-	tty_poll();
 	for (u32 i = 0; i < BH_ARRAY_SIZE(pollers) && pollers[i]; i++)
 		pollers[i]();
 	for (struct task *t = task_list; t; t = t->next) {
@@ -175,6 +177,9 @@ static void task_link(struct task *t)
 }
 
 static char *init_path;
+static void (*init_exit)(int status);
+
+void sched_on_init_exit(void (*fn)(int status)) { init_exit = fn; }
 static __attribute__((used)) void init_first_run(struct trap_frame *f)
 {
 	static char *argv[2], *envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/sbin:/usr/bin", "TERM=vt100", 0 };
@@ -322,11 +327,8 @@ void do_exit(int status)
 		wakeup(init);
 	t->exit_code = status;
 	t->state = T_ZOMBIE;
-	if (t->pid == 1) {
-		kprintf("guest: init exited (status 0x%x); monitor\n", status);
-		__asm__ volatile("sti");
-		monitor_run();
-	}
+	if (t->pid == 1 && init_exit)
+		init_exit(status);
 	if (t->parent) {
 		send_signal(t->parent, SIGCHLD);
 		wakeup(t->parent);

@@ -1,12 +1,12 @@
 /*
- * Interrupts and exceptions in the guest kernel (ring 0).  The timer's virtual
- * interrupt ticks the clock and the scheduler; a page fault on a user address
+ * Interrupts and exceptions in the guest kernel (ring 0).  An interrupt
+ * vector runs the handler registered for it (main.c: the tick; the host
+ * driver: the channel doorbell), others are ignored; a page fault on a user address
  * is first offered to the address space (demand paging); an exception at an
  * instruction listed in the exception table resumes at its fixup (probes,
  * user copies); an exception in ring 3 becomes a signal; any other exception
  * in the kernel is reported with the register state and stops the kernel.
  */
-#include <bulkhead/channel.h>
 #include "../lib/traps.h"
 #include "kernel.h"
 #include "mm.h"
@@ -71,6 +71,16 @@ static int user_signal(u64 vector)
 	}
 }
 
+static void (*irq_handlers[256])(void);
+
+int irq_register(u8 vector, void (*fn)(void))
+{
+	if (vector < 32 || (irq_handlers[vector] && irq_handlers[vector] != fn))
+		return -EBUSY;
+	irq_handlers[vector] = fn;
+	return 0;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	int user = (f->cs & 3) == 3;
@@ -78,12 +88,10 @@ void trap_handler(struct trap_frame *f)
 		syscall_handler(f);
 		return;
 	}
-	if (f->vector == BH_VEC_TIMER) {
-		timer_irq();
-		sched_tick();
-	} else if (f->vector == BH_VEC_CHANNEL) {
-		vmhost_irq();
-	} else if (f->vector < 32) {
+	if (f->vector >= 32) {
+		if (f->vector < 256 && irq_handlers[f->vector])
+			irq_handlers[f->vector]();
+	} else {
 		u64 cr2 = read_cr2();
 		int r = f->vector == VEC_PF && current && current->mm && cr2 < USER_TOP
 			? mm_fault(current->mm, cr2, (f->error & PF_WRITE) != 0) : -EFAULT;

@@ -40,7 +40,6 @@ static struct {
 	       .cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16 } },
 	.ws = { 24, 80, 0, 0 },
 };
-int monitor_active;
 u64 prompt_tsc;
 
 static void echo(const char *s, u64 n)
@@ -55,7 +54,7 @@ static void push(u8 c)
 		tty.ring[tty.head++ % RING] = c;
 }
 
-void tty_input(int c)
+static void tty_input(int c)
 {
 	struct termios_k *t = &tty.t;
 	if (c == '\r' && (t->iflag & IGNCR))
@@ -110,10 +109,10 @@ void tty_input(int c)
 	}
 }
 
-void tty_poll(void)
+static void tty_poll(void)
 {
 	int c;
-	while (!monitor_active && (c = console_poll()) >= 0)
+	while (!console_raw && (c = console_poll()) >= 0)
 		tty_input(c);
 }
 
@@ -230,5 +229,14 @@ static int tty_open(struct file *f)
 	return 0;
 }
 
-const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
-				   .poll = tty_pollfn, .open = tty_open };
+static const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
+					  .poll = tty_pollfn, .open = tty_open };
+
+/* /dev/tty, console and ttyS0; the UART is read at each tick and idle wake-up. */
+void tty_init(void)
+{
+	devfs_register("tty", 5, 0, &tty_fops, 0666);
+	devfs_register("console", 5, 1, &tty_fops, 0600);
+	devfs_register("ttyS0", 4, 64, &tty_fops, 0660);
+	sched_add_poller(tty_poll);
+}

@@ -91,6 +91,10 @@ int ramfs_truncate(struct inode *i, u64 size);
 u8 *ramfs_page(struct inode *i, u64 index); /* data page or NULL (hole) */
 void inode_touch(struct inode *i, int m, int c);
 extern struct inode *root_inode;
+/* File systems mount(2) knows by name: one instance's root (proc, devtmpfs),
+ * or, for tmpfs and ramfs, a new empty directory at each mount. */
+int fs_register(const char *name, struct inode *root); /* 0 or -ENOSPC */
+struct inode *fs_instance(const char *name);          /* referenced; NULL if unknown */
 extern u64 fs_pages;
 void time_now(struct timespec_k *t);
 extern const struct file_ops ramfs_fops, dir_fops;
@@ -130,11 +134,8 @@ int fill_random_user(u64 ubuf, u64 n); /* 0 or -EFAULT */
 const struct file_ops *chrdev_fops(u32 rdev);
 extern struct inode *devfs_root, *procfs_root;
 void procfs_init(void);
-extern const struct file_ops tty_fops;
-extern const struct file_ops vmhost_fops; /* /dev/bulkhead */
-void tty_init(void);
-void tty_input(int c);
-void tty_poll(void);               /* UART -> line discipline */
+int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm);
+void tty_init(void);               /* /dev/tty, console, ttyS0; the UART poller */
 extern u64 prompt_tsc;             /* the shell's first wait for input */
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */

@@ -130,7 +130,7 @@ static void vmhost_poll(void)
 			query(systems[id]);
 }
 
-void vmhost_irq(void)
+static void vmhost_irq(void)
 {
 	u64 drains = stats.drains;
 	stats.doorbells++;
@@ -410,4 +410,11 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 	return control(f, cmd, &a);
 }
 
-const struct file_ops vmhost_fops = { .read = read, .ioctl = ioctl, .poll = poll, .release = release };
+static const struct file_ops vmhost_fops = { .read = read, .ioctl = ioctl, .poll = poll, .release = release };
+
+/* /dev/bulkhead and the doorbell; the poller comes with the first partition. */
+void vmhost_init(void)
+{
+	devfs_register("bulkhead", 10, 240, &vmhost_fops, 0666); /* each call checks its caller (ctl.h) */
+	irq_register(BH_VEC_CHANNEL, vmhost_irq);
+}
