@@ -77,3 +77,11 @@ $(GUEST_UNIT): tests/unit/test_conbuf.c guest/bh/conbuf.c guest/bh/conbuf.h lib/
 	@echo '  HOSTCC  $@'
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(filter %.c,$^) -o $@
 UNIT_TESTS += $(GUEST_UNIT)
+
+# Unit test of path resolution (fs/walk.c): a walk never leaves its root.
+GUEST_UNIT_WALK := $(BUILD)/tests/unit/test_walk
+$(GUEST_UNIT_WALK): tests/unit/test_walk.c guest/fs/walk.c guest/fs/vfs.h guest/mm/mm.h guest/linux.h tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT_WALK)

@@ -1,7 +1,7 @@
 /*
- * Path lookup (guest ring 0): walks components from the root or a starting
- * directory, crosses mount points, follows symlinks (at most 40), and can
- * stop at the parent of the last component for create, remove and rename.
+ * Path lookup for the calling task (guest ring 0): its root, and its cwd or
+ * a directory descriptor to start from, handed to path_walk (walk.c); user
+ * paths, the path of a directory inside the task's root, access checks.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -16,22 +16,9 @@ int user_path(u64 upath, char *kpath)
 	return n ? 0 : -ENOENT;
 }
 
-static struct inode *cross_mounts(struct inode *i)
-{
-	while (i->mounted) {
-		struct inode *m = i->mounted;
-		iget(m);
-		iput(i);
-		i = m;
-	}
-	return i;
-}
-
 static int start_dir(int dirfd, const char *path, struct inode **out)
 {
-	if (path[0] == '/') {
-		*out = current->root;
-	} else if (dirfd == AT_FDCWD) {
+	if (path[0] == '/' || dirfd == AT_FDCWD) {
 		*out = current->cwd;
 	} else {
 		struct file *f = fd_get(dirfd);
@@ -41,120 +28,16 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 			return -ENOTDIR;
 		*out = f->ino;
 	}
-	iget(*out);
 	return 0;
 }
 
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *lastc)
 {
-	struct inode *cur;
+	struct inode *start;
 	if (!path[0])
 		return -ENOENT;
-	int r = start_dir(dirfd, path, &cur);
-	if (r)
-		return r;
-	char *buf = kmalloc(PATH_MAX * 2), *tmp = buf + PATH_MAX;
-	if (!buf) {
-		iput(cur);
-		return -ENOMEM;
-	}
-	u64 plen = strlen(path);
-	if (plen >= PATH_MAX) {
-		r = -ENAMETOOLONG;
-		goto fail;
-	}
-	memcpy(buf, path, plen + 1);
-	char *p = buf;
-	int links = 0;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		char *comp = p;
-		while (*p && *p != '/')
-			p++;
-		u64 clen = (u64)(p - comp);
-		char *rest = p;
-		while (*rest == '/')
-			rest++;
-		int last = !*rest, trailing_slash = *p == '/';
-		if (clen > NAME_MAX) {
-			r = -ENAMETOOLONG;
-			goto fail;
-		}
-		if (!clen) { /* path was "/" (or only slashes) */
-			if (flags & LOOKUP_PARENT)
-				lastc->name[0] = 0, lastc->slash = 1;
-			*out = cur;
-			kfree(buf);
-			return 0;
-		}
-		if (!S_ISDIR(cur->mode)) {
-			r = -ENOTDIR;
-			goto fail;
-		}
-		char c = *p;
-		*p = 0;
-		if (last && (flags & LOOKUP_PARENT)) {
-			memcpy(lastc->name, comp, clen + 1);
-			lastc->slash = trailing_slash;
-			*out = cur;
-			kfree(buf);
-			return 0;
-		}
-		struct inode *next;
-		if (!strcmp(comp, "..") && cur == current->root)
-			next = cur, iget(cur);
-		else
-			next = dir_lookup(cur, comp);
-		*p = c;
-		if (!next) {
-			r = -ENOENT;
-			goto fail;
-		}
-		next = cross_mounts(next);
-		if (S_ISLNK(next->mode) && (!last || (flags & LOOKUP_FOLLOW) || trailing_slash)) {
-			if (++links > 40) {
-				iput(next);
-				r = -ELOOP;
-				goto fail;
-			}
-			u64 tl = strlen(next->target), rl = strlen(rest);
-			if (tl + 1 + rl >= PATH_MAX) {
-				iput(next);
-				r = -ENAMETOOLONG;
-				goto fail;
-			}
-			memcpy(tmp, next->target, tl);
-			tmp[tl] = '/';
-			memcpy(tmp + tl + 1, rest, rl + 1);
-			if (!rl && !trailing_slash)
-				tmp[tl] = 0;
-			memcpy(buf, tmp, tl + rl + 2);
-			p = buf;
-			if (next->target[0] == '/') {
-				iput(cur);
-				cur = current->root;
-				iget(cur);
-			}
-			iput(next);
-			continue;
-		}
-		iput(cur);
-		cur = next;
-		if (last) {
-			if (trailing_slash && !S_ISDIR(cur->mode)) {
-				r = -ENOTDIR;
-				goto fail;
-			}
-			*out = cur;
-			kfree(buf);
-			return 0;
-		}
-	}
-fail:
-	iput(cur);
-	kfree(buf);
-	return r;
+	int r = start_dir(dirfd, path, &start);
+	return r ? r : path_walk(current->root, start, path, flags, out, lastc);
 }
 
 /* Name of child c in directory d. */

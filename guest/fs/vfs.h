@@ -99,7 +99,7 @@ extern u64 fs_pages;
 void time_now(struct timespec_k *t);
 extern const struct file_ops ramfs_fops, dir_fops;
 
-/* namei.c: path lookup */
+/* namei.c, walk.c: path lookup */
 #define LOOKUP_FOLLOW 1
 #define LOOKUP_PARENT 2
 /* The last component of a path, for create, remove and rename. */
@@ -107,8 +107,12 @@ struct last {
 	char name[NAME_MAX + 1];  /* "" for "/" */
 	int slash;                /* the path ended in '/': it must name a directory */
 };
-/* Resolves path relative to dirfd.  With LOOKUP_PARENT: *out is the parent
- * directory and *last the last component (which may not exist). */
+/* walk.c: resolves path from start (root if it is absolute) without leaving
+ * root; *out referenced.  With LOOKUP_PARENT: *out is the parent directory
+ * and *last the last component (which may not exist). */
+int path_walk(struct inode *root, struct inode *start, const char *path, int flags, struct inode **out,
+	      struct last *last);
+/* namei.c: path_walk from the caller's root and its cwd or dirfd. */
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
 int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
 int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
