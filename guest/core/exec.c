@@ -181,16 +181,11 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 		if (p->filesz > p->memsz || (p->vaddr & (PAGE - 1)) != (p->offset & (PAGE - 1)) ||
 		    base + p->vaddr + p->memsz > STACK_TOP - STACK_SIZE || p->offset + p->filesz > ino->size)
 			return -ENOEXEC;
-		/* The file's pages (the last one zero past filesz), then the rest
-		 * of memsz as anonymous memory: no page of the file mapping lies
-		 * past the end of the file. */
+		/* One region: the file's bytes up to filesz, zeros to memsz. */
 		u64 va = BH_ALIGN_DOWN(base + p->vaddr, PAGE), off = BH_ALIGN_DOWN(p->offset, PAGE);
-		u64 fend = p->filesz ? BH_ALIGN_UP(base + p->vaddr + p->filesz, PAGE) : va;
 		u64 vend = BH_ALIGN_UP(base + p->vaddr + p->memsz, PAGE);
 		u32 prot = (p->flags & 4 ? PROT_READ : 0) | (p->flags & 2 ? PROT_WRITE : 0) | (p->flags & 1 ? PROT_EXEC : 0);
-		s64 r = fend > va ? mm_map(mm, va, fend - va, prot, MAP_PRIVATE | MAP_FIXED, ino, off, p->offset + p->filesz) : 0;
-		if (r >= 0 && vend > fend)
-			r = mm_map(mm, fend, vend - fend, prot, MAP_PRIVATE | MAP_FIXED, 0, 0, 0);
+		s64 r = mm_map(mm, va, vend - va, prot, MAP_PRIVATE | MAP_FIXED | VMA_IMAGE, ino, off, p->offset + p->filesz);
 		if (r < 0)
 			return (int)r;
 		if (!*phdr_va && eh.phoff >= p->offset && eh.phoff + n <= p->offset + p->filesz)

@@ -13,6 +13,7 @@
 #define DIRECT_SIZE (4ull << 30)
 #define USER_TOP 0x00007ffffffff000ull    /* user addresses are below */
 #define PAGE 4096ull
+#define VMA_IMAGE 0x80000000u             /* vma flag: a program segment, zeros past its file data */
 
 static inline void *p2v(u64 pa) { return (void *)(pa + DIRECT_BASE); }
 static inline u64 v2p(const void *va)

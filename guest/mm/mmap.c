@@ -101,7 +101,7 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	if (*pte & PTE_P)
 		return write && !(*pte & PTE_W) ? -EFAULT : 0;
 	u64 off = v->off + (page - v->start);
-	if (v->file && off >= BH_ALIGN_UP(v->file->size, PAGE))
+	if (v->file && !(v->flags & VMA_IMAGE) && off >= BH_ALIGN_UP(v->file->size, PAGE))
 		return -EIO;
 	u8 *p = page_alloc();
 	if (!p)

@@ -108,7 +108,7 @@ s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 				file_end = off;
 		}
 	}
-	return mm_map(current->mm, addr, len, (u32)prot, (u32)flags, ino, off, file_end);
+	return mm_map(current->mm, addr, len, (u32)prot, (u32)flags & ~VMA_IMAGE, ino, off, file_end);
 }
 
 s64 sys_munmap(u64 addr, u64 len)
