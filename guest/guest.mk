@@ -1,17 +1,21 @@
 # The guest kernel: one image for every partition (linker/guest.ld), linked in
-# the top 2 GiB (-mcmodel=kernel).  Shared lib/ files and the image loader's
+# the top 2 GiB (-mcmodel=kernel), from guest/ and its parts (docs/design.md):
+# core/ mm/ fs/ dev/ sys/ bh/ diag/.  Shared lib/ files and the image loader's
 # freestanding core are compiled again here with the kernel's code model.
-GUEST_SRCS := $(wildcard guest/*.c) lib/fmt.c lib/string.c lib/desc.c
-GUEST_ASM := $(wildcard guest/*.S) lib/traps.S
+GUEST_DIRS := guest guest/core guest/mm guest/fs guest/dev guest/sys guest/bh guest/diag
+GUEST_SRCS := $(wildcard $(GUEST_DIRS:%=%/*.c)) lib/fmt.c lib/string.c lib/desc.c
+GUEST_ASM := $(wildcard $(GUEST_DIRS:%=%/*.S)) lib/traps.S
 GUEST_LD := util sha256 inflate gzip json tar stream apply image config tarstore unpack
 GUEST_LD_SRCS := $(GUEST_LD:%=loader/%.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_SRCS) $(GUEST_ASM) $(GUEST_LD_SRCS))
 GUEST_CFLAGS := $(KCFLAGS) -mcmodel=kernel
+# The kernel's own files: every cross-file symbol declared once, in a header.
+GUEST_WARN := -Wmissing-prototypes -Wstrict-prototypes -Wredundant-decls
 
-GUEST_HDRS := $(wildcard include/bulkhead/*.h guest/*.h lib/*.h)
+GUEST_HDRS := $(wildcard include/bulkhead/*.h $(GUEST_DIRS:%=%/*.h) lib/*.h)
 $(BUILD)/guest/guest/%.o: guest/% $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_WARN) -Iguest -c $< -o $@
 $(BUILD)/guest/lib/%.o: lib/% $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) -Iguest -c $< -o $@
@@ -22,6 +26,19 @@ $(BUILD)/guest/loader/%.c.o: loader/%.c $(wildcard loader/*.h)
 
 $(BUILD)/guest.elf: $(GUEST_OBJS) linker/guest.ld
 	$(Q)$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
+
+# The layering rule (docs/design.md): no core object (core/, mm/, sys/; but
+# main.c, which wires the roles) names a role's symbol (diag/, the host
+# driver and utility role in bh/, the tty); `make test` checks it with nm
+# (guest/layers.sh).
+GUEST_CORE_OBJS := $(filter-out $(BUILD)/guest/guest/core/main.c.o, $(filter $(BUILD)/guest/guest/core/% \
+	$(BUILD)/guest/guest/mm/% $(BUILD)/guest/guest/sys/%, $(GUEST_OBJS)))
+GUEST_ROLE_OBJS := $(filter $(BUILD)/guest/guest/diag/% $(BUILD)/guest/guest/bh/vmhost.c.o \
+	$(BUILD)/guest/guest/bh/utility.c.o $(BUILD)/guest/guest/dev/tty.c.o, $(GUEST_OBJS))
+.PHONY: guest-layers
+guest-layers: $(GUEST_CORE_OBJS) $(GUEST_ROLE_OBJS)
+	$(Q)sh guest/layers.sh "$(GUEST_CORE_OBJS)" "$(GUEST_ROLE_OBJS)"
+TEST_DEPS += guest-layers
 
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
 # by the tests and inside the root image as /tests/bin/<name>; asuid runs a
@@ -55,8 +72,16 @@ esp: $(ESP)/root.tar
 
 # Unit test of the host's console text for utility partitions (conbuf.c).
 GUEST_UNIT := $(BUILD)/tests/unit/test_conbuf
-$(GUEST_UNIT): tests/unit/test_conbuf.c guest/conbuf.c guest/conbuf.h lib/fmt.c lib/fmt.h tests/unit/check.h
+$(GUEST_UNIT): tests/unit/test_conbuf.c guest/bh/conbuf.c guest/bh/conbuf.h lib/fmt.c lib/fmt.h tests/unit/check.h
 	@mkdir -p $(@D)
 	@echo '  HOSTCC  $@'
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(filter %.c,$^) -o $@
 UNIT_TESTS += $(GUEST_UNIT)
+
+# Unit test of path resolution (fs/walk.c): a walk never leaves its root.
+GUEST_UNIT_WALK := $(BUILD)/tests/unit/test_walk
+$(GUEST_UNIT_WALK): tests/unit/test_walk.c guest/fs/walk.c guest/fs/vfs.h guest/mm/mm.h guest/linux.h tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT_WALK)

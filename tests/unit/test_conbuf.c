@@ -1,8 +1,8 @@
-/* A partition's console text in the host (guest/conbuf.c): controls come out
+/* A partition's console text in the host (guest/bh/conbuf.c): controls come out
  * escaped, a flood is cut at the quota and the buffer's size, and what was
  * dropped is counted and told in the text. */
 #include <string.h>
-#include "../../guest/conbuf.h"
+#include "../../guest/bh/conbuf.h"
 #include "check.h"
 
 static struct conbuf c;

@@ -117,6 +117,22 @@ int main(void)
 	int fd = open("/bin/busybox", O_RDONLY);
 	char *f = mmap(0, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
 	printf("mmap-file: %.4s\n", f + 1);
+	/* A private mapping of a 10-byte file: its page reads as the file then
+	 * zeros; a touch of the next page, wholly past the end, is SIGBUS. */
+	int bf = open("/tmp/sys_proc.bus", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T("bus-write", write(bf, "0123456789", 10));
+	char *bm = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, bf, 0);
+	printf("bus-in-file: %c %d\n", bm[5], bm[4095]);
+	if (!(pid = fork())) {
+		bm[4096 + 7] = 1;
+		_exit(0);
+	}
+	T("bus-wait", waitpid(pid, &st, 0) == pid);
+	printf("bus-past-end: signaled %d signal %d\n", WIFSIGNALED(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	T("bus-grown", ftruncate(bf, 4096 + 8));
+	printf("bus-after-grow: %d\n", bm[4096 + 7]);
+	close(bf);
+	unlink("/tmp/sys_proc.bus");
 	/* time and info */
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);

@@ -1,0 +1,26 @@
+/*
+ * What talks to hv (guest ring 0): hypercalls, and the two roles built on
+ * them and on channels (channel.h): the host driver behind /dev/bulkhead
+ * (vmhost.c) and the utility partition's kernel (utility.c).  Declarations
+ * grouped by defining file.
+ */
+#ifndef BULKHEAD_GUEST_BH_H
+#define BULKHEAD_GUEST_BH_H
+
+#include <bulkhead/hypercall.h>
+#include <bulkhead/types.h>
+
+/* hcall.c: talking to hv */
+int hv_detect(void);    /* 0 if Bulkhead's hv is underneath */
+s64 hcall(u64 nr, u64 a1, u64 a2, u64 a3, u64 a4);
+s64 hcall_ret(u64 nr, u64 a[4], u64 out[3]); /* also returns RDI, RSI, RDX */
+extern u32 hv_backend, hv_insn;
+extern char hv_signature[13];
+
+/* utility.c: the utility partition's role */
+void utility_main(void) __attribute__((noreturn));
+
+/* vmhost.c: the host driver */
+void vmhost_init(void);  /* /dev/bulkhead and the channel doorbell */
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * Compute systems (guest ring 0, host partition): the utility partitions this
+ * kernel made through /dev/bulkhead (include/bulkhead/ctl.h), each with its
+ * channel, its console text (conbuf.c) and at most one control request in
+ * flight.
+ *
+ * The channel doorbell (BH_VEC_CHANNEL) only says that some partition did
+ * something: hv raises the one vector for every partition's notify and when
+ * one crashes.  So a doorbell costs one look at each channel's ring index (no
+ * hypercall); a channel with data gives up at most one ring's worth (console
+ * text, a reply, an exit status).  hv is asked for partitions' states in a
+ * sweep, at most one per SWEEP_QUIET_NS after a doorbell that brought no data
+ * (most likely a crash) and one per SWEEP_BUSY_NS after others (a crash rung
+ * just after a partition's own doorbell comes as one), however often the
+ * doorbell rings.  Work left over runs from the tick (sched_add_poller).
+ */
+#include "../../lib/fmt.h"
+#include "../../lib/string.h"
+#include <bulkhead/ctl.h>
+#include "channel.h"
+#include "conbuf.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "bh/bh.h"
+#include "dev/dev.h"
+
+#define REQ_TIMEOUT_NS 5000000000ull
+#define SWEEP_QUIET_NS 20000000ull  /* 20 ms */
+#define SWEEP_BUSY_NS 1000000000ull /* 1 s */
+
+struct cs {
+	u32 id;
+	u32 state;                  /* enum bh_part_state, or BH_CS_EXITED */
+	s64 exit_status;
+	char name[BH_PART_NAME_MAX], owner[16], reason[64];
+	u32 uid;                    /* its creator's effective uid */
+	int worker;                 /* the task that reads its console */
+	int refs;                   /* its owning file, and each request waiting */
+	u64 memory, created_ns;
+	void *chan_pages;
+	struct chan_end ch;
+	u16 seq;                    /* of the request in flight */
+	u8 busy, replied;
+	struct bh_msg reply;
+	u8 *reply_buf;              /* BH_MSG_MAX bytes */
+	struct conbuf con;
+};
+
+static struct cs *systems[BH_PART_MAX];
+static struct bh_host_stats stats;
+static int drain_due;            /* a ring may have data */
+static u64 last_sweep, sweep_at; /* TSC; sweep_at 0: none due */
+
+static int running(const struct cs *c) { return c->state == BH_PART_RUNNING; }
+
+static void put(struct cs *c)
+{
+	if (--c->refs)
+		return;
+	page_free(c->reply_buf);
+	kfree(c);
+}
+
+static void set_state(struct cs *c, u32 state, const char *reason)
+{
+	c->state = state;
+	bh_snprintf(c->reason, sizeof c->reason, "%s", reason);
+}
+
+/* Takes in what the partition sent, at most one ring's worth: a partition
+ * that keeps its ring full gets the rest read at the next poll, and does not
+ * hold the host here. */
+static void take(struct cs *c)
+{
+	static u8 buf[BH_MSG_MAX];
+	struct bh_msg m;
+	int r = 0;
+	stats.drains++;
+	for (u32 n = 0; running(c) && n < BH_RING_SIZE && (r = chan_recv(&c->ch, &m, buf)) > 0;
+	     n += BH_MSG_SPACE(m.len)) {
+		if (m.type == BH_MSG_CONSOLE) {
+			con_put(&c->con, buf, m.len, now_ns());
+		} else if (m.type == BH_MSG_EXIT) {
+			c->exit_status = m.arg;
+			set_state(c, BH_CS_EXITED, "exited");
+		} else if (c->busy && !c->replied && m.seq == c->seq) {
+			c->reply = m;
+			memcpy(c->reply_buf, buf, m.len);
+			c->replied = 1;
+		}
+	}
+	if (running(c) && r == CHAN_BROKEN) {
+		hcall(BH_HC_PART_STOP, c->id, 0, 0, 0);
+		set_state(c, BH_PART_STOPPED, "broke its channel");
+	}
+	drain_due |= running(c) && chan_ready(&c->ch);
+	wakeup(c);
+}
+
+/* Its state from hv: has it crashed, or been stopped by hv? */
+static void query(struct cs *c)
+{
+	static struct bh_part_info info;
+	stats.hv_queries++;
+	if (!hcall(BH_HC_PART_QUERY, c->id, v2p(&info), 0, 0) && info.state != BH_PART_RUNNING) {
+		set_state(c, info.state, info.reason);
+		wakeup(c);
+	}
+}
+
+static void drain_all(void)
+{
+	drain_due = 0;
+	for (u32 id = 1; id < BH_PART_MAX; id++)
+		if (systems[id] && running(systems[id]) && chan_ready(&systems[id]->ch))
+			take(systems[id]);
+}
+
+/* What a doorbell left (a ring still full after one ring's worth), and the
+ * sweep once due: from the doorbell, the tick and the idle loop. */
+static void vmhost_poll(void)
+{
+	if (drain_due)
+		drain_all();
+	if (!sweep_at || rdtsc() < sweep_at)
+		return;
+	sweep_at = 0;
+	last_sweep = rdtsc();
+	for (u32 id = 1; id < BH_PART_MAX; id++)
+		if (systems[id] && running(systems[id]))
+			query(systems[id]);
+}
+
+static void vmhost_irq(void)
+{
+	u64 drains = stats.drains;
+	stats.doorbells++;
+	drain_all();
+	u64 at = last_sweep + ns_to_tsc(stats.drains != drains ? SWEEP_BUSY_NS : SWEEP_QUIET_NS);
+	if (!sweep_at || at < sweep_at)
+		sweep_at = at;
+	vmhost_poll();
+}
+
+/* Sends one request and waits for its reply: TSC ticks for the round trip,
+ * or a negative errno.  SHUTDOWN is answered by the partition's exit. */
+static s64 request(struct cs *c, u16 type, s64 arg, const void *payload, u32 len)
+{
+	s64 err = 0;
+	while (c->busy && running(c) && !err) {
+		if (signal_pending())
+			err = -ERESTART;
+		else
+			sleep_on(c);
+	}
+	if (err || !running(c))
+		return err ? err : -ESRCH;
+	c->busy = 1;
+	c->replied = 0;
+	c->seq++;
+	u64 t0 = rdtsc(), deadline = t0 + ns_to_tsc(REQ_TIMEOUT_NS);
+	int r = chan_send(&c->ch, type, c->seq, arg, payload, len);
+	if (r)
+		err = r == CHAN_FULL ? -EAGAIN : -EIO;
+	else
+		hcall(BH_HC_NOTIFY, c->id, 0, 0, 0);
+	while (!err && !c->replied && running(c)) {
+		if (signal_pending())
+			err = -EINTR;
+		else if (rdtsc() >= deadline)
+			err = -ETIMEDOUT;
+		else {
+			current->wake_tsc = deadline;
+			sleep_on(c);
+			current->wake_tsc = 0;
+		}
+	}
+	if (!err && !c->replied && !(type == BH_MSG_SHUTDOWN && c->state == BH_CS_EXITED))
+		err = -ESRCH; /* it stopped, crashed or exited instead of answering */
+	u64 t = rdtsc() - t0;
+	c->busy = 0;
+	wakeup(c);
+	return err ? err : (s64)t;
+}
+
+static s64 create(struct file *f, u64 uarg)
+{
+	static struct bh_part_create req;
+	if (f->priv)
+		return -EBUSY;
+	if (copy_from_user(&req, uarg, sizeof req))
+		return -EFAULT;
+	if (sched_add_poller(vmhost_poll))
+		return -ENOSPC;
+	struct cs *c = kzalloc(sizeof *c);
+	void *pages = page_alloc_run(BH_CHAN_PAGES);
+	u8 *rb = page_alloc();
+	s64 id = !c || !pages || !rb ? -ENOMEM : hcall(BH_HC_PART_CREATE, v2p(&req), 0, 0, 0);
+	if (id > 0) {
+		/* The host's end is open and checked before the partition runs:
+		 * from then on it may write anything to the shared pages. */
+		chan_init(pages);
+		s64 r = id >= BH_PART_MAX || chan_open(&c->ch, pages, 1) ? -EIO
+			: hcall(BH_HC_PART_CHANNEL, (u64)id, v2p(pages), BH_CHAN_PAGES * PAGE, 0);
+		if (!r)
+			r = hcall(BH_HC_PART_START, (u64)id, 0, 0, 0);
+		if (r) {
+			hcall(BH_HC_PART_DESTROY, (u64)id, 0, 0, 0);
+			id = r;
+		}
+	}
+	if (id <= 0) {
+		if (pages)
+			page_free_run(pages, BH_CHAN_PAGES);
+		if (rb)
+			page_free(rb);
+		kfree(c);
+		return id ? id : -EIO;
+	}
+	c->id = (u32)id;
+	c->state = BH_PART_RUNNING;
+	c->refs = 1;
+	c->uid = current->uid[1];
+	c->worker = current->pid;
+	c->memory = req.memory;
+	c->created_ns = now_ns();
+	c->chan_pages = pages;
+	c->reply_buf = rb;
+	memcpy(c->name, req.name, sizeof c->name);
+	c->name[sizeof c->name - 1] = 0;
+	memcpy(c->owner, current->comm, sizeof c->owner);
+	systems[id] = c;
+	f->priv = c;
+	return id;
+}
+
+/* The owner's last reference is gone: the partition goes with it. */
+static void release(struct file *f)
+{
+	struct cs *c = f->priv;
+	if (!c)
+		return;
+	hcall(BH_HC_PART_DESTROY, c->id, 0, 0, 0); /* hv maps the channel no more */
+	systems[c->id] = 0;
+	page_free_run(c->chan_pages, BH_CHAN_PAGES);
+	if (running(c))
+		set_state(c, BH_PART_STOPPED, "destroyed");
+	wakeup(c);
+	put(c);
+}
+
+static s64 read(struct file *f, u64 ubuf, u64 n)
+{
+	struct cs *c = f->priv;
+	if (!c)
+		return -EINVAL;
+	c->worker = current->pid;
+	const char *p;
+	while (!con_peek(&c->con, &p)) {
+		if (!running(c))
+			return 0;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (signal_pending())
+			return -ERESTART;
+		sleep_on(c);
+	}
+	u64 done = 0;
+	for (u32 k; done < n && (k = con_peek(&c->con, &p)); done += k) {
+		if (k > n - done)
+			k = (u32)(n - done);
+		if (copy_to_user(ubuf + done, p, k))
+			return done ? (s64)done : -EFAULT;
+		con_take(&c->con, k);
+	}
+	return (s64)done;
+}
+
+static int poll(struct file *f)
+{
+	struct cs *c = f->priv;
+	return c && (c->con.head != c->con.tail || !running(c)) ? POLLIN : 0;
+}
+
+static int info(u32 id, struct bh_cs_info *o)
+{
+	static struct bh_part_info pi;
+	if (id >= BH_PART_MAX || hcall(BH_HC_PART_QUERY, id, v2p(&pi), 0, 0))
+		return -ENOENT;
+	*o = (struct bh_cs_info){ .id = id, .role = pi.role, .state = pi.state, .memory = pi.ram_pages * PAGE,
+				  .hv_bytes = pi.hv_pages * PAGE, .chan_bytes = pi.chan_pages * PAGE };
+	memcpy(o->name, pi.name, sizeof o->name);
+	memcpy(o->reason, pi.reason, sizeof o->reason);
+	bh_snprintf(o->owner, sizeof o->owner, "%s", id ? "-" : "hv");
+	struct cs *c = systems[id];
+	if (!id)
+		o->uptime_ns = now_ns();
+	if (c) {
+		memcpy(o->owner, c->owner, sizeof o->owner);
+		o->worker = c->worker;
+		o->uid = c->uid;
+		o->con_dropped = c->con.dropped;
+		o->uptime_ns = now_ns() - c->created_ns;
+		if (!running(c)) {
+			o->state = c->state;
+			o->exit_status = c->exit_status;
+			memcpy(o->reason, c->reason, sizeof o->reason);
+		}
+	}
+	return 0;
+}
+
+static s64 list(const struct bh_ctl *a)
+{
+	static u32 ids[BH_PART_MAX];
+	static struct bh_cs_info o;
+	s64 n = hcall(BH_HC_PART_LIST, v2p(ids), BH_PART_MAX, 0, 0), k = 0;
+	for (s64 i = 0; i < n && i < BH_PART_MAX && (u64)k < a->len; i++)
+		if (!info(ids[i], &o) && copy_to_user(a->buf + (u64)k++ * sizeof o, &o, sizeof o))
+			return -EFAULT;
+	return k;
+}
+
+/* The control requests, to c: it stays allocated meanwhile (control()). */
+static s64 control_cs(struct cs *c, u64 cmd, struct bh_ctl *a)
+{
+	static u8 payload[BH_MSG_MAX];
+	s64 r;
+	switch (cmd) {
+	case BH_IOC_PING:
+		if (a->len > BH_MSG_MAX)
+			return -E2BIG;
+		if (copy_from_user(payload, a->buf, a->len))
+			return -EFAULT;
+		r = request(c, BH_MSG_PING, a->arg, payload, (u32)a->len);
+		if (r >= 0 && (c->reply.type != BH_MSG_PONG || c->reply.len != a->len || c->reply.arg != a->arg))
+			return -EPROTO;
+		return r >= 0 && copy_to_user(a->buf, c->reply_buf, a->len) ? -EFAULT : r;
+	case BH_IOC_STATS:
+		r = request(c, BH_MSG_STATS, 0, 0, 0);
+		if (r >= 0 && c->reply.len != sizeof(struct bh_guest_stats))
+			return -EPROTO;
+		return r >= 0 && copy_to_user(a->buf, c->reply_buf, c->reply.len) ? -EFAULT : r < 0 ? r : 0;
+	case BH_IOC_PS: {
+		r = request(c, BH_MSG_PS, 0, 0, 0);
+		u64 n = c->reply.len / sizeof(struct bh_guest_task);
+		if (r < 0)
+			return r;
+		if (c->reply.len % sizeof(struct bh_guest_task))
+			return -EPROTO;
+		if (n > a->len)
+			n = a->len;
+		return copy_to_user(a->buf, c->reply_buf, n * sizeof(struct bh_guest_task)) ? -EFAULT : (s64)n;
+	}
+	case BH_IOC_SHUTDOWN:
+		r = request(c, BH_MSG_SHUTDOWN, a->arg, 0, 0);
+		return r < 0 ? r : c->exit_status;
+	case BH_IOC_KILL:
+		if (!running(c))
+			return -ESRCH;
+		r = hcall(BH_HC_PART_STOP, c->id, 0, 0, 0);
+		if (!r)
+			set_state(c, BH_PART_STOPPED, "killed by the host");
+		wakeup(c);
+		return r;
+	}
+	return -ENOTTY;
+}
+
+/* Who may send c control requests (ctl.h): a file that owns it, a caller
+ * with its creator's effective uid, or uid 0 in the host's own root. */
+static int may_control(const struct file *f, const struct cs *c)
+{
+	u32 euid = current->uid[1];
+	return f->priv == c || euid == c->uid || (!euid && current->root == root_inode);
+}
+
+/* Only to partitions made here: they have a channel. */
+static s64 control(struct file *f, u64 cmd, struct bh_ctl *a)
+{
+	static struct bh_part_info pi;
+	struct cs *c = a->id < BH_PART_MAX ? systems[a->id] : 0;
+	if (!c)
+		return a->id < BH_PART_MAX && !hcall(BH_HC_PART_QUERY, a->id, v2p(&pi), 0, 0) ? -ENOTCONN : -ENOENT;
+	if (!may_control(f, c))
+		return -EPERM;
+	c->refs++;
+	s64 r = control_cs(c, cmd, a);
+	put(c);
+	return r;
+}
+
+static s64 ioctl(struct file *f, u64 cmd, u64 arg)
+{
+	struct bh_ctl a;
+	static struct bh_cs_info o;
+	if (cmd == BH_IOC_CREATE)
+		return create(f, arg);
+	if (cmd == BH_IOC_HOST_STATS)
+		return copy_to_user(arg, &stats, sizeof stats) ? -EFAULT : 0;
+	if (cmd < BH_IOC_LIST || cmd > BH_IOC_KILL)
+		return -ENOTTY;
+	if (copy_from_user(&a, arg, sizeof a))
+		return -EFAULT;
+	if (cmd == BH_IOC_LIST)
+		return list(&a);
+	if (cmd == BH_IOC_INFO) {
+		int r = info(a.id, &o);
+		return r ? r : copy_to_user(a.buf, &o, sizeof o) ? -EFAULT : 0;
+	}
+	return control(f, cmd, &a);
+}
+
+static const struct file_ops vmhost_fops = { .read = read, .ioctl = ioctl, .poll = poll, .release = release };
+
+/* /dev/bulkhead and the doorbell; the poller comes with the first partition. */
+void vmhost_init(void)
+{
+	devfs_register("bulkhead", 10, 240, &vmhost_fops, 0666); /* each call checks its caller (ctl.h) */
+	irq_register(BH_VEC_CHANNEL, vmhost_irq);
+}

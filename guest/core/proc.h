@@ -1,0 +1,139 @@
+/*
+ * Processes of the guest kernel (ring 0): tasks, their address spaces and
+ * signal state, the scheduler, and the user-mode entry and exit paths.
+ * One CPU; the kernel runs with interrupts off except in the idle loop,
+ * and switches tasks only inside schedule().
+ */
+#ifndef BULKHEAD_GUEST_PROC_H
+#define BULKHEAD_GUEST_PROC_H
+
+#include "../../lib/traps.h"
+#include "linux.h"
+#include "fs/vfs.h"
+
+/* A region of a user address space: [start, end), page-aligned. */
+struct vma {
+	struct vma *next;             /* sorted by start */
+	u64 start, end;
+	u32 prot;                     /* PROT_* */
+	u32 flags;                    /* MAP_* (private, anonymous, stack) */
+	struct inode *file;           /* private file mapping, or NULL */
+	u64 off;                      /* file offset of start */
+	u64 file_end;                 /* file offset where file data stops (rest zero) */
+};
+
+struct mm {
+	int refs;
+	u64 *pml4;
+	struct vma *vmas;
+	u64 brk_start, brk;
+	u64 pages;                    /* resident user pages */
+	u64 arg_start, arg_end;       /* argv strings, NUL-separated (/proc/<pid>/cmdline) */
+	u64 env_start, env_end;       /* envp strings (/proc/<pid>/environ) */
+	struct inode *exe;            /* the program's file (/proc/<pid>/exe) */
+};
+
+enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };
+
+#define KSTACK_SIZE 16384
+struct task {
+	struct task *next;            /* all tasks */
+	int pid, pgid, sid;
+	struct task *parent;
+	enum task_state state;
+	const void *chan;             /* what a sleeper waits for */
+	u64 wake_tsc;                 /* timed sleep: wake at this TSC, 0 = never */
+	u64 ksp;                      /* saved kernel stack pointer */
+	u8 *kstack;
+	struct trap_frame *frame;     /* user registers at kernel entry */
+	struct mm *mm;
+	struct fdtable *files;
+	struct inode *cwd, *root;
+	u32 umask;
+	u32 uid[3], gid[3];           /* real, effective, saved; fork copies them */
+	struct ksigaction sa[NSIG];
+	u64 sigmask, sigpending;
+	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
+	int exit_code;                /* wait status */
+	int vfork_done;
+	struct task *vfork_parent;
+	u64 fs_base, clear_tid;
+	int kaccess;                  /* "user" pointers may be kernel ones (kernel_write) */
+	u64 start_tsc, utime, stime;  /* ticks */
+	char comm[16];
+	u8 fx[512] __attribute__((aligned(16)));
+};
+
+extern struct task *current, *task_list, idle_task;
+extern int need_resched;
+
+/* task.c: creation, exit, wait, scheduling */
+void sched_init(void);
+void schedule(void);
+void sleep_on(const void *chan);       /* caller re-checks its condition */
+void wakeup(const void *chan);
+void sleep_on_any(void);               /* until any wakeup (poll, select); caller re-checks */
+void sched_tick(void);                 /* from the timer interrupt */
+int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
+void idle_loop(void) __attribute__((noreturn));
+struct task *task_find(int pid);
+int task_count(void);                  /* all tasks, zombies too */
+int last_pid(void);                    /* the pid given last */
+void vfork_release(struct task *t);    /* its vfork parent may go on */
+extern int heartbeat;                  /* a line every 5 s */
+int task_spawn_init(const char *path); /* pid 1 */
+void sched_on_init_exit(void (*fn)(int status)); /* what init's exit does (main.c) */
+s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
+void do_exit(int status) __attribute__((noreturn));
+s64 do_wait4(int pid, u64 ustatus, int options);
+int signal_pending(void);
+void mm_put(struct mm *mm);
+
+/* exec.c: ELF loading */
+int do_execve(const char *path, char *const *kargv, char *const *kenvp);
+s64 exec_user(u64 upath, u64 uargv, u64 uenvp); /* execve(2) */
+
+/* mmap.c: user regions and page faults */
+struct mm *mm_new(void);
+struct mm *mm_copy(struct mm *src);
+int mm_fault(struct mm *mm, u64 addr, int write);   /* 0, -EFAULT, -ENOMEM or -EIO (SIGBUS) */
+s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *file, u64 off,
+	   u64 file_len);
+int mm_unmap(struct mm *mm, u64 addr, u64 len);
+int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+struct vma *vma_find(struct mm *mm, u64 addr);
+int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */
+
+/* signal.c */
+void send_signal(struct task *t, int sig);
+int kill_pgrp(int pgid, int sig);
+void deliver_signals(struct trap_frame *f);
+void force_signal(struct task *t, int sig);
+
+/* uaccess.S: user memory, fault-safe; each returns 0 or -EFAULT */
+int copy_from_user(void *dst, u64 usrc, u64 n);
+int copy_to_user(u64 udst, const void *src, u64 n);
+int user_strncpy(char *dst, u64 usrc, u64 max); /* length, or -EFAULT, -ENAMETOOLONG */
+int clear_user(u64 udst, u64 n);
+static inline int user_ok(u64 a, u64 n)
+{
+	return (a <= 0x00007ffffffff000ull && n <= 0x00007ffffffff000ull - a) || current->kaccess;
+}
+s64 kernel_write(struct file *f, const void *buf, u64 n); /* f's write op on a kernel buffer */
+
+/* user.S: the copies behind uaccess.c, their faults fixed up to -EFAULT */
+int __copy_user(void *dst, const void *src, u64 n);
+int __clear_user(void *dst, u64 n);
+int __strncpy_user(char *dst, const char *src, u64 max);
+void switch_to(u64 *save_ksp, u64 new_ksp);
+void fork_ret(void);
+void syscall_entry(void);
+extern u64 cur_kstack_top;
+
+/* syscall.c */
+void syscall_handler(struct trap_frame *f);
+extern int syscall_trace;              /* trace every syscall to the console */
+void user_return(struct trap_frame *f);
+
+
+#endif

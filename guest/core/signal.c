@@ -1,0 +1,264 @@
+/*
+ * Signals (guest ring 0): pending and blocked sets per task, default
+ * actions, and delivery on the way back to user mode through a Linux
+ * x86-64 rt_sigframe (ucontext with sigcontext and fxsave state, siginfo)
+ * that rt_sigreturn unwinds.  Interrupted syscalls restart under
+ * SA_RESTART or fail with EINTR.
+ */
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "sys/sys.h"
+
+#define BIT(s) (1ull << ((s) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+void send_signal(struct task *t, int sig)
+{
+	if (!t || sig <= 0 || sig >= NSIG || t->state == T_ZOMBIE)
+		return;
+	t->sigpending |= BIT(sig);
+	if (t->state == T_SLEEPING && ((BIT(sig) & ~t->sigmask) || sig == SIGKILL))
+		t->state = T_RUNNABLE;
+}
+
+int kill_pgrp(int pgid, int sig)
+{
+	int n = 0;
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->pgid == pgid && t->state != T_ZOMBIE) {
+			send_signal(t, sig);
+			n++;
+		}
+	return n ? 0 : -ESRCH;
+}
+
+static int default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH || sig == SIGSTOP ||
+	       sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static int dumps_core(int sig)
+{
+	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+	       sig == SIGFPE || sig == SIGSEGV;
+}
+
+/* rt_sigsuspend keeps the mask to restore here while it waits. */
+static struct task *suspended_task;
+static u64 suspended_mask;
+static u64 saved_mask_of(struct task *t)
+{
+	if (suspended_task == t) {
+		suspended_task = 0;
+		return suspended_mask;
+	}
+	return t->sigmask;
+}
+
+static int setup_frame(struct trap_frame *f, int sig, struct ksigaction *sa, u64 oldmask)
+{
+	u64 sp = f->rsp - 128; /* red zone */
+	sp = BH_ALIGN_DOWN(sp - 512, 64);
+	u64 fp = sp;
+	u8 fx[512] __attribute__((aligned(16)));
+	__asm__ volatile("fxsave64 %0" : "=m"(fx));
+	if (copy_to_user(fp, fx, sizeof fx))
+		return -1;
+	sp = BH_ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8;
+	struct rt_sigframe fr;
+	memset(&fr, 0, sizeof fr);
+	fr.pretcode = sa->restorer;
+	struct sigcontext_k *m = &fr.uc.mc;
+	*m = (struct sigcontext_k){ f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, f->rdi, f->rsi,
+				    f->rbp, f->rbx, f->rdx, f->rax, f->rcx, f->rsp, f->rip, f->rflags,
+				    SEL_UCODE, 0, 0, SEL_UDATA, 0, 0, oldmask, 0, fp, { 0 } };
+	fr.uc.sigmask = oldmask;
+	fr.info.signo = sig;
+	if (copy_to_user(sp, &fr, sizeof fr))
+		return -1;
+	f->rsp = sp;
+	f->rip = sa->handler;
+	f->rdi = (u64)sig;
+	f->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
+	f->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);
+	f->rax = 0;
+	f->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+	__asm__ volatile("fninit; fxrstor64 %0" : : "m"(idle_task.fx));
+	return 0;
+}
+
+void deliver_signals(struct trap_frame *f)
+{
+	struct task *t = current;
+	int restart = f->vector == 0x80 && (s64)f->rax == -ERESTART;
+	for (;;) {
+		u64 ready = t->sigpending & ~(t->sigmask & ~UNBLOCKABLE);
+		if (!ready)
+			break;
+		int sig = __builtin_ctzll(ready) + 1;
+		t->sigpending &= ~BIT(sig);
+		struct ksigaction *sa = &t->sa[sig];
+		if (sig != SIGKILL && (sa->handler == SIG_IGN || (sa->handler == SIG_DFL && default_ignored(sig))))
+			continue;
+		if (sig == SIGKILL || sa->handler == SIG_DFL)
+			do_exit(sig | (dumps_core(sig) ? 0x80 : 0));
+		if (restart) {
+			f->vector = 0;
+			if (sa->flags & SA_RESTART) {
+				f->rax = f->error;
+				f->rip -= 2;
+			} else {
+				f->rax = (u64)-EINTR;
+			}
+		}
+		u64 oldmask = saved_mask_of(t);
+		if (setup_frame(f, sig, sa, oldmask)) {
+			t->sa[SIGSEGV].handler = SIG_DFL;
+			do_exit(SIGSEGV | 0x80);
+		}
+		t->sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : BIT(sig));
+		t->sigmask &= ~UNBLOCKABLE;
+		if (sa->flags & SA_RESETHAND)
+			sa->handler = SIG_DFL;
+		return;
+	}
+	if (restart) { /* nothing to run: the call starts again */
+		f->vector = 0;
+		f->rax = f->error;
+		f->rip -= 2;
+	}
+	if (suspended_task == t) {
+		t->sigmask = suspended_mask;
+		suspended_task = 0;
+	}
+}
+
+s64 sys_rt_sigreturn(void)
+{
+	struct trap_frame *f = current->frame;
+	struct rt_sigframe fr;
+	u64 sp = f->rsp - 8;
+	if (copy_from_user(&fr, sp, sizeof fr)) {
+		do_exit(SIGSEGV | 0x80);
+	}
+	struct sigcontext_k *m = &fr.uc.mc;
+	f->r8 = m->r8, f->r9 = m->r9, f->r10 = m->r10, f->r11 = m->r11, f->r12 = m->r12, f->r13 = m->r13;
+	f->r14 = m->r14, f->r15 = m->r15, f->rdi = m->rdi, f->rsi = m->rsi, f->rbp = m->rbp, f->rbx = m->rbx;
+	f->rdx = m->rdx, f->rax = m->rax, f->rcx = m->rcx, f->rsp = m->rsp, f->rip = m->rip;
+	f->rflags = (f->rflags & ~0xdd5ull) | (m->eflags & 0xdd5ull) | RFLAGS_IF;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	f->vector = 0;
+	current->sigmask = fr.uc.sigmask & ~UNBLOCKABLE;
+	u8 fx[512] __attribute__((aligned(16)));
+	if (m->fpstate && !copy_from_user(fx, m->fpstate, sizeof fx)) {
+		u32 mxcsr;
+		memcpy(&mxcsr, fx + 24, 4);
+		mxcsr &= 0xffff;
+		memcpy(fx + 24, &mxcsr, 4);
+		memset(fx + 28, 0, 4); /* mxcsr_mask is read-only */
+		__asm__ volatile("fxrstor64 %0" : : "m"(fx));
+	}
+	return (s64)f->rax;
+}
+
+s64 sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 size)
+{
+	if (sig < 1 || sig >= NSIG || size != 8)
+		return -EINVAL;
+	struct ksigaction n, *cur = &current->sa[sig];
+	if (act && copy_from_user(&n, act, sizeof n))
+		return -EFAULT;
+	if (oact && copy_to_user(oact, cur, sizeof *cur))
+		return -EFAULT;
+	if (act) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
+		n.mask &= ~UNBLOCKABLE;
+		*cur = n;
+		if (n.handler == SIG_IGN)
+			current->sigpending &= ~BIT(sig);
+	}
+	return 0;
+}
+
+s64 sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
+{
+	u64 n, old = current->sigmask;
+	if (size != 8)
+		return -EINVAL;
+	if (set && copy_from_user(&n, set, 8))
+		return -EFAULT;
+	if (set) {
+		if (how == 0)
+			current->sigmask |= n;
+		else if (how == 1)
+			current->sigmask &= ~n;
+		else if (how == 2)
+			current->sigmask = n;
+		else
+			return -EINVAL;
+		current->sigmask &= ~UNBLOCKABLE;
+	}
+	if (oset && copy_to_user(oset, &old, 8))
+		return -EFAULT;
+	return 0;
+}
+
+s64 sys_rt_sigsuspend(u64 uset, u64 size)
+{
+	u64 n;
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&n, uset, 8))
+		return -EFAULT;
+	suspended_task = current;
+	suspended_mask = current->sigmask;
+	current->sigmask = n & ~UNBLOCKABLE;
+	while (!signal_pending())
+		sleep_on(&suspended_task);
+	return -EINTR;
+}
+
+s64 sys_rt_sigpending(u64 uset, u64 size)
+{
+	u64 p = current->sigpending & current->sigmask;
+	if (size != 8)
+		return -EINVAL;
+	return copy_to_user(uset, &p, 8) ? -EFAULT : 0;
+}
+
+s64 sys_kill(u64 upid, u64 sig)
+{
+	int pid = (int)upid;
+	if (sig >= NSIG)
+		return -EINVAL;
+	if (pid > 0) {
+		struct task *t = task_find(pid);
+		if (!t)
+			return -ESRCH;
+		send_signal(t, (int)sig);
+		return 0;
+	}
+	if (pid == 0)
+		return kill_pgrp(current->pgid, (int)sig);
+	if (pid < -1)
+		return kill_pgrp(-pid, (int)sig);
+	for (struct task *t = task_list; t; t = t->next) /* -1: everyone but init and us */
+		if (t->pid > 1 && t != current && t->state != T_ZOMBIE)
+			send_signal(t, (int)sig);
+	return 0;
+}
+
+/* A fault's signal cannot be ignored or blocked: it then kills. */
+void force_signal(struct task *t, int sig)
+{
+	if (t->sa[sig].handler == SIG_IGN || (t->sigmask & BIT(sig))) {
+		t->sa[sig].handler = SIG_DFL;
+		t->sigmask &= ~BIT(sig);
+	}
+	send_signal(t, sig);
+}

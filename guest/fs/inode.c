@@ -1,0 +1,326 @@
+/*
+ * Inodes and ramfs (guest ring 0): every file lives in memory.  Directories
+ * are lists of named entries, regular files arrays of data pages (holes read
+ * as zeros), symlinks a target string.  An inode is freed when it has no
+ * names (nlink) and no references (open files, mappings, cwds).
+ */
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "dev/dev.h"
+
+struct inode *root_inode;
+static struct fs_type {
+	const char *name;
+	struct inode *root; /* NULL: a new ramfs directory per mount */
+} fs_types[8] = { { "tmpfs", 0 }, { "ramfs", 0 } };
+u64 fs_pages;
+static u64 next_ino = 1;
+
+void time_now(struct timespec_k *t)
+{
+	u64 ns = now_ns();
+	t->sec = (s64)(boot_epoch + ns / 1000000000ull);
+	t->nsec = (s64)(ns % 1000000000ull);
+}
+
+void inode_touch(struct inode *i, int m, int c)
+{
+	struct timespec_k t;
+	time_now(&t);
+	if (m)
+		i->mtime = t;
+	if (c)
+		i->ctime = t;
+}
+
+struct inode *inode_new(u32 mode)
+{
+	struct inode *i = kzalloc(sizeof *i);
+	if (!i)
+		return 0;
+	i->mode = mode;
+	i->ino = next_ino++;
+	i->refs = 1;
+	time_now(&i->mtime);
+	i->atime = i->ctime = i->mtime;
+	return i;
+}
+
+int fs_register(const char *name, struct inode *root)
+{
+	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types); k++)
+		if (!fs_types[k].name) {
+			fs_types[k] = (struct fs_type){ name, root };
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+struct inode *fs_instance(const char *name)
+{
+	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types) && fs_types[k].name; k++)
+		if (!strcmp(fs_types[k].name, name)) {
+			struct inode *r = fs_types[k].root;
+			if (!r)
+				return inode_new(S_IFDIR | 01777);
+			iget(r);
+			return r;
+		}
+	return 0;
+}
+
+void iget(struct inode *i)
+{
+	if (i)
+		i->refs++;
+}
+
+static void inode_free(struct inode *i)
+{
+	ramfs_truncate(i, 0);
+	kfree(i->pages);
+	kfree(i->target);
+	for (struct dirent_k *d = i->children, *n; d; d = n) {
+		n = d->next;
+		d->ino->parent = 0;
+		d->ino->nlink = 0;
+		iput(d->ino);
+		kfree(d);
+	}
+	kfree(i);
+}
+
+void iput(struct inode *i)
+{
+	if (i && --i->refs <= 0 && i->nlink == 0)
+		inode_free(i);
+}
+
+struct inode *dir_lookup(struct inode *dir, const char *name)
+{
+	if (dir->dops)
+		return dir->dops->lookup(dir, name);
+	struct inode *r = 0;
+	if (!strcmp(name, "."))
+		r = dir;
+	else if (!strcmp(name, ".."))
+		r = dir->parent ? dir->parent : dir;
+	else
+		for (struct dirent_k *d = dir->children; d; d = d->next)
+			if (!strcmp(d->name, name)) {
+				r = d->ino;
+				break;
+			}
+	iget(r);
+	return r;
+}
+
+int dir_add(struct inode *dir, const char *name, struct inode *i)
+{
+	u64 n = strlen(name);
+	if (dir->dops)
+		return -EPERM;
+	if (!n || n > NAME_MAX)
+		return n ? -ENAMETOOLONG : -ENOENT;
+	struct dirent_k *d = kmalloc(sizeof *d + n + 1);
+	if (!d)
+		return -ENOMEM;
+	memcpy(d->name, name, n + 1);
+	d->ino = i;
+	if (dir->next_off < 2)
+		dir->next_off = 2; /* after "." and ".." */
+	d->off = dir->next_off++;
+	iget(i);
+	i->nlink++;
+	i->parent = dir; /* a file's latest name, for /proc/<pid>/fd */
+	if (S_ISDIR(i->mode)) {
+		i->nlink++; /* "." */
+		dir->nlink++;
+	}
+	struct dirent_k **pp = &dir->children; /* keep insertion order */
+	while (*pp)
+		pp = &(*pp)->next;
+	d->next = 0;
+	*pp = d;
+	inode_touch(dir, 1, 1);
+	return 0;
+}
+
+int dir_remove(struct inode *dir, const char *name)
+{
+	for (struct dirent_k **pp = &dir->children; *pp; pp = &(*pp)->next) {
+		struct dirent_k *d = *pp;
+		if (strcmp(d->name, name))
+			continue;
+		*pp = d->next;
+		struct inode *i = d->ino;
+		kfree(d);
+		i->nlink--;
+		if (i->parent == dir)
+			i->parent = 0;
+		if (S_ISDIR(i->mode)) {
+			i->nlink--;
+			dir->nlink--;
+		}
+		inode_touch(i, 0, 1);
+		inode_touch(dir, 1, 1);
+		iput(i);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int dir_empty(struct inode *dir) { return dir->children == 0; }
+
+u8 *ramfs_page(struct inode *i, u64 index) { return index < i->npages ? i->pages[index] : 0; }
+
+static int grow_index(struct inode *i, u64 npages)
+{
+	if (npages <= i->npages)
+		return 0;
+	u64 cap = 16;
+	while (cap < npages)
+		cap *= 2;
+	u8 **p = kzalloc(cap * sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	if (i->pages)
+		memcpy(p, i->pages, i->npages * sizeof *p);
+	kfree(i->pages);
+	i->pages = p;
+	i->npages = cap;
+	return 0;
+}
+
+/* The data page at index, allocated if missing. */
+static u8 *page_for_write(struct inode *i, u64 index)
+{
+	if (grow_index(i, index + 1))
+		return 0;
+	if (!i->pages[index]) {
+		i->pages[index] = page_alloc();
+		if (i->pages[index])
+			fs_pages++;
+	}
+	return i->pages[index];
+}
+
+s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos)
+{
+	if (pos >= i->size)
+		return 0;
+	if (n > i->size - pos)
+		n = i->size - pos;
+	u8 *out = kbuf;
+	for (u64 done = 0; done < n;) {
+		u64 off = (pos + done) % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
+		u8 *pg = ramfs_page(i, (pos + done) / PAGE);
+		if (pg)
+			memcpy(out + done, pg + off, k);
+		else
+			memset(out + done, 0, k);
+		done += k;
+	}
+	return (s64)n;
+}
+
+s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos)
+{
+	const u8 *in = kbuf;
+	for (u64 done = 0; done < n;) {
+		u64 off = (pos + done) % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
+		u8 *pg = page_for_write(i, (pos + done) / PAGE);
+		if (!pg)
+			return done ? (s64)done : -ENOSPC;
+		memcpy(pg + off, in + done, k);
+		done += k;
+		if (pos + done > i->size)
+			i->size = pos + done;
+	}
+	return (s64)n;
+}
+
+int ramfs_truncate(struct inode *i, u64 size)
+{
+	if (size > i->size) {
+		i->size = size; /* a hole */
+		return 0;
+	}
+	for (u64 pg = BH_ALIGN_UP(size, PAGE) / PAGE; pg < i->npages; pg++)
+		if (i->pages[pg]) {
+			page_free(i->pages[pg]);
+			i->pages[pg] = 0;
+			fs_pages--;
+		}
+	if (size % PAGE && size / PAGE < i->npages && i->pages[size / PAGE])
+		memset(i->pages[size / PAGE] + size % PAGE, 0, PAGE - size % PAGE);
+	i->size = size;
+	return 0;
+}
+
+static s64 ramfs_fread(struct file *f, u64 ubuf, u64 n)
+{
+	struct inode *i = f->ino;
+	if (f->pos >= i->size)
+		return 0;
+	if (n > i->size - f->pos)
+		n = i->size - f->pos;
+	for (u64 done = 0; done < n;) {
+		u64 pos = f->pos + done, off = pos % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
+		u8 *pg = ramfs_page(i, pos / PAGE);
+		if (pg ? copy_to_user(ubuf + done, pg + off, k) : clear_user(ubuf + done, k)) {
+			if (!done)
+				return -EFAULT;
+			n = done;
+			break;
+		}
+		done += k;
+	}
+	f->pos += n;
+	return (s64)n;
+}
+
+static s64 ramfs_fwrite(struct file *f, u64 ubuf, u64 n)
+{
+	struct inode *i = f->ino;
+	if (f->flags & O_APPEND)
+		f->pos = i->size;
+	u64 done = 0;
+	while (done < n) {
+		u64 pos = f->pos + done, off = pos % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
+		u8 *pg = page_for_write(i, pos / PAGE);
+		if (!pg) {
+			if (!done)
+				return -ENOSPC;
+			break;
+		}
+		if (copy_from_user(pg + off, ubuf + done, k)) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		done += k;
+		if (pos + k > i->size)
+			i->size = pos + k;
+	}
+	f->pos += done;
+	inode_touch(i, 1, 1);
+	return (s64)done;
+}
+
+static int ramfs_fpoll(struct file *f)
+{
+	(void)f;
+	return POLLIN | POLLOUT;
+}
+
+static s64 dir_fread(struct file *f, u64 ubuf, u64 n)
+{
+	(void)f, (void)ubuf, (void)n;
+	return -EISDIR;
+}
+
+const struct file_ops ramfs_fops = { .read = ramfs_fread, .write = ramfs_fwrite, .poll = ramfs_fpoll, .seekable = 1 };
+const struct file_ops dir_fops = { .read = dir_fread, .write = dir_fread, .poll = ramfs_fpoll, .seekable = 1 };

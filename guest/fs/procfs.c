@@ -1,0 +1,428 @@
+/*
+ * procfs (guest ring 0): synthetic files generated when opened, enough for
+ * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
+ * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
+ * status,cmdline,environ,comm}, the links /proc/<pid>/{exe,cwd,root} and
+ * the directory /proc/<pid>/fd.  Inodes are made per lookup and freed on
+ * release.
+ */
+#include "../../lib/fmt.h"
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "bh/bh.h"
+#include "dev/dev.h"
+
+struct inode *procfs_root;
+
+typedef int (*gen_fn)(struct task *t, char *b, int n);
+#define GEN_MAX 16384
+
+static int g_meminfo(struct task *t, char *b, int n)
+{
+	(void)t;
+	u64 total = pages_total * 4, free = pages_free * 4, shm = fs_pages * 4;
+	return bh_snprintf(b, (size_t)n,
+			   "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
+			   "Buffers:               0 kB\nCached:         %8llu kB\nSwapCached:            0 kB\n"
+			   "Active:                0 kB\nInactive:              0 kB\nSwapTotal:             0 kB\n"
+			   "SwapFree:              0 kB\nDirty:                 0 kB\nShmem:          %8llu kB\n"
+			   "Slab:                  0 kB\nSReclaimable:          0 kB\n",
+			   total, free, free, shm, shm);
+}
+
+static int g_uptime(struct task *t, char *b, int n)
+{
+	(void)t;
+	u64 cs = now_ns() / 10000000ull, idle = idle_task.utime;
+	return bh_snprintf(b, (size_t)n, "%llu.%02llu %llu.%02llu\n", cs / 100, cs % 100, idle / 100, idle % 100);
+}
+
+static int g_loadavg(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "0.00 0.00 0.00 1/%d %d\n", task_count(), last_pid());
+}
+
+static int g_stat(struct task *t, char *b, int n)
+{
+	(void)t;
+	u64 busy = 0;
+	for (struct task *x = task_list; x; x = x->next)
+		busy += x->utime;
+	u64 idle = idle_task.utime;
+	return bh_snprintf(b, (size_t)n,
+			   "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\nintr 0\nctxt 0\n"
+			   "btime %llu\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+			   busy, idle, busy, idle, boot_epoch, task_count());
+}
+
+static int g_version(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "Linux version 6.1.0-bulkhead (bulkhead) #1 SMP Bulkhead guest kernel\n");
+}
+
+static int g_mounts(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "rootfs / rootfs rw 0 0\nproc /proc proc rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n");
+}
+
+static int g_cpuinfo(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "processor\t: 0\nvendor_id\t: %s\nmodel name\t: virtual CPU\ncpu MHz\t\t: %llu\n\n",
+			   hv_backend == BH_BACKEND_SVM ? "AuthenticAMD" : "GenuineIntel", boot_info->tsc_hz / 1000000);
+}
+
+static int g_filesystems(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "nodev\tramfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\ttmpfs\n");
+}
+
+/* Bulkhead's own figures: TSC at kernel entry and at the shell's first wait
+ * for input, the kernel image and the memory in use. */
+static int g_bulkhead(struct task *t, char *b, int n)
+{
+	(void)t;
+	return bh_snprintf(b, (size_t)n, "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\n",
+			   prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
+			   pages_total - pages_free, fs_pages);
+}
+
+static char state_char(struct task *t)
+{
+	return t->state == T_ZOMBIE ? 'Z' : t == current || t->state == T_RUNNABLE ? 'R' : 'S';
+}
+
+static int g_pid_stat(struct task *t, char *b, int n)
+{
+	u64 vsz = 0;
+	if (t->mm)
+		for (struct vma *v = t->mm->vmas; v; v = v->next)
+			vsz += v->end - v->start;
+	u64 start = boot_ns_of(t->start_tsc) / 10000000ull;
+	return bh_snprintf(b, (size_t)n,
+			   "%d (%s) %c %d %d %d %d %d 4194560 0 0 0 0 %llu %llu 0 0 20 0 1 0 %llu %llu %llu "
+			   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+			   t->pid, t->comm, state_char(t), t->parent ? t->parent->pid : 0, t->pgid, t->sid, 0x8801,
+			   t->pgid, t->utime, t->stime, start, vsz, t->mm ? t->mm->pages : 0);
+}
+
+static int g_pid_status(struct task *t, char *b, int n)
+{
+	u64 vsz = 0;
+	if (t->mm)
+		for (struct vma *v = t->mm->vmas; v; v = v->next)
+			vsz += v->end - v->start;
+	return bh_snprintf(b, (size_t)n,
+			   "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+			   "VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\nThreads:\t1\n",
+			   t->comm, state_char(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, vsz >> 10,
+			   t->mm ? t->mm->pages * 4 : 0);
+}
+
+/* Strings from the task's own memory, where execve put them (at most
+ * ARG_MAX bytes); like snprintf, the length they need when n is short. */
+static int user_strings(struct task *t, int env, char *b, int n)
+{
+	struct mm *mm = t->mm;
+	if (!mm)
+		return 0;
+	u64 start = env ? mm->env_start : mm->arg_start, k = (env ? mm->env_end : mm->arg_end) - start;
+	if (k >= (u64)n)
+		return (int)k;
+	return mm_access(mm, start, b, k, 0) ? 0 : (int)k;
+}
+
+static int g_pid_cmdline(struct task *t, char *b, int n) { return user_strings(t, 0, b, n); }
+static int g_pid_environ(struct task *t, char *b, int n) { return user_strings(t, 1, b, n); }
+
+static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (size_t)n, "%s\n", t->comm); }
+
+static const struct pentry {
+	const char *name;
+	gen_fn gen;
+} top_files[] = {
+	{ "meminfo", g_meminfo }, { "uptime", g_uptime }, { "loadavg", g_loadavg }, { "stat", g_stat },
+	{ "version", g_version }, { "mounts", g_mounts }, { "cpuinfo", g_cpuinfo },
+	{ "filesystems", g_filesystems }, { "bulkhead", g_bulkhead },
+}, pid_files[] = {
+	{ "stat", g_pid_stat }, { "status", g_pid_status }, { "cmdline", g_pid_cmdline }, { "comm", g_pid_comm },
+	{ "environ", g_pid_environ },
+};
+
+struct pbuf {
+	char *data;
+	int len;
+};
+
+static int proc_open(struct file *f)
+{
+	struct task *t = 0;
+	if (f->ino->priv2) {
+		t = task_list;
+		while (t && t->pid != (int)f->ino->priv2)
+			t = t->next;
+		if (!t)
+			return -ENOENT;
+	}
+	struct pbuf *p = kmalloc(sizeof *p);
+	char *d = kmalloc(GEN_MAX);
+	if (!p || !d) {
+		kfree(p), kfree(d);
+		return -ENOMEM;
+	}
+	gen_fn gen = (gen_fn)f->ino->priv;
+	int n = gen(t, d, GEN_MAX);
+	if (n >= GEN_MAX) { /* once more with room for all of it */
+		kfree(d);
+		if (!(d = kmalloc((u64)n + 1))) {
+			kfree(p);
+			return -ENOMEM;
+		}
+		n = gen(t, d, n + 1);
+	}
+	p->data = d;
+	p->len = n;
+	f->priv = p;
+	return 0;
+}
+
+static s64 proc_read(struct file *f, u64 ubuf, u64 n)
+{
+	struct pbuf *p = f->priv;
+	if (f->pos >= (u64)p->len)
+		return 0;
+	if (n > (u64)p->len - f->pos)
+		n = (u64)p->len - f->pos;
+	if (copy_to_user(ubuf, p->data + f->pos, n))
+		return -EFAULT;
+	f->pos += n;
+	return (s64)n;
+}
+
+static void proc_release(struct file *f)
+{
+	struct pbuf *p = f->priv;
+	if (p) {
+		kfree(p->data);
+		kfree(p);
+	}
+}
+
+static s64 proc_write(struct file *f, u64 ubuf, u64 n)
+{
+	(void)f, (void)ubuf, (void)n;
+	return -EACCES;
+}
+
+static const struct file_ops proc_fops = { .read = proc_read, .write = proc_write, .open = proc_open,
+					   .release = proc_release, .seekable = 1 };
+
+static struct inode *file_inode(gen_fn g, int pid)
+{
+	struct inode *i = inode_new(S_IFREG | 0444);
+	if (i) {
+		i->fops = &proc_fops;
+		i->priv = (void *)g;
+		i->priv2 = (u64)pid;
+	}
+	return i;
+}
+
+static int parse_pid(const char *s)
+{
+	int v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* A symlink to target, or with a target of n bytes that fill() writes. */
+static struct inode *link_inode(int (*fill)(void *arg, char *b, u64 n), void *arg)
+{
+	struct inode *l = inode_new(S_IFLNK | 0777);
+	char *b = kmalloc(PATH_MAX);
+	int n = b ? fill(arg, b, PATH_MAX) : -ENOMEM;
+	if (!l || n < 0) {
+		kfree(b);
+		iput(l);
+		return 0;
+	}
+	l->target = b;
+	l->size = strlen(b);
+	return l;
+}
+
+/* Where an open file is: a path, or "pipe:[ino]" and the like for what has none. */
+static int file_target(void *arg, char *b, u64 n)
+{
+	struct inode *i = ((struct file *)arg)->ino;
+	if (i->parent || i == current->root)
+		return inode_path(i, b, n);
+	return bh_snprintf(b, n, "%s:[%llu]", S_ISFIFO(i->mode) ? "pipe" : S_ISSOCK(i->mode) ? "socket" : "anon_inode",
+			   i->ino);
+}
+
+static int exe_target(void *arg, char *b, u64 n)
+{
+	struct mm *mm = ((struct task *)arg)->mm;
+	return mm && mm->exe ? inode_path(mm->exe, b, n) : -ENOENT;
+}
+static int cwd_target(void *arg, char *b, u64 n) { return inode_path(((struct task *)arg)->cwd, b, n); }
+static int root_target(void *arg, char *b, u64 n) { return inode_path(((struct task *)arg)->root, b, n); }
+static int text_target(void *arg, char *b, u64 n) { return bh_snprintf(b, n, "%s", (const char *)arg); }
+
+static const struct plink {
+	const char *name;
+	int (*fill)(void *task, char *b, u64 n);
+} pid_links[] = { { "exe", exe_target }, { "cwd", cwd_target }, { "root", root_target } };
+
+static struct inode *dot(struct inode *dir, const char *name, struct inode *up)
+{
+	struct inode *r = !strcmp(name, ".") ? dir : !strcmp(name, "..") ? up : 0;
+	iget(r);
+	return r;
+}
+
+static struct inode *root_lookup(struct inode *dir, const char *name);
+
+/* /proc/<pid>/fd: one link per open descriptor. */
+static struct inode *fd_lookup(struct inode *dir, const char *name)
+{
+	if (!strcmp(name, "..")) {
+		char pid[16];
+		bh_snprintf(pid, sizeof pid, "%d", (int)dir->priv2);
+		return root_lookup(procfs_root, pid);
+	}
+	struct inode *r = dot(dir, name, 0);
+	struct task *t = task_find((int)dir->priv2);
+	int fd = parse_pid(name);
+	if (r || !t || !t->files || fd < 0 || fd >= NR_FDS || !t->files->fd[fd])
+		return r;
+	return link_inode(file_target, t->files->fd[fd]);
+}
+
+static int fd_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	struct task *t = task_find((int)dir->priv2);
+	for (; t && t->files && *pos < NR_FDS; (*pos)++) {
+		char n[8];
+		bh_snprintf(n, sizeof n, "%d", (int)*pos);
+		if (t->files->fd[*pos] && emit(ctx, n, dir->ino * NR_FDS + *pos, 10, *pos + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct dir_ops fd_dops = { fd_lookup, fd_iterate };
+
+static struct inode *pid_lookup(struct inode *dir, const char *name)
+{
+	struct inode *r = dot(dir, name, procfs_root);
+	struct task *t = task_find((int)dir->priv2);
+	if (r || !t)
+		return r;
+	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_files); k++)
+		if (!strcmp(name, pid_files[k].name))
+			return file_inode(pid_files[k].gen, (int)dir->priv2);
+	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_links); k++)
+		if (!strcmp(name, pid_links[k].name))
+			return link_inode(pid_links[k].fill, t);
+	if (strcmp(name, "fd") || !(r = inode_new(S_IFDIR | 0500)))
+		return 0;
+	r->dops = &fd_dops;
+	r->priv2 = dir->priv2;
+	r->parent = procfs_root;
+	return r;
+}
+
+/* Entries: the files, the links, then "fd". */
+static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	u64 nf = BH_ARRAY_SIZE(pid_files), nl = BH_ARRAY_SIZE(pid_links);
+	for (; *pos < nf + nl + 1; (*pos)++) {
+		u64 k = *pos;
+		const char *n = k < nf ? pid_files[k].name : k < nf + nl ? pid_links[k - nf].name : "fd";
+		if (emit(ctx, n, dir->ino * 16 + k, k < nf ? 8 : k < nf + nl ? 10 : 4, k + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct dir_ops pid_dops = { pid_lookup, pid_iterate };
+
+static struct inode *root_lookup(struct inode *dir, const char *name)
+{
+	struct inode *r = dot(dir, name, dir->parent ? dir->parent : dir);
+	if (r)
+		return r;
+	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files); k++)
+		if (!strcmp(name, top_files[k].name))
+			return file_inode(top_files[k].gen, 0);
+	if (!strcmp(name, "self")) {
+		char pid[16];
+		bh_snprintf(pid, sizeof pid, "%d", current->pid);
+		return link_inode(text_target, pid);
+	}
+	int pid = parse_pid(name);
+	struct task *t = task_list;
+	while (t && t->pid != pid)
+		t = t->next;
+	if (!t)
+		return 0;
+	struct inode *d = inode_new(S_IFDIR | 0555);
+	if (d) {
+		d->dops = &pid_dops;
+		d->priv2 = (u64)pid;
+		d->parent = procfs_root;
+	}
+	return d;
+}
+
+static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	(void)dir;
+	u64 nfix = BH_ARRAY_SIZE(top_files);
+	for (; *pos < 2 + nfix + 1; (*pos)++) {
+		u64 k = *pos;
+		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : "self";
+		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10, k + 1))
+			return 1;
+	}
+	/* then the tasks, by pid: position = 1000 + pid */
+	for (;;) {
+		struct task *best = 0;
+		for (struct task *t = task_list; t; t = t->next)
+			if ((u64)t->pid + 1000 >= *pos && (!best || t->pid < best->pid))
+				best = t;
+		if (!best)
+			return 0;
+		if (*pos < (u64)best->pid + 1000)
+			*pos = (u64)best->pid + 1000;
+		char n[16];
+		bh_snprintf(n, sizeof n, "%d", best->pid);
+		if (emit(ctx, n, 0x20000 + (u64)best->pid, 4, *pos + 1))
+			return 1;
+		(*pos)++;
+	}
+}
+
+static const struct dir_ops root_dops = { root_lookup, root_iterate };
+
+void procfs_init(void)
+{
+	procfs_root = inode_new(S_IFDIR | 0555);
+	procfs_root->dops = &root_dops;
+	procfs_root->nlink = 2;
+	fs_register("proc", procfs_root);
+}

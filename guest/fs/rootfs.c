@@ -1,0 +1,370 @@
+/*
+ * The host root file system (guest ring 0): the root image boot module (an
+ * OCI-layout or docker-archive tarball) is unpacked into the root ramfs by
+ * the image loader (loader/), through the ld_fs back-end below.  Paths come
+ * cleaned and resolved from the loader; no symlink is ever followed here.
+ */
+#include "../../lib/string.h"
+/* loader/ld.h has its own fixed-width typedefs (u64 = uint64_t): rename them */
+#define u64 ld_u64_t
+#define s64 ld_s64_t
+#include "../../loader/ld.h"
+#undef u64
+#undef s64
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "dev/dev.h"
+
+struct rfs {
+	struct ld_fs fs;
+	struct ld_err err;
+};
+
+static int fail(struct ld_fs *fs, const char *what, const char *path)
+{
+	u64 a = strlen(what), b = strlen(path);
+	if (a + b + 3 < LD_ERR_MAX) {
+		memcpy(fs->err->msg, what, a);
+		memcpy(fs->err->msg + a, ": ", 2);
+		memcpy(fs->err->msg + a + 2, path, b + 1);
+	}
+	return -1;
+}
+
+/* The inode at path (referenced), or NULL; *parent and last name on request. */
+static struct inode *walk(const char *path, struct inode **parent, char *last)
+{
+	struct inode *cur = root_inode, *par = 0;
+	iget(cur);
+	char comp[NAME_MAX + 1];
+	const char *p = path;
+	if (parent)
+		*parent = 0;
+	while (*p) {
+		u64 n = 0;
+		while (p[n] && p[n] != '/')
+			n++;
+		if (n > NAME_MAX || !S_ISDIR(cur->mode)) {
+			iput(cur);
+			iput(par);
+			return 0;
+		}
+		memcpy(comp, p, n);
+		comp[n] = 0;
+		p += n;
+		while (*p == '/')
+			p++;
+		iput(par);
+		par = cur;
+		cur = dir_lookup(par, comp);
+		if (!*p) {
+			if (parent) {
+				*parent = par;
+				memcpy(last, comp, n + 1);
+			} else {
+				iput(par);
+			}
+			return cur;
+		}
+		if (!cur) {
+			iput(par);
+			return 0;
+		}
+	}
+	iput(par);
+	return cur;
+}
+
+static void set_meta(struct inode *i, const struct ld_meta *m)
+{
+	i->mode = (i->mode & S_IFMT) | (m->mode & 07777);
+	i->uid = m->uid;
+	i->gid = m->gid;
+	i->mtime.sec = m->mtime;
+	i->mtime.nsec = m->mtime_nsec;
+	i->atime = i->ctime = i->mtime;
+}
+
+static int r_lstat(struct ld_fs *fs, const char *path, int *type)
+{
+	(void)fs;
+	struct inode *i = walk(path, 0, 0);
+	if (!i) {
+		*type = LD_NONE;
+		return 0;
+	}
+	u32 t = i->mode & S_IFMT;
+	*type = t == S_IFDIR ? LD_DIR : t == S_IFLNK ? LD_LNK : t == S_IFCHR ? LD_CHR : t == S_IFIFO ? LD_FIFO : LD_REG;
+	iput(i);
+	return 0;
+}
+
+static long r_readlink(struct ld_fs *fs, const char *path, char *buf, size_t cap)
+{
+	struct inode *i = walk(path, 0, 0);
+	if (!i || !S_ISLNK(i->mode)) {
+		iput(i);
+		return fail(fs, "not a symlink", path);
+	}
+	u64 n = strlen(i->target);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, i->target, n);
+	buf[n] = 0;
+	iput(i);
+	return (long)n;
+}
+
+/* Adds a new inode at path (replacing nothing: the loader removed it). */
+static int add(struct ld_fs *fs, const char *path, struct inode *i)
+{
+	struct inode *dir;
+	char name[NAME_MAX + 1];
+	struct inode *old = walk(path, &dir, name);
+	int r = -1;
+	if (!dir || !S_ISDIR(dir->mode))
+		fail(fs, "no parent directory for", path);
+	else if (old)
+		fail(fs, "exists", path);
+	else if (dir_add(dir, name, i))
+		fail(fs, "cannot add", path);
+	else
+		r = 0;
+	iput(old);
+	iput(dir);
+	return r;
+}
+
+static int r_mkdir(struct ld_fs *fs, const char *path, const struct ld_meta *m)
+{
+	struct inode *i = inode_new(S_IFDIR), *old = walk(path, 0, 0);
+	if (old && S_ISDIR(old->mode)) { /* already there: just the metadata */
+		set_meta(old, m);
+		iput(old);
+		iput(i);
+		return 0;
+	}
+	iput(old);
+	if (!i)
+		return fail(fs, "out of memory", path);
+	set_meta(i, m);
+	int r = add(fs, path, i);
+	iput(i);
+	return r;
+}
+
+static int r_create(struct ld_fs *fs, const char *path, ld_u64_t size, void **fh)
+{
+	(void)size;
+	struct inode *i = inode_new(S_IFREG | 0644);
+	if (!i)
+		return fail(fs, "out of memory", path);
+	if (add(fs, path, i)) {
+		iput(i);
+		return -1;
+	}
+	*fh = i; /* our reference */
+	return 0;
+}
+
+static int r_write(struct ld_fs *fs, void *fh, const u8 *p, size_t n)
+{
+	struct inode *i = fh;
+	if (ramfs_write_k(i, p, n, i->size) != (s64)n)
+		return fail(fs, "out of memory", "file data");
+	return 0;
+}
+
+static int r_close(struct ld_fs *fs, void *fh, const struct ld_meta *m)
+{
+	(void)fs;
+	struct inode *i = fh;
+	if (m)
+		set_meta(i, m);
+	iput(i);
+	return 0;
+}
+
+static int r_symlink(struct ld_fs *fs, const char *path, const char *target, const struct ld_meta *m)
+{
+	struct inode *i = inode_new(S_IFLNK | 0777);
+	u64 n = strlen(target);
+	if (!i || !(i->target = kmalloc(n + 1))) {
+		iput(i);
+		return fail(fs, "out of memory", path);
+	}
+	memcpy(i->target, target, n + 1);
+	i->size = n;
+	set_meta(i, m);
+	i->mode = S_IFLNK | 0777;
+	int r = add(fs, path, i);
+	iput(i);
+	return r;
+}
+
+static int r_hardlink(struct ld_fs *fs, const char *path, const char *target)
+{
+	struct inode *t = walk(target, 0, 0);
+	if (!t || S_ISDIR(t->mode)) {
+		iput(t);
+		return fail(fs, "bad hard link target", target);
+	}
+	int r = add(fs, path, t);
+	iput(t);
+	return r;
+}
+
+static int r_mknod(struct ld_fs *fs, const char *path, int type, u32 major, u32 minor, const struct ld_meta *m)
+{
+	if (type != LD_FIFO)
+		return 0; /* device nodes come from devfs */
+	(void)major, (void)minor;
+	struct inode *i = inode_new(S_IFIFO);
+	if (!i)
+		return fail(fs, "out of memory", path);
+	i->fops = &fifo_fops;
+	set_meta(i, m);
+	int r = add(fs, path, i);
+	iput(i);
+	return r;
+}
+
+static void remove_tree(struct inode *dir, const char *name)
+{
+	struct inode *i = dir_lookup(dir, name);
+	if (!i)
+		return;
+	while (S_ISDIR(i->mode) && i->children) {
+		char n[NAME_MAX + 1];
+		memcpy(n, i->children->name, strlen(i->children->name) + 1);
+		remove_tree(i, n);
+	}
+	iput(i);
+	dir_remove(dir, name);
+}
+
+static int r_remove(struct ld_fs *fs, const char *path)
+{
+	struct inode *dir;
+	char name[NAME_MAX + 1];
+	struct inode *i = walk(path, &dir, name);
+	if (!dir) {
+		iput(i);
+		return fail(fs, "cannot remove", path);
+	}
+	if (i)
+		remove_tree(dir, name);
+	iput(i);
+	iput(dir);
+	return 0;
+}
+
+static int r_setmeta(struct ld_fs *fs, const char *path, const struct ld_meta *m)
+{
+	struct inode *i = walk(path, 0, 0);
+	if (!i)
+		return fail(fs, "no such file", path);
+	if (!S_ISLNK(i->mode))
+		set_meta(i, m);
+	iput(i);
+	return 0;
+}
+
+static int r_clear_dir(struct ld_fs *fs, const char *path, int (*keep)(void *ctx, const char *name), void *ctx)
+{
+	struct inode *d = walk(path, 0, 0);
+	if (!d || !S_ISDIR(d->mode)) {
+		iput(d);
+		return fail(fs, "not a directory", path);
+	}
+	for (struct dirent_k *e = d->children, *n; e; e = n) {
+		n = e->next;
+		if (!keep(ctx, e->name))
+			remove_tree(d, e->name);
+	}
+	iput(d);
+	return 0;
+}
+
+static void *k_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return kmalloc(n);
+}
+static void k_free(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+int rootfs_unpack_module(const struct bh_module *m)
+{
+	static struct rfs r;
+	r.fs = (struct ld_fs){ .lstat = r_lstat, .readlink = r_readlink, .mkdir = r_mkdir, .create = r_create,
+			       .write = r_write, .close = r_close, .symlink = r_symlink, .hardlink = r_hardlink,
+			       .mknod = r_mknod, .remove = r_remove, .setmeta = r_setmeta,
+			       .clear_dir = r_clear_dir, .err = &r.err };
+	struct ld_alloc a = { k_alloc, k_free, 0 };
+	struct ld_ra ra = { .base = p2v(m->base), .size = m->size };
+	struct ld_err err = { { 0 } };
+	struct ld_opts o;
+	memset(&o, 0, sizeof o);
+	ld_limits_default(&o.lim);
+	o.lim.max_total = 1ull << 30;
+	struct ld_store *st = ld_tarstore_open(&ra, &a, &err);
+	if (!st) {
+		kprintf("guest: root image %s: %s\n", m->name, err.msg);
+		return -1;
+	}
+	struct ld_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	struct ld_stats stats;
+	int rc = ld_unpack(st, &r.fs, &o, &a, &cfg, &stats, &err);
+	ld_tarstore_free(st);
+	if (rc) {
+		kprintf("guest: root image %s: %s\n", m->name, err.msg);
+		return -1;
+	}
+	ld_config_free(&cfg, &a);
+	kprintf("guest: root image %s: %llu entries, %llu KiB unpacked\n", m->name, (unsigned long long)stats.entries,
+		(unsigned long long)(stats.bytes_out >> 10));
+	return 0;
+}
+
+/* The root ramfs with devfs and procfs ready to mount. */
+void fs_init(void)
+{
+	root_inode = inode_new(S_IFDIR | 0755);
+	root_inode->nlink = 2;
+	devfs_init();
+	procfs_init();
+}
+
+static void mount_at(const char *name, struct inode *fs)
+{
+	struct inode *d = dir_lookup(root_inode, name);
+	if (!d) {
+		d = inode_new(S_IFDIR | 0755);
+		dir_add(root_inode, name, d);
+	}
+	if (S_ISDIR(d->mode) && !d->mounted) {
+		d->mounted = fs;
+		fs->parent = root_inode;
+		iget(fs);
+	}
+	iput(d);
+}
+
+/* /dev and /proc are there before init runs (it opens /dev/console). */
+void fs_mount_std(void)
+{
+	mount_at("dev", devfs_root);
+	mount_at("proc", procfs_root);
+	struct inode *tmp = dir_lookup(root_inode, "tmp");
+	if (!tmp) {
+		tmp = inode_new(S_IFDIR | 01777);
+		dir_add(root_inode, "tmp", tmp);
+	}
+	iput(tmp);
+}

@@ -1,0 +1,147 @@
+/*
+ * The guest kernel's file system layer (ring 0): inodes shared by ramfs,
+ * devfs and procfs, open files, per-process descriptor tables, and path
+ * lookup.  ramfs holds everything in pages; devfs and procfs give their
+ * inodes file_ops (and procfs dir_ops) of their own.
+ */
+#ifndef BULKHEAD_GUEST_VFS_H
+#define BULKHEAD_GUEST_VFS_H
+
+#include <bulkhead/types.h>
+#include "linux.h"
+
+struct file;
+struct inode;
+struct kstat;
+struct bh_module;
+
+struct file_ops {
+	s64 (*read)(struct file *f, u64 ubuf, u64 n);   /* user buffer, advances f->pos */
+	s64 (*write)(struct file *f, u64 ubuf, u64 n);
+	s64 (*ioctl)(struct file *f, u64 cmd, u64 arg);
+	int (*poll)(struct file *f);                    /* POLL_* bits ready now */
+	int (*open)(struct file *f);
+	void (*release)(struct file *f);
+	int seekable;
+};
+
+struct dirent_k {
+	struct dirent_k *next;
+	struct inode *ino;
+	u64 off;                  /* directory position: grows with each entry added */
+	char name[];
+};
+
+typedef int (*dir_emit_fn)(void *ctx, const char *name, u64 ino, int type, u64 next); /* 1 = full */
+
+/* Directories with synthetic contents (procfs) override lookup and listing. */
+struct dir_ops {
+	struct inode *(*lookup)(struct inode *dir, const char *name); /* referenced */
+	/* calls emit(ctx, name, ino, type, next) for entries at positions >= *pos,
+	 * next being the position after the entry; 1 when emit stopped early */
+	int (*iterate)(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx);
+};
+
+struct inode {
+	u32 mode, uid, gid, nlink;
+	u64 ino, size;
+	u32 rdev;
+	int refs;                 /* open files, mappings, cwds, lookups in flight */
+	struct timespec_k atime, mtime, ctime;
+	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
+	struct inode *mounted;    /* a file system mounted here */
+	struct dirent_k *children;
+	u64 next_off;             /* directories: position of the next entry added */
+	u8 **pages;               /* regular files: data pages */
+	u64 npages;
+	char *target;             /* symlinks */
+	const struct file_ops *fops;
+	const struct dir_ops *dops;
+	void *priv;               /* fs-specific (procfs: which file; pipes) */
+	u64 priv2;
+};
+
+struct file {
+	int refs;
+	u32 flags;                /* O_* status flags */
+	u64 pos;
+	struct inode *ino;
+	const struct file_ops *ops;
+	void *priv;
+};
+
+#define NR_FDS 256
+struct fdtable {
+	int refs;
+	struct file *fd[NR_FDS];
+	u8 cloexec[NR_FDS];
+};
+
+/* inode.c: inodes and ramfs */
+struct inode *inode_new(u32 mode);
+void iget(struct inode *i);
+void iput(struct inode *i);
+struct inode *dir_lookup(struct inode *dir, const char *name); /* referenced or NULL */
+int dir_add(struct inode *dir, const char *name, struct inode *i);
+int dir_remove(struct inode *dir, const char *name);
+int dir_empty(struct inode *dir);
+s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos); /* kernel buffer */
+s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos);
+int ramfs_truncate(struct inode *i, u64 size);
+u8 *ramfs_page(struct inode *i, u64 index); /* data page or NULL (hole) */
+void inode_touch(struct inode *i, int m, int c);
+extern struct inode *root_inode;
+/* File systems mount(2) knows by name: one instance's root (proc, devtmpfs),
+ * or, for tmpfs and ramfs, a new empty directory at each mount. */
+int fs_register(const char *name, struct inode *root); /* 0 or -ENOSPC */
+struct inode *fs_instance(const char *name);          /* referenced; NULL if unknown */
+extern u64 fs_pages;
+void time_now(struct timespec_k *t);
+extern const struct file_ops ramfs_fops, dir_fops;
+
+/* namei.c, walk.c: path lookup */
+#define LOOKUP_FOLLOW 1
+#define LOOKUP_PARENT 2
+/* The last component of a path, for create, remove and rename. */
+struct last {
+	char name[NAME_MAX + 1];  /* "" for "/" */
+	int slash;                /* the path ended in '/': it must name a directory */
+};
+/* walk.c: resolves path from start (root if it is absolute) without leaving
+ * root; *out referenced.  With LOOKUP_PARENT: *out is the parent directory
+ * and *last the last component (which may not exist). */
+int path_walk(struct inode *root, struct inode *start, const char *path, int flags, struct inode **out,
+	      struct last *last);
+/* namei.c: path_walk from the caller's root and its cwd or dirfd. */
+int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
+int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
+int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
+int may_access(struct inode *i, int mask);
+
+/* file.c: open files and descriptors */
+struct file *file_new(struct inode *i, u32 flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+struct file *fd_get(int fd);       /* not referenced: valid during the syscall */
+int fd_install(struct file *f, int min, int cloexec); /* fd or -EMFILE */
+struct fdtable *fdtable_new(void);
+struct fdtable *fdtable_copy(struct fdtable *t);
+void fdtable_put(struct fdtable *t);
+void fdtable_cloexec(struct fdtable *t);
+int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out);
+void fill_stat(struct inode *i, struct kstat *st);
+
+/* procfs.c, pipe.c */
+extern struct inode *procfs_root;
+void procfs_init(void);
+int pipe_create(struct file **rd, struct file **wr);
+s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
+extern const struct file_ops fifo_fops;
+
+/* rootfs.c: the root file system and the host root image */
+void fs_init(void);                /* root ramfs, devfs, procfs */
+void fs_mount_std(void);           /* /dev, /proc, /tmp */
+int rootfs_unpack_module(const struct bh_module *m);
+
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * Process and memory syscalls (guest ring 0): clone/fork/vfork, execve,
+ * exit, wait4, process ids and groups, arch_prctl and the thread-pointer
+ * calls, mmap/munmap/mprotect/brk.
+ */
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "sys/sys.h"
+
+s64 sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls) { return do_fork(flags, newsp, ptid, ctid, tls); }
+s64 sys_fork(void) { return do_fork(SIGCHLD, 0, 0, 0, 0); }
+s64 sys_vfork(void) { return do_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); }
+s64 sys_execve(u64 path, u64 argv, u64 envp) { return exec_user(path, argv, envp); }
+
+s64 sys_exit(u64 code)
+{
+	do_exit(((int)code & 0xff) << 8);
+}
+
+s64 sys_wait4(u64 pid, u64 status, u64 options, u64 rusage)
+{
+	if (rusage && clear_user(rusage, 144))
+		return -EFAULT;
+	return do_wait4((int)pid, status, (int)options);
+}
+
+s64 sys_getpid(void) { return current->pid; }
+s64 sys_gettid(void) { return current->pid; }
+s64 sys_getppid(void) { return current->parent ? current->parent->pid : 0; }
+s64 sys_getpgrp(void) { return current->pgid; }
+
+s64 sys_getpgid(u64 pid)
+{
+	struct task *t = pid ? task_find((int)pid) : current;
+	return t ? t->pgid : -ESRCH;
+}
+
+s64 sys_getsid(u64 pid)
+{
+	struct task *t = pid ? task_find((int)pid) : current;
+	return t ? t->sid : -ESRCH;
+}
+
+s64 sys_setpgid(u64 pid, u64 pgid)
+{
+	struct task *t = pid ? task_find((int)pid) : current;
+	if (!t || (t != current && t->parent != current))
+		return -ESRCH;
+	if ((s64)pgid < 0)
+		return -EINVAL;
+	if (t->sid == t->pid)
+		return -EPERM;
+	t->pgid = pgid ? (int)pgid : t->pid;
+	return 0;
+}
+
+s64 sys_setsid(void)
+{
+	if (current->pgid == current->pid)
+		return -EPERM;
+	current->sid = current->pgid = current->pid;
+	return current->sid;
+}
+
+s64 sys_set_tid_address(u64 p)
+{
+	current->clear_tid = p;
+	return current->pid;
+}
+
+s64 sys_arch_prctl(u64 code, u64 addr)
+{
+	switch (code) {
+	case 0x1002: /* ARCH_SET_FS */
+		if (addr >= USER_TOP)
+			return -EPERM;
+		current->fs_base = addr;
+		set_fs_base(addr);
+		return 0;
+	case 0x1003: /* ARCH_GET_FS */
+		return copy_to_user(addr, &current->fs_base, 8) ? -EFAULT : 0;
+	}
+	return -EINVAL;
+}
+
+s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
+{
+	if (!len || (off & (PAGE - 1)) || (prot & ~7ull) || !(flags & (MAP_PRIVATE | MAP_SHARED)))
+		return -EINVAL;
+	struct inode *ino = 0;
+	u64 file_end = 0;
+	if (!(flags & MAP_ANONYMOUS)) {
+		struct file *f = fd < NR_FDS ? fd_get((int)fd) : 0;
+		if (!f)
+			return -EBADF;
+		if (f->ino->rdev == ((1 << 8) | 5)) { /* /dev/zero */
+			ino = 0;
+		} else if (!S_ISREG(f->ino->mode) || f->ino->fops) {
+			return -ENODEV;
+		} else {
+			if ((f->flags & O_ACCMODE) == O_WRONLY)
+				return -EACCES;
+			ino = f->ino;
+			file_end = off + len < ino->size ? off + len : ino->size;
+			if (file_end < off)
+				file_end = off;
+		}
+	}
+	return mm_map(current->mm, addr, len, (u32)prot, (u32)flags & ~VMA_IMAGE, ino, off, file_end);
+}
+
+s64 sys_munmap(u64 addr, u64 len)
+{
+	if (!len)
+		return -EINVAL;
+	return mm_unmap(current->mm, addr, len);
+}
+
+s64 sys_mprotect(u64 addr, u64 len, u64 prot) { return mm_protect(current->mm, addr, len, (u32)prot); }
+s64 sys_madvise(u64 addr, u64 len, u64 advice)
+{
+	(void)addr, (void)len, (void)advice;
+	return 0;
+}
+
