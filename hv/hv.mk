@@ -23,7 +23,7 @@ $(BUILD)/tests/unit/test_ept: tests/unit/test_ept.c hv/gpt.c hv/vmx/ept.c hv/gpt
 $(BUILD)/tests/unit/test_vmx_controls: tests/unit/test_vmx_controls.c hv/vmx/controls.c hv/vmx/controls.h hv/vmx/vmcs.h
 $(BUILD)/tests/unit/test_fmt: tests/unit/test_fmt.c lib/fmt.c lib/fmt.h
 $(BUILD)/tests/unit/test_tags: tests/unit/test_tags.c hv/tags.c hv/tags.h
-$(BUILD)/tests/unit/test_channel: tests/unit/test_channel.c guest/channel.c guest/channel.h include/bulkhead/channel.h
+$(BUILD)/tests/unit/test_channel: tests/unit/test_channel.c guest/bh/channel.c guest/bh/channel.h include/bulkhead/channel.h
 $(HV_UNIT):
 	@mkdir -p $(@D)
 	@echo '  HOSTCC  $@'

@@ -1,5 +1,5 @@
 """The hostile-guest suite: utility partitions that attack hv from inside
-(guest/hostile.c's command-line words, relayed by `bulkhead run` as
+(guest/diag/hostile.c's command-line words, relayed by `bulkhead run` as
 "[NAME] ..."), on both backends: QEMU (AMD-V) and Bochs (VT-x).  Whatever a
 partition writes lands in its own state or raises #GP; nothing it ever held
 reaches a later partition; host-only hypercalls get their documented answer.

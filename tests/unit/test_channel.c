@@ -1,9 +1,9 @@
-/* Channel rings (guest/channel.c), both ends in one process: messages come
+/* Channel rings (guest/bh/channel.c), both ends in one process: messages come
  * through whole and in order across the wrap, a full ring says so, and a
  * hostile peer's indices or lengths break the channel instead of being used. */
 #include <stdlib.h>
 #include <string.h>
-#include "../../guest/channel.h"
+#include "../../guest/bh/channel.h"
 #include "check.h"
 
 static unsigned char pages[BH_CHAN_PAGES * 4096] __attribute__((aligned(4096)));
