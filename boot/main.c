@@ -24,6 +24,7 @@
 #include "elf.h"
 #include "fmt.h"
 #include "../lib/fmt.h"
+#include "../lib/x86.h"
 #include "memmap.h"
 #include "serial.h"
 
@@ -107,7 +108,7 @@ static const char *efi_err(EFI_STATUS st)
 }
 
 /* Halts for good: only for after ExitBootServices. */
-static void __attribute__((noreturn)) halt(u16 port, const char *msg)
+static void __attribute__((noreturn)) fail_stop(u16 port, const char *msg)
 {
 	bh_serial_puts(port ? port : 0x3f8, msg);
 	for (;;)
@@ -286,13 +287,6 @@ static EFI_STATUS load_module(const char *name, struct bh_module *m)
 
 /* ---- boot info ---- */
 
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
 static u64 calibrate_tsc(void)
 {
 	u64 t0 = rdtsc();
@@ -377,11 +371,11 @@ static void __attribute__((noreturn)) exit_and_jump(struct bh_boot_info *bi, u64
 	}
 	__asm__ volatile("cli");
 	if (EFI_ERROR(st))
-		halt(port, "Bulkhead: ExitBootServices failed; halting\n");
+		fail_stop(port, "Bulkhead: ExitBootServices failed; halting\n");
 
 	int n = bh_memmap_convert(map, size, dsize, bi->mem, BH_MAX_MEM);
 	if (n < 0)
-		halt(port, "Bulkhead: the firmware memory map needs more than 256 ranges (BH_MAX_MEM) or has a "
+		fail_stop(port, "Bulkhead: the firmware memory map needs more than 256 ranges (BH_MAX_MEM) or has a "
 			   "bad descriptor size; halting\n");
 	bi->nr_mem = (u32)n;
 	bh_serial_puts(port, "Bulkhead: boot services exited; entering hv\n");

@@ -7,7 +7,7 @@
  */
 #include "../lib/traps.h"
 #include "hv.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 static u64 gdt[] = {
 	0,

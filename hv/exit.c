@@ -6,7 +6,7 @@
  * clean panic: never hv running on in a bad state.
  */
 #include "part.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 struct bh_stats hv_stats;
 

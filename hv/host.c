@@ -13,7 +13,7 @@
  */
 #include "part.h"
 #include "pmem.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 #define HOST_RESERVE_PAGES 2048 /* kept by hv when host_memory = all */
 

@@ -7,7 +7,7 @@
 #include <bulkhead/channel.h>
 #include "part.h"
 #include "pmem.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 static s64 hc_identify(struct vcpu *v)
 {

@@ -4,7 +4,7 @@
  * and called hv_entry (entry.S) with the boot info; hv never returns.
  */
 #include "part.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 const struct vcpu_ops *vcpu_ops;
 u32 tlb_tags_max;

@@ -8,7 +8,7 @@
 #include "../lib/string.h"
 #include "part.h"
 #include "pmem.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 struct pmem hv_pmem;
 u64 hv_pages_used; /* pages hv took from the allocator for itself */

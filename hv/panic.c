@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include "../lib/fmt.h"
 #include "part.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 static void __attribute__((noreturn)) stop(void)
 {

@@ -12,7 +12,7 @@
 #include <bulkhead/channel.h>
 #include "part.h"
 #include "pmem.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 struct partition *partitions[BH_PART_MAX];
 static struct bh_elf_image kernel;   /* the guest kernel, as boot/ read it */

@@ -8,7 +8,7 @@
  * through vstate.c.
  */
 #include "part.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 #define SLICE_MS 10
 

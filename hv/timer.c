@@ -6,7 +6,7 @@
  * rate boot/ measured against the firmware's Stall().
  */
 #include "hv.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 #define HV_VEC_TIMER 0xf0
 #define HV_VEC_SPURIOUS 0xff

@@ -10,7 +10,7 @@
  */
 #include "../lib/string.h"
 #include "part.h"
-#include "x86.h"
+#include "../lib/x86.h"
 
 struct vstate_cpu vstate;
 static struct vcpu *owner;             /* whose state the CPU holds, 0 for none */

@@ -60,13 +60,13 @@ static void panic_frame(struct trap_frame *f)
 static int user_signal(u64 vector)
 {
 	switch (vector) {
-	case VEC_DE: return SIGFPE;
-	case VEC_MF: return SIGFPE;
-	case VEC_XM: return SIGFPE;
-	case VEC_UD: return SIGILL;
-	case VEC_BP: return SIGTRAP;
-	case VEC_DB: return SIGTRAP;
-	case VEC_AC: return SIGBUS;
+	case X86_DE: return SIGFPE;
+	case X86_MF: return SIGFPE;
+	case X86_XM: return SIGFPE;
+	case X86_UD: return SIGILL;
+	case X86_BP: return SIGTRAP;
+	case X86_DB: return SIGTRAP;
+	case X86_AC: return SIGBUS;
 	default: return SIGSEGV;
 	}
 }
@@ -93,7 +93,7 @@ void trap_handler(struct trap_frame *f)
 			irq_handlers[f->vector]();
 	} else {
 		u64 cr2 = read_cr2();
-		int r = f->vector == VEC_PF && current && current->mm && cr2 < USER_TOP
+		int r = f->vector == X86_PF && current && current->mm && cr2 < USER_TOP
 			? mm_fault(current->mm, cr2, (f->error & PF_WRITE) != 0) : -EFAULT;
 		if (!r)
 			goto out;
@@ -104,7 +104,7 @@ void trap_handler(struct trap_frame *f)
 		}
 		if (user) {
 			int sig = r == -EIO ? SIGBUS : user_signal(f->vector);
-			if (f->vector == VEC_PF || f->vector == VEC_GP)
+			if (f->vector == X86_PF || f->vector == X86_GP)
 				kprintf("guest: pid %d (%s): %s at rip %llx addr %llx: %s\n", current->pid,
 					current->comm, trap_name(f->vector), f->rip, cr2, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
 			force_signal(current, sig);

@@ -69,13 +69,6 @@ static int numbers(const char *tok, u64 *out, int n)
 	return 1;
 }
 
-static u64 read_cr4(void)
-{
-	u64 v;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 /* CR4.OSXSAVE, so that XSETBV and XSAVE work: 0, or -1 without XSAVE. */
 static int osxsave(void)
 {
@@ -83,13 +76,8 @@ static int osxsave(void)
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(c & (1u << 26)))
 		return -1;
-	__asm__ volatile("mov %0, %%cr4" : : "r"(read_cr4() | (1ull << 18)));
+	write_cr4(read_cr4() | CR4_OSXSAVE);
 	return 0;
-}
-
-static void cpuid_d(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	cpuid(0xd, sub, a, b, c, d);
 }
 
 static const struct {
@@ -153,7 +141,7 @@ static u8 area[4096] __attribute__((aligned(64)));
 static u64 xmask(void)
 {
 	u32 a, b, c, d;
-	cpuid_d(0, &a, &b, &c, &d);
+	cpuid(0xd, 0, &a, &b, &c, &d);
 	return a;
 }
 
@@ -169,7 +157,7 @@ static u64 each_reg_quad(u64 mask, void (*f)(u64 *q, u64 arg, u64 *acc), u64 arg
 		u32 a, b, x, y;
 		if (!(mask & (1u << c)))
 			continue;
-		cpuid_d(c, &a, &b, &x, &y); /* size a at offset b */
+		cpuid(0xd, c, &a, &b, &x, &y); /* size a at offset b */
 		for (u32 off = 0; off + 8 <= a && b + off + 8 <= sizeof area; off += 8, n++)
 			f((u64 *)&area[b + off], arg, acc);
 	}

@@ -7,6 +7,7 @@
 #define BULKHEAD_GUEST_MM_H
 
 #include <bulkhead/types.h>
+#include "../../lib/x86.h"
 
 #define KVBASE 0xffffffff80000000ull      /* kernel image: KVBASE + physical */
 #define DIRECT_BASE 0xffff800000000000ull /* all of the first DIRECT_SIZE bytes */
@@ -35,12 +36,7 @@ void *kmalloc(u64 n);               /* not zeroed */
 void *kzalloc(u64 n);
 void kfree(void *p);
 
-/* Page-table entry bits. */
-#define PTE_P 1ull
-#define PTE_W 2ull
-#define PTE_U 4ull
-#define PTE_PS 0x80ull
-#define PTE_ADDR 0x000ffffffffff000ull
+/* Page-table entry bits: PTE_P, PTE_W, PTE_U, PTE_PS, PTE_ADDR in lib/x86.h. */
 
 /* vm.c: one page-table tree per address space; kernel half shared. */
 u64 *vm_new(void);                  /* fresh PML4 with the kernel half */

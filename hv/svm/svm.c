@@ -9,7 +9,7 @@
 #include "../../lib/string.h"
 #include "../part.h"
 #include "../tags.h"
-#include "../x86.h"
+#include "../../lib/x86.h"
 #include "vmcb.h"
 
 struct svm_vcpu {
@@ -174,11 +174,10 @@ static void svm_run(struct vcpu *v)
 		vm->int_ctl = (vm->int_ctl & 0xffffffffull & ~(0xfull << 16)) | V_IRQ | V_INTR_PRIO(vec >> 4) |
 			      V_IGN_TPR | V_INTR_VECTOR(vec);
 	}
-	switch (tag_get(&asids, &s->asid)) {
-	case TAG_FLUSH_ALL: vm->tlb_control = TLB_FLUSH_ALL; break;
-	case TAG_NEW: vm->tlb_control = TLB_FLUSH_ASID; break;
+	if (s->asid.gen != asids.gen) { /* a new vCPU, or its ASID is from an older generation */
+		vm->tlb_control = tag_get(&asids, &s->asid) == TAG_FLUSH_ALL ? TLB_FLUSH_ALL : TLB_FLUSH_ASID;
+		vm->asid = s->asid.tag;
 	}
-	vm->asid = s->asid.tag;
 	vm->rax = v->r.rax;
 	__asm__ volatile("clgi; sti" ::: "memory");
 	svm_vmrun(s->vmcb_pa, &v->r);

@@ -147,8 +147,5 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb is one page");
 #define VMEXIT_NPF 0x400
 #define VMEXIT_INVALID (~0ull)
 
-#define MSR_VM_CR 0xc0010114u
-#define MSR_VM_HSAVE_PA 0xc0010117u
-#define VM_CR_SVMDIS (1ull << 4)
 
 #endif

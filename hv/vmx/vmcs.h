@@ -7,19 +7,14 @@
 #define BULKHEAD_HV_VMX_VMCS_H
 
 /* VMX capability MSRs */
-#define MSR_FEATURE_CONTROL 0x3au
-#define FC_LOCKED (1ull << 0)
-#define FC_VMXON_OUTSIDE_SMX (1ull << 2)
 #define MSR_VMX_BASIC 0x480u /* 30:0 revision id, bit 55 TRUE controls */
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 #define MSR_VMX_PINBASED 0x481u /* + 0xc: the TRUE variant of 0x481..0x484 */
-#define MSR_VMX_PROCBASED 0x482u
 #define MSR_VMX_EXIT 0x483u
 #define MSR_VMX_ENTRY 0x484u
 #define MSR_VMX_TRUE_OFFSET 0xcu
 #define MSR_VMX_CR0_FIXED0 0x486u /* CR4 pair at +2 */
 #define MSR_VMX_CR0_FIXED1 0x487u
-#define MSR_VMX_PROCBASED2 0x48bu
 #define MSR_VMX_EPT_VPID_CAP 0x48cu
 #define MSR_VMX_LAST 0x491u /* VMFUNC */
 #define EPT_CAP_WALK4 (1ull << 6)

@@ -13,7 +13,7 @@
  */
 #include "../part.h"
 #include "../tags.h"
-#include "../x86.h"
+#include "../../lib/x86.h"
 #include "controls.h"
 #include "vmcs.h"
 
@@ -427,12 +427,10 @@ static void vmx_run(struct vcpu *v)
 	struct vmx_vcpu *x = to_vmx(v);
 	load(v);
 	switch_lazy(x);
-	if (vpids.max) {
-		int r = tag_get(&vpids, &x->vpid);
-		if (r == TAG_FLUSH_ALL)
+	if (vpids.max && x->vpid.gen != vpids.gen) { /* a new vCPU, or its VPID is from an older generation */
+		if (tag_get(&vpids, &x->vpid) == TAG_FLUSH_ALL)
 			invvpid_all();
-		if (r != TAG_KEEP)
-			vmwrite(VMCS_VPID, x->vpid.tag);
+		vmwrite(VMCS_VPID, x->vpid.tag);
 	}
 	do {
 		deliver_irq(x);

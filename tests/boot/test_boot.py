@@ -46,7 +46,13 @@ def test_cpuid_hides_virtualization(m):
     assert not ecx & (1 << 2), "SVM bit visible to the partition"
     ecx1 = num(m.cmd("cpuid 1"), r"ecx=(0x[0-9a-f]+)")
     assert ecx1 & (1 << 31) and not ecx1 & (1 << 5)
-    assert not ecx1 & ((1 << 26) | (1 << 28)), "XSAVE/AVX: state hv does not switch"
+    assert not ecx1 & ((1 << 3) | (1 << 15) | (1 << 21)), "MONITOR, PDCM or x2APIC visible"
+    # XSAVE and AVX are offered now that hv switches them; leaf 0xd says no
+    # more than hv switches (x87, SSE, AVX, AVX-512), OSXSAVE follows CR4
+    assert ecx1 & (1 << 26) and ecx1 & (1 << 28) and not ecx1 & (1 << 27), hex(ecx1)
+    xcr0 = num(m.cmd("cpuid 0xd 0"), r"eax=(0x[0-9a-f]+)")
+    assert xcr0 & 7 == 7 and not xcr0 & ~0xe7, hex(xcr0)
+    assert "eax=0x00000000 ebx=0x00000000" in m.cmd("cpuid 0xa"), "performance counters visible"
     out = m.cmd("cpuid 0x8000000a")
     assert "eax=0x00000000 ebx=0x00000000 ecx=0x00000000 edx=0x00000000" in out
     out = m.cmd("cpuid 0x40000000")

@@ -1,6 +1,11 @@
-/* x86-64 instructions and architectural constants used by hv (root mode). */
-#ifndef BULKHEAD_HV_X86_H
-#define BULKHEAD_HV_X86_H
+/*
+ * The x86-64 CPU, written once for boot/, hv/ and the guest kernel: MSR
+ * numbers, control-register, EFER and RFLAGS bits, exception vectors, page-table
+ * bits (facts from the Intel SDM and AMD APM), and the instructions they wrap.
+ * Header only; any privilege level that may run the instruction.
+ */
+#ifndef BULKHEAD_LIB_X86_H
+#define BULKHEAD_LIB_X86_H
 
 #include <bulkhead/types.h>
 
@@ -11,6 +16,9 @@
 #define EFER_NXE (1ull << 11)
 #define EFER_SVME (1ull << 12)
 #define MSR_TSC 0x10u
+#define MSR_FEATURE_CONTROL 0x3au
+#define FC_LOCKED (1ull << 0)
+#define FC_VMXON_OUTSIDE_SMX (1ull << 2)
 #define MSR_APIC_BASE 0x1bu
 #define MSR_SPEC_CTRL 0x48u      /* IBRS, STIBP, SSBD */
 #define MSR_PRED_CMD 0x49u       /* write 1: IBPB */
@@ -30,6 +38,19 @@
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX 0xc0000103u
+#define MSR_VM_CR 0xc0010114u
+#define VM_CR_SVMDIS (1ull << 4)
+#define MSR_VM_HSAVE_PA 0xc0010117u
+#define MSR_VMX_PROCBASED 0x482u  /* VMX capability MSRs: the rest in hv/vmx/vmcs.h */
+#define MSR_VMX_PROCBASED2 0x48bu
+
+/* RFLAGS */
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+
+/* CPUID.1:ECX bit 31: running under a hypervisor */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -52,12 +73,18 @@
 #define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
 
 /* Exception vectors. */
+#define X86_DE 0
+#define X86_DB 1
 #define X86_NMI 2
+#define X86_BP 3
 #define X86_UD 6
 #define X86_DF 8
 #define X86_GP 13
 #define X86_PF 14
+#define X86_MF 16
+#define X86_AC 17
 #define X86_MC 18
+#define X86_XM 19
 
 /* Page-table entry bits (legacy/NPT format). */
 #define PTE_P (1ull << 0)
@@ -136,4 +163,4 @@ static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void pause(void) { __asm__ volatile("pause"); }
 
-#endif
+#endif /* BULKHEAD_LIB_X86_H */
