@@ -270,3 +270,17 @@ def test_nmis_are_hvs():
         assert nmi_exits and int(nmi_exits[1]) >= 1, "no NMI arrived while a partition ran"
     finally:
         m.close()
+
+
+def test_msr_writes_stay_in_the_writer(m):
+    """A partition writes a pattern to every MSR it can in 0xc0000000-0xc0001fff
+    and 0x174-0x176 (where the per-vCPU ones live); the host then reads its own
+    values of each of them: none is the pattern."""
+    pid = run(m, "msrw", 16, "msrsweep=0xc0000000:0xc0001fff:0x5a5a5a5a msrsweep=0x170:0x17f:0x5a5a5a5a")
+    wait_console(m, r"\[msrw\] msrsweep 0x170:0x17f: \d+ ok, \d+ faulted", timeout=300)
+    for msr in (0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
+                0xc0000101, 0xc0000102, 0xc0000103):
+        out = m.cmd(f"probe rdmsr 0x{msr:x}")
+        assert "0x5a5a5a5a" not in out and re.search(r"probe rdmsr 0x\w+: (0x[0-9a-f]+|#GP)", out), out
+    assert part_line(m, pid)[0] == "running"
+    m.cmd(f"part destroy {pid}")
