@@ -13,10 +13,12 @@ struct task *current, *task_list, idle_task;
 int need_resched;
 int heartbeat; /* "heartbeat" on the kernel command line: a line every 5 s */
 static int next_pid = 1;
+static int nr_tasks; /* in task_list, zombies too */
 
 void sched_init(void)
 {
 	memcpy(idle_task.comm, "idle", 5);
+	idle_task.sb = &sandbox_root;
 	current = &idle_task;
 	__asm__ volatile("fninit; fxsave64 %0" : "=m"(idle_task.fx));
 }
@@ -138,12 +140,18 @@ void idle_loop(void)
 	}
 }
 
-struct task *task_find(int pid)
+static struct task *task_by_pid(int pid)
 {
 	for (struct task *t = task_list; t; t = t->next)
 		if (t->pid == pid && t->state != T_ZOMBIE)
 			return t;
 	return 0;
+}
+
+struct task *task_find(int pid)
+{
+	struct task *t = task_by_pid(pid);
+	return t && sandbox_sees(current, t) ? t : 0;
 }
 
 /* A new task whose kernel stack returns to user mode through `ret`. */
@@ -174,6 +182,9 @@ static void task_link(struct task *t)
 		pp = &(*pp)->next;
 	*pp = t;
 	t->state = T_RUNNABLE;
+	nr_tasks++;
+	t->sb->tasks++;
+	t->sb->last_pid = t->pid;
 }
 
 static char *init_path;
@@ -204,9 +215,15 @@ int task_spawn_init(const char *path)
 	t->pgid = t->sid = t->pid;
 	t->mm = mm_new();
 	t->files = fdtable_new();
-	t->cwd = t->root = root_inode;
-	iget(root_inode);
-	iget(root_inode);
+	if (!sandbox_root.root) {
+		sandbox_root.root = root_inode;
+		iget(root_inode);
+	}
+	t->sb = &sandbox_root;
+	sandbox_get(t->sb);
+	t->cwd = t->root = t->sb->root;
+	iget(t->root);
+	iget(t->root);
 	t->umask = 022;
 	memcpy(t->fx, idle_task.fx, sizeof t->fx);
 	memcpy(t->comm, "init", 5);
@@ -226,9 +243,11 @@ int task_spawn_init(const char *path)
 
 int task_count(void)
 {
+	if (current->sb == &sandbox_root)
+		return nr_tasks;
 	int n = 0;
 	for (struct task *t = task_list; t; t = t->next)
-		n++;
+		n += t->sb == current->sb;
 	return n;
 }
 
@@ -238,9 +257,12 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
 	if ((flags & CLONE_THREAD) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
 		return -EINVAL; /* no threads */
-	if (task_count() >= MAX_TASKS)
+	struct task *p = current;
+	if (nr_tasks >= MAX_TASKS || sandbox_full(p->sb))
 		return -EAGAIN;
-	struct task *p = current, *t = task_alloc(fork_ret);
+	if (!(flags & CLONE_VM) && sandbox_pages_over(p->sb, p->mm->pages))
+		return -ENOMEM; /* fork copies the memory */
+	struct task *t = task_alloc(fork_ret);
 	if (!t)
 		return -ENOMEM;
 	if (flags & CLONE_VM) {
@@ -262,6 +284,8 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	t->root = p->root;
 	iget(t->cwd);
 	iget(t->root);
+	t->sb = p->sb;
+	sandbox_get(t->sb);
 	t->umask = p->umask;
 	memcpy(t->uid, p->uid, sizeof t->uid);
 	memcpy(t->gid, p->gid, sizeof t->gid);
@@ -309,7 +333,7 @@ void vfork_release(struct task *t)
 
 void do_exit(int status)
 {
-	struct task *t = current, *init = task_find(1);
+	struct task *t = current, *init = task_by_pid(1);
 	if (t->files)
 		fdtable_put(t->files);
 	t->files = 0;
@@ -345,6 +369,9 @@ static void reap(struct task *z)
 			*pp = z->next;
 			break;
 		}
+	nr_tasks--;
+	z->sb->tasks--;
+	sandbox_put(z->sb);
 	kfree(z->kstack);
 	kfree(z);
 }
@@ -378,4 +405,4 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 	}
 }
 
-int last_pid(void) { return next_pid - 1; }
+int last_pid(void) { return current->sb == &sandbox_root ? next_pid - 1 : current->sb->last_pid; }

@@ -2,6 +2,8 @@
  * Path lookup for the calling task (guest ring 0): its root, and its cwd or
  * a directory descriptor to start from, handed to path_walk (walk.c); user
  * paths, the path of a directory inside the task's root, access checks.
+ * A sandboxed task starts no lookup at a directory outside its root (one
+ * it was handed by descriptor from outside): EACCES.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -16,6 +18,11 @@ int user_path(u64 upath, char *kpath)
 	return n ? 0 : -ENOENT;
 }
 
+int dir_reachable(const struct inode *i)
+{
+	return current->sb == &sandbox_root || inode_within(i, current->root);
+}
+
 static int start_dir(int dirfd, const char *path, struct inode **out)
 {
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
@@ -26,6 +33,8 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 			return -EBADF;
 		if (!S_ISDIR(f->ino->mode))
 			return -ENOTDIR;
+		if (!dir_reachable(f->ino))
+			return -EACCES;
 		*out = f->ino;
 	}
 	return 0;
