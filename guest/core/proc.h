@@ -113,8 +113,14 @@ struct sandbox *sandbox_new(struct inode *root, const char *hostname, int max_ta
 void sandbox_get(struct sandbox *sb);
 void sandbox_put(struct sandbox *sb);
 int sandbox_enter(struct sandbox *sb);         /* current moves in: root and cwd its root; 0 or -EAGAIN */
-int sandbox_full(const struct sandbox *sb);    /* its task limit reached */
-int sandbox_pages_over(const struct sandbox *sb, u64 more); /* more resident pages would pass its limit */
+u64 sandbox_pages(const struct sandbox *sb);   /* resident user pages of its tasks */
+/* Its task limit reached. */
+static inline int sandbox_full(const struct sandbox *sb) { return sb->max_tasks && sb->tasks >= sb->max_tasks; }
+/* More resident pages would pass its limit (on every page fault: the unlimited case is quick). */
+static inline int sandbox_pages_over(const struct sandbox *sb, u64 more)
+{
+	return sb->max_pages && sandbox_pages(sb) + more > sb->max_pages;
+}
 /* Whether tasks of viewer's sandbox see t (procfs, kill, wait, task_find). */
 static inline int sandbox_sees(const struct task *viewer, const struct task *t)
 {

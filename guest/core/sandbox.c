@@ -45,17 +45,13 @@ void sandbox_put(struct sandbox *sb)
 	kfree(sb);
 }
 
-int sandbox_full(const struct sandbox *sb) { return sb->max_tasks && sb->tasks >= sb->max_tasks; }
-
-int sandbox_pages_over(const struct sandbox *sb, u64 more)
+u64 sandbox_pages(const struct sandbox *sb)
 {
-	if (!sb->max_pages)
-		return 0;
-	u64 used = more; /* a vfork child's shared memory counts twice: on the safe side */
+	u64 used = 0; /* a vfork child's shared memory counts twice: on the safe side */
 	for (struct task *t = task_list; t; t = t->next)
 		if (t->sb == sb && t->mm)
 			used += t->mm->pages;
-	return used > sb->max_pages;
+	return used;
 }
 
 int sandbox_enter(struct sandbox *sb)
