@@ -19,3 +19,16 @@ def test_host_sees_same_pid(sh):
     assert sh.run("hostname").strip() == "bulkhead"
     sh.run(f"kill {pid}; wait")
     assert pid not in sh.run("ps")
+
+
+def test_bulkhead_sandbox(sh):
+    sh.run("mkdir -p /tmp/sbb/bin /tmp/sbb/proc && cp /bin/busybox /tmp/sbb/bin/")
+    out = sh.run("bulkhead sandbox -n box -t 4 /tmp/sbb /bin/busybox sh -c "
+                 "'busybox hostname; busybox mount -t proc proc /proc && busybox ls /proc; echo pwd $(busybox pwd)'")
+    assert "box" in out.splitlines(), out  # (a long command line comes back wrapped)
+    pids = [w for w in out.split() if w.isdigit()]
+    assert len(pids) == 2 and "1" not in pids, out  # the shell and ls
+    assert "pwd /" in out, out
+    assert sh.run("hostname").strip() == "bulkhead"
+    out = sh.run("bulkhead sandbox -t 1 /tmp/sbb /bin/busybox sh -c '(echo s\"\"ub); echo end'")
+    assert "can't fork: Resource temporarily unavailable" in out and "sub" not in out.splitlines(), out
