@@ -3,7 +3,8 @@
  * a directory descriptor to start from, handed to path_walk (walk.c); user
  * paths, the path of a directory inside the task's root, access checks.
  * A sandboxed task starts no lookup at a directory outside its root (one
- * it was handed by descriptor from outside): EACCES.
+ * it was handed by descriptor from outside, or its cwd after a chroot below
+ * it): EACCES.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -33,11 +34,9 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 			return -EBADF;
 		if (!S_ISDIR(f->ino->mode))
 			return -ENOTDIR;
-		if (!dir_reachable(f->ino))
-			return -EACCES;
 		*out = f->ino;
 	}
-	return 0;
+	return path[0] == '/' || dir_reachable(*out) ? 0 : -EACCES;
 }
 
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *lastc)

@@ -116,6 +116,9 @@ static void inside(pid_t outer, int outfd)
 	check("they died of it", waitpid(kids[0], &st1, 0) == kids[0] && waitpid(kids[1], &st2, 0) == kids[1] &&
 				      WIFSIGNALED(st1) && WTERMSIG(st1) == SIGKILL && WIFSIGNALED(st2));
 	ERR("no sandbox made from inside one: EPERM", write(ctl, "root=/\n", 7), EPERM);
+	check("chroot below its root", mkdir("/sub", 0755) == 0 && chroot("/sub") == 0);
+	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
+	check("chdir / is the new root", chdir("/") == 0 && stat("/inside", &st) < 0 && stat("..", &st) == 0);
 	exit(failed);
 }
 
