@@ -45,7 +45,9 @@ struct sandbox {
 	int max_tasks;                /* fork/clone beyond it: EAGAIN; 0 = the kernel's limit */
 	u64 max_pages;                /* resident user pages of its tasks; past it the fault is
 				       * the out-of-memory kill, fork ENOMEM; 0 = no limit */
-	u32 cpu_weight;               /* CPU share (1024 = one share): recorded, not yet enforced */
+	u32 cpu_weight;               /* CPU share (1024 = one share) */
+	u64 vtime;                    /* ticks its tasks ran, times vtime_step (task.c) */
+	u64 vtime_step;               /* 1024 * 1024 / cpu_weight */
 	int last_pid;                 /* the pid given last to one of its tasks */
 };
 
@@ -108,6 +110,7 @@ void mm_put(struct mm *mm);
 
 /* sandbox.c: the sandbox object */
 extern struct sandbox sandbox_root;
+extern int sandboxes;                          /* besides the root one: the scheduler weighs them */
 struct sandbox *sandbox_new(struct inode *root, const char *hostname, int max_tasks, u64 max_pages,
 			    u32 cpu_weight);          /* referenced, no tasks yet; NULL if no memory */
 void sandbox_get(struct sandbox *sb);

@@ -5,8 +5,9 @@
  * root directory (lookups never leave it: fs/walk.c, fs/namei.c), hostname,
  * view of tasks (its own only, under the PIDs the host sees them by) and
  * limits: a task count (fork and clone give EAGAIN), resident user pages (a
- * fault past them is the out-of-memory kill, a fork ENOMEM) and a CPU weight,
- * recorded but not yet used by the scheduler.  Made through /dev/sandbox
+ * fault past them is the out-of-memory kill, a fork ENOMEM) and a CPU weight
+ * (the scheduler runs the sandbox that has had least time for its weight:
+ * core/task.c).  Made through /dev/sandbox
  * (dev/sandbox.c) until the container engine makes them.
  */
 #include "../../lib/string.h"
@@ -14,8 +15,9 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 
-struct sandbox sandbox_root = { .refs = 1, .hostname = "bulkhead", .cpu_weight = 1024 };
+struct sandbox sandbox_root = { .refs = 1, .hostname = "bulkhead", .cpu_weight = 1024, .vtime_step = 1024 };
 static int next_id = 1;
+int sandboxes;
 
 struct sandbox *sandbox_new(struct inode *root, const char *hostname, int max_tasks, u64 max_pages,
 			    u32 cpu_weight)
@@ -32,6 +34,9 @@ struct sandbox *sandbox_new(struct inode *root, const char *hostname, int max_ta
 	sb->max_tasks = max_tasks;
 	sb->max_pages = max_pages;
 	sb->cpu_weight = cpu_weight ? cpu_weight : 1024;
+	sb->vtime_step = 1024 * 1024 / sb->cpu_weight;
+	sb->vtime = current->sb->vtime; /* no head start */
+	sandboxes++;
 	return sb;
 }
 
@@ -43,6 +48,7 @@ void sandbox_put(struct sandbox *sb)
 		return;
 	iput(sb->root);
 	kfree(sb);
+	sandboxes--;
 }
 
 u64 sandbox_pages(const struct sandbox *sb)

@@ -23,17 +23,45 @@ void sched_init(void)
 	__asm__ volatile("fninit; fxsave64 %0" : "=m"(idle_task.fx));
 }
 
-static struct task *pick_next(void)
+/* With sandboxes, the CPU goes by weight: among runnable tasks only those
+ * of the sandbox with the least vtime (ticks run, scaled by 1024 / its
+ * weight) are picked, round robin.  A sandbox back from sleep starts at most
+ * VTIME_SLACK behind the least vtime seen, so it cannot bank idle time. */
+#define VTIME_SLACK (4 * 1024)
+static u64 vtime_min;
+
+static u64 least_vtime(void)
 {
-	struct task *start = current != &idle_task && current->next ? current->next : task_list;
+	u64 m = ~0ull;
+	for (struct task *t = task_list; t; t = t->next) {
+		struct sandbox *sb = t->sb;
+		if (t->state != T_RUNNABLE)
+			continue;
+		if (sb->vtime + VTIME_SLACK < vtime_min)
+			sb->vtime = vtime_min - VTIME_SLACK;
+		if (sb->vtime < m)
+			m = sb->vtime;
+	}
+	if (m != ~0ull && m > vtime_min)
+		vtime_min = m;
+	return m;
+}
+
+/* Round robin from the task after current over runnable tasks (weigh: of
+ * vtime at most m); made twice, so that without sandboxes nothing is weighed. */
+static inline __attribute__((always_inline)) struct task *round_robin(int weigh, u64 m)
+{
+	struct task *start = current->next ? current->next : task_list; /* idle's next stays NULL */
 	for (struct task *t = start; t; t = t->next)
-		if (t->state == T_RUNNABLE)
+		if (t->state == T_RUNNABLE && (!weigh || t->sb->vtime <= m))
 			return t;
 	for (struct task *t = task_list; t && t != start; t = t->next)
-		if (t->state == T_RUNNABLE)
+		if (t->state == T_RUNNABLE && (!weigh || t->sb->vtime <= m))
 			return t;
 	return &idle_task;
 }
+
+static struct task *pick_next(void) { return sandboxes ? round_robin(1, least_vtime()) : round_robin(0, 0); }
 
 void schedule(void)
 {
@@ -108,9 +136,10 @@ void sched_tick(void)
 {
 	if (!current) /* no processes: the monitor runs alone */
 		return;
-	if (current != &idle_task)
+	if (current != &idle_task) {
 		current->utime++;
-	else
+		current->sb->vtime += current->sb->vtime_step;
+	} else
 		idle_task.utime++;
 	need_resched = 1;
 	if (heartbeat && ticks % (timer_hz * 5) == 0) {

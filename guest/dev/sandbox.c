@@ -4,8 +4,8 @@
  *     root=PATH [hostname=NAME] [tasks=N] [pages=N] [cpu=WEIGHT]
  * and moves into a new sandbox (core/sandbox.c) with PATH as its root and
  * working directory, its own hostname (default "sandbox"), at most N tasks,
- * N resident user pages and a CPU weight (1024 = one share; recorded, not
- * yet enforced); then it execs what should run there.  From a shell:
+ * N resident user pages and a CPU weight (1024 = one share, the host's);
+ * then it execs what should run there.  From a shell:
  *     sh -c 'echo root=/srv/c1 hostname=c1 tasks=8 > /dev/sandbox && exec /bin/sh'
  * Errors: EPERM from inside a sandbox or for a non-root caller, EINVAL for
  * a bad line, the lookup's error for PATH.  Limits of 0 (or none given):

@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"  sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] ROOT CMD [ARG...]\n"
 	"                                    run CMD in a new sandbox: ROOT its root, HOST its\n"
 	"                                    hostname, at most TASKS tasks and PAGES resident\n"
-	"                                    pages (0: no limit), CPU WEIGHT (not yet enforced)\n"
+	"                                    pages (0: no limit), CPU WEIGHT (1024: as the host)\n"
 	"  help                              this text\n";
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -116,7 +116,8 @@ static void inside(pid_t outer, int outfd)
 	check("they died of it", waitpid(kids[0], &st1, 0) == kids[0] && waitpid(kids[1], &st2, 0) == kids[1] &&
 				      WIFSIGNALED(st1) && WTERMSIG(st1) == SIGKILL && WIFSIGNALED(st2));
 	ERR("no sandbox made from inside one: EPERM", write(ctl, "root=/\n", 7), EPERM);
-	check("chroot below its root", mkdir("/sub", 0755) == 0 && chroot("/sub") == 0);
+	mkdir("/sub", 0755);
+	check("chroot below its root", chroot("/sub") == 0);
 	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
 	check("chdir / is the new root", chdir("/") == 0 && stat("/inside", &st) < 0 && stat("..", &st) == 0);
 	exit(failed);
@@ -131,6 +132,32 @@ static void hog(void)
 	for (int i = 0; p && i < 8 << 20; i += 4096)
 		p[i] = 1;
 	_exit(0);
+}
+
+/* A busy task in a new sandbox of CPU weight w. */
+static pid_t spinner(const char *line)
+{
+	pid_t pid = fork();
+	if (!pid) {
+		if (enter(line))
+			_exit(3);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
+static long utime(pid_t pid)
+{
+	char b[512];
+	snprintf(b, sizeof b, "/proc/%d/stat", pid);
+	FILE *f = fopen(b, "r");
+	long t = -1;
+	if (f && fgets(b, sizeof b, f) && strchr(b, ')'))
+		sscanf(strchr(b, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld", &t);
+	if (f)
+		fclose(f);
+	return t;
 }
 
 static int setup(void)
@@ -168,6 +195,15 @@ int main(int argc, char **argv)
 		hog();
 	check("past its page limit: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	check("the host still sees itself", kill(getpid(), 0) == 0);
+	pid_t big = spinner("root=/tmp/sb cpu=1024\n"), small = spinner("root=/tmp/sb cpu=256\n");
+	sleep(3);
+	long tb = utime(big), ts = utime(small);
+	kill(big, SIGKILL);
+	kill(small, SIGKILL);
+	waitpid(big, &st, 0);
+	waitpid(small, &st, 0);
+	printf("cpu ticks: weight 1024 %ld, weight 256 %ld\n", tb, ts);
+	check("CPU by weight (4:1, within 2.5 and 6)", ts > 0 && tb * 10 > ts * 25 && tb * 10 < ts * 60);
 	if (failed)
 		printf("FAILED %d\n", failed);
 	else
