@@ -7,8 +7,8 @@
  * limits: a task count (fork and clone give EAGAIN), resident user pages (a
  * fault past them is the out-of-memory kill, a fork ENOMEM) and a CPU weight
  * (the scheduler runs the sandbox that has had least time for its weight:
- * core/task.c).  Made through /dev/sandbox
- * (dev/sandbox.c) until the container engine makes them.
+ * core/task.c).  Made through /dev/sandbox (dev/sandbox.c) until the
+ * container engine makes them.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
