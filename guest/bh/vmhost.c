@@ -369,7 +369,8 @@ static s64 control_cs(struct cs *c, u64 cmd, struct bh_ctl *a)
 }
 
 /* Who may send c control requests (ctl.h): a file that owns it, a caller
- * with its creator's effective uid, or uid 0 in the host's own root. */
+ * with its creator's effective uid, or uid 0 in the host's own root.  No
+ * sandboxed task reaches hv at all (ioctl). */
 static int may_control(const struct file *f, const struct cs *c)
 {
 	u32 euid = current->uid[1];
@@ -395,6 +396,8 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 {
 	struct bh_ctl a;
 	static struct bh_cs_info o;
+	if (current->sb != &sandbox_root)
+		return -EPERM;
 	if (cmd == BH_IOC_CREATE)
 		return create(f, arg);
 	if (cmd == BH_IOC_HOST_STATS)

@@ -70,6 +70,7 @@ void kmain(u64 bi_phys)
 	fs_init();                           /* root ramfs, devfs, procfs */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
+	sandbox_dev_init();                  /* /dev/sandbox */
 	if (rootfs_unpack_module(root))      /* the host root image */
 		monitor_run();
 	fs_mount_std();                      /* /dev and /proc */

@@ -33,6 +33,24 @@ struct mm {
 	struct inode *exe;            /* the program's file (/proc/<pid>/exe) */
 };
 
+/* What a task may see and use (sandbox.c); every task points at one.  The
+ * host's tasks live in sandbox_root, which sees every task.  PIDs are global:
+ * a sandbox filters the view, it does not renumber. */
+struct sandbox {
+	int refs;                     /* its tasks (zombies too) and whoever holds it */
+	int id;                       /* 0: the root sandbox */
+	struct inode *root;           /* its tasks' root directory */
+	char hostname[65];
+	int tasks;                    /* its tasks, zombies too */
+	int max_tasks;                /* fork/clone beyond it: EAGAIN; 0 = the kernel's limit */
+	u64 max_pages;                /* resident user pages of its tasks; past it the fault is
+				       * the out-of-memory kill, fork ENOMEM; 0 = no limit */
+	u32 cpu_weight;               /* CPU share (1024 = one share) */
+	u64 vtime;                    /* ticks its tasks ran, times vtime_step (task.c) */
+	u64 vtime_step;               /* 1024 * 1024 / cpu_weight */
+	int last_pid;                 /* the pid given last to one of its tasks */
+};
+
 enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };
 
 #define KSTACK_SIZE 16384
@@ -49,6 +67,7 @@ struct task {
 	struct mm *mm;
 	struct fdtable *files;
 	struct inode *cwd, *root;
+	struct sandbox *sb;           /* inherited on fork */
 	u32 umask;
 	u32 uid[3], gid[3];           /* real, effective, saved; fork copies them */
 	struct ksigaction sa[NSIG];
@@ -76,9 +95,9 @@ void sleep_on_any(void);               /* until any wakeup (poll, select); calle
 void sched_tick(void);                 /* from the timer interrupt */
 int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
 void idle_loop(void) __attribute__((noreturn));
-struct task *task_find(int pid);
-int task_count(void);                  /* all tasks, zombies too */
-int last_pid(void);                    /* the pid given last */
+struct task *task_find(int pid);       /* among the tasks the caller's sandbox sees */
+int task_count(void);                  /* tasks the caller's sandbox sees, zombies too */
+int last_pid(void);                    /* the pid given last in the caller's sandbox */
 void vfork_release(struct task *t);    /* its vfork parent may go on */
 extern int heartbeat;                  /* a line every 5 s */
 int task_spawn_init(const char *path); /* pid 1 */
@@ -88,6 +107,28 @@ void do_exit(int status) __attribute__((noreturn));
 s64 do_wait4(int pid, u64 ustatus, int options);
 int signal_pending(void);
 void mm_put(struct mm *mm);
+
+/* sandbox.c: the sandbox object */
+extern struct sandbox sandbox_root;
+extern int sandboxes;                          /* besides the root one: the scheduler weighs them */
+struct sandbox *sandbox_new(struct inode *root, const char *hostname, int max_tasks, u64 max_pages,
+			    u32 cpu_weight);          /* referenced, no tasks yet; NULL if no memory */
+void sandbox_get(struct sandbox *sb);
+void sandbox_put(struct sandbox *sb);
+int sandbox_enter(struct sandbox *sb);         /* current moves in: root and cwd its root; 0 or -EAGAIN */
+u64 sandbox_pages(const struct sandbox *sb);   /* resident user pages of its tasks */
+/* Its task limit reached. */
+static inline int sandbox_full(const struct sandbox *sb) { return sb->max_tasks && sb->tasks >= sb->max_tasks; }
+/* More resident pages would pass its limit (on every page fault: the unlimited case is quick). */
+static inline int sandbox_pages_over(const struct sandbox *sb, u64 more)
+{
+	return sb->max_pages && sandbox_pages(sb) + more > sb->max_pages;
+}
+/* Whether tasks of viewer's sandbox see t (procfs, kill, wait, task_find). */
+static inline int sandbox_sees(const struct task *viewer, const struct task *t)
+{
+	return viewer->sb == &sandbox_root || viewer->sb == t->sb;
+}
 
 /* exec.c: ELF loading */
 int do_execve(const char *path, char *const *kargv, char *const *kenvp);

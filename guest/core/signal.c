@@ -243,14 +243,15 @@ s64 sys_kill(u64 upid, u64 sig)
 		send_signal(t, (int)sig);
 		return 0;
 	}
-	if (pid == 0)
-		return kill_pgrp(current->pgid, (int)sig);
-	if (pid < -1)
-		return kill_pgrp(-pid, (int)sig);
-	for (struct task *t = task_list; t; t = t->next) /* -1: everyone but init and us */
-		if (t->pid > 1 && t != current && t->state != T_ZOMBIE)
+	/* a group (0: ours), or -1: everyone but init and us; of the tasks our sandbox sees */
+	int pgid = pid == 0 ? current->pgid : -pid, n = 0;
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->state != T_ZOMBIE && sandbox_sees(current, t) &&
+		    (pid == -1 ? t->pid > 1 && t != current : t->pgid == pgid)) {
 			send_signal(t, (int)sig);
-	return 0;
+			n++;
+		}
+	return n ? 0 : -ESRCH;
 }
 
 /* A fault's signal cannot be ignored or blocked: it then kills. */

@@ -13,25 +13,55 @@ struct task *current, *task_list, idle_task;
 int need_resched;
 int heartbeat; /* "heartbeat" on the kernel command line: a line every 5 s */
 static int next_pid = 1;
+static int nr_tasks; /* in task_list, zombies too */
 
 void sched_init(void)
 {
 	memcpy(idle_task.comm, "idle", 5);
+	idle_task.sb = &sandbox_root;
 	current = &idle_task;
 	__asm__ volatile("fninit; fxsave64 %0" : "=m"(idle_task.fx));
 }
 
-static struct task *pick_next(void)
+/* With sandboxes, the CPU goes by weight: among runnable tasks only those
+ * of the sandbox with the least vtime (ticks run, scaled by 1024 / its
+ * weight) are picked, round robin.  A sandbox back from sleep starts at most
+ * VTIME_SLACK behind the least vtime seen, so it cannot bank idle time. */
+#define VTIME_SLACK (4 * 1024)
+static u64 vtime_min;
+
+static u64 least_vtime(void)
 {
-	struct task *start = current != &idle_task && current->next ? current->next : task_list;
+	u64 m = ~0ull;
+	for (struct task *t = task_list; t; t = t->next) {
+		struct sandbox *sb = t->sb;
+		if (t->state != T_RUNNABLE)
+			continue;
+		if (sb->vtime + VTIME_SLACK < vtime_min)
+			sb->vtime = vtime_min - VTIME_SLACK;
+		if (sb->vtime < m)
+			m = sb->vtime;
+	}
+	if (m != ~0ull && m > vtime_min)
+		vtime_min = m;
+	return m;
+}
+
+/* Round robin from the task after current over runnable tasks (weigh: of
+ * vtime at most m); made twice, so that without sandboxes nothing is weighed. */
+static inline __attribute__((always_inline)) struct task *round_robin(int weigh, u64 m)
+{
+	struct task *start = current->next ? current->next : task_list; /* idle's next stays NULL */
 	for (struct task *t = start; t; t = t->next)
-		if (t->state == T_RUNNABLE)
+		if (t->state == T_RUNNABLE && (!weigh || t->sb->vtime <= m))
 			return t;
 	for (struct task *t = task_list; t && t != start; t = t->next)
-		if (t->state == T_RUNNABLE)
+		if (t->state == T_RUNNABLE && (!weigh || t->sb->vtime <= m))
 			return t;
 	return &idle_task;
 }
+
+static struct task *pick_next(void) { return sandboxes ? round_robin(1, least_vtime()) : round_robin(0, 0); }
 
 void schedule(void)
 {
@@ -106,9 +136,10 @@ void sched_tick(void)
 {
 	if (!current) /* no processes: the monitor runs alone */
 		return;
-	if (current != &idle_task)
+	if (current != &idle_task) {
 		current->utime++;
-	else
+		current->sb->vtime += current->sb->vtime_step;
+	} else
 		idle_task.utime++;
 	need_resched = 1;
 	if (heartbeat && ticks % (timer_hz * 5) == 0) {
@@ -138,12 +169,18 @@ void idle_loop(void)
 	}
 }
 
-struct task *task_find(int pid)
+static struct task *task_by_pid(int pid)
 {
 	for (struct task *t = task_list; t; t = t->next)
 		if (t->pid == pid && t->state != T_ZOMBIE)
 			return t;
 	return 0;
+}
+
+struct task *task_find(int pid)
+{
+	struct task *t = task_by_pid(pid);
+	return t && sandbox_sees(current, t) ? t : 0;
 }
 
 /* A new task whose kernel stack returns to user mode through `ret`. */
@@ -174,6 +211,9 @@ static void task_link(struct task *t)
 		pp = &(*pp)->next;
 	*pp = t;
 	t->state = T_RUNNABLE;
+	nr_tasks++;
+	t->sb->tasks++;
+	t->sb->last_pid = t->pid;
 }
 
 static char *init_path;
@@ -204,9 +244,15 @@ int task_spawn_init(const char *path)
 	t->pgid = t->sid = t->pid;
 	t->mm = mm_new();
 	t->files = fdtable_new();
-	t->cwd = t->root = root_inode;
-	iget(root_inode);
-	iget(root_inode);
+	if (!sandbox_root.root) {
+		sandbox_root.root = root_inode;
+		iget(root_inode);
+	}
+	t->sb = &sandbox_root;
+	sandbox_get(t->sb);
+	t->cwd = t->root = t->sb->root;
+	iget(t->root);
+	iget(t->root);
 	t->umask = 022;
 	memcpy(t->fx, idle_task.fx, sizeof t->fx);
 	memcpy(t->comm, "init", 5);
@@ -226,9 +272,11 @@ int task_spawn_init(const char *path)
 
 int task_count(void)
 {
+	if (current->sb == &sandbox_root)
+		return nr_tasks;
 	int n = 0;
 	for (struct task *t = task_list; t; t = t->next)
-		n++;
+		n += t->sb == current->sb;
 	return n;
 }
 
@@ -238,9 +286,12 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
 	if ((flags & CLONE_THREAD) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
 		return -EINVAL; /* no threads */
-	if (task_count() >= MAX_TASKS)
+	struct task *p = current;
+	if (nr_tasks >= MAX_TASKS || sandbox_full(p->sb))
 		return -EAGAIN;
-	struct task *p = current, *t = task_alloc(fork_ret);
+	if (!(flags & CLONE_VM) && sandbox_pages_over(p->sb, p->mm->pages))
+		return -ENOMEM; /* fork copies the memory */
+	struct task *t = task_alloc(fork_ret);
 	if (!t)
 		return -ENOMEM;
 	if (flags & CLONE_VM) {
@@ -262,6 +313,8 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	t->root = p->root;
 	iget(t->cwd);
 	iget(t->root);
+	t->sb = p->sb;
+	sandbox_get(t->sb);
 	t->umask = p->umask;
 	memcpy(t->uid, p->uid, sizeof t->uid);
 	memcpy(t->gid, p->gid, sizeof t->gid);
@@ -309,7 +362,7 @@ void vfork_release(struct task *t)
 
 void do_exit(int status)
 {
-	struct task *t = current, *init = task_find(1);
+	struct task *t = current, *init = task_by_pid(1);
 	if (t->files)
 		fdtable_put(t->files);
 	t->files = 0;
@@ -345,6 +398,9 @@ static void reap(struct task *z)
 			*pp = z->next;
 			break;
 		}
+	nr_tasks--;
+	z->sb->tasks--;
+	sandbox_put(z->sb);
 	kfree(z->kstack);
 	kfree(z);
 }
@@ -378,4 +434,4 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 	}
 }
 
-int last_pid(void) { return next_pid - 1; }
+int last_pid(void) { return current->sb == &sandbox_root ? next_pid - 1 : current->sb->last_pid; }

@@ -21,6 +21,9 @@ int fill_random_user(u64 ubuf, u64 n); /* 0 or -EFAULT */
 void tty_init(void);               /* /dev/tty, console, ttyS0; the UART poller */
 extern u64 prompt_tsc;             /* the shell's first wait for input */
 
+/* sandbox.c: /dev/sandbox, which makes sandboxes */
+void sandbox_dev_init(void);
+
 /* rtc.c: the wall clock */
 void rtc_init(void);
 extern u64 boot_epoch;              /* wall-clock seconds at boot */

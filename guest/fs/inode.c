@@ -65,6 +65,12 @@ struct inode *fs_instance(const char *name)
 			struct inode *r = fs_types[k].root;
 			if (!r)
 				return inode_new(S_IFDIR | 01777);
+			if (r->parent && r->dops) { /* mounted already (proc): a root of its own for this mount */
+				struct inode *n = inode_new(r->mode);
+				if (n)
+					n->dops = r->dops, n->nlink = r->nlink;
+				return n;
+			}
 			iget(r);
 			return r;
 		}

@@ -2,6 +2,9 @@
  * Path lookup for the calling task (guest ring 0): its root, and its cwd or
  * a directory descriptor to start from, handed to path_walk (walk.c); user
  * paths, the path of a directory inside the task's root, access checks.
+ * A sandboxed task starts no lookup at a directory outside its root (one
+ * it was handed by descriptor from outside, or its cwd after a chroot below
+ * it): EACCES.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -16,6 +19,11 @@ int user_path(u64 upath, char *kpath)
 	return n ? 0 : -ENOENT;
 }
 
+int dir_reachable(const struct inode *i)
+{
+	return current->sb == &sandbox_root || inode_within(i, current->root);
+}
+
 static int start_dir(int dirfd, const char *path, struct inode **out)
 {
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
@@ -28,7 +36,7 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 			return -ENOTDIR;
 		*out = f->ino;
 	}
-	return 0;
+	return path[0] == '/' || dir_reachable(*out) ? 0 : -EACCES;
 }
 
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *lastc)

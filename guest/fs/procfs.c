@@ -167,7 +167,7 @@ static int proc_open(struct file *f)
 		t = task_list;
 		while (t && t->pid != (int)f->ino->priv2)
 			t = t->next;
-		if (!t)
+		if (!t || !sandbox_sees(current, t))
 			return -ENOENT;
 	}
 	struct pbuf *p = kmalloc(sizeof *p);
@@ -302,7 +302,7 @@ static struct inode *fd_lookup(struct inode *dir, const char *name)
 	if (!strcmp(name, "..")) {
 		char pid[16];
 		bh_snprintf(pid, sizeof pid, "%d", (int)dir->priv2);
-		return root_lookup(procfs_root, pid);
+		return root_lookup(dir->parent, pid);
 	}
 	struct inode *r = dot(dir, name, 0);
 	struct task *t = task_find((int)dir->priv2);
@@ -328,7 +328,7 @@ static const struct dir_ops fd_dops = { fd_lookup, fd_iterate };
 
 static struct inode *pid_lookup(struct inode *dir, const char *name)
 {
-	struct inode *r = dot(dir, name, procfs_root);
+	struct inode *r = dot(dir, name, dir->parent);
 	struct task *t = task_find((int)dir->priv2);
 	if (r || !t)
 		return r;
@@ -342,7 +342,7 @@ static struct inode *pid_lookup(struct inode *dir, const char *name)
 		return 0;
 	r->dops = &fd_dops;
 	r->priv2 = dir->priv2;
-	r->parent = procfs_root;
+	r->parent = dir->parent;
 	return r;
 }
 
@@ -378,13 +378,13 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	struct task *t = task_list;
 	while (t && t->pid != pid)
 		t = t->next;
-	if (!t)
+	if (!t || !sandbox_sees(current, t))
 		return 0;
 	struct inode *d = inode_new(S_IFDIR | 0555);
 	if (d) {
 		d->dops = &pid_dops;
 		d->priv2 = (u64)pid;
-		d->parent = procfs_root;
+		d->parent = dir; /* this mount's root: a sandbox mounts its own */
 	}
 	return d;
 }
@@ -403,7 +403,7 @@ static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx
 	for (;;) {
 		struct task *best = 0;
 		for (struct task *t = task_list; t; t = t->next)
-			if ((u64)t->pid + 1000 >= *pos && (!best || t->pid < best->pid))
+			if ((u64)t->pid + 1000 >= *pos && (!best || t->pid < best->pid) && sandbox_sees(current, t))
 				best = t;
 		if (!best)
 			return 0;

@@ -110,10 +110,12 @@ struct last {
 /* walk.c: resolves path from start (root if it is absolute) without leaving
  * root; *out referenced.  With LOOKUP_PARENT: *out is the parent directory
  * and *last the last component (which may not exist). */
+int inode_within(const struct inode *i, const struct inode *dir); /* dir, or below it by parents */
 int path_walk(struct inode *root, struct inode *start, const char *path, int flags, struct inode **out,
 	      struct last *last);
 /* namei.c: path_walk from the caller's root and its cwd or dirfd. */
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
+int dir_reachable(const struct inode *i); /* inside the caller's sandbox root (a lookup may start there) */
 int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
 int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
 int may_access(struct inode *i, int mask);

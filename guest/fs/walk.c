@@ -4,7 +4,8 @@
  * crosses mount points, follows symlinks (at most 40) and never leaves root:
  * ".." at root stays there and a symlink to an absolute path starts again
  * at root.  It can stop at the parent of the last component for create,
- * remove and rename.
+ * remove and rename.  inode_within says whether a start directory is inside
+ * a root at all (a descriptor from outside a sandbox is not).
  */
 #include "../../lib/string.h"
 #include "fs/vfs.h"
@@ -19,6 +20,14 @@ static struct inode *cross_mounts(struct inode *i)
 		i = m;
 	}
 	return i;
+}
+
+int inode_within(const struct inode *i, const struct inode *dir)
+{
+	for (; i; i = i->parent)
+		if (i == dir)
+			return 1;
+	return 0;
 }
 
 int path_walk(struct inode *root, struct inode *start, const char *path, int flags, struct inode **out,

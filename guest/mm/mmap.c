@@ -103,7 +103,7 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	u64 off = v->off + (page - v->start);
 	if (v->file && !(v->flags & VMA_IMAGE) && off >= BH_ALIGN_UP(v->file->size, PAGE))
 		return -EIO;
-	u8 *p = page_alloc();
+	u8 *p = sandbox_pages_over(current->sb, 1) ? 0 : page_alloc(); /* the sandbox's limit, then RAM */
 	if (!p)
 		return -ENOMEM;
 	if (v->file) {

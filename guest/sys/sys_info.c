@@ -11,13 +11,11 @@
 #include "sys/sys.h"
 #include "dev/dev.h"
 
-static char hostname[65] = "bulkhead";
-
 s64 sys_uname(u64 ubuf)
 {
 	char u[6][65];
 	memset(u, 0, sizeof u);
-	const char *f[6] = { "Linux", hostname, "6.1.0-bulkhead", "#1 SMP Bulkhead", "x86_64", "(none)" };
+	const char *f[6] = { "Linux", current->sb->hostname, "6.1.0-bulkhead", "#1 SMP Bulkhead", "x86_64", "(none)" };
 	for (int i = 0; i < 6; i++)
 		memcpy(u[i], f[i], strlen(f[i]));
 	return copy_to_user(ubuf, u, sizeof u) ? -EFAULT : 0;
@@ -30,7 +28,7 @@ s64 sys_sethostname(u64 name, u64 len)
 	char tmp[65] = { 0 };
 	if (copy_from_user(tmp, name, len))
 		return -EFAULT;
-	memcpy(hostname, tmp, sizeof tmp);
+	memcpy(current->sb->hostname, tmp, sizeof tmp); /* the caller's sandbox's */
 	return 0;
 }
 

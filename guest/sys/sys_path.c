@@ -590,6 +590,8 @@ s64 sys_fchdir(u64 fd)
 		return -EBADF;
 	if (!S_ISDIR(f->ino->mode))
 		return -ENOTDIR;
+	if (!dir_reachable(f->ino))
+		return -EACCES;
 	iget(f->ino);
 	iput(current->cwd);
 	current->cwd = f->ino;
@@ -628,9 +630,9 @@ s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 	struct inode *fs = fs_instance(t);
 	if (!fs)
 		r = -ENODEV;
-	else if (fs == dir) /* the lookup crossed into it: already mounted there */
+	else if (fs == dir || (fs->dops && fs->dops == dir->dops)) /* the lookup crossed into it: already mounted there */
 		r = 0;
-	else if (fs->parent) /* proc and devtmpfs are mounted once */
+	else if (fs->parent) /* devtmpfs is mounted once; proc once per mount (fs_instance) */
 		r = -EBUSY;
 	else if (!S_ISDIR(dir->mode))
 		r = -ENOTDIR;

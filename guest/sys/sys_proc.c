@@ -28,7 +28,11 @@ s64 sys_wait4(u64 pid, u64 status, u64 options, u64 rusage)
 
 s64 sys_getpid(void) { return current->pid; }
 s64 sys_gettid(void) { return current->pid; }
-s64 sys_getppid(void) { return current->parent ? current->parent->pid : 0; }
+s64 sys_getppid(void)
+{
+	struct task *p = current->parent;
+	return p && sandbox_sees(current, p) ? p->pid : 0; /* a parent outside the sandbox: 0 */
+}
 s64 sys_getpgrp(void) { return current->pgid; }
 
 s64 sys_getpgid(u64 pid)

@@ -125,6 +125,10 @@ int main(int argc, char **argv)
 	CHECK(walk(box, box, "/x/..", LOOKUP_FOLLOW, &e) == box);
 	x->mounted = 0;
 
+	/* a start directory inside a root, or not (a sandbox refuses the latter) */
+	CHECK(inode_within(y, box) && inode_within(box, box) && inode_within(in, box));
+	CHECK(!inode_within(a, box) && !inode_within(top, box) && inode_within(passwd, top));
+
 	/* every reference taken was given back */
 	struct inode *all[] = { top, a, b, etc, passwd, box, betc, bpasswd, x, y, fs, in };
 	int leaked = 0;

@@ -1,0 +1,81 @@
+/*
+ * /dev/sandbox (guest ring 0): how a sandbox is made until the container
+ * engine makes its own.  A task of the root sandbox writes one line
+ *     root=PATH [hostname=NAME] [tasks=N] [pages=N] [cpu=WEIGHT]
+ * and moves into a new sandbox (core/sandbox.c) with PATH as its root and
+ * working directory, its own hostname (default "sandbox"), at most N tasks,
+ * N resident user pages and a CPU weight (1024 = one share, the host's);
+ * then it execs what should run there.  From a shell:
+ *     sh -c 'echo root=/srv/c1 hostname=c1 tasks=8 > /dev/sandbox && exec /bin/sh'
+ * Errors: EPERM from inside a sandbox or for a non-root caller, EINVAL for
+ * a bad line, the lookup's error for PATH.  Limits of 0 (or none given):
+ * only the kernel's own.
+ */
+#include "../../lib/string.h"
+#include "../../lib/fmt.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "dev/dev.h"
+
+#define LINE_MAX_BYTES 512
+
+/* The value of "key=" in the line's words, NUL-terminated in place, or NULL. */
+static char *word(char *line, u64 n, const char *key)
+{
+	u64 kl = strlen(key);
+	for (u64 i = 0; i < n; i++) {
+		if ((i && line[i - 1]) || i + kl >= n || memcmp(line + i, key, kl) || line[i + kl] != '=')
+			continue;
+		return line + i + kl + 1;
+	}
+	return 0;
+}
+
+static int number(char *line, u64 n, const char *key, u64 max, u64 *out)
+{
+	char *v = word(line, n, key);
+	unsigned long long x = 0;
+	if (v && (bh_parse_u64(v, &x) || x > max))
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+static s64 sandbox_write(struct file *f, u64 ubuf, u64 n)
+{
+	(void)f;
+	if (current->sb != &sandbox_root || current->uid[1])
+		return -EPERM;
+	if (!n || n >= LINE_MAX_BYTES)
+		return -EINVAL;
+	char *line = kmalloc(LINE_MAX_BYTES);
+	if (!line)
+		return -ENOMEM;
+	s64 r = copy_from_user(line, ubuf, n);
+	for (u64 i = 0; i < n; i++) /* words become strings */
+		if (line[i] == ' ' || line[i] == '\n' || line[i] == '\t')
+			line[i] = 0;
+	line[n] = 0;
+	char *root = word(line, n, "root"), *host = word(line, n, "hostname");
+	u64 tasks, pages, cpu;
+	if (!r && (!root || !*root || (host && strlen(host) > 64) || number(line, n, "tasks", 1 << 20, &tasks) ||
+		   number(line, n, "pages", 1ull << 40, &pages) || number(line, n, "cpu", 1 << 20, &cpu)))
+		r = -EINVAL;
+	struct inode *dir = 0;
+	if (!r && !(r = path_lookup(AT_FDCWD, root, LOOKUP_FOLLOW, &dir, 0)) && !S_ISDIR(dir->mode))
+		r = -ENOTDIR;
+	if (!r) {
+		struct sandbox *sb = sandbox_new(dir, host ? host : "sandbox", (int)tasks, pages, (u32)cpu);
+		r = sb ? sandbox_enter(sb) : -ENOMEM;
+		if (sb)
+			sandbox_put(sb); /* its tasks hold it */
+	}
+	iput(dir);
+	kfree(line);
+	return r ? r : (s64)n;
+}
+
+static const struct file_ops sandbox_fops = { .write = sandbox_write };
+
+void sandbox_dev_init(void) { devfs_register("sandbox", 10, 241, &sandbox_fops, 0600); }

@@ -1,0 +1,212 @@
+/* Guest-only test of sandboxes (/dev/sandbox, docs/design.md): a child made
+ * into a sandbox under /tmp/sb sees only its own tasks, has its own hostname,
+ * cannot leave its root (.., a descriptor from outside, /proc of outside
+ * tasks, a symlink above the root) and meets its task and page limits.
+ * Prints PASS:/FAIL: lines and a final "ALL PASSED" or "FAILED n".
+ *   sys_sandbox        the checks
+ *   sys_sandbox hold   enters a sandbox under /tmp/sbh, prints its pid, sleeps
+ */
+#include "t.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+static int failed;
+
+static void check(const char *what, int ok)
+{
+	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
+	fflush(stdout);
+	failed += !ok;
+}
+
+/* The call failed with errno e. */
+#define ERR(what, call, e) check(what, (errno = 0, (long)(call)) < 0 && errno == (e))
+
+static int enter(const char *line)
+{
+	int fd = open("/dev/sandbox", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	int r = write(fd, line, strlen(line)) == (ssize_t)strlen(line) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* Task ids under /proc: how many, and whether only `self` and `others`. */
+static int proc_pids(pid_t self, pid_t *others, int nothers)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -1;
+	int n = 0, bad = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t p = atoi(e->d_name);
+		if (p <= 0)
+			continue;
+		n++;
+		int ok = p == self;
+		for (int i = 0; i < nothers; i++)
+			ok |= p == others[i];
+		bad |= !ok;
+	}
+	closedir(d);
+	return bad ? -1 : n;
+}
+
+static long procs(void)
+{
+	struct sysinfo si;
+	return sysinfo(&si) ? -1 : si.procs;
+}
+
+static void inside(pid_t outer, int outfd)
+{
+	char b[256];
+	struct utsname u;
+	struct stat st;
+	pid_t self = getpid();
+	int ctl = open("/dev/sandbox", O_WRONLY);
+	check("enter a sandbox", enter("root=/tmp/sb hostname=sbtest tasks=3\n") == 0);
+	check("getpid unchanged", getpid() == self);
+	check("getcwd is its root", getcwd(b, sizeof b) && !strcmp(b, "/"));
+	check("mount its own /proc", mount("proc", "/proc", "proc", 0, 0) == 0);
+	check("/proc shows only itself", proc_pids(self, 0, 0) == 1);
+	ERR("kill(parent, 0): ESRCH", kill(outer, 0), ESRCH);
+	ERR("kill(1, 0): ESRCH", kill(1, 0), ESRCH);
+	ERR("kill(-1, 0) with no one else: ESRCH", kill(-1, 0), ESRCH);
+	check("getppid of an outside parent is 0", getppid() == 0);
+	sprintf(b, "/proc/%d", outer);
+	ERR("/proc/<parent> absent", stat(b, &st), ENOENT);
+	sprintf(b, "/proc/%d/root", outer);
+	ERR("/proc/<parent>/root absent", lstat(b, &st), ENOENT);
+	sprintf(b, "/proc/%d/cwd", outer);
+	ERR("/proc/<parent>/cwd absent", lstat(b, &st), ENOENT);
+	check("uname: its own hostname", !uname(&u) && !strcmp(u.nodename, "sbtest"));
+	check("sethostname", sethostname("inner", 5) == 0 && !uname(&u) && !strcmp(u.nodename, "inner"));
+	check("chdir /../../..", chdir("/../../..") == 0 && getcwd(b, sizeof b) && !strcmp(b, "/"));
+	check("and there is its root", stat("inside", &st) == 0);
+	ERR("../../tmp/secret: ENOENT", open("../../tmp/secret", O_RDONLY), ENOENT);
+	check("symlink to ../../.. resolves inside", stat("/a/up/inside", &st) == 0);
+	ERR("nothing outside through it", stat("/a/up/secret", &st), ENOENT);
+	ERR("fchdir to a directory from outside: EACCES", fchdir(outfd), EACCES);
+	ERR("openat a directory from outside: EACCES", openat(outfd, "secret", O_RDONLY), EACCES);
+	ERR("openat .. of it: EACCES", openat(outfd, "..", O_RDONLY | O_DIRECTORY), EACCES);
+	check("sysinfo procs: 1", procs() == 1);
+	pid_t kids[2];
+	for (int i = 0; i < 2; i++)
+		if (!(kids[i] = fork())) {
+			pause();
+			_exit(0);
+		}
+	check("children fork under the limit", kids[0] > 0 && kids[1] > 0);
+	check("sysinfo procs: 3", procs() == 3);
+	check("/proc shows itself and its children", proc_pids(self, kids, 2) == 3);
+	ERR("a fourth task: EAGAIN", fork(), EAGAIN);
+	check("kill(child, 0)", kill(kids[0], 0) == 0);
+	check("kill(-1, SIGKILL) reaches its children", kill(-1, SIGKILL) == 0);
+	int st1, st2;
+	check("they died of it", waitpid(kids[0], &st1, 0) == kids[0] && waitpid(kids[1], &st2, 0) == kids[1] &&
+				      WIFSIGNALED(st1) && WTERMSIG(st1) == SIGKILL && WIFSIGNALED(st2));
+	ERR("no sandbox made from inside one: EPERM", write(ctl, "root=/\n", 7), EPERM);
+	mkdir("/sub", 0755);
+	check("chroot below its root", chroot("/sub") == 0);
+	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
+	check("chdir / is the new root", chdir("/") == 0 && stat("/inside", &st) < 0 && stat("..", &st) == 0);
+	exit(failed);
+}
+
+/* Touches 8 MiB with a 256-page limit: the out-of-memory kill. */
+static void hog(void)
+{
+	if (enter("root=/tmp/sb hostname=hog pages=256\n"))
+		_exit(3);
+	char *p = malloc(8 << 20);
+	for (int i = 0; p && i < 8 << 20; i += 4096)
+		p[i] = 1;
+	_exit(0);
+}
+
+/* A busy task in a new sandbox of CPU weight w. */
+static pid_t spinner(const char *line)
+{
+	pid_t pid = fork();
+	if (!pid) {
+		if (enter(line))
+			_exit(3);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
+static long utime(pid_t pid)
+{
+	char b[512];
+	snprintf(b, sizeof b, "/proc/%d/stat", pid);
+	FILE *f = fopen(b, "r");
+	long t = -1;
+	if (f && fgets(b, sizeof b, f) && strchr(b, ')'))
+		sscanf(strchr(b, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld", &t);
+	if (f)
+		fclose(f);
+	return t;
+}
+
+static int setup(void)
+{
+	mkdir("/tmp/sb", 0755);
+	mkdir("/tmp/sb/proc", 0755);
+	mkdir("/tmp/sb/a", 0755);
+	symlink("../../..", "/tmp/sb/a/up");
+	close(open("/tmp/sb/inside", O_CREAT | O_WRONLY, 0644));
+	close(open("/tmp/secret", O_CREAT | O_WRONLY, 0644));
+	return open("/tmp", O_RDONLY | O_DIRECTORY);
+}
+
+int main(int argc, char **argv)
+{
+	struct utsname before, after;
+	int st;
+	if (argc > 1 && !strcmp(argv[1], "hold")) {
+		mkdir("/tmp/sbh", 0755);
+		if (enter("root=/tmp/sbh hostname=held\n"))
+			return 1;
+		printf("held %d\n", getpid());
+		fflush(stdout);
+		sleep(600);
+		return 0;
+	}
+	int outfd = setup();
+	uname(&before);
+	pid_t outer = getpid(), pid = fork();
+	if (!pid)
+		inside(outer, outfd);
+	check("the sandboxed child passed", waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	check("the host's hostname unchanged", !uname(&after) && !strcmp(before.nodename, after.nodename));
+	if (!(pid = fork()))
+		hog();
+	check("past its page limit: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	check("the host still sees itself", kill(getpid(), 0) == 0);
+	pid_t big = spinner("root=/tmp/sb cpu=1024\n"), small = spinner("root=/tmp/sb cpu=256\n");
+	sleep(3);
+	long tb = utime(big), ts = utime(small);
+	kill(big, SIGKILL);
+	kill(small, SIGKILL);
+	waitpid(big, &st, 0);
+	waitpid(small, &st, 0);
+	printf("cpu ticks: weight 1024 %ld, weight 256 %ld\n", tb, ts);
+	check("CPU by weight (4:1, within 2.5 and 6)", ts > 0 && tb * 10 > ts * 25 && tb * 10 < ts * 60);
+	if (failed)
+		printf("FAILED %d\n", failed);
+	else
+		printf("ALL PASSED\n");
+	return failed != 0;
+}
