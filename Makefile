@@ -6,6 +6,7 @@
 #   make test    set up, build and run every test
 #   make bench   print the figures (QEMU -icount instruction counts, ratios)
 #   make disk    build/bulkhead.img, a FAT32 ESP image for a USB stick
+#   make compat  busybox's own testsuite on Bulkhead against Linux (tests/compat/)
 
 BUILD := build
 # Quiet by default: `make V=1` shows every command.
