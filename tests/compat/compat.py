@@ -63,7 +63,7 @@ def parse(applet, text):
     out, rc = {}, None
     for line in text.splitlines():
         if line.startswith("rc "):
-            rc = int(line[3:])
+            rc = line[3:].strip()  # runtest's status, 137 (killed) or "hang"
         m = RESULT.match(line)
         if not m:
             continue
@@ -172,13 +172,10 @@ def run_all(side, names, secs_of, label):
         out = side.run(a, secs_of(a))
         times[a] = time.monotonic() - t
         res, rc = parse(a, out)
-        if rc is None or out.startswith("rc hang"):
-            rcs[a] = "hang" if "rc hang" in out else "no rc"
-        else:
-            rcs[a] = rc
+        rcs[a] = rc or "none"
         results.update(res)
-        if rcs[a] == 137 or rcs[a] == "hang":
-            print(f"compat: {label}: {a}: killed after {times[a]:.0f} s", flush=True)
+        if rc in ("137", "hang"):
+            print(f"compat: {label}: {a}: {'killed' if rc == '137' else 'no answer'} after {times[a]:.0f} s", flush=True)
     print(f"compat: {label}: {len(names)} applets, {len(results)} cases, "
           f"{sum(1 for s in results.values() if s == 'PASS')} pass, {time.monotonic() - t0:.0f} s", flush=True)
     return results, rcs, times

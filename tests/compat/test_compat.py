@@ -7,7 +7,8 @@ def test_parse_results_and_status():
     out = ("rc 1\nPASS: a\n======\n+ FAIL: not a result\nFAIL: b\nSKIPPED: c\n"
            "UNTESTED: d\nPASS: a\n")
     res, rc = compat.parse("x", out)
-    assert rc == 1
+    assert rc == "1"
+    assert compat.parse("x", "rc hang\n") == ({}, "hang")
     assert res == {"x: a": "PASS", "x: b": "FAIL", "x: c": "SKIPPED", "x: d": "UNTESTED", "x: a #2": "PASS"}
 
 
