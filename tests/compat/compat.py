@@ -104,13 +104,13 @@ class Linux:
                        check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(img)
         self.root = os.path.join(self.bundle, "rootfs")
-        dev = [f"mknod -m 666 {r}/dev/{n} c {a} {b}" for n, a, b in DEV_NODES for r in ["$R"]]
+        dev = [f"mknod -m 666 $R/dev/{n} c {a} {b}" for n, a, b in DEV_NODES]
         dev += [f"ln -s {t} $R/dev/{n}" for n, t in DEV_LINKS]
         self.setup = " && ".join(["mount -t proc proc $R/proc", "mount -t tmpfs dev $R/dev"] + dev +
                                  ["mkdir -m 1777 $R/dev/shm", "hostname bulkhead"])
 
     def run(self, applet, secs):
-        cmd = ["unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--propagation", "private",
+        cmd = ["unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private",
                "sh", "-c", self.setup + ' && chroot "$R" /bin/sh /compat/run1.sh "$1" "$2"',
                "sh", str(secs), applet]
         try:
@@ -121,7 +121,10 @@ class Linux:
             return (e.stdout or b"").decode(errors="replace") + "\nrc 137\n"
 
     def log(self, applet):
-        with open(os.path.join(self.root, "tmp", "compat", applet + ".log"), errors="replace") as f:
+        path = os.path.join(self.root, "tmp", "compat", applet + ".log")
+        if not os.path.exists(path):
+            return "<no log>\n"
+        with open(path, errors="replace") as f:
             return f.read()
 
 
@@ -219,7 +222,8 @@ def main():
         bh.close()
 
     known = known_cases()
-    os.makedirs(os.path.join(COMPAT, "logs"), exist_ok=True)
+    shutil.rmtree(os.path.join(COMPAT, "logs"), ignore_errors=True)
+    os.makedirs(os.path.join(COMPAT, "logs"))
     for a, text in logs.items():
         with open(os.path.join(COMPAT, "logs", a + ".bulkhead.log"), "w") as f:
             f.write(text)
