@@ -12,7 +12,11 @@ dir=$1
 ver=$(dpkg-query -W -f='${source:Version}' busybox-static)
 mkdir -p "$dir/apt/etc" "$dir/apt/lists/partial"
 dir=$(cd "$dir" && pwd)
-sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$dir/apt/etc/src.sources"
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+	sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$dir/apt/etc/src.sources"
+else
+	sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$dir/apt/etc/src.list"
+fi
 APT="-q -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$dir/apt/etc -o Dir::State::Lists=$dir/apt/lists"
 log=$dir/fetch.log
 # apt checked the files against the signed Release; dpkg-source has no keyring.
