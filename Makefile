@@ -7,6 +7,7 @@
 #   make bench   print the figures (QEMU -icount instruction counts, ratios)
 #   make soak    1,000 partition crash cycles on each backend
 #   make disk    build/bulkhead.img, a FAT32 ESP image for a USB stick
+#   make compat  busybox's own testsuite on Bulkhead against Linux (tests/compat/)
 
 BUILD := build
 # Quiet by default: `make V=1` shows every command.

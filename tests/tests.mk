@@ -4,3 +4,5 @@
 UNIT_TESTS ?=
 unit: $(UNIT_TESTS)
 	@mkdir -p $(BUILD)/tests/unit
+
+include tests/compat/compat.mk

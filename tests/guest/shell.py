@@ -22,9 +22,9 @@ class Shell:
     def __init__(self, name, esp=ESP, icount=False, kind="qemu"):
         extra = os.environ.get("BH_GUEST_CMDLINE")  # e.g. "strace" or "heartbeat" when debugging
         if extra:
-            esp = os.path.join(os.path.dirname(ESP), "tests", "esp-" + name)
+            src, esp = esp, os.path.join(os.path.dirname(ESP), "tests", "esp-" + name)
             shutil.rmtree(esp, ignore_errors=True)
-            shutil.copytree(ESP, esp)
+            shutil.copytree(src, esp)
             with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
                 f.write(f"cmdline = {extra}\n")
         self.m = Machine(name, esp=esp, icount=icount, kind=kind)
