@@ -260,6 +260,7 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define SIGURG 23
 #define SIGWINCH 28
 #define NSIG 65
+#define SA_NOCLDSTOP 1
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
@@ -295,6 +296,8 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 
 /* wait4 options */
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
 
 /* poll events */
 #define POLLIN 1

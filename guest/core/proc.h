@@ -55,6 +55,8 @@ struct task {
 	u64 sigmask, sigpending;
 	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
 	int exit_code;                /* wait status */
+	int stop_sig;                 /* T_STOPPED: the signal that stopped it */
+	u8 stop_unseen, cont_unseen;  /* a stop or continue wait4 has not reported */
 	int vfork_done;
 	struct task *vfork_parent;
 	u64 fs_base, clear_tid;

@@ -359,9 +359,19 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 			if (pid > 0 ? t->pid != pid : pid == 0 ? t->pgid != current->pgid : pid < -1 ? t->pgid != -pid : 0)
 				continue;
 			found = 1;
+			int st = t->exit_code, cpid = t->pid;
+			if (t->state == T_STOPPED && t->stop_unseen && (options & WUNTRACED)) {
+				t->stop_unseen = 0;
+				st = t->stop_sig << 8 | 0x7f;
+				return ustatus && copy_to_user(ustatus, &st, 4) ? -EFAULT : cpid;
+			}
+			if (t->cont_unseen && (options & WCONTINUED)) {
+				t->cont_unseen = 0;
+				st = 0xffff;
+				return ustatus && copy_to_user(ustatus, &st, 4) ? -EFAULT : cpid;
+			}
 			if (t->state != T_ZOMBIE)
 				continue;
-			int st = t->exit_code, cpid = t->pid;
 			if (ustatus && copy_to_user(ustatus, &st, 4))
 				return -EFAULT;
 			current->stime += t->utime + t->stime; /* children's time, roughly */

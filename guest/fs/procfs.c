@@ -95,6 +95,8 @@ static int g_bulkhead(struct task *t, char *b, int n)
 
 static char state_char(struct task *t)
 {
+	if (t->state == T_STOPPED)
+		return 'T';
 	return t->state == T_ZOMBIE ? 'Z' : t == current || t->state == T_RUNNABLE ? 'R' : 'S';
 }
 
