@@ -82,6 +82,7 @@ enum {
 	NR_sysinfo = 99,
 	NR_times = 100,
 	NR_getuid = 102,
+	NR_syslog = 103,
 	NR_getgid = 104,
 	NR_setuid = 105,
 	NR_setgid = 106,

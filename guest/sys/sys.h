@@ -49,6 +49,9 @@ s64 sys_nop(void);
 s64 sys_futex(u64 uaddr, u64 op, u64 val);
 s64 sys_statfs(u64 path, u64 ubuf);
 
+/* sys_log.c */
+s64 sys_syslog(u64 type, u64 ubuf, u64 ulen);
+
 /* sys_io.c */
 s64 sys_read(u64 fd, u64 buf, u64 n);
 s64 sys_write(u64 fd, u64 buf, u64 n);

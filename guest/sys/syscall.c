@@ -22,7 +22,7 @@ static const sysfn table[] = {
 	S1(uname), S1(fcntl), S(flock, nop), S(fsync, nop), S(fdatasync, nop), S1(truncate), S1(ftruncate),
 	S1(getcwd), S1(chdir), S1(fchdir), S1(rename), S1(mkdir), S1(rmdir), S1(creat), S1(link), S1(unlink),
 	S1(symlink), S1(readlink), S1(chmod), S1(fchmod), S1(chown), S1(fchown), S1(lchown), S1(umask),
-	S1(gettimeofday), S1(getrlimit), S1(getrusage), S1(sysinfo), S1(times), S1(getuid), S1(getgid), S1(setuid),
+	S1(gettimeofday), S1(getrlimit), S1(getrusage), S1(sysinfo), S1(times), S1(getuid), S1(getgid), S1(syslog), S1(setuid),
 	S1(setgid), S1(geteuid), S1(getegid), S1(setpgid), S1(getppid), S1(getpgrp), S1(setsid), S1(setreuid),
 	S1(setregid), S1(getgroups), S(setgroups, nop), S1(setresuid), S1(getresuid), S1(setresgid), S1(getresgid),
 	S1(getpgid), S1(getsid), S1(rt_sigpending), S1(rt_sigsuspend), S1(sigaltstack), S1(mknod), S1(statfs),
@@ -62,7 +62,7 @@ void syscall_handler(struct trap_frame *f)
 	} else {
 		if (nr < 512 && !(logged[nr / 64] & (1ull << (nr % 64)))) {
 			logged[nr / 64] |= 1ull << (nr % 64);
-			kprintf("guest: syscall %llu not implemented (pid %d, %s)\n", nr, current->pid, current->comm);
+			klog("guest: syscall %llu not implemented (pid %d, %s)\n", nr, current->pid, current->comm);
 		}
 		r = -ENOSYS;
 	}

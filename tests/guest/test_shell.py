@@ -124,6 +124,20 @@ def test_job_control_matches_linux(sh):
     assert got == want
 
 
+def test_dmesg_has_the_kernel_log(sh):
+    """The kernel's messages are in dmesg; an unimplemented syscall's line
+    goes there only, not onto the console."""
+    out = sh.run("dmesg")
+    assert re.search(r"^\[\s*\d+\.\d{6}\] guest: Bulkhead guest kernel", out, re.M), out
+    assert "guest: ready" in out and "root image" in out, out
+    sh.send("/tests/bin/sys_log nosys; echo @@NO''SYS@@\r")
+    sh.m.expect(r"@@NOSYS@@\r*\n")
+    console = sh.m.p.before
+    sh.m.expect(r"@bulkhead:[^\r\n]*# ")
+    assert "nosys: -1 ENOSYS" in console and "not implemented" not in console, console
+    assert re.search(r"syscall 335 not implemented \(pid \d+, sys_log\)", sh.run("dmesg | tail -5"))
+
+
 def test_sleep_takes_its_time(sh):
     """The guest's clock follows the host's under QEMU: `sleep 2` lasts 2 s of wall time."""
     import time
