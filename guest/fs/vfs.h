@@ -134,6 +134,7 @@ void fill_stat(struct inode *i, struct kstat *st);
 /* procfs.c, pipe.c */
 extern struct inode *procfs_root;
 void procfs_init(void);
+int procfs_owns(struct inode *i);
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;

@@ -48,6 +48,7 @@ s64 sys_prctl(u64 op, u64 a2);
 s64 sys_nop(void);
 s64 sys_futex(u64 uaddr, u64 op, u64 val);
 s64 sys_statfs(u64 path, u64 ubuf);
+s64 sys_fstatfs(u64 fd, u64 ubuf);
 
 /* sys_log.c */
 s64 sys_syslog(u64 type, u64 ubuf, u64 ulen);

@@ -26,7 +26,7 @@ static const sysfn table[] = {
 	S1(setgid), S1(geteuid), S1(getegid), S1(setpgid), S1(getppid), S1(getpgrp), S1(setsid), S1(setreuid),
 	S1(setregid), S1(getgroups), S(setgroups, nop), S1(setresuid), S1(getresuid), S1(setresgid), S1(getresgid),
 	S1(getpgid), S1(getsid), S1(rt_sigpending), S1(rt_sigsuspend), S1(sigaltstack), S1(mknod), S1(statfs),
-	S(fstatfs, statfs), S1(prctl), S1(arch_prctl), S1(setrlimit), S1(chroot), S(sync, nop), S1(mount),
+	S1(fstatfs), S1(prctl), S1(arch_prctl), S1(setrlimit), S1(chroot), S(sync, nop), S1(mount),
 	S1(umount2), S1(sethostname), S1(gettid), S1(tkill), S1(time), S1(futex), S1(sched_setaffinity),
 	S1(sched_getaffinity), S1(getdents64), S1(set_tid_address), S1(clock_gettime), S1(clock_getres),
 	S1(clock_nanosleep), S1(exit_group), S1(tgkill), S1(openat), S1(mkdirat), S1(mknodat), S1(fchownat),

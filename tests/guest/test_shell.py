@@ -138,6 +138,23 @@ def test_dmesg_has_the_kernel_log(sh):
     assert re.search(r"syscall 335 not implemented \(pid \d+, sys_log\)", sh.run("dmesg | tail -5"))
 
 
+def test_df_shows_the_root(sh):
+    """df lists the root file system as Linux's df lists a tmpfs: the same
+    header and columns; its blocks are the pages files hold or may take."""
+    def shape(out):
+        return [re.sub(r"\d+(\.\d+)?[KMGT]?", "N", " ".join(l.split()[1:])) for l in out.splitlines()]
+
+    for opt in ("", "-h"):
+        want = subprocess.run([BUSYBOX, "df", *opt.split(), "/dev/shm"], capture_output=True, text=True).stdout
+        got = sh.run(f"df {opt} /")
+        assert shape(got) == [s.replace("/dev/shm", "/") for s in shape(want)], (want, got)
+    every = sh.run("df").splitlines()
+    root = [l for l in every if l.endswith(" /")]
+    assert root and root[0].startswith("ramfs ") and not any("/proc" in l for l in every), every
+    total, used, free = map(int, root[0].split()[1:4])
+    assert used > 1024 and total == used + free, root
+
+
 def test_sleep_takes_its_time(sh):
     """The guest's clock follows the host's under QEMU: `sleep 2` lasts 2 s of wall time."""
     import time

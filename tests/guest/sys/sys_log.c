@@ -1,8 +1,11 @@
-/* Guest syscall test: syslog(2), the kernel log dmesg reads (issue 11, item
- * 5): sizes, reads of all of it in whole lines, the error cases.  With
+/* Guest syscall test: what dmesg and df read (issue 11, item 5): syslog(2),
+ * the kernel log (sizes, reads of all of it in whole lines, the error
+ * cases), and statfs(2) (proc has no blocks, the root's make sense).  With
  * "nosys" it makes a syscall no kernel has, whose trace goes to the log. */
 #include "t.h"
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/vfs.h>
 
 #define SL(type, buf, len) syscall(SYS_syslog, type, buf, len)
 
@@ -33,5 +36,20 @@ int main(int argc, char **argv)
 	       n <= 0 || buf[n - 1] == '\n');
 	long unread = SL(9, 0, 0);
 	printf("size-unread: %s\n", unread >= 0 && unread <= size ? "in range" : "out of range");
+
+	struct statfs sf;
+	T("statfs-root", statfs("/", &sf));
+	printf("root: bsize %ld namelen %ld blocks >= free %d free >= avail %d\n", (long)sf.f_bsize,
+	       (long)sf.f_namelen, sf.f_blocks >= sf.f_bfree, sf.f_bfree >= sf.f_bavail);
+	T("statfs-proc", statfs("/proc/self/stat", &sf));
+	printf("proc: type %lx blocks %ld\n", (long)sf.f_type, (long)sf.f_blocks);
+	int fd = open("/proc/self/stat", O_RDONLY);
+	T("fstatfs-proc", fstatfs(fd, &sf));
+	printf("proc: type %lx blocks %ld\n", (long)sf.f_type, (long)sf.f_blocks);
+	close(fd);
+	T("statfs-missing", statfs("/no/such/dir", &sf));
+	T("statfs-efault", statfs(BADPTR, &sf));
+	T("statfs-buf-efault", syscall(SYS_statfs, "/", KPTR));
+	T("fstatfs-ebadf", fstatfs(99, &sf));
 	return 0;
 }
