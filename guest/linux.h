@@ -35,6 +35,7 @@ enum {
 	NR_pipe = 22,
 	NR_select = 23,
 	NR_sched_yield = 24,
+	NR_msync = 26,
 	NR_madvise = 28,
 	NR_dup = 32,
 	NR_dup2 = 33,

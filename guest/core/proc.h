@@ -103,6 +103,7 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 	   u64 file_len);
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+void mm_file_shrunk(struct inode *i, u64 end); /* shared mappings drop its pages past end */
 struct vma *vma_find(struct mm *mm, u64 addr);
 int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */
 

@@ -1,8 +1,8 @@
 /*
  * User address-space regions (guest ring 0): a sorted list of VMAs per
  * space, demand paging on faults (anonymous pages zeroed, private file
- * pages copied from the ramfs inode), mmap/munmap/mprotect with region
- * splitting, brk, and fork's copy.
+ * pages copied from the ramfs inode, shared ones the inode's own pages),
+ * mmap/munmap/mprotect with region splitting, brk, and fork's copy.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -103,6 +103,14 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	u64 off = v->off + (page - v->start);
 	if (v->file && !(v->flags & VMA_IMAGE) && off >= BH_ALIGN_UP(v->file->size, PAGE))
 		return -EIO;
+	if (v->file && (v->flags & MAP_SHARED)) { /* the file's page: read, write and mappings agree */
+		u8 *p = ramfs_page_make(v->file, off / PAGE);
+		if (!p)
+			return -ENOMEM;
+		*pte = v2p(p) | PTE_P | PTE_U | PTE_FILE | (v->prot & PROT_WRITE ? PTE_W : 0);
+		mm->pages++;
+		return 0;
+	}
 	u8 *p = page_alloc();
 	if (!p)
 		return -ENOMEM;
@@ -267,6 +275,20 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 		iget(file);
 	vma_insert(mm, n);
 	return (s64)addr;
+}
+
+/* A file shrank to end (page-aligned): every shared mapping of it lets go
+ * of its pages from there, so that touching them is SIGBUS. */
+void mm_file_shrunk(struct inode *i, u64 end)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		for (struct vma *v = t->mm ? t->mm->vmas : 0; v; v = v->next) {
+			if (v->file != i || !(v->flags & MAP_SHARED) || v->off + (v->end - v->start) <= end)
+				continue;
+			u64 from = end > v->off ? v->start + (end - v->off) : v->start;
+			count_unmapped(t->mm, from, v->end);
+			vm_unmap_range(t->mm->pml4, from, v->end);
+		}
 }
 
 /* brk(2): the heap is one anonymous region from brk_start. */

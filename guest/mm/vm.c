@@ -71,7 +71,7 @@ void vm_unmap_range(u64 *pml4, u64 start, u64 end)
 			va = BH_ALIGN_UP(va + 1, 1ull << 21) - PAGE;
 			continue;
 		}
-		if (*e & PTE_P)
+		if ((*e & PTE_P) && !(*e & PTE_FILE))
 			page_free(p2v(*e & PTE_ADDR));
 		*e = 0;
 	}
@@ -95,7 +95,7 @@ void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable)
 static void free_level(u64 *t, int level)
 {
 	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
-		if (!(t[i] & PTE_P))
+		if (!(t[i] & PTE_P) || (level == 1 && (t[i] & PTE_FILE)))
 			continue;
 		void *n = p2v(t[i] & PTE_ADDR);
 		if (level > 1)
@@ -116,6 +116,10 @@ static int copy_level(u64 *dst, u64 *src, int level)
 	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
 		if (!(src[i] & PTE_P))
 			continue;
+		if (level == 1 && (src[i] & PTE_FILE)) { /* shared */
+			dst[i] = src[i];
+			continue;
+		}
 		u64 *n = page_alloc();
 		if (!n)
 			return -ENOMEM;

@@ -136,6 +136,7 @@ s64 sys_set_tid_address(u64 p);
 s64 sys_arch_prctl(u64 code, u64 addr);
 s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
 s64 sys_munmap(u64 addr, u64 len);
+s64 sys_msync(u64 addr, u64 len, u64 flags);
 s64 sys_mprotect(u64 addr, u64 len, u64 prot);
 s64 sys_madvise(u64 addr, u64 len, u64 advice);
 

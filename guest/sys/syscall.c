@@ -15,7 +15,7 @@ typedef s64 (*sysfn)(u64, u64, u64, u64, u64, u64);
 #define S1(nr) S(nr, nr)
 static const sysfn table[] = {
 	S1(read), S1(write), S1(open), S1(close), S1(stat), S1(fstat), S1(lstat), S1(poll), S1(lseek), S1(mmap),
-	S1(mprotect), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
+	S1(mprotect), S1(msync), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
 	S1(pread64), S1(pwrite64), S1(readv), S1(writev), S1(access), S1(pipe), S1(select), S1(sched_yield),
 	S1(madvise), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
 	S1(getpid), S1(sendfile), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
