@@ -248,7 +248,8 @@ int ramfs_truncate(struct inode *i, u64 size)
 		i->size = size; /* a hole */
 		return 0;
 	}
-	mm_file_shrunk(i, BH_ALIGN_UP(size, PAGE));
+	if (BH_ALIGN_UP(size, PAGE) / PAGE < i->npages) /* pages go: shared mappings let go of them first */
+		mm_file_shrunk(i, BH_ALIGN_UP(size, PAGE));
 	for (u64 pg = BH_ALIGN_UP(size, PAGE) / PAGE; pg < i->npages; pg++)
 		if (i->pages[pg]) {
 			page_free(i->pages[pg]);

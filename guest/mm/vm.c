@@ -71,7 +71,9 @@ void vm_unmap_range(u64 *pml4, u64 start, u64 end)
 			va = BH_ALIGN_UP(va + 1, 1ull << 21) - PAGE;
 			continue;
 		}
-		if ((*e & PTE_P) && !(*e & PTE_FILE))
+		if (!(*e & PTE_P))
+			continue;
+		if (!(*e & PTE_FILE)) /* a file's page is the file's to free */
 			page_free(p2v(*e & PTE_ADDR));
 		*e = 0;
 	}
@@ -95,7 +97,7 @@ void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable)
 static void free_level(u64 *t, int level)
 {
 	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
-		if (!(t[i] & PTE_P) || (level == 1 && (t[i] & PTE_FILE)))
+		if (!(t[i] & PTE_P))
 			continue;
 		void *n = p2v(t[i] & PTE_ADDR);
 		if (level > 1)
@@ -116,10 +118,6 @@ static int copy_level(u64 *dst, u64 *src, int level)
 	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
 		if (!(src[i] & PTE_P))
 			continue;
-		if (level == 1 && (src[i] & PTE_FILE)) { /* shared */
-			dst[i] = src[i];
-			continue;
-		}
 		u64 *n = page_alloc();
 		if (!n)
 			return -ENOMEM;
