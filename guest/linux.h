@@ -35,6 +35,7 @@ enum {
 	NR_pipe = 22,
 	NR_select = 23,
 	NR_sched_yield = 24,
+	NR_msync = 26,
 	NR_madvise = 28,
 	NR_dup = 32,
 	NR_dup2 = 33,
@@ -82,6 +83,7 @@ enum {
 	NR_sysinfo = 99,
 	NR_times = 100,
 	NR_getuid = 102,
+	NR_syslog = 103,
 	NR_getgid = 104,
 	NR_setuid = 105,
 	NR_setgid = 106,
@@ -260,6 +262,7 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define SIGURG 23
 #define SIGWINCH 28
 #define NSIG 65
+#define SA_NOCLDSTOP 1
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
@@ -295,6 +298,8 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 
 /* wait4 options */
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
 
 /* poll events */
 #define POLLIN 1

@@ -27,6 +27,14 @@ extern u64 boot_tables[];           /* the kernel's PML4 */
 /* console.c: the serial console */
 void console_init(u16 port);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* the log only, unless klog_console */
+extern int klog_console;
+#define KLOG_SIZE 16384
+extern const char klog_wait;  /* woken at each line logged */
+u64 klog_start(void);         /* the oldest byte kept (a count of bytes ever logged) */
+u64 klog_end(void);           /* one past the newest */
+char klog_byte(u64 pos);
+void klog_clear(void);
 void console_write(const char *s, u64 len);
 int console_getc(void); /* waits; returns the next byte */
 int console_poll(void);  /* the next byte, or -1 */

@@ -99,7 +99,7 @@ static const struct bh_module *root_module(void)
 		if (n == 9 && !memcmp(w, "heartbeat", 9))
 			heartbeat = 1;
 		if (n == 6 && !memcmp(w, "strace", 6))
-			syscall_trace = 1;
+			syscall_trace = klog_console = 1;
 		if (n > 5 && n - 5 < sizeof name && !memcmp(w, "root=", 5)) {
 			memcpy(name, w + 5, n - 5);
 			name[n - 5] = 0;

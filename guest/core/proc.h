@@ -74,6 +74,8 @@ struct task {
 	u64 sigmask, sigpending;
 	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
 	int exit_code;                /* wait status */
+	int stop_sig;                 /* T_STOPPED: the signal that stopped it */
+	u8 stop_unseen, cont_unseen;  /* a stop or continue wait4 has not reported */
 	int vfork_done;
 	struct task *vfork_parent;
 	u64 fs_base, clear_tid;
@@ -142,6 +144,7 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 	   u64 file_len);
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+void mm_file_shrunk(struct inode *i, u64 end); /* shared mappings drop its pages past end */
 struct vma *vma_find(struct mm *mm, u64 addr);
 int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */
 

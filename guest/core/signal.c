@@ -14,13 +14,54 @@
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
+#define STOPS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* A child stopped or went on: its parent gets SIGCHLD (unless it asked for
+ * SA_NOCLDSTOP) and a sleeping wait4 looks again. */
+static void tell_parent(struct task *t)
+{
+	struct task *p = t->parent;
+	if (!p)
+		return;
+	if (!(p->sa[SIGCHLD].flags & SA_NOCLDSTOP))
+		send_signal(p, SIGCHLD);
+	wakeup(p);
+}
+
+/* A stop signal cancels a pending SIGCONT and SIGCONT cancels pending stops;
+ * SIGCONT resumes a stopped task and SIGKILL ends it. */
 void send_signal(struct task *t, int sig)
 {
 	if (!t || sig <= 0 || sig >= NSIG || t->state == T_ZOMBIE)
 		return;
+	if (BIT(sig) & STOPS)
+		t->sigpending &= ~BIT(SIGCONT);
+	if (sig == SIGCONT) {
+		t->sigpending &= ~STOPS;
+		if (t->state == T_STOPPED) {
+			t->state = T_RUNNABLE;
+			t->stop_unseen = 0;
+			t->cont_unseen = 1;
+			tell_parent(t);
+		}
+	}
 	t->sigpending |= BIT(sig);
+	if (t->state == T_STOPPED && sig == SIGKILL)
+		t->state = T_RUNNABLE;
 	if (t->state == T_SLEEPING && ((BIT(sig) & ~t->sigmask) || sig == SIGKILL))
 		t->state = T_RUNNABLE;
+}
+
+/* A stop signal's default action, on the way back to user mode: the task
+ * stays off the run queue until SIGCONT or SIGKILL. */
+static void stop_task(struct task *t, int sig)
+{
+	t->state = T_STOPPED;
+	t->stop_sig = sig;
+	t->stop_unseen = 1;
+	t->cont_unseen = 0;
+	tell_parent(t);
+	schedule();
 }
 
 int kill_pgrp(int pgid, int sig)
@@ -101,6 +142,10 @@ void deliver_signals(struct trap_frame *f)
 		int sig = __builtin_ctzll(ready) + 1;
 		t->sigpending &= ~BIT(sig);
 		struct ksigaction *sa = &t->sa[sig];
+		if ((BIT(sig) & STOPS) && sa->handler == SIG_DFL && t->pid != 1) {
+			stop_task(t, sig);
+			continue;
+		}
 		if (sig != SIGKILL && (sa->handler == SIG_IGN || (sa->handler == SIG_DFL && default_ignored(sig))))
 			continue;
 		if (sig == SIGKILL || sa->handler == SIG_DFL)

@@ -405,6 +405,21 @@ static void reap(struct task *z)
 	kfree(z);
 }
 
+/* A stop (WUNTRACED) or continue (WCONTINUED) of t not yet reported: its
+ * wait status, once; else 0. */
+static int stop_status(struct task *t, int options)
+{
+	if (t->state == T_STOPPED && t->stop_unseen && (options & WUNTRACED)) {
+		t->stop_unseen = 0;
+		return t->stop_sig << 8 | 0x7f;
+	}
+	if (t->cont_unseen && (options & WCONTINUED)) {
+		t->cont_unseen = 0;
+		return 0xffff;
+	}
+	return 0;
+}
+
 s64 do_wait4(int pid, u64 ustatus, int options)
 {
 	for (;;) {
@@ -415,8 +430,12 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 			if (pid > 0 ? t->pid != pid : pid == 0 ? t->pgid != current->pgid : pid < -1 ? t->pgid != -pid : 0)
 				continue;
 			found = 1;
-			if (t->state != T_ZOMBIE)
-				continue;
+			if (t->state != T_ZOMBIE) {
+				int st = options & (WUNTRACED | WCONTINUED) ? stop_status(t, options) : 0;
+				if (!st)
+					continue;
+				return ustatus && copy_to_user(ustatus, &st, 4) ? -EFAULT : t->pid;
+			}
 			int st = t->exit_code, cpid = t->pid;
 			if (ustatus && copy_to_user(ustatus, &st, 4))
 				return -EFAULT;

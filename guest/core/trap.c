@@ -105,8 +105,8 @@ void trap_handler(struct trap_frame *f)
 		if (user) {
 			int sig = r == -EIO ? SIGBUS : user_signal(f->vector);
 			if (f->vector == X86_PF || f->vector == X86_GP)
-				kprintf("guest: pid %d (%s): %s at rip %llx addr %llx: %s\n", current->pid,
-					current->comm, trap_name(f->vector), f->rip, cr2, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+				klog("guest: pid %d (%s): %s at rip %llx addr %llx: %s\n", current->pid,
+				     current->comm, trap_name(f->vector), f->rip, cr2, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
 			force_signal(current, sig);
 			goto out;
 		}

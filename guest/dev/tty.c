@@ -1,8 +1,9 @@
 /*
  * The console tty (guest ring 0): a line discipline over the polled serial
  * port.  Canonical mode edits a line (erase, kill, ^D end of file) and
- * echoes it; raw mode hands bytes over as they come; ^C and ^\ signal the
- * foreground process group.  ioctls: termios, process groups, window size.
+ * echoes it; raw mode hands bytes over as they come; ^C, ^\ and ^Z signal
+ * the foreground process group, and a background group that reads is
+ * stopped.  ioctls: termios, process groups, window size.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -23,6 +24,7 @@
 #define VERASE 2
 #define VKILL 3
 #define VEOF 4
+#define VSUSP 10
 #define VMIN 6
 
 #define RING 4096
@@ -34,7 +36,8 @@ static struct {
 	char line[1024];           /* canonical line being edited */
 	u32 len;
 	int eof;
-	int pgrp;
+	int pgrp;                  /* the foreground process group */
+	int sid;                   /* the session whose controlling tty this is */
 } tty = {
 	.t = { .iflag = ICRNL | 02000, .oflag = 1 | 4, .cflag = 02277,
 	       .lflag = ISIG | ICANON | ECHO | ECHOE | 040 | ECHOCTL | 04000 | 0100000,
@@ -64,11 +67,13 @@ static void tty_input(int c)
 		c = '\n';
 	else if (c == '\n' && (t->iflag & INLCR))
 		c = '\r';
-	if ((t->lflag & ISIG) && (c == t->cc[VINTR] || c == t->cc[VQUIT])) {
-		echo(c == 3 ? "^C\n" : "^\\\n", 3);
+	if ((t->lflag & ISIG) && c && (c == t->cc[VINTR] || c == t->cc[VQUIT] || c == t->cc[VSUSP])) {
+		int sig = c == t->cc[VINTR] ? SIGINT : c == t->cc[VQUIT] ? SIGQUIT : SIGTSTP;
+		char e[4] = { '^', (char)(c < 32 ? c + 64 : '?'), '\n', 0 };
+		echo(e, 3);
 		tty.len = 0;
 		tty.head = tty.tail = 0;
-		kill_pgrp(tty.pgrp, c == t->cc[VINTR] ? SIGINT : SIGQUIT);
+		kill_pgrp(tty.pgrp, sig);
 		wakeup(&tty);
 		return;
 	}
@@ -119,8 +124,25 @@ static void tty_poll(void)
 
 static int tty_pollfn(struct file *f);
 
+/* A background process group of the tty's session that reads it (or, for
+ * sig SIGTTOU, sets its foreground group) is stopped by sig, unless it
+ * ignores or blocks it: then the read fails with EIO, the set goes ahead. */
+static int background(int sig)
+{
+	struct task *c = current;
+	if (c->sid != tty.sid || c->pgid == tty.pgrp)
+		return 0;
+	if (c->sa[sig].handler == SIG_IGN || (c->sigmask & (1ull << (sig - 1))))
+		return sig == SIGTTIN ? -EIO : 0;
+	kill_pgrp(c->pgid, sig);
+	return -ERESTART;
+}
+
 static s64 tty_read(struct file *f, u64 ubuf, u64 n)
 {
+	int r = background(SIGTTIN);
+	if (r)
+		return r;
 	while (tty.head == tty.tail) {
 		if (tty.eof) {
 			tty.eof = 0;
@@ -173,7 +195,7 @@ static int tty_pollfn(struct file *f)
 static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 {
 	(void)f;
-	int v;
+	int v, r;
 	switch (cmd) {
 	case 0x5401: /* TCGETS */
 		return copy_to_user(arg, &tty.t, sizeof tty.t) ? -EFAULT : 0;
@@ -198,6 +220,10 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 			return -EFAULT;
 		if (v <= 0)
 			return -EINVAL;
+		if (current->sid != tty.sid)
+			return -ENOTTY;
+		if ((r = background(SIGTTOU)))
+			return r;
 		tty.pgrp = v;
 		return 0;
 	case 0x5429: /* TIOCGSID */
@@ -210,7 +236,10 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 	case 0x541B: /* FIONREAD */
 		v = (int)(tty.head - tty.tail);
 		return copy_to_user(arg, &v, 4) ? -EFAULT : 0;
-	case 0x540E: /* TIOCSCTTY */
+	case 0x540E: /* TIOCSCTTY: the caller's session takes the tty */
+		tty.sid = current->sid;
+		tty.pgrp = current->pgid;
+		return 0;
 	case 0x5422: /* TIOCNOTTY */
 		return 0;
 	case 0x540B: /* TCFLSH */
@@ -225,8 +254,10 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 static int tty_open(struct file *f)
 {
 	(void)f;
-	if (!tty.pgrp)
+	if (!tty.pgrp) {
 		tty.pgrp = current->pgid ? current->pgid : 1;
+		tty.sid = current->sid ? current->sid : 1;
+	}
 	return 0;
 }
 

@@ -201,7 +201,7 @@ static int grow_index(struct inode *i, u64 npages)
 }
 
 /* The data page at index, allocated if missing. */
-static u8 *page_for_write(struct inode *i, u64 index)
+u8 *ramfs_page_make(struct inode *i, u64 index)
 {
 	if (grow_index(i, index + 1))
 		return 0;
@@ -237,7 +237,7 @@ s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos)
 	const u8 *in = kbuf;
 	for (u64 done = 0; done < n;) {
 		u64 off = (pos + done) % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
-		u8 *pg = page_for_write(i, (pos + done) / PAGE);
+		u8 *pg = ramfs_page_make(i, (pos + done) / PAGE);
 		if (!pg)
 			return done ? (s64)done : -ENOSPC;
 		memcpy(pg + off, in + done, k);
@@ -254,6 +254,8 @@ int ramfs_truncate(struct inode *i, u64 size)
 		i->size = size; /* a hole */
 		return 0;
 	}
+	if (BH_ALIGN_UP(size, PAGE) / PAGE < i->npages) /* pages go: shared mappings let go of them first */
+		mm_file_shrunk(i, BH_ALIGN_UP(size, PAGE));
 	for (u64 pg = BH_ALIGN_UP(size, PAGE) / PAGE; pg < i->npages; pg++)
 		if (i->pages[pg]) {
 			page_free(i->pages[pg]);
@@ -296,7 +298,7 @@ static s64 ramfs_fwrite(struct file *f, u64 ubuf, u64 n)
 	u64 done = 0;
 	while (done < n) {
 		u64 pos = f->pos + done, off = pos % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
-		u8 *pg = page_for_write(i, pos / PAGE);
+		u8 *pg = ramfs_page_make(i, pos / PAGE);
 		if (!pg) {
 			if (!done)
 				return -ENOSPC;

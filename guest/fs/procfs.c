@@ -67,7 +67,7 @@ static int g_version(struct task *t, char *b, int n)
 static int g_mounts(struct task *t, char *b, int n)
 {
 	(void)t;
-	return bh_snprintf(b, (size_t)n, "rootfs / rootfs rw 0 0\nproc /proc proc rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n");
+	return bh_snprintf(b, (size_t)n, "ramfs / ramfs rw 0 0\nproc /proc proc rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\n");
 }
 
 static int g_cpuinfo(struct task *t, char *b, int n)
@@ -95,6 +95,8 @@ static int g_bulkhead(struct task *t, char *b, int n)
 
 static char state_char(struct task *t)
 {
+	if (t->state == T_STOPPED)
+		return 'T';
 	return t->state == T_ZOMBIE ? 'Z' : t == current || t->state == T_RUNNABLE ? 'R' : 'S';
 }
 
@@ -418,6 +420,13 @@ static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx
 }
 
 static const struct dir_ops root_dops = { root_lookup, root_iterate };
+
+/* Made by procfs (statfs tells proc from the rest); its symlinks are not. */
+int procfs_owns(struct inode *i)
+{
+	return i == procfs_root || i->fops == &proc_fops || i->dops == &root_dops || i->dops == &pid_dops ||
+	       i->dops == &fd_dops;
+}
 
 void procfs_init(void)
 {

@@ -89,6 +89,7 @@ s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos); /* kernel buffer */
 s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos);
 int ramfs_truncate(struct inode *i, u64 size);
 u8 *ramfs_page(struct inode *i, u64 index); /* data page or NULL (hole) */
+u8 *ramfs_page_make(struct inode *i, u64 index); /* data page, a hole's allocated; NULL if no memory */
 void inode_touch(struct inode *i, int m, int c);
 extern struct inode *root_inode;
 /* File systems mount(2) knows by name: one instance's root (proc, devtmpfs),
@@ -136,6 +137,7 @@ void fill_stat(struct inode *i, struct kstat *st);
 /* procfs.c, pipe.c */
 extern struct inode *procfs_root;
 void procfs_init(void);
+int procfs_owns(struct inode *i);
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;

@@ -36,16 +36,17 @@ void *kmalloc(u64 n);               /* not zeroed */
 void *kzalloc(u64 n);
 void kfree(void *p);
 
-/* Page-table entry bits: PTE_P, PTE_W, PTE_U, PTE_PS, PTE_ADDR in lib/x86.h. */
+/* Page-table entry bits: PTE_P, PTE_W, PTE_U, PTE_PS, PTE_ADDR in lib/x86.h; and ours: */
+#define PTE_FILE (1ull << 9)          /* a file's page (MAP_SHARED): the file frees it, fork shares it */
 
 /* vm.c: one page-table tree per address space; kernel half shared. */
 u64 *vm_new(void);                  /* fresh PML4 with the kernel half */
-void vm_free(u64 *pml4);            /* frees the user half: tables and pages */
+void vm_free(u64 *pml4);            /* frees the user half: tables and pages (unmap PTE_FILE ones first) */
 u64 *vm_pte(u64 *pml4, u64 va, int create); /* leaf entry or NULL */
 int vm_map(u64 *pml4, u64 va, u64 pa, u64 flags); /* 0 or -ENOMEM */
-void vm_unmap_range(u64 *pml4, u64 start, u64 end); /* frees the pages */
+void vm_unmap_range(u64 *pml4, u64 start, u64 end); /* frees the pages (not PTE_FILE ones) */
 void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable);
-int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page; 0 or -ENOMEM */
+int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page (PTE_FILE ones too); 0 or -ENOMEM */
 void vm_switch(u64 *pml4);
 extern u64 *kernel_pml4;
 void vm_init(void);                 /* drops the identity map */

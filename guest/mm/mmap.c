@@ -1,8 +1,8 @@
 /*
  * User address-space regions (guest ring 0): a sorted list of VMAs per
  * space, demand paging on faults (anonymous pages zeroed, private file
- * pages copied from the ramfs inode), mmap/munmap/mprotect with region
- * splitting, brk, and fork's copy.
+ * pages copied from the ramfs inode, shared ones the inode's own pages),
+ * mmap/munmap/mprotect with region splitting, brk, and fork's copy.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -32,17 +32,35 @@ static void vma_free(struct vma *v)
 	kfree(v);
 }
 
+static int file_shared(struct vma *v) { return v->file && (v->flags & MAP_SHARED); }
+
 void mm_put(struct mm *mm)
 {
 	if (!mm || --mm->refs)
 		return;
 	for (struct vma *v = mm->vmas, *n; v; v = n) {
 		n = v->next;
+		if (file_shared(v)) /* the file's pages stay the file's */
+			vm_unmap_range(mm->pml4, v->start, v->end);
 		vma_free(v);
 	}
 	iput(mm->exe);
 	vm_free(mm->pml4);
 	kfree(mm);
+}
+
+/* After vm_copy: the child's shared file mappings get the file's pages
+ * back in place of the copies (fork pays for shared mappings only). */
+static void share_file_pages(struct mm *mm, struct mm *src)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		for (u64 va = v->start; file_shared(v) && va < v->end; va += PAGE) {
+			u64 *s = vm_pte(src->pml4, va, 0), *d = vm_pte(mm->pml4, va, 0);
+			if (!s || !d || !(*s & PTE_P) || !(*d & PTE_P))
+				continue;
+			page_free(p2v(*d & PTE_ADDR));
+			*d = *s;
+		}
 }
 
 struct mm *mm_copy(struct mm *src)
@@ -71,7 +89,9 @@ struct mm *mm_copy(struct mm *src)
 	mm->env_start = src->env_start, mm->env_end = src->env_end;
 	mm->exe = src->exe;
 	iget(mm->exe);
-	if (vm_copy(mm->pml4, src->pml4)) {
+	int r = vm_copy(mm->pml4, src->pml4);
+	share_file_pages(mm, src);
+	if (r) {
 		mm_put(mm);
 		return 0;
 	}
@@ -101,8 +121,18 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	if (*pte & PTE_P)
 		return write && !(*pte & PTE_W) ? -EFAULT : 0;
 	u64 off = v->off + (page - v->start);
-	if (v->file && !(v->flags & VMA_IMAGE) && off >= BH_ALIGN_UP(v->file->size, PAGE))
-		return -EIO;
+	if (v->file && !(v->flags & VMA_IMAGE)) {
+		if (off >= BH_ALIGN_UP(v->file->size, PAGE))
+			return -EIO;
+		if (v->flags & MAP_SHARED) { /* the file's page: read, write and mappings agree */
+			u8 *p = ramfs_page_make(v->file, off / PAGE);
+			if (!p)
+				return -ENOMEM;
+			*pte = v2p(p) | PTE_P | PTE_U | PTE_FILE | (v->prot & PROT_WRITE ? PTE_W : 0);
+			mm->pages++;
+			return 0;
+		}
+	}
 	u8 *p = sandbox_pages_over(current->sb, 1) ? 0 : page_alloc(); /* the sandbox's limit, then RAM */
 	if (!p)
 		return -ENOMEM;
@@ -267,6 +297,20 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 		iget(file);
 	vma_insert(mm, n);
 	return (s64)addr;
+}
+
+/* A file shrank to end (page-aligned): every shared mapping of it lets go
+ * of its pages from there, so that touching them is SIGBUS. */
+void mm_file_shrunk(struct inode *i, u64 end)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		for (struct vma *v = t->mm ? t->mm->vmas : 0; v; v = v->next) {
+			if (v->file != i || !file_shared(v) || v->off + (v->end - v->start) <= end)
+				continue;
+			u64 from = end > v->off ? v->start + (end - v->off) : v->start;
+			count_unmapped(t->mm, from, v->end);
+			vm_unmap_range(t->mm->pml4, from, v->end);
+		}
 }
 
 /* brk(2): the heap is one anonymous region from brk_start. */

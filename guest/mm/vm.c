@@ -71,7 +71,9 @@ void vm_unmap_range(u64 *pml4, u64 start, u64 end)
 			va = BH_ALIGN_UP(va + 1, 1ull << 21) - PAGE;
 			continue;
 		}
-		if (*e & PTE_P)
+		if (!(*e & PTE_P))
+			continue;
+		if (!(*e & PTE_FILE)) /* a file's page is the file's to free */
 			page_free(p2v(*e & PTE_ADDR));
 		*e = 0;
 	}

@@ -48,6 +48,10 @@ s64 sys_prctl(u64 op, u64 a2);
 s64 sys_nop(void);
 s64 sys_futex(u64 uaddr, u64 op, u64 val);
 s64 sys_statfs(u64 path, u64 ubuf);
+s64 sys_fstatfs(u64 fd, u64 ubuf);
+
+/* sys_log.c */
+s64 sys_syslog(u64 type, u64 ubuf, u64 ulen);
 
 /* sys_io.c */
 s64 sys_read(u64 fd, u64 buf, u64 n);
@@ -132,6 +136,7 @@ s64 sys_set_tid_address(u64 p);
 s64 sys_arch_prctl(u64 code, u64 addr);
 s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
 s64 sys_munmap(u64 addr, u64 len);
+s64 sys_msync(u64 addr, u64 len, u64 flags);
 s64 sys_mprotect(u64 addr, u64 len, u64 prot);
 s64 sys_madvise(u64 addr, u64 len, u64 advice);
 

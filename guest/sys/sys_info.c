@@ -201,18 +201,45 @@ s64 sys_futex(u64 uaddr, u64 op, u64 val)
 	return (op & 127) == 0 ? -EAGAIN : 0; /* no threads: nobody to wait for */
 }
 
-s64 sys_statfs(u64 path, u64 ubuf)
+/* statfs and fstatfs: proc has no blocks; ramfs (the root, tmpfs mounts)
+ * and devtmpfs share the page pool, so their blocks are the pages files
+ * hold and the free pages they may take. */
+static s64 do_statfs(struct inode *i, u64 ubuf)
 {
-	(void)path;
+	int proc = 0, dev = 0;
+	for (int k = 0; i && k < 4096; i = i->parent, k++) {
+		proc |= procfs_owns(i);
+		dev |= i == devfs_root;
+	}
 	u64 st[15];
 	memset(st, 0, sizeof st);
-	st[0] = 0x858458f6; /* RAMFS_MAGIC */
+	st[0] = proc ? 0x9fa0 : dev ? 0x01021994 : 0x858458f6; /* PROC_SUPER, TMPFS, RAMFS magic */
 	st[1] = PAGE;
-	st[2] = pages_total;
-	st[3] = st[4] = pages_free;
-	st[5] = 1 << 20;
-	st[6] = 1 << 19;
+	if (!proc) {
+		st[2] = fs_pages + pages_free;
+		st[3] = st[4] = pages_free;
+		st[5] = 1 << 20;
+		st[6] = 1 << 19;
+	}
 	st[8] = NAME_MAX;
 	st[9] = PAGE;
 	return copy_to_user(ubuf, st, 120) ? -EFAULT : 0;
+}
+
+s64 sys_statfs(u64 path, u64 ubuf)
+{
+	static char kpath[PATH_MAX];
+	struct inode *i;
+	int r = user_path(path, kpath);
+	if (r || (r = path_lookup(AT_FDCWD, kpath, LOOKUP_FOLLOW, &i, 0)))
+		return r;
+	s64 ret = do_statfs(i, ubuf);
+	iput(i);
+	return ret;
+}
+
+s64 sys_fstatfs(u64 fd, u64 ubuf)
+{
+	struct file *f = fd < NR_FDS ? fd_get((int)fd) : 0;
+	return f ? do_statfs(f->ino, ubuf) : -EBADF;
 }

@@ -104,7 +104,8 @@ s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 		} else if (!S_ISREG(f->ino->mode) || f->ino->fops) {
 			return -ENODEV;
 		} else {
-			if ((f->flags & O_ACCMODE) == O_WRONLY)
+			if ((f->flags & O_ACCMODE) == O_WRONLY ||
+			    ((flags & MAP_SHARED) && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR))
 				return -EACCES;
 			ino = f->ino;
 			file_end = off + len < ino->size ? off + len : ino->size;
@@ -123,6 +124,20 @@ s64 sys_munmap(u64 addr, u64 len)
 }
 
 s64 sys_mprotect(u64 addr, u64 len, u64 prot) { return mm_protect(current->mm, addr, len, (u32)prot); }
+/* msync(2): a shared mapping is the file's own pages; nothing to write back. */
+s64 sys_msync(u64 addr, u64 len, u64 flags)
+{
+	u64 end = addr + BH_ALIGN_UP(len, PAGE);
+	if ((addr & (PAGE - 1)) || (flags & ~7ull) || ((flags & 1) && (flags & 4)))
+		return -EINVAL; /* MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4 */
+	if (end < addr)
+		return -ENOMEM;
+	for (u64 a = addr; a < end; a = vma_find(current->mm, a)->end)
+		if (!vma_find(current->mm, a))
+			return -ENOMEM;
+	return 0;
+}
+
 s64 sys_madvise(u64 addr, u64 len, u64 advice)
 {
 	(void)addr, (void)len, (void)advice;

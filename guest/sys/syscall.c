@@ -15,18 +15,18 @@ typedef s64 (*sysfn)(u64, u64, u64, u64, u64, u64);
 #define S1(nr) S(nr, nr)
 static const sysfn table[] = {
 	S1(read), S1(write), S1(open), S1(close), S1(stat), S1(fstat), S1(lstat), S1(poll), S1(lseek), S1(mmap),
-	S1(mprotect), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
+	S1(mprotect), S1(msync), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
 	S1(pread64), S1(pwrite64), S1(readv), S1(writev), S1(access), S1(pipe), S1(select), S1(sched_yield),
 	S1(madvise), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
 	S1(getpid), S1(sendfile), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
 	S1(uname), S1(fcntl), S(flock, nop), S(fsync, nop), S(fdatasync, nop), S1(truncate), S1(ftruncate),
 	S1(getcwd), S1(chdir), S1(fchdir), S1(rename), S1(mkdir), S1(rmdir), S1(creat), S1(link), S1(unlink),
 	S1(symlink), S1(readlink), S1(chmod), S1(fchmod), S1(chown), S1(fchown), S1(lchown), S1(umask),
-	S1(gettimeofday), S1(getrlimit), S1(getrusage), S1(sysinfo), S1(times), S1(getuid), S1(getgid), S1(setuid),
+	S1(gettimeofday), S1(getrlimit), S1(getrusage), S1(sysinfo), S1(times), S1(getuid), S1(getgid), S1(syslog), S1(setuid),
 	S1(setgid), S1(geteuid), S1(getegid), S1(setpgid), S1(getppid), S1(getpgrp), S1(setsid), S1(setreuid),
 	S1(setregid), S1(getgroups), S(setgroups, nop), S1(setresuid), S1(getresuid), S1(setresgid), S1(getresgid),
 	S1(getpgid), S1(getsid), S1(rt_sigpending), S1(rt_sigsuspend), S1(sigaltstack), S1(mknod), S1(statfs),
-	S(fstatfs, statfs), S1(prctl), S1(arch_prctl), S1(setrlimit), S1(chroot), S(sync, nop), S1(mount),
+	S1(fstatfs), S1(prctl), S1(arch_prctl), S1(setrlimit), S1(chroot), S(sync, nop), S1(mount),
 	S1(umount2), S1(sethostname), S1(gettid), S1(tkill), S1(time), S1(futex), S1(sched_setaffinity),
 	S1(sched_getaffinity), S1(getdents64), S1(set_tid_address), S1(clock_gettime), S1(clock_getres),
 	S1(clock_nanosleep), S1(exit_group), S1(tgkill), S1(openat), S1(mkdirat), S1(mknodat), S1(fchownat),
@@ -62,7 +62,7 @@ void syscall_handler(struct trap_frame *f)
 	} else {
 		if (nr < 512 && !(logged[nr / 64] & (1ull << (nr % 64)))) {
 			logged[nr / 64] |= 1ull << (nr % 64);
-			kprintf("guest: syscall %llu not implemented (pid %d, %s)\n", nr, current->pid, current->comm);
+			klog("guest: syscall %llu not implemented (pid %d, %s)\n", nr, current->pid, current->comm);
 		}
 		r = -ENOSYS;
 	}
