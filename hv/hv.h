@@ -48,8 +48,13 @@ void timer_arm(u64 deadline_tsc);
 void lapic_eoi(void);
 extern u64 tsc_hz;
 
-/* main.c: at most this many ASIDs/VPIDs (bulkhead.cfg tlb_tags), 0 = the CPU's count */
+/* main.c: bring-up, called by entry.S with boot/'s boot info; never returns */
+void hv_main(struct bh_boot_info *bi);
+/* at most this many ASIDs/VPIDs (bulkhead.cfg tlb_tags), 0 = the CPU's count */
 extern u32 tlb_tags_max;
+
+/* entry.S: fills the return stack buffer with harmless entries */
+void rsb_fill(void);
 
 /* hypercall.c */
 void hypercall(struct vcpu *v);

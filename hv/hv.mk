@@ -3,11 +3,13 @@ HV_SRCS := $(wildcard hv/*.c hv/svm/*.c hv/vmx/*.c) lib/fmt.c lib/string.c lib/d
 	boot/elf.c boot/fmt.c
 HV_ASM := $(wildcard hv/*.S hv/svm/*.S hv/vmx/*.S) lib/traps.S
 HV_OBJS := $(patsubst %,$(BUILD)/hv-%.o,$(HV_SRCS) $(HV_ASM))
+# hv's own files: every cross-file symbol declared once, in a header.
+HV_WARN := -Wmissing-prototypes -Wstrict-prototypes -Wredundant-decls
 
 $(BUILD)/hv-%.o: % $(wildcard include/bulkhead/*.h hv/*.h hv/*/*.h lib/*.h boot/*.h)
 	@mkdir -p $(@D)
 	@echo '  CC      $<'
-	$(Q)$(CC) $(KCFLAGS) -Ihv -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(if $(filter hv/%,$<),$(HV_WARN)) -Ihv -c $< -o $@
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker/hv.ld
 	@echo '  LD      $@'

@@ -18,8 +18,6 @@ static const struct partition *last;   /* the partition that ran last: barrier w
 static u64 hw_xcr0;                    /* XCR0 in the CPU now */
 static u64 hw_tsc_aux, hw_spec_ctrl;   /* the MSRs' values in the CPU now */
 
-void rsb_fill(void); /* entry.S */
-
 static u64 xsave_bytes(u64 mask)
 {
 	u32 a, b, c, d, end = 512 + 64; /* legacy area and XSAVE header */
