@@ -2,7 +2,7 @@
  * procfs (guest ring 0): synthetic files generated when opened, enough for
  * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
  * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
- * status,cmdline,environ,comm}, the links /proc/<pid>/{exe,cwd,root} and
+ * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root} and
  * the directory /proc/<pid>/fd.  Inodes are made per lookup and freed on
  * release.
  */
@@ -143,6 +143,33 @@ static int user_strings(struct task *t, int env, char *b, int n)
 static int g_pid_cmdline(struct task *t, char *b, int n) { return user_strings(t, 0, b, n); }
 static int g_pid_environ(struct task *t, char *b, int n) { return user_strings(t, 1, b, n); }
 
+/* One line per region as Linux writes them: range, rwx and private or
+ * shared, file offset, device, inode, and the file's path (after column
+ * 72 and a space), [heap] or [stack]. */
+static int g_pid_maps(struct task *t, char *b, int n)
+{
+	int k = 0;
+	char path[256];
+	for (struct vma *v = t->mm ? t->mm->vmas : 0; v; v = v->next) {
+		const char *name = "";
+		if (v->file && inode_path(v->file, path, sizeof path) >= 0)
+			name = path;
+		else if (v->flags & MAP_GROWSDOWN)
+			name = "[stack]";
+		else if (!v->file && v->start < t->mm->brk && v->end > t->mm->brk_start)
+			name = "[heap]";
+		int w = bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "%08llx-%08llx %c%c%c%c %08llx %s %llu",
+				    v->start, v->end, v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+				    v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
+				    v->file ? v->off : 0, v->file ? "00:01" : "00:00", v->file ? v->file->ino : 0);
+		for (k += w; *name && w < 72; w++, k++)
+			if (k < n)
+				b[k] = ' ';
+		k += bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), *name ? " %s\n" : "\n", name);
+	}
+	return k;
+}
+
 static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (size_t)n, "%s\n", t->comm); }
 
 static const struct pentry {
@@ -154,7 +181,7 @@ static const struct pentry {
 	{ "filesystems", g_filesystems }, { "bulkhead", g_bulkhead },
 }, pid_files[] = {
 	{ "stat", g_pid_stat }, { "status", g_pid_status }, { "cmdline", g_pid_cmdline }, { "comm", g_pid_comm },
-	{ "environ", g_pid_environ },
+	{ "environ", g_pid_environ }, { "maps", g_pid_maps },
 };
 
 struct pbuf {
