@@ -3,6 +3,7 @@
  * in RAX.  Every guest-physical range is checked with part_ram() before hv
  * touches it; every length is bounded.  See include/bulkhead/hypercall.h.
  */
+#include "../lib/fmt.h"
 #include "../lib/string.h"
 #include <bulkhead/channel.h>
 #include "part.h"
@@ -18,18 +19,17 @@ static s64 hc_identify(struct vcpu *v)
 }
 
 /* The host writes to the console as it is; any other partition's lines are
- * marked with its name, and its control characters (but newline and tab), DEL
- * and the backslash are shown as \xNN (as the host driver shows them), so it
- * cannot move the operator's cursor or forge a line. */
+ * marked with its name and escaped as the host driver escapes them
+ * (bh_escape_byte), so it cannot move the operator's cursor or forge a line. */
 static void console_text(const char *s, u64 len)
 {
-	static const char hex[] = "0123456789abcdef";
 	for (u64 i = 0, j; i < len; i = j + 1) {
-		for (j = i; j < len && !(((u8)s[j] < 0x20 && s[j] != '\n' && s[j] != '\t') || (u8)s[j] == 0x7f || s[j] == '\\'); j++)
+		char e[4];
+		for (j = i; j < len && bh_escape_byte((u8)s[j], e) == 1; j++)
 			;
 		console_append(s + i, j - i);
 		if (j < len)
-			console_append((char[]){ '\\', 'x', hex[(u8)s[j] >> 4], hex[s[j] & 15] }, 4);
+			console_append(e, bh_escape_byte((u8)s[j], e));
 	}
 }
 

@@ -167,3 +167,14 @@ int bh_parse_u64(const char *s, unsigned long long *out)
 	*out = v;
 	return 0;
 }
+
+unsigned bh_escape_byte(unsigned char b, char e[4])
+{
+	static const char hex[] = "0123456789abcdef";
+	if ((b >= 0x20 && b < 0x7f && b != '\\') || b == '\n' || b == '\t' || b >= 0x80) {
+		e[0] = (char)b;
+		return 1;
+	}
+	e[0] = '\\', e[1] = 'x', e[2] = hex[b >> 4], e[3] = hex[b & 15];
+	return 4;
+}

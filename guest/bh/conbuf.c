@@ -14,18 +14,6 @@
 #include "../../lib/fmt.h"
 #include "conbuf.h"
 
-/* b as the text it becomes: 1 or 4 bytes in e. */
-static u32 escape(u8 b, char e[4])
-{
-	static const char hex[] = "0123456789abcdef";
-	if ((b >= 0x20 && b < 0x7f && b != '\\') || b == '\n' || b == '\t' || b >= 0x80) {
-		e[0] = (char)b;
-		return 1;
-	}
-	e[0] = '\\', e[1] = 'x', e[2] = hex[b >> 4], e[3] = hex[b & 15];
-	return 4;
-}
-
 #define NOTE_MAX 40u /* "[N bytes dropped]\n" */
 
 static int room(const struct conbuf *c, u32 n)
@@ -57,7 +45,7 @@ void con_put(struct conbuf *c, const u8 *s, u32 n, u64 now_ns)
 			append(c, e, (u32)bh_snprintf(e, sizeof e, "[%llu bytes dropped]\n", c->unreported));
 			c->unreported = 0;
 		}
-		u32 k = escape(s[i], e);
+		u32 k = bh_escape_byte(s[i], e);
 		if (room(c, k)) {
 			append(c, e, k);
 		} else {
