@@ -12,6 +12,16 @@ SHELL_PROMPT = r"@bulkhead:[^\r\n]*# "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
+# hv writes its own lines ("hv: ...") to the UART whenever something happens
+# (a partition crashed), so one can land inside the marker a command echoes.
+HV_LINE = r"(?:hv: [^\n]*\n[\r\n]*)?"
+
+
+def marker_re(marker):
+    """The marker as printed, allowing one hv line between any two of its characters."""
+    return HV_LINE.join(re.escape(c) for c in marker) + r"\r*\n"
+
+
 def clean(text):
     """Console text as a program printed it: no CRs, no terminal escapes, no kernel log lines."""
     text = ANSI.sub("", text.replace("\r", ""))
@@ -37,7 +47,7 @@ class Shell:
         the line editor's echo (and its redraws) end at the first newline."""
         half = len(marker) // 2
         self.send(f"{line}; echo {marker[:half]}''{marker[half:]}\r")
-        self.m.expect(re.escape(marker) + r"\r*\n", timeout)
+        self.m.expect(marker_re(marker), timeout)
         out = self.m.p.before.split("\n", 1)
         self.m.expect(SHELL_PROMPT, timeout)
         return clean(out[1] if len(out) > 1 else "")
