@@ -45,28 +45,38 @@ switch_to:
 
 /* int __copy_user(void *dst, const void *src, u64 n): 0 or -EFAULT */
 	.global __copy_user
-__copy_user:
+__copy_user:			/* quadwords, then the tail, as memcpy */
 	mov	%rdx, %rcx
-1:	rep movsb
+	shr	$3, %rcx
+1:	rep movsq
+	mov	%rdx, %rcx
+	and	$7, %rcx
+2:	rep movsb
 	xor	%eax, %eax
 	ret
-2:	mov	$-14, %eax
+3:	mov	$-14, %eax
 	ret
 	.section __ex_table, "a"
-	.quad	1b, 2b
+	.quad	1b, 3b
+	.quad	2b, 3b
 	.previous
 
 /* int __clear_user(void *dst, u64 n) */
 	.global __clear_user
 __clear_user:
 	mov	%rsi, %rcx
+	shr	$3, %rcx
 	xor	%eax, %eax
-1:	rep stosb
+1:	rep stosq
+	mov	%rsi, %rcx
+	and	$7, %rcx
+2:	rep stosb
 	ret
-2:	mov	$-14, %eax
+3:	mov	$-14, %eax
 	ret
 	.section __ex_table, "a"
-	.quad	1b, 2b
+	.quad	1b, 3b
+	.quad	2b, 3b
 	.previous
 
 /* int __strncpy_user(char *dst, const char *src, u64 max): length,
