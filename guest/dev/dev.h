@@ -17,9 +17,38 @@ const struct file_ops *chrdev_fops(u32 rdev); /* devfs's character device rdev, 
 u64 random_u64(void);
 int fill_random_user(u64 ubuf, u64 n); /* 0 or -EFAULT */
 
-/* tty.c: the console tty */
+/* tty.c: the line discipline, and the console tty */
+#define TTY_RING 4096
+struct tty {
+	struct termios_k t;
+	struct winsize_k ws;
+	u8 ring[TTY_RING];          /* input ready for readers: ring[tail..head) */
+	u32 head, tail;
+	char line[1024];            /* the canonical line being edited */
+	u32 len;
+	int eof;                    /* ^D on an empty line: the next read returns 0 */
+	int hungup;                 /* the other end is gone: reads give 0, writes EIO */
+	int pgrp, sid;              /* the foreground process group; the session it belongs to */
+	/* the driver: takes output (echo too), returns how much it took; a
+	 * writer that was short sleeps on &output until the driver wakes it */
+	u64 (*output)(struct tty *t, const char *s, u64 n);
+	int (*open)(struct tty *t);    /* optional: a file opens it (0 or -errno) */
+	void (*release)(struct tty *t); /* optional: one of its files closed */
+};
+extern const struct file_ops tty_fops; /* its inode's priv names the tty (NULL: console or /dev/tty) */
 void tty_init(void);               /* /dev/tty, console, ttyS0; the UART poller */
+void tty_setup(struct tty *t, u64 (*output)(struct tty *t, const char *s, u64 n)); /* sane termios, 24x80 */
+void tty_input(struct tty *t, int c); /* one input byte through the line discipline */
+int tty_room(const struct tty *t);    /* input can take one more byte */
+int tty_set_winsize(struct tty *t, u64 uarg); /* TIOCSWINSZ: 0 or -EFAULT; SIGWINCH on a change */
+/* write(2) of n user bytes through take (bytes it took); blocks on chan when short */
+s64 tty_feed(struct file *f, u64 ubuf, u64 n, struct tty *t, u64 (*take)(struct tty *t, const char *s, u64 n),
+	     const void *chan);
 extern u64 prompt_tsc;             /* the shell's first wait for input */
+
+/* pty.c: pseudo-terminals, /dev/ptmx and /dev/pts */
+void pty_init(void);
+struct tty *pty_of_session(int sid); /* the pseudo-terminal session sid controls, or NULL */
 
 /* sandbox.c: /dev/sandbox, which makes sandboxes */
 void sandbox_dev_init(void);

@@ -1,9 +1,11 @@
 /*
- * The console tty (guest ring 0): a line discipline over the polled serial
- * port.  Canonical mode edits a line (erase, kill, ^D end of file) and
- * echoes it; raw mode hands bytes over as they come; ^C, ^\ and ^Z signal
- * the foreground process group, and a background group that reads is
- * stopped.  ioctls: termios, process groups, window size.
+ * Terminals (guest ring 0): the line discipline every tty shares, and the
+ * console tty on the polled serial port.  Canonical mode edits a line
+ * (erase, kill, ^D end of file) and echoes it; raw mode hands bytes over as
+ * they come; ^C, ^\ and ^Z signal the foreground process group, and a
+ * background group that reads is stopped.  ioctls: termios, process groups,
+ * window size.  A pseudo-terminal's slave (pty.c) is a tty whose driver
+ * hands its output to the master.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -27,40 +29,52 @@
 #define VSUSP 10
 #define VMIN 6
 
-#define RING 4096
-static struct {
-	struct termios_k t;
-	struct winsize_k ws;
-	u8 ring[RING];
-	u32 head, tail;            /* ready bytes: ring[tail..head) */
-	char line[1024];           /* canonical line being edited */
-	u32 len;
-	int eof;
-	int pgrp;                  /* the foreground process group */
-	int sid;                   /* the session whose controlling tty this is */
-} tty = {
-	.t = { .iflag = ICRNL | 02000, .oflag = 1 | 4, .cflag = 02277,
-	       .lflag = ISIG | ICANON | ECHO | ECHOE | 040 | ECHOCTL | 04000 | 0100000,
-	       .cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16 } },
-	.ws = { 24, 80, 0, 0 },
+/* Linux's defaults (stty sane): what a new tty starts with. */
+static const struct termios_k sane = {
+	.iflag = ICRNL | 02000, .oflag = 1 | 4, .cflag = 02277,
+	.lflag = ISIG | ICANON | ECHO | ECHOE | 040 | ECHOCTL | 04000 | 0100000,
+	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16 },
 };
+
+static u64 console_output(struct tty *t, const char *s, u64 n)
+{
+	(void)t;
+	console_write(s, n);
+	return n;
+}
+
+static struct tty console = { .output = console_output };
 u64 prompt_tsc;
 
-static void echo(const char *s, u64 n)
+void tty_setup(struct tty *t, u64 (*output)(struct tty *t, const char *s, u64 n))
 {
-	if (tty.t.lflag & ECHO)
-		console_write(s, n);
+	memset(t, 0, sizeof *t);
+	t->t = sane;
+	t->ws = (struct winsize_k){ 24, 80, 0, 0 };
+	t->output = output;
 }
 
-static void push(u8 c)
+static void echo(struct tty *t, const char *s, u64 n)
 {
-	if (tty.head - tty.tail < RING)
-		tty.ring[tty.head++ % RING] = c;
+	if (t->t.lflag & ECHO)
+		t->output(t, s, n);
 }
 
-static void tty_input(int c)
+static void push(struct tty *t, u8 c)
 {
-	struct termios_k *t = &tty.t;
+	if (t->head - t->tail < TTY_RING)
+		t->ring[t->head++ % TTY_RING] = c;
+}
+
+/* Room for one more byte of input (the line being edited counts too). */
+int tty_room(const struct tty *t)
+{
+	return t->head - t->tail + t->len < TTY_RING - 1;
+}
+
+void tty_input(struct tty *tty, int c)
+{
+	struct termios_k *t = &tty->t;
 	if (c == '\r' && (t->iflag & IGNCR))
 		return;
 	if (c == '\r' && (t->iflag & ICRNL))
@@ -69,68 +83,67 @@ static void tty_input(int c)
 		c = '\r';
 	if ((t->lflag & ISIG) && c && (c == t->cc[VINTR] || c == t->cc[VQUIT] || c == t->cc[VSUSP])) {
 		int sig = c == t->cc[VINTR] ? SIGINT : c == t->cc[VQUIT] ? SIGQUIT : SIGTSTP;
-		char e[4] = { '^', (char)(c < 32 ? c + 64 : '?'), '\n', 0 };
-		echo(e, 3);
-		tty.len = 0;
-		tty.head = tty.tail = 0;
-		kill_pgrp(tty.pgrp, sig);
-		wakeup(&tty);
+		char e[2] = { '^', (char)(c < 32 ? c + 64 : '?') }; /* as ECHOCTL shows it, no newline */
+		echo(tty, e, 2);
+		tty->len = 0;
+		tty->head = tty->tail = 0;
+		if (tty->pgrp)
+			kill_pgrp(tty->pgrp, sig);
+		wakeup(tty);
 		return;
 	}
 	if (!(t->lflag & ICANON)) {
-		push((u8)c);
+		push(tty, (u8)c);
 		char ch = (char)c;
-		echo(&ch, 1);
-		wakeup(&tty);
+		echo(tty, &ch, 1);
+		wakeup(tty);
 		return;
 	}
 	if (c == t->cc[VERASE] || c == 8) {
-		if (tty.len) {
-			tty.len--;
-			echo("\b \b", 3);
+		if (tty->len) {
+			tty->len--;
+			echo(tty, "\b \b", 3);
 		}
 	} else if (c == t->cc[VKILL]) {
-		while (tty.len) {
-			tty.len--;
-			echo("\b \b", 3);
+		while (tty->len) {
+			tty->len--;
+			echo(tty, "\b \b", 3);
 		}
 	} else if (c == t->cc[VEOF]) {
-		if (!tty.len)
-			tty.eof = 1;
-		for (u32 i = 0; i < tty.len; i++)
-			push((u8)tty.line[i]);
-		tty.len = 0;
-		wakeup(&tty);
+		if (!tty->len)
+			tty->eof = 1;
+		for (u32 i = 0; i < tty->len; i++)
+			push(tty, (u8)tty->line[i]);
+		tty->len = 0;
+		wakeup(tty);
 	} else if (c == '\n') {
-		for (u32 i = 0; i < tty.len; i++)
-			push((u8)tty.line[i]);
-		push('\n');
-		tty.len = 0;
-		echo("\n", 1);
-		wakeup(&tty);
-	} else if (tty.len < sizeof tty.line - 1) {
-		tty.line[tty.len++] = (char)c;
+		for (u32 i = 0; i < tty->len; i++)
+			push(tty, (u8)tty->line[i]);
+		push(tty, '\n');
+		tty->len = 0;
+		echo(tty, "\n", 1);
+		wakeup(tty);
+	} else if (tty->len < sizeof tty->line - 1) {
+		tty->line[tty->len++] = (char)c;
 		char ch = (char)c;
-		echo(&ch, 1);
+		echo(tty, &ch, 1);
 	}
 }
 
-static void tty_poll(void)
+static void console_poll_input(void)
 {
 	int c;
 	while (!console_raw && (c = console_poll()) >= 0)
-		tty_input(c);
+		tty_input(&console, c);
 }
-
-static int tty_pollfn(struct file *f);
 
 /* A background process group of the tty's session that reads it (or, for
  * sig SIGTTOU, sets its foreground group) is stopped by sig, unless it
  * ignores or blocks it: then the read fails with EIO, the set goes ahead. */
-static int background(int sig)
+static int background(struct tty *tty, int sig)
 {
 	struct task *c = current;
-	if (c->sid != tty.sid || c->pgid == tty.pgrp)
+	if (c->sid != tty->sid || c->pgid == tty->pgrp)
 		return 0;
 	if (c->sa[sig].handler == SIG_IGN || (c->sigmask & (1ull << (sig - 1))))
 		return sig == SIGTTIN ? -EIO : 0;
@@ -140,110 +153,150 @@ static int background(int sig)
 
 static s64 tty_read(struct file *f, u64 ubuf, u64 n)
 {
-	int r = background(SIGTTIN);
+	struct tty *tty = f->priv;
+	int r = background(tty, SIGTTIN);
 	if (r)
 		return r;
-	while (tty.head == tty.tail) {
-		if (tty.eof) {
-			tty.eof = 0;
+	while (tty->head == tty->tail) {
+		if (tty->eof) {
+			tty->eof = 0;
 			return 0;
 		}
-		if (!(tty.t.lflag & ICANON) && tty.t.cc[VMIN] == 0)
+		if (tty->hungup || (!(tty->t.lflag & ICANON) && tty->t.cc[VMIN] == 0))
 			return 0;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (signal_pending())
 			return -ERESTART;
-		if (!prompt_tsc)
+		if (!prompt_tsc && tty == &console)
 			prompt_tsc = rdtsc(); /* the first wait for input: the shell's prompt is out */
-		sleep_on(&tty);
+		sleep_on(tty);
 	}
 	u8 buf[256];
 	u64 k = 0;
-	while (k < n && k < sizeof buf && tty.head != tty.tail) {
-		u8 c = tty.ring[tty.tail++ % RING];
+	while (k < n && k < sizeof buf && tty->head != tty->tail) {
+		u8 c = tty->ring[tty->tail++ % TTY_RING];
 		buf[k++] = c;
-		if (c == '\n' && (tty.t.lflag & ICANON))
+		if (c == '\n' && (tty->t.lflag & ICANON))
 			break;
 	}
+	wakeup(&tty->ring); /* room for a writer of input (a pty's master) */
 	return copy_to_user(ubuf, buf, k) ? -EFAULT : (s64)k;
 }
 
-static s64 tty_write(struct file *f, u64 ubuf, u64 n)
+/* Writes n user bytes through take(t, chunk) in chunks; a short take
+ * blocks the writer on chan (EAGAIN with O_NONBLOCK, ERESTART on a signal)
+ * until whoever makes room wakes it; a hung-up tty ends it with EIO. */
+s64 tty_feed(struct file *f, u64 ubuf, u64 n, struct tty *t, u64 (*take)(struct tty *t, const char *s, u64 n),
+	     const void *chan)
 {
-	(void)f;
 	char buf[256];
-	for (u64 done = 0; done < n;) {
+	u64 done = 0;
+	while (done < n) {
+		if (t->hungup)
+			return done ? (s64)done : -EIO;
 		u64 k = n - done < sizeof buf ? n - done : sizeof buf;
 		if (copy_from_user(buf, ubuf + done, k))
 			return done ? (s64)done : -EFAULT;
-		console_write(buf, k);
-		done += k;
+		u64 w = take(t, buf, k);
+		done += w;
+		if (w < k) {
+			if (f->flags & O_NONBLOCK)
+				return done ? (s64)done : -EAGAIN;
+			if (signal_pending())
+				return done ? (s64)done : -ERESTART;
+			sleep_on(chan);
+		}
 	}
 	return (s64)n;
 }
 
+/* Output goes to the driver as it takes it (a pty's master that does not
+ * read makes the writer wait). */
+static s64 tty_write(struct file *f, u64 ubuf, u64 n)
+{
+	struct tty *tty = f->priv;
+	return tty_feed(f, ubuf, n, tty, tty->output, &tty->output);
+}
+
 static int tty_pollfn(struct file *f)
 {
-	(void)f;
-	tty_poll();
-	if (!prompt_tsc && tty.head == tty.tail)
-		prompt_tsc = rdtsc();
-	return POLLOUT | (tty.head != tty.tail || tty.eof ? POLLIN : 0);
+	struct tty *tty = f->priv;
+	if (tty == &console) {
+		console_poll_input();
+		if (!prompt_tsc && tty->head == tty->tail)
+			prompt_tsc = rdtsc();
+	}
+	if (tty->hungup)
+		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+	return POLLOUT | (tty->head != tty->tail || tty->eof ? POLLIN : 0);
+}
+
+/* The window size changes: the foreground group hears SIGWINCH. */
+int tty_set_winsize(struct tty *tty, u64 arg)
+{
+	struct winsize_k ws;
+	if (copy_from_user(&ws, arg, sizeof ws))
+		return -EFAULT;
+	if (memcmp(&ws, &tty->ws, sizeof ws) && tty->pgrp)
+		kill_pgrp(tty->pgrp, SIGWINCH);
+	tty->ws = ws;
+	return 0;
 }
 
 static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 {
-	(void)f;
+	struct tty *tty = f->priv;
 	int v, r;
 	switch (cmd) {
 	case 0x5401: /* TCGETS */
-		return copy_to_user(arg, &tty.t, sizeof tty.t) ? -EFAULT : 0;
+		return copy_to_user(arg, &tty->t, sizeof tty->t) ? -EFAULT : 0;
 	case 0x5402: case 0x5403: case 0x5404: { /* TCSETS, TCSETSW, TCSETSF */
 		struct termios_k t;
 		if (copy_from_user(&t, arg, sizeof t))
 			return -EFAULT;
 		if (cmd == 0x5404)
-			tty.head = tty.tail = 0;
-		if ((tty.t.lflag & ICANON) && !(t.lflag & ICANON) && tty.len) {
-			for (u32 i = 0; i < tty.len; i++) /* pending edit becomes input */
-				push((u8)tty.line[i]);
-			tty.len = 0;
+			tty->head = tty->tail = 0;
+		if ((tty->t.lflag & ICANON) && !(t.lflag & ICANON) && tty->len) {
+			for (u32 i = 0; i < tty->len; i++) /* pending edit becomes input */
+				push(tty, (u8)tty->line[i]);
+			tty->len = 0;
 		}
-		tty.t = t;
+		tty->t = t;
 		return 0;
 	}
 	case 0x540F: /* TIOCGPGRP */
-		return copy_to_user(arg, &tty.pgrp, 4) ? -EFAULT : 0;
+		return copy_to_user(arg, &tty->pgrp, 4) ? -EFAULT : 0;
 	case 0x5410: /* TIOCSPGRP */
 		if (copy_from_user(&v, arg, 4))
 			return -EFAULT;
 		if (v <= 0)
 			return -EINVAL;
-		if (current->sid != tty.sid)
+		if (current->sid != tty->sid)
 			return -ENOTTY;
-		if ((r = background(SIGTTOU)))
+		if ((r = background(tty, SIGTTOU)))
 			return r;
-		tty.pgrp = v;
+		tty->pgrp = v;
 		return 0;
 	case 0x5429: /* TIOCGSID */
 		v = current->sid;
 		return copy_to_user(arg, &v, 4) ? -EFAULT : 0;
 	case 0x5413: /* TIOCGWINSZ */
-		return copy_to_user(arg, &tty.ws, sizeof tty.ws) ? -EFAULT : 0;
+		return copy_to_user(arg, &tty->ws, sizeof tty->ws) ? -EFAULT : 0;
 	case 0x5414: /* TIOCSWINSZ */
-		return copy_from_user(&tty.ws, arg, sizeof tty.ws) ? -EFAULT : 0;
+		return tty_set_winsize(tty, arg);
 	case 0x541B: /* FIONREAD */
-		v = (int)(tty.head - tty.tail);
+		v = (int)(tty->head - tty->tail);
 		return copy_to_user(arg, &v, 4) ? -EFAULT : 0;
 	case 0x540E: /* TIOCSCTTY: the caller's session takes the tty */
-		tty.sid = current->sid;
-		tty.pgrp = current->pgid;
+		tty->sid = current->sid;
+		tty->pgrp = current->pgid;
 		return 0;
 	case 0x5422: /* TIOCNOTTY */
 		return 0;
 	case 0x540B: /* TCFLSH */
-		tty.head = tty.tail = 0;
+		tty->head = tty->tail = 0;
+		wakeup(&tty->ring);
 		return 0;
 	case 0x5409: case 0x540A: /* TCSBRK, TCXONC */
 		return 0;
@@ -251,24 +304,41 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 	return -ENOTTY;
 }
 
+/* The caller's controlling tty: a pseudo-terminal its session took, else the console. */
 static int tty_open(struct file *f)
 {
-	(void)f;
-	if (!tty.pgrp) {
-		tty.pgrp = current->pgid ? current->pgid : 1;
-		tty.sid = current->sid ? current->sid : 1;
+	struct tty *tty = f->ino->priv;
+	if (!tty && f->ino->rdev == ((5 << 8) | 0)) /* /dev/tty */
+		tty = pty_of_session(current->sid);
+	if (!tty)
+		tty = &console;
+	if (tty == &console && !console.pgrp) {
+		console.pgrp = current->pgid ? current->pgid : 1;
+		console.sid = current->sid ? current->sid : 1;
 	}
-	return 0;
+	int r = tty->open ? tty->open(tty) : 0;
+	if (!r)
+		f->priv = tty;
+	return r;
 }
 
-static const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
-					  .poll = tty_pollfn, .open = tty_open };
+static void tty_release(struct file *f)
+{
+	struct tty *tty = f->priv; /* NULL: its open failed */
+	if (tty && tty->release)
+		tty->release(tty);
+}
+
+const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
+				   .poll = tty_pollfn, .open = tty_open, .release = tty_release };
 
 /* /dev/tty, console and ttyS0; the UART is read at each tick and idle wake-up. */
 void tty_init(void)
 {
+	tty_setup(&console, console_output);
 	devfs_register("tty", 5, 0, &tty_fops, 0666);
 	devfs_register("console", 5, 1, &tty_fops, 0600);
 	devfs_register("ttyS0", 4, 64, &tty_fops, 0660);
-	sched_add_poller(tty_poll);
+	sched_add_poller(console_poll_input);
+	pty_init();
 }

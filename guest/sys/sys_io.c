@@ -222,6 +222,7 @@ s64 sys_ioctl(u64 fd, u64 cmd, u64 arg)
 	struct file *f = get_fd(fd);
 	if (!f)
 		return -EBADF;
+	cmd = (u32)cmd; /* an unsigned int, as Linux takes it: musl passes an int */
 	if (cmd == 0x5421) { /* FIONBIO */
 		int v;
 		if (copy_from_user(&v, arg, 4))
