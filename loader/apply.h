@@ -7,7 +7,7 @@
 #include "ld.h"
 #include "tar.h"
 
-#define LD_LAYERSET 65536u      /* paths remembered per layer (whiteout ordering) */
+#define LD_LAYERSET 2097152u    /* hash slots per layer at most (16 MiB): 1,572,864 paths */
 
 struct ld_apply {
 	struct ld_fs *fs;

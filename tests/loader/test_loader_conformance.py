@@ -238,3 +238,16 @@ def test_whiteout_order_matches_umoci(tmp_path, case, threads):
     assert r.returncode == 0, r.stderr
     diffs = diff_trees(ref, str(tmp_path / "out"))
     assert not diffs, "\n".join(diffs[:20])
+
+
+def test_whiteouts_after_a_large_layer(tmp_path):
+    """A layer of 50,000 entries (more than the set once held) still ends
+    with a working whiteout and opaque marker."""
+    img, out = str(tmp_path / "img"), tmp_path / "out"
+    upper = [{"name": "f/%d" % i} for i in range(50000)]
+    upper += [NEW, {"name": ".wh.d"}, {"name": "n0/.wh..wh..opq"}]
+    oci_layout(img, [(make_tar(LOWER), "gzip"), (make_tar(upper), "gzip")])
+    r = bhimage("unpack", img, str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(out / "d")) == ["new"] and os.listdir(out / "n0") == []
+    assert len(os.listdir(out / "f")) == 50000
