@@ -6,10 +6,8 @@ refused at boot with the loader's message and the kernel falls back to its
 monitor."""
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tarfile
 
 from loaderlib import make_tar, oci_layout, run, umoci_add_tar, umoci_rootfs
 from machine import ESP, Machine, make_esp
@@ -42,11 +40,18 @@ def listing(text):
 def root_image_with(work, layers):
     img = os.path.join(work, "img")
     os.makedirs(img)
-    with tarfile.open(os.path.join(ESP, "root.tar")) as t:
-        t.extractall(img)
+    run(["tar", "-C", img, "-xf", os.path.join(ESP, "root.tar")])
     for layer in layers:
         umoci_add_tar(img, work, layer)
     return img
+
+
+def esp_with_root(tmp_path, img):
+    """A copy of build/esp whose root.tar is the OCI layout img, packed."""
+    tar = str(tmp_path / "root.tar")
+    run(["tar", "-C", img, "-cf", tar, "."])
+    with open(tar, "rb") as f:
+        return make_esp(tmp_path, files={"root.tar": f.read()})
 
 
 def test_whiteout_order_in_kernel(tmp_path):
@@ -55,11 +60,7 @@ def test_whiteout_order_in_kernel(tmp_path):
     ref = umoci_rootfs(img, os.path.join(work, "ref"))
     want = subprocess.run(["/bin/busybox", "sh", "-c", LIST.replace("/wt", ref + "/wt")],
                           capture_output=True, text=True, check=True).stdout
-    tar = os.path.join(work, "root.tar")
-    run(["tar", "-C", img, "-cf", tar, "."])
-    with open(tar, "rb") as f:
-        esp = make_esp(tmp_path, files={"root.tar": f.read()})
-    sh = Shell("loader-kernel-whiteouts", esp=esp)
+    sh = Shell("loader-kernel-whiteouts", esp=esp_with_root(tmp_path, img))
     try:
         got = listing(sh.run(LIST))     # (the echo of the long line wraps)
     finally:
@@ -77,15 +78,10 @@ def test_ambiguous_root_image_refused(tmp_path):
     index["layers"] = [md]
     with open(os.path.join(img, "index.json"), "w") as f:
         json.dump(index, f)
-    tar = str(tmp_path / "root.tar")
-    run(["tar", "-C", img, "-cf", tar, "."])
-    with open(tar, "rb") as f:
-        esp = make_esp(tmp_path, files={"root.tar": f.read()})
-    m = Machine("loader-kernel-ambiguous", esp=esp)
+    m = Machine("loader-kernel-ambiguous", esp=esp_with_root(tmp_path, img))
     try:
         m.boot()
     finally:
         m.close()
     assert ("guest: root image root.tar: index.json: is both a manifest and an index: "
             "an image index with 'layers'") in m.boot_text, m.boot_text[-2000:]
-    shutil.rmtree(img)
