@@ -139,18 +139,30 @@ static int resolve_parent(struct ld_apply *ap, char *path, char *out, const char
 	return rc;
 }
 
-/* ---- the set of paths written by the current layer ---- */
+/* ---- the set of paths of the current layer: every entry and every
+ * ancestor of one (FNV-1a hashes of resolved paths) ---- */
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static u64 fnv(u64 h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (u8)*s) * FNV_PRIME;
+	return h;
+}
+
+static u64 set_key(u64 h)
+{
+	return h ? h : 1;       /* 0 marks a free slot */
+}
 
 static u64 hash_path(const char *dir, const char *name)
 {
-	u64 h = 0xcbf29ce484222325ull;
-	for (const char *s = dir; *s; s++)
-		h = (h ^ (u8)*s) * 0x100000001b3ull;
+	u64 h = fnv(FNV_BASIS, dir);
 	if (*dir)
-		h = (h ^ '/') * 0x100000001b3ull;
-	for (const char *s = name; *s; s++)
-		h = (h ^ (u8)*s) * 0x100000001b3ull;
-	return h ? h : 1;
+		h = (h ^ '/') * FNV_PRIME;
+	return set_key(fnv(h, name));
 }
 
 static u32 slot(const u64 *set, u32 cap, u64 h)
@@ -189,6 +201,23 @@ static int set_has(struct ld_apply *ap, u64 h)
 	return ap->set[slot(ap->set, ap->set_cap, h)] == h;
 }
 
+/* Remembers dir/name and each ancestor.  A remembered path has its ancestors
+ * remembered too, so a known dir ends the work early. */
+static void remember(struct ld_apply *ap, const char *dir, const char *name)
+{
+	set_add(ap, hash_path(dir, name));
+	if (!*dir || set_has(ap, set_key(fnv(FNV_BASIS, dir))))
+		return;
+	u64 h = FNV_BASIS;
+	for (const char *s = dir;; s++) {
+		if (!*s || *s == '/')
+			set_add(ap, set_key(h));
+		if (!*s)
+			return;
+		h = (h ^ (u8)*s) * FNV_PRIME;
+	}
+}
+
 void ld_apply_layer(struct ld_apply *ap)
 {
 	if (ap->set_n)
@@ -205,34 +234,91 @@ static int remove_path(struct ld_apply *ap, const char *path)
 	return ap->fs->remove(ap->fs, path);
 }
 
-struct keepctx {
-	struct ld_apply *ap;
-	const char *dir;
-};
+/* ---- whiteouts hide what lower layers put there, never this layer's
+ * entries, wherever the marker stands in the layer.  Trimming a directory
+ * removes each child that is not in the set and trims each that is; the
+ * directories still to trim wait on a stack of records: a child's name, then
+ * its parent's length in ap->full and its own length (two u32). ---- */
+
+static int push_child(struct ld_apply *ap, u32 plen, const char *name)
+{
+	u32 nlen = (u32)ld_strlen(name);
+	size_t need = ap->trim_used + nlen + 8;
+	if (need > ap->trim_cap) {
+		size_t nc = ap->trim_cap ? ap->trim_cap * 2 : 4096;
+		while (nc < need)
+			nc *= 2;
+		u8 *ns = ld_new(ap->a, nc);
+		if (!ns)
+			return -1;
+		ld_memcpy(ns, ap->trim, ap->trim_used);
+		ld_del(ap->a, ap->trim);
+		ap->trim = ns;
+		ap->trim_cap = nc;
+	}
+	u8 *p = ap->trim + ap->trim_used;
+	ld_memcpy(p, name, nlen);
+	ld_memcpy(p + nlen, &plen, 4);
+	ld_memcpy(p + nlen + 4, &nlen, 4);
+	ap->trim_used = need;
+	return 0;
+}
 
 static int keep_child(void *ctx, const char *name)
 {
-	struct keepctx *k = ctx;
-	return set_has(k->ap, hash_path(k->dir, name));
+	struct ld_apply *ap = ctx;
+	if (!set_has(ap, hash_path(ap->full, name)))
+		return 0;
+	if (push_child(ap, (u32)ld_strlen(ap->full), name))
+		ap->trim_nomem = 1;
+	return 1;
+}
+
+/* Trims ap->full, which is in the set or the folder of an opaque marker. */
+static int trim(struct ld_apply *ap)
+{
+	struct ld_fs *fs = ap->fs;
+	u32 plen, nlen;
+	int type;
+	ap->cache_valid = 0;
+	ap->trim_used = 0;
+	ap->trim_nomem = 0;
+	for (;;) {
+		if (fs->lstat(fs, ap->full, &type))
+			return -1;
+		if (type == LD_DIR && fs->clear_dir(fs, ap->full, keep_child, ap))
+			return -1;
+		if (ap->trim_nomem)
+			return ld_fail(ap->err, "out of memory");
+		if (!ap->trim_used)
+			return 0;
+		u8 *top = ap->trim + ap->trim_used - 8;
+		ld_memcpy(&plen, top, 4);
+		ld_memcpy(&nlen, top + 4, 4);
+		ap->trim_used -= 8 + nlen;
+		ap->full[plen] = 0;
+		if (join(ap, ap->full, ap->full, (const char *)top - nlen, nlen))
+			return -1;
+	}
 }
 
 static int whiteout(struct ld_apply *ap, const char *name)
 {
 	const char *victim = name + 4;
-	if (!ld_strcmp(victim, ".wh..opq")) {
-		struct keepctx k = { ap, ap->res };
-		if (ap->set_full)
-			return ld_fail(ap->err, "opaque whiteout after more than %u entries in one layer",
-				       ap->set_cap / 4 * 3);
-		ap->cache_valid = 0;
-		return ap->fs->clear_dir(ap->fs, ap->res, keep_child, &k);
-	}
-	if (!*victim || !ld_strcmp(victim, ".") || !ld_strcmp(victim, ".."))
+	int opaque = !ld_strcmp(victim, ".wh..opq");
+	if (!opaque && (!*victim || !ld_strcmp(victim, ".") || !ld_strcmp(victim, "..")))
 		return ld_fail(ap->err, "whiteout names no file");
-	if (set_has(ap, hash_path(ap->res, victim)))
-		return 0;       /* whiteouts hide lower layers only */
+	if (ap->set_full)
+		return ld_fail(ap->err, "whiteout after more than %u entries in one layer",
+			       ap->set_cap / 4 * 3);
+	if (opaque) {
+		ld_strlcpy(ap->full, ap->res, ap->lim->max_path + 1);
+		return trim(ap);
+	}
 	if (join(ap, ap->full, ap->res, victim, ld_strlen(victim)))
 		return -1;
+	if (set_has(ap, hash_path(ap->res, victim)))
+		return trim(ap);
 	return remove_path(ap, ap->full);
 }
 
@@ -299,7 +385,7 @@ int ld_apply_entry(struct ld_apply *ap, const struct ld_tar_entry *e, struct ld_
 		return -1;
 	if (join(ap, ap->full, ap->res, name, ld_strlen(name)))
 		return -1;
-	set_add(ap, hash_path(ap->res, name));
+	remember(ap, ap->res, name);
 
 	struct ld_meta m = { e->mode, e->uid, e->gid, e->mtime, e->mtime_nsec };
 	int existing;
@@ -358,4 +444,5 @@ void ld_apply_free(struct ld_apply *ap, struct ld_alloc *a)
 {
 	ld_del(a, ap->clean);
 	ld_del(a, ap->set);
+	ld_del(a, ap->trim);
 }

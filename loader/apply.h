@@ -7,7 +7,7 @@
 #include "ld.h"
 #include "tar.h"
 
-#define LD_LAYERSET 65536u      /* paths remembered per layer (opaque ordering) */
+#define LD_LAYERSET 2097152u    /* hash slots per layer at most (16 MiB): 1,572,864 paths */
 
 struct ld_apply {
 	struct ld_fs *fs;
@@ -20,6 +20,9 @@ struct ld_apply {
 	u64 *set;                   /* open addressing, grows to LD_LAYERSET */
 	u32 set_n, set_cap;
 	int set_full;
+	u8 *trim;                   /* folders left to trim, see whiteout() */
+	size_t trim_used, trim_cap;
+	int trim_nomem;
 };
 
 int ld_apply_init(struct ld_apply *ap, struct ld_fs *fs, const struct ld_limits *lim,

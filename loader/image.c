@@ -117,6 +117,39 @@ static int is_index_type(const char *mt)
 	       !ld_strcmp(mt, MT_DOCKER "distribution.manifest.list.v2+json");
 }
 
+static int is_manifest_type(const char *mt)
+{
+	return !ld_strcmp(mt, MT_OCI "manifest.v1+json") ||
+	       !ld_strcmp(mt, MT_DOCKER "distribution.manifest.v2+json");
+}
+
+/* A document is an index or a manifest, never both (CVE-2021-41190): an
+ * index carries no layers or config, a manifest no manifests, and its own
+ * mediaType, when given, is of its kind and equals the mediaType of the
+ * descriptor that led to it (desc_mt; "" or NULL when none did). */
+static int check_kind(const struct ld_json *j, int index, const char *desc_mt,
+		      struct ld_err *err)
+{
+	static const char *const other[2][2] = { { "manifests", 0 }, { "layers", "config" } };
+	const char *kind = index ? "index" : "manifest";
+	char mt[128];
+	if (!ld_json_is(j, 0, LD_J_OBJ))
+		return ld_fail(err, "is not a JSON object");
+	for (int k = 0; k < 2; k++)
+		if (other[index][k] && ld_json_get(j, 0, other[index][k]) >= 0)
+			return ld_fail(err, "is both a manifest and an index: an image %s with '%s'",
+				       kind, other[index][k]);
+	if (media_type(j, 0, mt, sizeof mt))
+		return ld_fail(err, "has a mediaType that is not a short string");
+	if (!mt[0])
+		return 0;
+	if (desc_mt && desc_mt[0] && ld_strcmp(mt, desc_mt))
+		return ld_fail(err, "has mediaType '%s' but its descriptor says '%s'", mt, desc_mt);
+	if (index ? !is_index_type(mt) : !is_manifest_type(mt))
+		return ld_fail(err, "has mediaType '%s', not that of an image %s", mt, kind);
+	return 0;
+}
+
 static int layer_comp(const char *mt)
 {
 	static const struct { const char *suffix; int comp; } tab[] = {
@@ -159,11 +192,13 @@ static int ref_ok(const struct ld_json *j, int i, const char *ref)
 /* Picks the manifest descriptor from an index, following nested indexes. */
 static int pick_manifest(struct ld_store *st, const struct ld_opts *o,
 			 const struct ld_limits *lim, struct ld_alloc *a, struct ld_jdoc *idx,
-			 int depth, struct ld_blob *out, struct ld_err *err)
+			 const char *idx_mt, int depth, struct ld_blob *out, char mt[128],
+			 struct ld_err *err)
 {
 	const struct ld_json *j = &idx->j;
-	char mt[128];
 	int ms = ld_json_get(j, 0, "manifests");
+	if (check_kind(j, 1, idx_mt, err))
+		return -1;
 	if (!ld_json_is(j, ms, LD_J_ARR))
 		return ld_fail(err, "index has no manifests array");
 	int chosen = -1;
@@ -179,17 +214,26 @@ static int pick_manifest(struct ld_store *st, const struct ld_opts *o,
 	if (chosen < 0)
 		return o->ref && depth == 0 ? ld_fail(err, "no manifest named '%s' in the index", o->ref)
 					    : ld_fail(err, "no linux/amd64 manifest in the index");
-	if (media_type(j, chosen, mt, sizeof mt) || descriptor(j, chosen, out, err))
+	if (media_type(j, chosen, mt, 128))
+		return ld_fail(err, "index entry has a mediaType that is not a short string");
+	if (descriptor(j, chosen, out, err))
 		return ld_prefix(err, "index entry");
+	if (mt[0] && !is_index_type(mt) && !is_manifest_type(mt))
+		return ld_fail(err, "index entry has mediaType '%s', not that of a manifest or an index",
+			       mt);
 	if (!is_index_type(mt))
 		return 0;
 	if (depth >= 4)
 		return ld_fail(err, "image indexes nested too deeply");
 	struct ld_jdoc sub;
 	struct ld_blob b = *out;
+	char label[72 + 256], sub_mt[128];
+	ld_memcpy(sub_mt, mt, 128);
 	int rc = ld_jdoc_load(&sub, st, b.name, &b, lim, a, err);
-	if (!rc)
-		rc = pick_manifest(st, o, lim, a, &sub, depth + 1, out, err);
+	if (!rc && pick_manifest(st, o, lim, a, &sub, sub_mt, depth + 1, out, mt, err)) {
+		ld_blob_label(&b, label);
+		rc = ld_prefix(err, "index %s", label);
+	}
 	ld_jdoc_free(&sub, a);
 	return rc;
 }
@@ -220,7 +264,7 @@ static int load_oci(struct ld_store *st, const struct ld_opts *o, const struct l
 	ld_jdoc_free(&d, a);
 	if (rc || (rc = ld_jdoc_load(&d, st, "index.json", 0, lim, a, err)))
 		return -1;
-	rc = pick_manifest(st, o, lim, a, &d, 0, &im->manifest, err);
+	rc = pick_manifest(st, o, lim, a, &d, 0, 0, &im->manifest, mt, err);
 	ld_jdoc_free(&d, a);
 	if (rc)
 		return ld_prefix(err, "index.json");
@@ -229,7 +273,9 @@ static int load_oci(struct ld_store *st, const struct ld_opts *o, const struct l
 		return ld_prefix(err, "manifest %s", label);
 	const struct ld_json *j = &d.j;
 	int ls = ld_json_get(j, 0, "layers");
-	if (descriptor(j, ld_json_get(j, 0, "config"), &im->config, err))
+	if (check_kind(j, 0, mt, err))
+		rc = ld_prefix(err, "manifest %s", label);
+	else if (descriptor(j, ld_json_get(j, 0, "config"), &im->config, err))
 		rc = ld_prefix(err, "manifest %s: config", label);
 	else if (!ld_json_is(j, ls, LD_J_ARR))
 		rc = ld_fail(err, "manifest %s has no layers array", label);

@@ -80,6 +80,37 @@ def main():
                 if data[:1] in (b"{", b"["):
                     write("json", f[:16], data)
     write("loader", "docker.tar", docker_tar(layer))
+
+    # whiteouts and opaque markers after this layer's own entries
+    # (test_loader_conformance.py compares these orders with umoci)
+    low = [{"name": "d", "type": "dir"}, {"name": "d/old", "data": b"o"},
+           {"name": "d/sub", "type": "dir"}, {"name": "d/sub/old2", "data": b"o2"}]
+    lower = make_tar(low)
+    orders = {
+        "wh-last": [{"name": "d", "type": "dir", "mode": 0o750}, {"name": "d/new", "data": b"n"},
+                    {"name": ".wh.d"}],
+        "opq-last": [{"name": "d/sub/x/new", "data": b"n"}, {"name": "d/.wh..wh..opq"},
+                     {"name": "d/.wh.old"}],
+    }
+    for name, entries in orders.items():
+        upper = make_tar(entries)
+        write("tar", name, b"\x01" + make_tar(low + entries))     # one layer holding both
+        with tempfile.TemporaryDirectory() as tmp:
+            lay = os.path.join(tmp, "img")
+            oci_layout(lay, [(lower, "gzip"), (upper, "none")])
+            write("loader", name + ".tar", tar_of_dir(lay))
+
+    # a manifest that is also an index (CVE-2021-41190): the loader refuses it
+    with tempfile.TemporaryDirectory() as tmp:
+        lay = os.path.join(tmp, "img")
+        md = oci_layout(lay, [(lower, "gzip")])
+        with open(os.path.join(lay, "index.json")) as f:
+            index = json.load(f)
+        index["layers"] = [md]
+        with open(os.path.join(lay, "index.json"), "w") as f:
+            json.dump(index, f)
+        write("loader", "ambiguous.tar", tar_of_dir(lay))
+        write("json", "ambiguous", json.dumps(index).encode())
     write("json", "edge", b'{"a":[1,-2.5e3,true,false,null,"\\u00e9\\ud83d\\ude00"],"b":{}}')
 
 

@@ -194,3 +194,60 @@ def test_index_picks_linux_amd64(tmp_path):
     assert (tmp_path / "out" / "arch").read_bytes() == b"amd64"
     r = bhimage("unpack", "--ref", "nope", lay, str(tmp_path / "out2"))
     assert r.returncode != 0 and "no manifest named 'nope'" in r.stderr
+
+
+# Whiteouts and opaque markers hide only what lower layers put there, wherever
+# they stand in their layer (umoci remembers every ancestor of every entry of
+# the current layer).  Layer 1 is LOWER; each case is layer 2.
+DEEP = "/".join("n%d" % i for i in range(120))
+LOWER = [{"name": "d", "type": "dir"}, {"name": "d/old", "data": b"o"},
+         {"name": "d/sub", "type": "dir"}, {"name": "d/sub/old2", "data": b"o2"},
+         {"name": "top", "data": b"t"}, {"name": DEEP + "/lowfile", "data": b"l"},
+         {"name": DEEP + "/lowdir/x", "data": b"x"}]
+NEW = {"name": "d/new", "data": b"n"}
+ORDER_CASES = {
+    "wh-after-dir": [{"name": "d", "type": "dir", "mode": 0o750}, NEW, {"name": ".wh.d"}],
+    "wh-after-child": [NEW, {"name": ".wh.d"}],
+    "wh-first": [{"name": ".wh.d"}, NEW],
+    "wh-file-recreated": [{"name": "d/old", "data": b"again"}, {"name": "d/.wh.old"}],
+    "wh-file-recreated-first": [{"name": "d/.wh.old"}, {"name": "d/old", "data": b"again"}],
+    "wh-nested": [{"name": "d/sub/new", "data": b"n"}, {"name": "d/.wh.sub"}],
+    "wh-nested-path": [{"name": "d/sub/.wh.old2"}, {"name": ".wh.d"}],
+    "wh-deep": [{"name": "d/sub/x/y/z", "data": b"n"}, {"name": ".wh.d"}],
+    "wh-deep-tree": [{"name": DEEP + "/new", "data": b"n"}, {"name": ".wh.n0"}],
+    "wh-symlink-in-layer": [{"name": "d/sub", "type": "sym", "link": "/elsewhere"},
+                            {"name": "d/.wh.sub"}],
+    "wh-file-replaces-dir": [{"name": "d", "data": b"file"}, {"name": ".wh.d"}],
+    "wh-hardlink-kept": [{"name": "h", "type": "hard", "link": "d/old"}, {"name": ".wh.d"}],
+    "opq-last": [NEW, {"name": "d/.wh..wh..opq"}],
+    "opq-last-dir": [{"name": "d", "type": "dir", "mode": 0o750}, NEW, {"name": "d/.wh..wh..opq"}],
+    "opq-first": [{"name": "d/.wh..wh..opq"}, NEW],
+    "opq-nested": [{"name": "d/sub/new", "data": b"n"}, {"name": "d/.wh..wh..opq"}],
+    "opq-root": [{"name": "d/sub/x/new", "data": b"n"}, {"name": ".wh..wh..opq"}],
+    "opq-deep-tree": [{"name": DEEP + "/lowdir/y", "data": b"y"}, {"name": "n0/.wh..wh..opq"}],
+}
+
+
+@pytest.mark.parametrize("threads", [[], ["--threads", "4"]], ids=["serial", "threads"])
+@pytest.mark.parametrize("case", sorted(ORDER_CASES))
+def test_whiteout_order_matches_umoci(tmp_path, case, threads):
+    img = str(tmp_path / "img")
+    oci_layout(img, [(make_tar(LOWER), "gzip"), (make_tar(ORDER_CASES[case]), "gzip")])
+    ref = umoci_rootfs(img, str(tmp_path / "ref"))
+    r = bhimage("unpack", *threads, img, str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    diffs = diff_trees(ref, str(tmp_path / "out"))
+    assert not diffs, "\n".join(diffs[:20])
+
+
+def test_whiteouts_after_a_large_layer(tmp_path):
+    """A layer of 50,000 entries (more than the set once held) still ends
+    with a working whiteout and opaque marker."""
+    img, out = str(tmp_path / "img"), tmp_path / "out"
+    upper = [{"name": "f/%d" % i} for i in range(50000)]
+    upper += [NEW, {"name": ".wh.d"}, {"name": "n0/.wh..wh..opq"}]
+    oci_layout(img, [(make_tar(LOWER), "gzip"), (make_tar(upper), "gzip")])
+    r = bhimage("unpack", img, str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(out / "d")) == ["new"] and os.listdir(out / "n0") == []
+    assert len(os.listdir(out / "f")) == 50000

@@ -10,7 +10,7 @@ import tarfile
 import zlib
 import pytest
 from loaderlib import (GZIP_MT, TAR_MT, bhimage, blob_path, make_tar, manifest_of, oci_layout,
-                      sha)
+                       put_blob, sha)
 
 
 @pytest.fixture
@@ -208,3 +208,162 @@ def test_docker_archive_ok(env):
 def test_docker_archive_diff_id_mismatch(env):
     layer = make_tar([F])
     unpack_fails(env, docker_tar(env, layer, "sha256:" + sha(b"other")), "digest mismatch")
+
+
+# ---- a document that is both a manifest and an index (CVE-2021-41190) -----
+
+OCI_INDEX_MT = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST_MT = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_MANIFEST_MT = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_json(path, doc):
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def replace_manifest(img, change):
+    """Rewrites the manifest blob as change(manifest) and points index.json
+    (its descriptor updated by change_desc) at the new blob."""
+    index = read_json(img / "index.json")
+    desc = index["manifests"][0]
+    man = read_json(blob_path(str(img), desc))
+    new = put_blob(str(img), json.dumps(change(man)).encode())
+    desc.update(new)
+    write_json(img / "index.json", index)
+    return index
+
+
+def nest_index(img, change_sub=lambda i: i, sub_mt=OCI_INDEX_MT):
+    """Moves index.json's manifests into a nested index blob (change_sub(it))."""
+    index = read_json(img / "index.json")
+    sub = change_sub({"schemaVersion": 2, "mediaType": OCI_INDEX_MT,
+                      "manifests": index["manifests"]})
+    d = put_blob(str(img), json.dumps(sub).encode())
+    d["mediaType"] = sub_mt
+    write_json(img / "index.json", {"schemaVersion": 2, "manifests": [d]})
+
+
+def set_desc_mt(img, mt):
+    index = read_json(img / "index.json")
+    index["manifests"][0]["mediaType"] = mt
+    write_json(img / "index.json", index)
+
+
+def index_with(img, **extra):
+    index = read_json(img / "index.json")
+    index.update(extra)
+    write_json(img / "index.json", index)
+
+
+def manifest_desc(img):
+    return read_json(img / "index.json")["manifests"][0]
+
+
+AMBIGUOUS = {
+    # a manifest that carries manifests
+    "manifest-with-manifests": (lambda img: replace_manifest(
+        img, lambda m: dict(m, manifests=[manifest_desc(img)])),
+        "is both a manifest and an index: an image manifest with 'manifests'"),
+    # an index (index.json, or a nested one) that carries layers or config
+    "index-with-layers": (lambda img: index_with(
+        img, layers=manifest_of(str(img))["layers"]),
+        "is both a manifest and an index: an image index with 'layers'"),
+    "index-with-config": (lambda img: index_with(
+        img, config=manifest_of(str(img))["config"]),
+        "is both a manifest and an index: an image index with 'config'"),
+    "nested-index-with-layers": (lambda img: nest_index(
+        img, lambda i: dict(i, layers=manifest_of(str(img))["layers"])),
+        "an image index with 'layers'"),
+    "nested-index-with-config": (lambda img: nest_index(
+        img, lambda i: dict(i, config=manifest_of(str(img))["config"])),
+        "an image index with 'config'"),
+    # a mediaType that disagrees with the descriptor that led to the document
+    "manifest-says-index": (lambda img: replace_manifest(
+        img, lambda m: dict(m, mediaType=OCI_INDEX_MT)),
+        "has mediaType '%s' but its descriptor says '%s'" % (OCI_INDEX_MT, OCI_MANIFEST_MT)),
+    "manifest-says-docker": (lambda img: replace_manifest(
+        img, lambda m: dict(m, mediaType=DOCKER_MANIFEST_MT)),
+        "has mediaType '%s' but its descriptor says" % DOCKER_MANIFEST_MT),
+    "descriptor-says-index": (lambda img: set_desc_mt(img, OCI_INDEX_MT),
+                              "an image index with 'layers'"),
+    "nested-says-manifest": (lambda img: nest_index(img, sub_mt=OCI_MANIFEST_MT),
+                             "an image manifest with 'manifests'"),
+    "nested-mt-disagrees": (lambda img: nest_index(
+        img, lambda i: dict(i, mediaType="application/vnd.docker.distribution.manifest.list.v2+json")),
+        "but its descriptor says '%s'" % OCI_INDEX_MT),
+    "index-json-says-manifest": (lambda img: index_with(img, mediaType=OCI_MANIFEST_MT),
+                                 "has mediaType '%s', not that of an image index"
+                                 % OCI_MANIFEST_MT),
+    "descriptor-says-layer": (lambda img: set_desc_mt(img, GZIP_MT),
+                              "index entry has mediaType '%s', not that of a manifest" % GZIP_MT),
+    "manifest-without-mt-with-manifests": (lambda img: replace_manifest(
+        img, lambda m: dict({k: v for k, v in m.items() if k != "mediaType"},
+                            manifests=[manifest_desc(img)])),
+        "an image manifest with 'manifests'"),
+}
+
+
+def docker_save_manifest(img):
+    """Adds the manifest.json `docker save` writes beside the OCI layout."""
+    man = manifest_of(str(img))
+    write_json(img / "manifest.json", [{
+        "Config": "blobs/sha256/" + man["config"]["digest"].split(":")[1],
+        "RepoTags": ["t:1"],
+        "Layers": ["blobs/sha256/" + d["digest"].split(":")[1] for d in man["layers"]]}])
+
+
+def pack(env, img, kind):
+    """The layout as given (oci), as a tarball (oci-tar), or as the archive
+    `docker save` writes since Docker 25 (oci-tar plus manifest.json)."""
+    if kind == "oci":
+        return img
+    path = env / "docker.tar"
+    with tarfile.open(path, "w") as t:
+        for name in sorted(os.listdir(img)):
+            t.add(str(img / name), arcname=name)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["oci", "oci-tar", "docker-archive"])
+@pytest.mark.parametrize("case", sorted(AMBIGUOUS))
+def test_manifest_index_confusion(env, case, kind):
+    change, message = AMBIGUOUS[case]
+    img = layout(env, [F])
+    if kind == "docker-archive":
+        docker_save_manifest(img)
+    change(img)
+    image = pack(env, img, kind)
+    err = unpack_fails(env, image, message)
+    assert "index.json" in err or "manifest sha256:" in err, err
+    r = bhimage("inspect", str(image))
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("kind", ["oci", "oci-tar", "docker-archive"])
+def test_well_formed_kinds_load(env, kind):
+    """The checks refuse only the ambiguous: a nested index, documents with
+    and without their own mediaType, a docker schema 2 manifest all load."""
+    img = layout(env, [F])
+    if kind == "docker-archive":
+        docker_save_manifest(img)
+    replace_manifest(img, lambda m: {k: v for k, v in m.items() if k != "mediaType"})
+    nest_index(img, lambda i: {k: v for k, v in i.items() if k != "mediaType"})
+    index_with(img, mediaType=OCI_INDEX_MT)
+    r = bhimage("unpack", str(pack(env, img, kind)), str(env / "dest"))
+    assert r.returncode == 0, r.stderr
+    assert (env / "dest" / "ok").read_bytes() == b"fine"
+
+
+def test_docker_schema2_manifest_loads(env):
+    img = layout(env, [F])
+    replace_manifest(img, lambda m: dict(m, mediaType=DOCKER_MANIFEST_MT))
+    set_desc_mt(img, DOCKER_MANIFEST_MT)
+    r = bhimage("unpack", str(img), str(env / "dest"))
+    assert r.returncode == 0, r.stderr
+    assert (env / "dest" / "ok").read_bytes() == b"fine"

@@ -298,6 +298,46 @@ static void test_apply(void)
 	CHECK(ld_clean_path("./", out, &lim, &e) == 0);
 }
 
+/* A whiteout or opaque marker after this layer's own entries hides only the
+ * lower layers' (the memfs back-end walks its children as the kernel's does). */
+static void test_whiteout_order(void)
+{
+	static u8 t[16 * 1024];
+	static const char *const second[][3] = {
+		{ "d/", "d/new", ".wh.d" },
+		{ "d/new", ".wh.d", 0 },
+		{ "d/new", "d/.wh..wh..opq", 0 },
+	};
+	struct ld_err e = { "" };
+	struct ld_limits lim;
+	struct ld_memfs_info in;
+	ld_limits_default(&lim);
+	for (size_t c = 0; c < sizeof second / sizeof *second; c++) {
+		struct ld_apply ap;
+		struct ld_fs *fs = ld_memfs_new(&ld_host_alloc, 1 << 20, &e);
+		CHECK(!ld_apply_init(&ap, fs, &lim, &ld_host_alloc, &e));
+		size_t n = 0;
+		n = tar_add(t, n, "d/", '5', 0, 0);
+		n = tar_add(t, n, "d/old", '0', "o", 0);
+		n = tar_add(t, n, "d/sub/", '5', 0, 0);
+		n = tar_add(t, n, "d/sub/old2", '0', "o2", 0);
+		memset(t + n, 0, 1024);
+		CHECK(!apply_tar(&ap, t, n + 1024, &e));
+		n = 0;
+		for (int i = 0; i < 3 && second[c][i]; i++) {
+			const char *name = second[c][i];
+			n = tar_add(t, n, name, name[strlen(name) - 1] == '/' ? '5' : '0', 0, 0);
+		}
+		memset(t + n, 0, 1024);
+		CHECK(!apply_tar(&ap, t, n + 1024, &e));
+		CHECK(!ld_memfs_info(fs, "d/new", &in) && in.type == LD_REG);
+		CHECK(ld_memfs_info(fs, "d/old", &in) < 0);
+		CHECK(ld_memfs_info(fs, "d/sub", &in) < 0);
+		ld_apply_free(&ap, &ld_host_alloc);
+		ld_memfs_free(fs);
+	}
+}
+
 static void test_format(void)
 {
 	char b[64];
@@ -314,6 +354,7 @@ int main(int argc, char **argv)
 	test_json();
 	test_gzip();
 	test_apply();
+	test_whiteout_order();
 	test_format();
 	return check_summary(argv[0]);
 }
