@@ -50,6 +50,7 @@ struct conn {
 	uint64_t file_left;
 	int chunked;             /* a streamed response (Transfer-Encoding: chunked) */
 	int closing;             /* close once out is sent */
+	int stopped;             /* no more requests are parsed (streaming, closing, error) */
 	int head;                /* HEAD request: headers only */
 	struct evsub *sub;       /* GET /events subscription, or NULL */
 	struct conn *next;

@@ -8,7 +8,7 @@ ENG := $(BUILD)/engine
 ENG_SRC := $(BUILD)/src
 ENG_CC := musl-gcc
 ENG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude
-ENG_LIBCFLAGS := -std=gnu11 -O2 -g
+ENG_LIBCFLAGS := -std=gnu11 -O2 -g -DNDEBUG
 
 # The sources appear only once fetched and unpacked whole; later builds are offline.
 $(ENG_SRC)/http-parser/http_parser.c:
@@ -16,11 +16,11 @@ $(ENG_SRC)/http-parser/http_parser.c:
 $(ENG_SRC)/cjson/cJSON.c:
 	$(Q)sh tools/fetch-src.sh $(ENG_SRC) cjson
 
-$(ENG)/lib/libhttp_parser.a: $(ENG_SRC)/http-parser/http_parser.c
+$(ENG)/lib/libhttp_parser.a: $(ENG_SRC)/http-parser/http_parser.c engine/engine.mk
 	@mkdir -p $(@D)/hp
 	$(Q)$(ENG_CC) $(ENG_LIBCFLAGS) -c $< -o $(@D)/hp/http_parser.o
 	$(Q)ar rcs $@ $(@D)/hp/http_parser.o
-$(ENG)/lib/libcjson.a: $(ENG_SRC)/cjson/cJSON.c
+$(ENG)/lib/libcjson.a: $(ENG_SRC)/cjson/cJSON.c engine/engine.mk
 	@mkdir -p $(@D)/cj
 	$(Q)$(ENG_CC) $(ENG_LIBCFLAGS) -c $< -o $(@D)/cj/cJSON.o
 	$(Q)ar rcs $@ $(@D)/cj/cJSON.o

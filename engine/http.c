@@ -300,8 +300,10 @@ static int on_message_complete(http_parser *p)
 	}
 	load_file_close(c);
 	/* A streamed response owns the connection: read no further requests. */
-	if (c->sub || c->closing)
+	if (c->sub || c->closing) {
+		c->stopped = 1;
 		http_parser_pause(p, 1);
+	}
 	return 0;
 }
 
@@ -348,13 +350,13 @@ int conn_read(struct conn *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0) {
 		/* The peer is done sending: finish what it asked, then close. */
-		if (c->sub || c->p.http_errno == HPE_PAUSED)
+		if (c->sub || c->stopped)
 			return c->sub ? -1 : 0;
 		http_parser_execute(&c->p, &settings, in, 0);
 		c->closing = 1;
 		return conn_done(c) ? -1 : 0;
 	}
-	if (c->p.http_errno == HPE_PAUSED)
+	if (c->stopped)
 		return 0;   /* streaming or closing: further input is ignored */
 	size_t used = http_parser_execute(&c->p, &settings, in, (size_t)n);
 	enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
@@ -363,7 +365,7 @@ int conn_read(struct conn *c)
 		load_file_close(c);
 		c->closing = 1;
 		http_error(c, 400, "malformed HTTP request: %s", http_errno_description(e));
-		http_parser_pause(&c->p, 1);
+		c->stopped = 1;
 	}
 	return 0;
 }
