@@ -13,7 +13,8 @@ ENG_LIBCFLAGS := -std=gnu11 -O2 -g -DNDEBUG
 # The sources appear only once fetched and unpacked whole; later builds are offline.
 $(ENG_SRC)/http-parser/http_parser.c:
 	$(Q)sh tools/fetch-src.sh $(ENG_SRC) http-parser
-$(ENG_SRC)/cjson/cJSON.c:
+# One fetch at a time: they share apt's lists (and its lock).
+$(ENG_SRC)/cjson/cJSON.c: | $(ENG_SRC)/http-parser/http_parser.c
 	$(Q)sh tools/fetch-src.sh $(ENG_SRC) cjson
 
 $(ENG)/lib/libhttp_parser.a: $(ENG_SRC)/http-parser/http_parser.c engine/engine.mk

@@ -11,6 +11,7 @@
 #include "engine.h"
 
 #define EV_KEEP 256
+#define EV_BACKLOG (4u << 20)  /* bytes unsent to a subscriber before it is dropped */
 
 struct event {
 	long long nano;
@@ -86,9 +87,17 @@ void events_emit(const char *type, const char *action, const char *id, const cha
 	snprintf(e->action, sizeof e->action, "%s", action);
 	snprintf(e->id, sizeof e->id, "%s", id);
 	snprintf(e->name, sizeof e->name, "%s", name ? name : "");
-	for (struct evsub *s = subs; s; s = s->next)
-		if (matches(s->f, e))
-			http_stream_json(s->c, to_json(e));
+	for (struct evsub *s = subs, *next; s; s = next) {
+		next = s->next;
+		struct conn *c = s->c;
+		if (c->out.len - c->out_off > EV_BACKLOG) {
+			/* A subscriber that does not read: dropped, not buffered forever. */
+			c->out.len = c->out_off = 0;
+			c->closing = 1;
+			events_unsubscribe(c);
+		} else if (matches(s->f, e))
+			http_stream_json(c, to_json(e));
+	}
 }
 
 /* Unix seconds with an optional fraction into ns; -1 if malformed. */

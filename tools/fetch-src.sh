@@ -21,8 +21,9 @@ APT="-q -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$dir/apt/etc 
 log=$dir/fetch-$name.log
 dl=$dir/dl-$name
 # apt checked the files against the signed Release; dpkg-source has no keyring.
-{ apt-get $APT update && rm -rf "$dl" && mkdir "$dl" &&
-  (cd "$dl" && apt-get $APT source --download-only "$name${ver:+=$ver}") &&
+# The lists of an earlier fetch are tried first; apt-get update when they fail.
+get() { rm -rf "$dl" && mkdir "$dl" && (cd "$dl" && apt-get $APT source --download-only "$name${ver:+=$ver}"); }
+{ { [ -f "$dir/apt/lists/lock" ] && get; } || { apt-get $APT update && get; } &&
   rm -rf "$dir/$name.tmp" && dpkg-source -x "$dl"/*.dsc "$dir/$name.tmp"
 } >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 rm -f "$dir/${name}_"*.orig.tar.*   # dpkg-source -x leaves a copy beside the tree
