@@ -54,11 +54,19 @@ int query_get(const char *q, const char *key, int n, char *out, size_t cap)
 		    n-- == 0) {
 			if (!eq)
 				return out[0] = 0, 0;
-			return url_decode(eq + 1, (size_t)(end - eq - 1), 1, out, cap);
+			return url_decode(eq + 1, (size_t)(end - eq - 1), 1, out, cap) ? -2 : 0;
 		}
 		q = amp ? amp + 1 : NULL;
 	}
 	return -1;
+}
+
+int query_param(struct req *r, const char *key, int n, char *out, size_t cap)
+{
+	int rc = query_get(r->query, key, n, out, cap);
+	if (rc == -2)
+		http_error(r->c, 400, "malformed or too long query parameter '%s'", key);
+	return rc;
 }
 
 int query_bool(const char *q, const char *key)
@@ -71,7 +79,12 @@ cJSON *filters_parse(struct req *r, const char *const *allowed)
 {
 	char raw[4096];
 	cJSON *out = cJSON_CreateObject(), *f = NULL, *e;
-	if (query_get(r->query, "filters", 0, raw, sizeof raw) || !raw[0])
+	int rc = query_param(r, "filters", 0, raw, sizeof raw);
+	if (rc == -2) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	if (rc || !raw[0])
 		return out;
 	if (!(f = cJSON_Parse(raw)) || !cJSON_IsObject(f)) {
 		http_error(r->c, 400, "invalid filter: malformed JSON in filters");

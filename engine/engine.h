@@ -45,6 +45,7 @@ struct conn {
 	int load_fd;             /* POST /images/load: the body goes to this file */
 	char load_path[256];
 	int too_big;             /* the body passed JSON_BODY_MAX */
+	int body_err;            /* errno of storing the body to load_fd */
 	size_t out_off;
 	int file_fd;             /* sent after out: a response body from a file */
 	uint64_t file_left;
@@ -89,8 +90,11 @@ void api_dispatch(struct req *r);
 /* Decodes %XX escapes (and '+' as a space when plus) of s[0..n) into out;
  * -1 if malformed, holding a NUL, or longer than cap-1. */
 int url_decode(const char *s, size_t n, int plus, char *out, size_t cap);
-/* Query parameters, decoded: the n-th value of key (0 first), or -1. */
+/* Query parameters, decoded: the n-th value of key (0 first); -1 if
+ * absent, -2 if malformed or longer than cap-1. */
 int query_get(const char *q, const char *key, int n, char *out, size_t cap);
+/* The same; -2 has sent a 400 naming the parameter. */
+int query_param(struct req *r, const char *key, int n, char *out, size_t cap);
 int query_bool(const char *q, const char *key);   /* 1/true, 0 otherwise */
 /* Docker's filters={"key":["v",...]} (or {"key":{"v":true}}): parses into an
  * object of arrays.  NULL with a 400 sent when malformed or a key is not in

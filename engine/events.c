@@ -118,11 +118,16 @@ void events_subscribe(struct req *r)
 	static const char *const keys[] = { "type", "event", "image", "container", "scope", NULL };
 	char v[64];
 	long long since = -1, until = 0;
-	if (!query_get(r->query, "since", 0, v, sizeof v) && v[0] && (since = parse_time(v)) < 0) {
+	int rc = query_param(r, "since", 0, v, sizeof v);
+	if (rc == -2)
+		return;
+	if (!rc && v[0] && (since = parse_time(v)) < 0) {
 		http_error(r->c, 400, "invalid value for since: %s", v);
 		return;
 	}
-	if (!query_get(r->query, "until", 0, v, sizeof v) && v[0] && (until = parse_time(v)) < 0) {
+	if ((rc = query_param(r, "until", 0, v, sizeof v)) == -2)
+		return;
+	if (!rc && v[0] && (until = parse_time(v)) < 0) {
 		http_error(r->c, 400, "invalid value for until: %s", v);
 		return;
 	}

@@ -194,7 +194,7 @@ static int on_message_begin(http_parser *p)
 	c->url.len = c->body.len = 0;
 	c->hname[0] = 0;
 	c->hname_done = 0;
-	c->expect_continue = c->too_big = 0;
+	c->expect_continue = c->too_big = c->body_err = 0;
 	return 0;
 }
 
@@ -241,7 +241,7 @@ static int on_headers_complete(http_parser *p)
 		snprintf(c->load_path, sizeof c->load_path, "%s/tmp/upload-XXXXXX", eng.data_root);
 		c->load_fd = mkostemp(c->load_path, O_CLOEXEC);
 		if (c->load_fd < 0)
-			logmsg("cannot create %s: %s", c->load_path, strerror(errno));
+			c->body_err = errno;
 	}
 	if (c->expect_continue)
 		buf_printf(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -251,15 +251,17 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t n)
 {
 	struct conn *c = p->data;
+	if (c->body_err)
+		return 0;
 	if (c->load_fd >= 0) {
 		while (n) {
 			ssize_t w = write(c->load_fd, at, n);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				logmsg("writing %s: %s", c->load_path, strerror(errno));
+				c->body_err = w < 0 ? errno : ENOSPC;
+				logmsg("writing %s: %s", c->load_path, strerror(c->body_err));
 				load_file_close(c);
-				c->too_big = 1;
 				return 0;
 			}
 			at += w, n -= (size_t)w;
@@ -287,12 +289,14 @@ static int on_message_complete(http_parser *p)
 		c->closing = 1;
 	if (c->load_fd >= 0)
 		r.load_path = c->load_path;
-	if (c->too_big)
+	if (c->body_err)
+		http_error(c, 500, "cannot store the request body under %s/tmp: %s", eng.data_root,
+			   strerror(c->body_err));
+	else if (c->too_big)
 		http_error(c, 413, "request body too large");
 	else if (url[0] != '/' || url_decode(url, plen, 0, r.path, sizeof r.path))
 		http_error(c, 400, "malformed request path");
-	else if (api_body_to_file(http_method_str(p->method), url) && c->load_fd < 0)
-		http_error(c, 500, "cannot store the request body under %s/tmp", eng.data_root);
+
 	else {
 		r.body = c->body.p ? c->body.p : "";
 		r.body_len = c->body.len;

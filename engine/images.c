@@ -197,11 +197,14 @@ static void load(struct req *r)
 static void tag(struct req *r, struct image *im)
 {
 	char repo[512], tg[160], ref[700], canon[512], err[600];
-	if (query_get(r->query, "repo", 0, repo, sizeof repo) || !repo[0]) {
+	int rc = query_param(r, "repo", 0, repo, sizeof repo), trc;
+	if (rc == -2 || (trc = query_param(r, "tag", 0, tg, sizeof tg)) == -2)
+		return;
+	if (rc || !repo[0]) {
 		http_error(r->c, 400, "repository name must have at least one component");
 		return;
 	}
-	if (!query_get(r->query, "tag", 0, tg, sizeof tg) && tg[0]) {
+	if (!trc && tg[0]) {
 		const char *slash = strrchr(repo, '/'), *colon = strrchr(repo, ':');
 		if (colon && (!slash || colon > slash)) {
 			http_error(r->c, 400, "invalid reference format: %s has a tag and tag=%s was given",
@@ -330,11 +333,16 @@ static void get_many(struct req *r)
 	char v[32][512];
 	const char *names[32];
 	int n = 0;
-	while (n < 32 && !query_get(r->query, "names", n, v[n], sizeof v[n])) {
+	int rc = 0;
+	while (n < 32 && !(rc = query_param(r, "names", n, v[n], sizeof v[n]))) {
 		names[n] = v[n];
 		n++;
 	}
-	if (!n)
+	if (rc == -2)
+		return;
+	if (n == 32 && !query_get(r->query, "names", n, v[0], sizeof v[0]))
+		http_error(r->c, 400, "at most 32 images in one archive");
+	else if (!n)
 		http_error(r->c, 400, "no image names given (names=...)");
 	else
 		get(r, names, n);

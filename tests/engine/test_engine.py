@@ -415,6 +415,14 @@ def test_malformed_path_and_json(daemon):
     assert st == 400 and "nosuch" in body["message"]
     st, body = e.json("GET", "/images/json?filters=" + q({"dangling": 1}))
     assert st == 400
+    st, body = e.json("GET", "/images/json?filters=" + "x" * 5000)
+    assert st == 400 and "too long" in body["message"]
+    for bad in ("/images/json?filters=%zz", "/events?since=%00", "/images/get?names=%"):
+        st, body = e.json("GET", bad)
+        assert st == 400 and "malformed" in body["message"], bad
+    loaded(e.load(small_image("x")[0])[1])
+    st, body = e.json("POST", "/images/x/tag?repo=b&tag=%4")
+    assert st == 400 and "'tag'" in body["message"]
 
 
 def test_keepalive_and_pipelining(daemon):
@@ -586,3 +594,11 @@ def test_docker_py(daemon, busybox_tar):
     with pytest.raises(Exception):
         client.images.load(bad)
     assert len(client.images.list()) == 1
+
+
+def test_load_without_room_for_the_upload(daemon):
+    """The upload cannot be stored (its folder is gone): 500 with the reason, nothing loaded."""
+    shutil.rmtree(os.path.join(daemon.data, "tmp"))
+    st, body = daemon.engine.json("POST", "/images/load", small_image("x")[0])
+    assert st == 500 and "cannot store the request body" in body["message"]
+    assert images(daemon.engine) == [] and daemon.alive()
