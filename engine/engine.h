@@ -15,6 +15,7 @@
 #define API_MIN_VERSION "1.24"  /* the lowest, as dockerd */
 #define ENGINE_VERSION "0.1.0"
 #define JSON_BODY_MAX (1u << 20) /* bytes of a request body held in memory */
+#define OUT_BACKLOG (1u << 20)   /* unsent bytes past which a client's requests wait */
 
 /* ---- main.c: options and daemon-wide state */
 struct engine {
@@ -60,6 +61,7 @@ struct conn *conn_new(int fd);
 void conn_free(struct conn *c);
 int conn_read(struct conn *c);          /* 0, or -1: close it */
 int conn_write(struct conn *c);         /* 0, or -1: close it */
+int conn_wants_read(const struct conn *c);
 int conn_wants_write(const struct conn *c);
 int conn_done(const struct conn *c);    /* all sent and closing */
 

@@ -374,6 +374,12 @@ int conn_read(struct conn *c)
 	return 0;
 }
 
+int conn_wants_read(const struct conn *c)
+{
+	/* A client that does not read its answers is not read either. */
+	return c->sub || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
+}
+
 int conn_wants_write(const struct conn *c)
 {
 	return c->out_off < c->out.len || c->file_fd >= 0;

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 		for (struct conn *c = conns; c; c = c->next) {
 			pc[n] = c;
 			pfd[n++] = (struct pollfd){ c->fd,
-				(short)((c->stopped && !c->sub ? 0 : POLLIN) |
+				(short)((conn_wants_read(c) ? POLLIN : 0) |
 					(conn_wants_write(c) ? POLLOUT : 0)), 0 };
 		}
 		if (poll(pfd, (nfds_t)n, events_timeout_ms()) < 0 && errno != EINTR) {

@@ -602,3 +602,23 @@ def test_load_without_room_for_the_upload(daemon):
     st, body = daemon.engine.json("POST", "/images/load", small_image("x")[0])
     assert st == 500 and "cannot store the request body" in body["message"]
     assert images(daemon.engine) == [] and daemon.alive()
+
+
+def test_client_that_does_not_read(daemon):
+    """Thousands of pipelined requests whose answers are never read: the
+    daemon stops reading that client and serves the others."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(daemon.sock)
+    s.setblocking(False)
+    req = b"GET /version HTTP/1.1\r\n\r\n" * 1000
+    sent = 0
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            sent += s.send(req)
+        except BlockingIOError:
+            break
+    assert sent < 200 * len(req)   # it stopped reading well before 200,000 requests
+    assert daemon.engine.request("GET", "/_ping")[0] == 200
+    s.close()
+    assert daemon.engine.request("GET", "/_ping")[0] == 200
