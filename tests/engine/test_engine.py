@@ -622,3 +622,25 @@ def test_client_that_does_not_read(daemon):
     assert daemon.engine.request("GET", "/_ping")[0] == 200
     s.close()
     assert daemon.engine.request("GET", "/_ping")[0] == 200
+
+
+@pytest.mark.parametrize("repo, familiar", [
+    ("busybox", "busybox:latest"), ("library/busybox:1", "busybox:1"),
+    ("docker.io/library/busybox", "busybox:latest"), ("docker.io/foo", "foo:latest"),
+    ("a/b/c", "a/b/c:latest"), ("localhost/foo", "localhost/foo:latest"),
+    ("localhost:5000/foo:v1.0_rc-2", "localhost:5000/foo:v1.0_rc-2"),
+    ("Registry.Example.com/x", "Registry.Example.com/x:latest"),
+    ("a__b", "a__b:latest"), ("a--b.c_d", "a--b.c_d:latest"),
+    ("Foo", None), ("-x", None), ("x-", None), ("a___b", None), ("a..b", None), ("x:", None),
+    ("x::y", None), (":tag", None), ("a//b", None), ("/a", None), ("a/", None), ("UPPER/x", None),
+    ("x:" + "t" * 129, None), ("x@sha256:" + "0" * 64, None), ("host:port/x", None)])
+def test_reference_grammar(daemon, repo, familiar):
+    e = daemon.engine
+    if not images(e):
+        loaded(e.load(small_image("x")[0])[1])
+    st, h, body = e.request("POST", "/images/x/tag?repo=" + urllib.parse.quote(repo))
+    if familiar is None:
+        assert st == 400 and b"invalid reference format" in body, (st, body)
+    else:
+        assert st == 201, body
+        assert familiar in images(e)[0]["RepoTags"]
