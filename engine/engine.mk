@@ -49,6 +49,10 @@ $(ESP)/busybox.tar: tools/mkbusybox.sh tools/bbtree.sh
 	$(Q)sh tools/mkbusybox.sh $@
 esp: $(ESP)/busybox.tar
 
+# The root image gets it without its debugging sections (780 KB -> 260 KB).
+$(ENG)/bulkheadd.stripped: $(ENG)/bulkheadd
+	$(Q)strip -o $@ $<
+
 .PHONY: engine
 engine: $(ENG)/bulkheadd
 TEST_DEPS += $(ENG)/bulkheadd
