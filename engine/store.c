@@ -707,8 +707,13 @@ static int load(const char *path, int only_new, struct buf *out, char *err, size
 	if (rc || save_tags())
 		ld_fail(&e, "cannot record the tags");
 done:
-	if (rc < 0)
-		snprintf(err, cap, "%s", e.msg[0] ? e.msg : "load failed");
+	if (rc < 0) {
+		/* The upload's file name is ours, not the client's: leave it out. */
+		char pre[4200];
+		snprintf(pre, sizeof pre, "image '%s': ", path);
+		const char *m = strncmp(e.msg, pre, strlen(pre)) ? e.msg : e.msg + strlen(pre);
+		snprintf(err, cap, "%s", m[0] ? m : "load failed");
+	}
 	entries_free(en, n);
 	if (lz.pending)
 		lz.in->close(lz.in, lz.pending);
