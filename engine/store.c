@@ -465,14 +465,15 @@ static int add_name(struct entry *en, const char *name, struct ld_err *e)
  * index.json manifests, named by io.containerd.image.name or a full
  * reference in org.opencontainers.image.ref.name (a bare tag such as
  * umoci's "latest" names nothing: the image loads untagged). */
-static int list_entries(struct ld_store *st, struct entry **out, int *nout, struct ld_err *e)
+static int list_entries(struct ld_store *st, struct entry **out, int *nout, int *is_docker,
+			struct ld_err *e)
 {
 	size_t len;
 	int missing, n = 0, rc = 0;
 	cJSON *j = NULL, *it;
 	struct entry *en = NULL;
 	char *s = read_member(st, "manifest.json", 1 << 20, &len, &missing, e);
-	int docker = s != NULL;
+	int docker = *is_docker = s != NULL;
 	if (!s && missing)
 		s = read_member(st, "index.json", 1 << 20, &len, &missing, e);
 	if (!s && !missing)
@@ -617,19 +618,25 @@ static void emit_image(const char *action, const char *id, const char *canon)
 	events_emit("image", action, sid, canon ? fam : NULL);
 }
 
-/* The loader reads a stream's last chunk just after closing it (sniff() in
- * loader/unpack.c, a use after free that glibc hides and musl does not):
- * until that is fixed there, each close waits for the next one. */
+/* The loader's view of the archive.  The loader reads a stream's last chunk
+ * just after closing it (sniff() in loader/unpack.c, a use after free that
+ * glibc hides and musl does not): until that is fixed there, each close
+ * waits for the next one.  And what `docker save` writes since Docker 25
+ * holds both an OCI layout and manifest.json: dockerd reads manifest.json,
+ * whose RepoTags pick each image, so the loader is shown no oci-layout. */
 struct lazy {
 	struct ld_store st, *in;
 	struct ld_src *pending;
+	int docker;               /* manifest.json is there: hide oci-layout */
 };
 
 static int lazy_open(struct ld_store *st, const char *name, struct ld_src **src, u64 *size,
 		     struct ld_err *err)
 {
-	struct ld_store *in = ((struct lazy *)st)->in;
-	return in->open(in, name, src, size, err);
+	struct lazy *l = (struct lazy *)st;
+	if (l->docker && !strcmp(name, "oci-layout"))
+		return 1;
+	return l->in->open(l->in, name, src, size, err);
 }
 
 static void lazy_close(struct ld_store *st, struct ld_src *src)
@@ -645,9 +652,9 @@ static int load(const char *path, int only_new, struct buf *out, char *err, size
 	struct ld_err e = { "" };
 	struct entry *en = NULL;
 	int n = 0, rc = -1;
-	struct lazy lz = { { lazy_open, lazy_close }, ld_host_store_open(path, &e), NULL };
+	struct lazy lz = { { lazy_open, lazy_close }, ld_host_store_open(path, &e), NULL, 0 };
 	struct ld_store *st = &lz.st;
-	if (!lz.in || list_entries(st, &en, &n, &e))
+	if (!lz.in || list_entries(st, &en, &n, &lz.docker, &e))
 		goto done;
 	for (int i = 0; i < n; i++) {
 		struct ld_opts o = { .ref = en[i].ref };

@@ -224,3 +224,24 @@ def oci_archive(tmp, files):
     run("tar", "-C", img, "-cf", out, ".")
     with open(out, "rb") as f:
         return f.read()
+
+
+def with_manifest_json(oci_tar, tags):
+    """What `docker save` writes since Docker 25: the OCI layout plus a
+    docker-archive manifest.json naming the same blobs."""
+    src = tarfile.open(fileobj=io.BytesIO(oci_tar))
+    index = json.load(src.extractfile("./index.json"))
+    desc = index["manifests"][0]["digest"].split(":")[1]
+    man = json.load(src.extractfile("./blobs/sha256/" + desc))
+    entry = [{"Config": "blobs/sha256/" + man["config"]["digest"].split(":")[1],
+              "RepoTags": list(tags),
+              "Layers": ["blobs/sha256/" + l["digest"].split(":")[1] for l in man["layers"]]}]
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as t:
+        for m in src.getmembers():
+            t.addfile(m, src.extractfile(m) if m.isfile() else None)
+        data = json.dumps(entry).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    return out.getvalue()

@@ -19,7 +19,7 @@ import urllib.parse
 import pytest
 
 from engine_client import (BULKHEADD, ROOT, Daemon, docker_archive, layer_tar, oci_archive,
-                           sha256, small_image)
+                           sha256, small_image, with_manifest_json)
 
 BUSYBOX_TAR = os.path.join(ROOT, "build", "esp", "busybox.tar")
 DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
@@ -173,6 +173,18 @@ def test_load_oci_layout(daemon, tmp_path):
     assert [i["Id"] for i in body] == ["sha256:" + iid]
     st, body = e.json("GET", "/images/json?filters=" + q({"dangling": ["false"]}))
     assert body == []
+
+
+def test_load_docker25_save_format(daemon, tmp_path):
+    """An OCI layout with a manifest.json beside it: the RepoTags name it."""
+    e = daemon.engine
+    both = with_manifest_json(oci_archive(str(tmp_path), {"etc/motd": b"both\n"}), ["dual:1", "dual:2"])
+    st, msgs = e.load(both)
+    assert loaded(msgs) == ["Loaded image: dual:1\n", "Loaded image: dual:2\n"]
+    [img] = images(e)
+    assert sorted(img["RepoTags"]) == ["dual:1", "dual:2"]
+    with open(os.path.join(daemon.data, "images", img["Id"][7:], "rootfs", "etc", "motd"), "rb") as f:
+        assert f.read() == b"both\n"
 
 
 def test_load_gzip_layers_and_shared_layer(daemon):
