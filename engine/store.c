@@ -512,6 +512,11 @@ static int list_entries(struct ld_store *st, struct entry **out, int *nout, int 
 			rc = ld_fail(e, "out of memory");
 		n++;
 	}
+	/* The loader picks by that name: two images sharing it cannot both be had. */
+	for (int a = 0; !rc && a < n; a++)
+		for (int b = a + 1; !rc && b < n; b++)
+			if (en[a].ref && en[b].ref && !strcmp(en[a].ref, en[b].ref))
+				rc = ld_fail(e, "images #%d and #%d are both named '%s'", a + 1, b + 1, en[a].ref);
 	cJSON_Delete(j);
 	free(s);
 	*out = en;

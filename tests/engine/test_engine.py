@@ -187,6 +187,35 @@ def test_load_docker25_save_format(daemon, tmp_path):
         assert f.read() == b"both\n"
 
 
+def test_load_two_images_of_one_archive(daemon):
+    """One docker-archive with two images: both load under distinct names;
+    under one name they are refused, since the loader picks by name."""
+    parts = [tarfile.open(fileobj=io.BytesIO(small_image("one:1", label=str(k))[0])) for k in (1, 2)]
+
+    def archive(tags):
+        man = [json.load(p.extractfile("manifest.json"))[0] for p in parts]
+        for m, t in zip(man, tags):
+            m["RepoTags"] = [t]
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w") as t:
+            for p in parts:
+                for m in p.getmembers():
+                    if m.name != "manifest.json" and m.name not in t.getnames():
+                        t.addfile(m, p.extractfile(m))
+            data = json.dumps(man).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        return out.getvalue()
+
+    st, msgs = daemon.engine.load(archive(["same:1", "same:1"]))
+    assert "both named 'same:1'" in msgs[-1]["error"]
+    assert images(daemon.engine) == []
+    st, msgs = daemon.engine.load(archive(["one:1", "two:1"]))
+    assert loaded(msgs) == ["Loaded image: one:1\n", "Loaded image: two:1\n"]
+    assert sorted(i["RepoTags"][0] for i in images(daemon.engine)) == ["one:1", "two:1"]
+
+
 def test_load_gzip_layers_and_shared_layer(daemon):
     e = daemon.engine
     layer = layer_tar({"etc/": None, "etc/hello": b"payload shared\n"})
