@@ -49,10 +49,18 @@ $(ESP)/busybox.tar: tools/mkbusybox.sh tools/bbtree.sh
 	$(Q)sh tools/mkbusybox.sh $@
 esp: $(ESP)/busybox.tar
 
+# The same program built with glibc, ASan and UBSan, for the tests only
+# (tests/engine/test_engine_asan.py runs the engine tests against it).
+$(ENG)/asan/bulkheadd: $(wildcard engine/*.[ch]) $(ENG_LD:%=loader/%.c) $(LD_HDR) \
+		$(ENG_SRC)/http-parser/http_parser.c $(ENG_SRC)/cjson/cJSON.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-DNDEBUG -Iinclude $(ENG_INC) -o $@ $(filter %.c,$^) -pthread -lm
+
 # The root image gets it without its debugging sections (780 KB -> 260 KB).
 $(ENG)/bulkheadd.stripped: $(ENG)/bulkheadd
 	$(Q)strip -o $@ $<
 
 .PHONY: engine
 engine: $(ENG)/bulkheadd
-TEST_DEPS += $(ENG)/bulkheadd
+TEST_DEPS += $(ENG)/bulkheadd $(ENG)/asan/bulkheadd

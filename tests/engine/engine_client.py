@@ -19,7 +19,8 @@ import tarfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BULKHEADD = os.path.join(ROOT, "build", "engine", "bulkheadd")
+# BH_BULKHEADD: another build of the daemon (e.g. with ASan) for the same tests.
+BULKHEADD = os.environ.get("BH_BULKHEADD") or os.path.join(ROOT, "build", "engine", "bulkheadd")
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -121,6 +122,9 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(10)
+        # Under ASan/UBSan (BH_BULKHEADD), what they found is in the log.
+        log = self.log_text()
+        assert "Sanitizer" not in log and "runtime error" not in log, log
 
     def alive(self):
         return self.proc.poll() is None
