@@ -67,12 +67,15 @@ class Engine:
                                        {"Content-Type": "application/x-tar"})
         return status, [json.loads(l) for l in data.decode().splitlines() if l.strip()]
 
-    def raw(self, data, timeout=5):
-        """Sends bytes as they are and returns all the daemon answers until it closes."""
+    def raw(self, data, timeout=5, half_close=False):
+        """Sends bytes as they are and returns all the daemon answers until it
+        closes; half_close: then says it sends nothing more (shutdown)."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(timeout)
         s.connect(self.sock_path)
         s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         out = b""
         try:
             while True:

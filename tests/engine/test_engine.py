@@ -686,3 +686,38 @@ def test_reference_grammar(daemon, repo, familiar):
     else:
         assert st == 201, body
         assert familiar in images(e)[0]["RepoTags"]
+
+
+def test_mutated_requests(daemon):
+    """Valid requests with bytes flipped, cut, repeated or inserted (seed 12,
+    or BH_FUZZ_SEED): every one gets an answer or a close, and the daemon
+    lives on."""
+    import random
+    rnd = random.Random(int(os.environ.get("BH_FUZZ_SEED", "12")))
+    arch, _ = small_image("fz:1")
+    seeds = [b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n",
+             b"GET /v1.44/images/json?filters=%7B%22dangling%22%3A%5B%22true%22%5D%7D HTTP/1.1\r\n\r\n",
+             b"POST /images/fz:1/tag?repo=a&tag=b HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+             b"GET /events?since=0&until=1 HTTP/1.1\r\n\r\n",
+             b"DELETE /images/a:b HTTP/1.1\r\n\r\n",
+             b"POST /images/load HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+             % (len(arch), arch)]
+    loaded(daemon.engine.load(arch)[1])
+    for i in range(300):
+        b = bytearray(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 4)):
+            k = rnd.randrange(len(b))
+            op = rnd.randrange(4)
+            if op == 0:
+                b[k] = rnd.randrange(256)
+            elif op == 1:
+                del b[k:k + rnd.randint(1, 16)]
+            elif op == 2:
+                b[k:k] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
+            else:
+                b[k:k] = b[k:k + rnd.randint(1, 64)] * rnd.randint(2, 50)
+        out = daemon.engine.raw(bytes(b), timeout=10, half_close=True)
+        assert out == b"" or out.startswith(b"HTTP/1.1 "), (i, bytes(b[:200]), out[:200])
+        assert daemon.alive(), i
+    assert daemon.engine.request("GET", "/_ping")[0] == 200
+    assert daemon.engine.json("GET", "/images/json")[0] == 200
