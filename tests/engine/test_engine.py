@@ -721,3 +721,39 @@ def test_mutated_requests(daemon):
         assert daemon.alive(), i
     assert daemon.engine.request("GET", "/_ping")[0] == 200
     assert daemon.engine.json("GET", "/images/json")[0] == 200
+
+
+@pytest.mark.parametrize("members", [
+    {"../../../escape-dotdot": b"payload"},
+    {"/abs-escape": b"payload"},
+    {"link/": None, "etc/": None},   # with a symlink to / below
+])
+def test_load_writes_nothing_outside_the_tree(daemon, members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        info = tarfile.TarInfo("up")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "/"
+        t.addfile(info)
+        for path, data in members.items():
+            info = tarfile.TarInfo("up/" + path if path == "link/" else path)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        info = tarfile.TarInfo("up/escape-symlink")
+        info.size = 7
+        t.addfile(info, io.BytesIO(b"payload"))
+    arch, iid = docker_archive([buf.getvalue()], ["evil:2"])
+    before = set(os.listdir("/")) | set(os.listdir(daemon.tmp))
+    st, msgs = daemon.engine.load(arch)
+    assert st == 200 and daemon.alive()
+    assert set(os.listdir("/")) | set(os.listdir(daemon.tmp)) == before
+    for root in ("/", daemon.tmp, os.path.dirname(daemon.tmp)):
+        for name in ("escape-dotdot", "abs-escape", "escape-symlink"):
+            assert not os.path.exists(os.path.join(root, name))
+    if "error" not in msgs[-1]:   # loaded: then only inside its own tree
+        rootfs = os.path.join(daemon.data, "images", iid, "rootfs")
+        assert os.path.islink(os.path.join(rootfs, "up"))
