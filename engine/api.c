@@ -140,6 +140,8 @@ static void ping(struct req *r)
 {
 	struct conn *c = r->c;
 	/* dockerd: text/plain "OK", no caching; HEAD gets the same headers. */
+	http_header(c, "Cache-Control", "no-cache, no-store, must-revalidate");
+	http_header(c, "Pragma", "no-cache");
 	http_reply(c, 200, "text/plain; charset=utf-8", "OK", 2);
 }
 

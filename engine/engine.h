@@ -40,6 +40,7 @@ struct conn {
 	int fd;
 	http_parser p;
 	struct buf url, body, out;
+	struct buf extra;        /* header lines for the next response (http_header) */
 	char hname[32];          /* the header being read, lower case, truncated */
 	int hname_done;
 	int expect_continue;
@@ -67,6 +68,7 @@ int conn_done(const struct conn *c);    /* all sent and closing */
 
 /* Responses.  Status lines and Docker's headers (Api-Version, OSType, ...)
  * are added here; http_error sends Docker's {"message": "..."}. */
+void http_header(struct conn *c, const char *name, const char *value); /* next response's */
 void http_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len);
 void http_json(struct conn *c, int status, cJSON *j);  /* takes j */
 void http_error(struct conn *c, int status, const char *fmt, ...)

@@ -93,8 +93,16 @@ static void head(struct conn *c, int status, const char *ctype)
 		   status, reason(status), date);
 	if (ctype)
 		buf_printf(&c->out, "Content-Type: %s\r\n", ctype);
+	if (c->extra.len)
+		buf_put(&c->out, c->extra.p, c->extra.len);
+	c->extra.len = 0;
 	if (c->closing)
 		buf_printf(&c->out, "Connection: close\r\n");
+}
+
+void http_header(struct conn *c, const char *name, const char *value)
+{
+	buf_printf(&c->extra, "%s: %s\r\n", name, value);
 }
 
 void http_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len)
@@ -343,6 +351,7 @@ void conn_free(struct conn *c)
 	buf_free(&c->url);
 	buf_free(&c->body);
 	buf_free(&c->out);
+	buf_free(&c->extra);
 	free(c);
 }
 

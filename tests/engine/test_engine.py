@@ -71,9 +71,12 @@ def test_ping_headers(daemon):
         assert h["api-version"] == "1.44"
         assert h["docker-experimental"] == "false"
         assert h["ostype"] == "linux"
+        assert h["cache-control"] == "no-cache, no-store, must-revalidate" and h["pragma"] == "no-cache"
         assert body == (b"OK" if method == "GET" else b"")
     st, h, body = e.request("GET", "/v1.44/_ping")
     assert st == 200 and body == b"OK"
+    st, h, body = e.request("GET", "/version")
+    assert st == 200 and "cache-control" not in h and h["api-version"] == "1.44"
 
 
 def test_api_version_prefix(daemon):
