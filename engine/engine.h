@@ -23,7 +23,6 @@ struct engine {
 	const char *data_root;   /* --data-root */
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
-	long long started;       /* unix seconds */
 };
 extern struct engine eng;
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -137,8 +136,11 @@ int store_load(const char *path, struct buf *out, char *err, size_t cap);
 /* The same, but 1 and no change when every image of the archive is in the
  * store already (boot images at each start). */
 int store_load_new(const char *path, struct buf *out, char *err, size_t cap);
-int store_tag(struct image *im, const char *ref, char *err, size_t cap); /* canonical ref */
-int store_untag(const char *ref);
+/* Points canonical ref at im (taking it from another image); 0 or -1. */
+int store_tag(struct image *im, const char *ref, char *err, size_t cap);
+int store_untag(const char *ref);    /* 0; -1 if absent or not recorded */
+/* Drops its tags, then the image and the blobs no other image lists; 0 or
+ * -1 (the tags may be gone already). */
 int store_delete(struct image *im);
 char *store_path(const struct image *im, const char *file); /* malloc'd; NULL */
 /* Writes a docker-archive of the images (tags[i] the tag to record, or

@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include "engine.h"
 
@@ -142,7 +141,6 @@ int main(int argc, char **argv)
 		i++;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	eng.started = (long long)time(NULL);
 	make_dirs(eng.sock_path);
 	int lfd = listen_unix(eng.sock_path);
 	char err[1024];
