@@ -623,33 +623,28 @@ static void emit_image(const char *action, const char *id, const char *canon)
 	events_emit("image", action, sid, canon ? fam : NULL);
 }
 
-/* The loader's view of the archive.  The loader reads a stream's last chunk
- * just after closing it (sniff() in loader/unpack.c, a use after free that
- * glibc hides and musl does not): until that is fixed there, each close
- * waits for the next one.  And what `docker save` writes since Docker 25
- * holds both an OCI layout and manifest.json: dockerd reads manifest.json,
- * whose RepoTags pick each image, so the loader is shown no oci-layout. */
-struct lazy {
+/* The loader's view of the archive.  What `docker save` writes since
+ * Docker 25 holds both an OCI layout and manifest.json: dockerd reads
+ * manifest.json, whose RepoTags pick each image, so the loader is shown no
+ * oci-layout. */
+struct archive {
 	struct ld_store st, *in;
-	struct ld_src *pending;
 	int docker;               /* manifest.json is there: hide oci-layout */
 };
 
-static int lazy_open(struct ld_store *st, const char *name, struct ld_src **src, u64 *size,
-		     struct ld_err *err)
+static int archive_open(struct ld_store *st, const char *name, struct ld_src **src, u64 *size,
+			struct ld_err *err)
 {
-	struct lazy *l = (struct lazy *)st;
-	if (l->docker && !strcmp(name, "oci-layout"))
+	struct archive *a = (struct archive *)st;
+	if (a->docker && !strcmp(name, "oci-layout"))
 		return 1;
-	return l->in->open(l->in, name, src, size, err);
+	return a->in->open(a->in, name, src, size, err);
 }
 
-static void lazy_close(struct ld_store *st, struct ld_src *src)
+static void archive_close(struct ld_store *st, struct ld_src *src)
 {
-	struct lazy *l = (struct lazy *)st;
-	if (l->pending)
-		l->in->close(l->in, l->pending);
-	l->pending = src;
+	struct archive *a = (struct archive *)st;
+	a->in->close(a->in, src);
 }
 
 static int load(const char *path, int only_new, struct buf *out, char *err, size_t cap)
@@ -657,9 +652,9 @@ static int load(const char *path, int only_new, struct buf *out, char *err, size
 	struct ld_err e = { "" };
 	struct entry *en = NULL;
 	int n = 0, rc = -1;
-	struct lazy lz = { { lazy_open, lazy_close }, ld_host_store_open(path, &e), NULL, 0 };
-	struct ld_store *st = &lz.st;
-	if (!lz.in || list_entries(st, &en, &n, &lz.docker, &e))
+	struct archive ar = { { archive_open, archive_close }, ld_host_store_open(path, &e), 0 };
+	struct ld_store *st = &ar.st;
+	if (!ar.in || list_entries(st, &en, &n, &ar.docker, &e))
 		goto done;
 	for (int i = 0; i < n; i++) {
 		struct ld_opts o = { .ref = en[i].ref };
@@ -727,9 +722,7 @@ done:
 		snprintf(err, cap, "%s", m[0] ? m : "load failed");
 	}
 	entries_free(en, n);
-	if (lz.pending)
-		lz.in->close(lz.in, lz.pending);
-	ld_host_store_close(lz.in);
+	ld_host_store_close(ar.in);
 	gc_blobs();
 	return rc;
 }

@@ -54,15 +54,13 @@ static int sniff(struct ld_store *st, struct ld_blob *b, struct ld_err *err)
 	if (rc)
 		return rc > 0 ? ld_fail(err, "blob '%s' is missing from the image", b->name) : -1;
 	long n = s->pull(s, &p);
-	st->close(st, s);
-	if (n < 0)
-		return -1;
-	b->comp = LD_COMP_NONE;
+	b->comp = LD_COMP_NONE;       /* p is the source's buffer: read it before the close */
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		b->comp = LD_COMP_GZIP;
 	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
 		b->comp = LD_COMP_ZSTD;
-	return 0;
+	st->close(st, s);
+	return n < 0 ? -1 : 0;
 }
 
 static int layer(struct ld_store *st, struct work *w, struct ld_blob *b,
