@@ -20,7 +20,8 @@ def native(name, *args):
     return r.stdout
 
 
-@pytest.mark.parametrize("name", ["sys_files", "sys_proc", "sys_sem", "sys_jobs", "sys_log", "sys_mshared", "sys_maps"])
+@pytest.mark.parametrize("name", ["sys_files", "sys_proc", "sys_sem", "sys_jobs", "sys_log", "sys_mshared", "sys_maps",
+                                  "sys_unix"])
 def test_same_as_linux(sh, name):
     with tempfile.TemporaryDirectory() as d:
         want = native(name, os.path.join(d, "w")).splitlines()

@@ -22,6 +22,13 @@ static __attribute__((unused)) const char *ename(int e)
 	case ENAMETOOLONG: return "ENAMETOOLONG"; case ENOSYS: return "ENOSYS";
 	case ENOTEMPTY: return "ENOTEMPTY"; case ELOOP: return "ELOOP"; case E2BIG: return "E2BIG";
 	case ENOEXEC: return "ENOEXEC"; case ENXIO: return "ENXIO";
+	case ENOTSOCK: return "ENOTSOCK"; case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT"; case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+	case EOPNOTSUPP: return "EOPNOTSUPP"; case ENOPROTOOPT: return "ENOPROTOOPT";
+	case EADDRINUSE: return "EADDRINUSE"; case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET"; case EISCONN: return "EISCONN"; case ENOTCONN: return "ENOTCONN";
+	case EPROTOTYPE: return "EPROTOTYPE"; case EMSGSIZE: return "EMSGSIZE"; case ENOBUFS: return "ENOBUFS";
+	case EDOM: return "EDOM"; case ETOOMANYREFS: return "ETOOMANYREFS";
 	}
 	static char b[16];
 	snprintf(b, sizeof b, "errno%d", e);

@@ -1,0 +1,670 @@
+/*
+ * AF_UNIX stream sockets (guest ring 0), as Linux's net/unix/af_unix.c
+ * behaves: bind makes an S_IFSOCK node through the caller's own path
+ * lookup (so it stays inside its sandbox root), or takes an abstract name
+ * (a leading NUL), which a sandbox keeps to itself as a network namespace
+ * would; connect queues a connected embryo on the listener, which accept
+ * hands out; data goes into the peer's receive queue as buffers carrying
+ * their sender's address and any SCM_RIGHTS descriptors.  A writer waits
+ * while what it queued at its peer reaches its SO_SNDBUF.
+ *
+ * Closing a socket puts the descriptors still in flight in its queue; the
+ * queues of sockets released by those puts are freed by the same loop, not
+ * by recursion, so a chain of sockets passed inside sockets cannot run the
+ * kernel stack out.  Sockets kept alive only by each other's queues (a
+ * cycle of descriptors in flight) are found and freed by unix_gc.
+ */
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "net/net.h"
+#include "sys/sys.h"
+
+#define PATH_OFF 2               /* offsetof(struct sockaddr_un, sun_path) */
+#define ADDR_MAX 110             /* sizeof(struct sockaddr_un) */
+#define SKB_MAX (16384 - 256)    /* data bytes in one queued buffer */
+#define SKB_CHARGE 512           /* a buffer's cost beyond its data, against SO_SNDBUF
+				  * (Linux charges the skb's truesize) */
+#define RCV_SHUTDOWN 1
+#define SEND_SHUTDOWN 2
+
+enum { US_UNCONNECTED, US_LISTEN, US_CONNECTED };
+
+struct uaddr {
+	u32 len;                     /* 0: none (unbound) */
+	u8 b[ADDR_MAX + 2];          /* sockaddr_un: family, path and its NUL */
+};
+
+struct skb {
+	struct skb *next;
+	u64 len, off;                /* data bytes, bytes read */
+	u64 charge;                  /* what it costs against its sender's SO_SNDBUF */
+	struct scm *scm;             /* descriptors in flight, or NULL */
+	struct uaddr from;           /* the sender's address */
+	u8 data[];
+};
+
+struct unix_sock {
+	struct unix_sock *next_all;  /* every AF_UNIX socket: abstract names, unix_gc */
+	struct socket *sock;         /* NULL while an embryo waits to be accepted */
+	int type, state, shut;       /* US_*, RCV_SHUTDOWN | SEND_SHUTDOWN */
+	int err;                     /* an embryo's SO_ERROR until accepted */
+	struct unix_sock *peer;      /* connected: NULL once the peer is closed */
+	struct skb *rq, *rq_last;    /* receive queue */
+	u64 rq_bytes, rq_charge;     /* unread data bytes; what the queue costs its sender */
+	struct unix_sock *acc, *acc_last, *acc_next; /* listener: embryos in connect order */
+	int nacc, backlog;
+	struct inode *node;          /* bound to a path: its S_IFSOCK node (node->priv is this) */
+	struct uaddr addr, paddr;    /* its own, and its peer's at connect time */
+	int bound;                   /* addr came from bind (or autobind) */
+	int sb;                      /* sandbox id where it was made: its abstract names' space */
+	struct ucred_k cred;         /* SO_PEERCRED: the peer's, at connect (or listen) time */
+	int cred_sb;                 /* sandbox of that peer */
+	int inflight;                /* times its file is in some queue (unix_gc) */
+	int gc_mark;
+};
+
+static struct unix_sock *all;
+static u32 autobind_next;
+
+static struct unix_sock *usk(struct socket *s) { return s->sk; }
+
+static void set_err(struct unix_sock *u, int e)
+{
+	if (u->sock)
+		u->sock->err = e;
+	else
+		u->err = e;
+}
+
+static void cred_now(struct unix_sock *u)
+{
+	u->cred.pid = current->pid;
+	u->cred.uid = current->uid[1];
+	u->cred.gid = current->gid[1];
+	u->cred_sb = current->sb->id;
+}
+
+static struct unix_sock *unix_new(int type)
+{
+	struct unix_sock *u = kzalloc(sizeof *u);
+	if (!u)
+		return 0;
+	u->type = type;
+	u->cred.uid = u->cred.gid = ~0u; /* no peer: pid 0, uid and gid -1 */
+	u->sb = current->sb->id;
+	u->next_all = all;
+	all = u;
+	return u;
+}
+
+/* ---- descriptors in flight ---- */
+
+static struct unix_sock *unix_of(struct file *f)
+{
+	struct socket *s = sock_of(f);
+	return s && s->family == AF_UNIX ? s->sk : 0;
+}
+
+static void scm_inflight(struct scm *scm, int d)
+{
+	for (int i = 0; scm && i < scm->n; i++) {
+		struct unix_sock *u = unix_of(scm->fp[i]);
+		if (u)
+			u->inflight += d;
+	}
+}
+
+/* Buffers of released sockets, freed one at a time (see the top). */
+static struct skb *dead;
+static int purging;
+
+static void purge(struct skb *q)
+{
+	while (q) {
+		struct skb *n = q->next;
+		q->next = dead;
+		dead = q;
+		q = n;
+	}
+	if (purging)
+		return;
+	purging = 1;
+	while (dead) {
+		struct skb *b = dead;
+		dead = b->next;
+		scm_inflight(b->scm, -1);
+		scm_free(b->scm); /* may release sockets: they add to dead */
+		kfree(b);
+	}
+	purging = 0;
+}
+
+static void unix_free(struct unix_sock *u, int embryo);
+
+/* Sockets whose every file reference is in flight, in queues of sockets
+ * that are themselves such, are garbage: Linux's unix_gc, on a handful of
+ * sockets.  Pass 1 marks candidates, pass 2 counts references from
+ * candidates' queues, pass 3 spreads liveness from those referenced from
+ * outside, pass 4 purges the queues of the rest (breaking the cycles). */
+static void mark_queue(struct unix_sock *u, int live)
+{
+	for (struct skb *b = u->rq; b; b = b->next)
+		for (int i = 0; b->scm && i < b->scm->n; i++) {
+			struct unix_sock *t = unix_of(b->scm->fp[i]);
+			if (t && t->gc_mark > 0) {
+				if (live)
+					t->gc_mark = -1;
+				else
+					t->gc_mark++;
+			}
+		}
+}
+
+static void unix_gc(void)
+{
+	int any = 0;
+	for (struct unix_sock *u = all; u; u = u->next_all) {
+		u->gc_mark = u->inflight && u->sock && u->sock->file->refs == u->inflight ? 1 : 0;
+		any |= u->gc_mark;
+	}
+	if (!any)
+		return;
+	for (struct unix_sock *u = all; u; u = u->next_all)
+		if (u->gc_mark)
+			mark_queue(u, 0);
+	/* gc_mark - 1 references come from candidates; the rest from outside */
+	for (struct unix_sock *u = all; u; u = u->next_all)
+		if (u->gc_mark > 0 && u->sock->file->refs > u->gc_mark - 1)
+			u->gc_mark = -1;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (struct unix_sock *u = all; u; u = u->next_all)
+			if (u->gc_mark == -1) {
+				u->gc_mark = -2;
+				mark_queue(u, 1);
+				changed = 1;
+			}
+	}
+	struct skb *q = 0;
+	for (struct unix_sock *u = all; u; u = u->next_all)
+		if (u->gc_mark > 0 && u->rq) {
+			u->rq_last->next = q;
+			q = u->rq;
+			u->rq = u->rq_last = 0;
+			u->rq_bytes = u->rq_charge = 0;
+		}
+	purge(q);
+}
+
+/* ---- addresses ---- */
+
+static int addr_check(const u8 *a, u32 len)
+{
+	if (len <= PATH_OFF || len > ADDR_MAX || *(const u16 *)a != AF_UNIX)
+		return -EINVAL;
+	return 0;
+}
+
+/* A path address as Linux keeps it: the path up to its NUL, and the NUL. */
+static void addr_set(struct uaddr *d, const u8 *a, u32 len)
+{
+	memcpy(d->b, a, len);
+	d->b[len] = 0;
+	d->len = a[PATH_OFF] ? PATH_OFF + (u32)strlen((const char *)d->b + PATH_OFF) + 1 : len;
+}
+
+static struct unix_sock *find_abstract(const struct uaddr *a, int sb)
+{
+	for (struct unix_sock *u = all; u; u = u->next_all)
+		if (u->bound && !u->node && u->sb == sb && u->addr.len == a->len && !memcmp(u->addr.b, a->b, a->len))
+			return u;
+	return 0;
+}
+
+static int autobind(struct unix_sock *u)
+{
+	struct uaddr a = { .len = PATH_OFF + 6 };
+	*(u16 *)a.b = AF_UNIX;
+	for (u32 tries = 0; tries < 0x100000; tries++) {
+		u32 n = autobind_next++ & 0xfffff;
+		a.b[PATH_OFF] = 0;
+		for (int i = 0; i < 5; i++)
+			a.b[PATH_OFF + 1 + i] = "0123456789abcdef"[(n >> (16 - 4 * i)) & 15];
+		if (!find_abstract(&a, u->sb)) {
+			u->addr = a;
+			u->bound = 1;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int unix_bind(struct socket *s, const u8 *a, u32 len)
+{
+	struct unix_sock *u = usk(s);
+	struct uaddr na;
+	if (len == PATH_OFF && *(const u16 *)a == AF_UNIX)
+		return u->bound ? 0 : autobind(u);
+	int r = addr_check(a, len);
+	if (r)
+		return r;
+	addr_set(&na, a, len);
+	if (!a[PATH_OFF]) {
+		if (find_abstract(&na, u->sb))
+			return -EADDRINUSE;
+		if (u->bound)
+			return -EINVAL;
+		u->addr = na;
+		u->bound = 1;
+		return 0;
+	}
+	if (u->bound) { /* Linux makes the node first: an existing name wins */
+		struct inode *i;
+		if (!path_lookup(AT_FDCWD, (const char *)na.b + PATH_OFF, 0, &i, 0)) {
+			iput(i);
+			return -EADDRINUSE;
+		}
+		return -EINVAL;
+	}
+	struct inode *i = inode_new(S_IFSOCK | (0777 & ~current->umask));
+	if (!i)
+		return -ENOMEM;
+	r = vfs_mknod(AT_FDCWD, (const char *)na.b + PATH_OFF, i);
+	if (r) {
+		iput(i);
+		return r == -EEXIST ? -EADDRINUSE : r;
+	}
+	i->priv = u;
+	u->node = i; /* the reference inode_new gave */
+	u->addr = na;
+	u->bound = 1;
+	return 0;
+}
+
+/* The listener an address names: ENOENT (no such path), ECONNREFUSED (no
+ * socket there, or nobody bound to it), EPROTOTYPE. */
+static int find_peer(const u8 *a, u32 len, const struct unix_sock *from, struct unix_sock **out)
+{
+	struct uaddr na;
+	addr_set(&na, a, len);
+	struct unix_sock *t;
+	if (!a[PATH_OFF]) {
+		t = find_abstract(&na, from->sb);
+	} else {
+		struct inode *i;
+		int r = path_lookup(AT_FDCWD, (const char *)na.b + PATH_OFF, LOOKUP_FOLLOW, &i, 0);
+		if (r)
+			return r;
+		/* a node bind made: an open socket's own inode has file ops */
+		t = S_ISSOCK(i->mode) && !i->fops ? i->priv : 0;
+		iput(i);
+	}
+	if (!t)
+		return -ECONNREFUSED;
+	if (t->type != from->type)
+		return -EPROTOTYPE;
+	*out = t;
+	return 0;
+}
+
+static void connect_pair(struct unix_sock *a, struct unix_sock *b)
+{
+	a->peer = b, b->peer = a;
+	a->state = b->state = US_CONNECTED;
+	a->paddr = b->addr, b->paddr = a->addr;
+}
+
+static int unix_connect(struct socket *s, const u8 *a, u32 len)
+{
+	struct unix_sock *u = usk(s), *l;
+	int r = addr_check(a, len);
+	if (r)
+		return r;
+	if (s->passcred && !u->bound && (r = autobind(u)))
+		return r;
+	u64 deadline = sock_deadline(s->sndtimeo);
+	for (;;) {
+		if ((r = find_peer(a, len, u, &l)))
+			return r;
+		if (l->state != US_LISTEN || (l->shut & RCV_SHUTDOWN))
+			return -ECONNREFUSED;
+		if (l->nacc <= l->backlog)
+			break;
+		if ((r = sock_wait(s, 0, l, deadline))) /* l may be gone after: looked up again */
+			return r;
+	}
+	if (u->state != US_UNCONNECTED)
+		return u->state == US_CONNECTED ? -EISCONN : -EINVAL;
+	struct unix_sock *e = unix_new(u->type);
+	if (!e)
+		return -ENOMEM;
+	connect_pair(u, e);
+	e->addr = l->addr;
+	u->paddr = l->addr;
+	cred_now(e);                    /* the embryo's peer is the caller */
+	u->cred = l->cred, u->cred_sb = l->cred_sb; /* the caller's peer: whoever listened */
+	if (l->acc_last)
+		l->acc_last->acc_next = e;
+	else
+		l->acc = e;
+	l->acc_last = e;
+	l->nacc++;
+	wakeup(l);
+	return 0;
+}
+
+static int unix_listen(struct socket *s, int backlog)
+{
+	struct unix_sock *u = usk(s);
+	if (u->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	if (!u->bound || (u->state != US_UNCONNECTED && u->state != US_LISTEN))
+		return -EINVAL;
+	if (backlog > u->backlog)
+		wakeup(u); /* connectors waiting for room */
+	u->backlog = backlog;
+	u->state = US_LISTEN;
+	cred_now(u);
+	return 0;
+}
+
+static int unix_accept(struct socket *s, struct socket *ns)
+{
+	struct unix_sock *u = usk(s);
+	u64 deadline = sock_deadline(s->rcvtimeo);
+	if (u->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	while (!u->acc) {
+		if (u->state != US_LISTEN)
+			return -EINVAL;
+		int r = sock_wait(s, 0, u, deadline);
+		if (r)
+			return r;
+	}
+	if (u->state != US_LISTEN)
+		return -EINVAL;
+	struct unix_sock *e = u->acc;
+	if (!(u->acc = e->acc_next))
+		u->acc_last = 0;
+	u->nacc--;
+	wakeup(u);
+	e->acc_next = 0;
+	e->sock = ns;
+	ns->sk = e;
+	ns->err = e->err;
+	return 0;
+}
+
+static int unix_pair(struct socket *a, struct socket *b)
+{
+	struct unix_sock *ua = usk(a), *ub = usk(b);
+	if (ua->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	connect_pair(ua, ub);
+	cred_now(ua);
+	cred_now(ub);
+	return 0;
+}
+
+/* ---- data ---- */
+
+static s64 unix_sendmsg(struct socket *s, struct kmsg *m, int flags)
+{
+	struct unix_sock *u = usk(s);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->namelen)
+		return u->state == US_CONNECTED ? -EISCONN : -EOPNOTSUPP;
+	if (u->state != US_CONNECTED)
+		return -ENOTCONN;
+	if (u->shut & SEND_SHUTDOWN)
+		return -EPIPE;
+	u64 deadline = sock_deadline(s->sndtimeo), total = m->resid, sent = 0;
+	int r = 0;
+	while (sent < total) {
+		struct unix_sock *p;
+		/* room at the peer: errors first, as Linux's sock_alloc_send_pskb */
+		for (;;) {
+			p = u->peer;
+			r = sock_error(s);
+			if (!r && ((u->shut & SEND_SHUTDOWN) || !p || (p->shut & RCV_SHUTDOWN)))
+				r = -EPIPE;
+			if (!r && p->rq_charge < s->sndbuf)
+				break;
+			if (r || (r = sock_wait(s, flags, p, deadline)))
+				return sent ? (s64)sent : r;
+		}
+		u64 n = total - sent < SKB_MAX ? total - sent : SKB_MAX;
+		struct skb *b = kmalloc(sizeof *b + n);
+		if (!b)
+			return sent ? (s64)sent : -ENOMEM;
+		if (kmsg_from(m, b->data, n)) {
+			kfree(b);
+			return sent ? (s64)sent : -EFAULT;
+		}
+		b->next = 0;
+		b->len = n, b->off = 0;
+		b->scm = m->scm; /* the descriptors ride with the first buffer */
+		m->scm = 0;
+		scm_inflight(b->scm, 1);
+		b->charge = n + SKB_CHARGE + (b->scm ? sizeof *b->scm + (u64)b->scm->n * sizeof b->scm->fp[0] : 0);
+		b->from = u->addr;
+		if (p->rq_last)
+			p->rq_last->next = b;
+		else
+			p->rq = b;
+		p->rq_last = b;
+		p->rq_bytes += n;
+		p->rq_charge += b->charge;
+		sent += n;
+		wakeup(p);
+	}
+	return (s64)sent;
+}
+
+static struct scm *scm_dup(const struct scm *s)
+{
+	struct scm *d = kmalloc(sizeof *d + (u64)s->n * sizeof d->fp[0]);
+	if (!d)
+		return 0;
+	d->n = s->n;
+	for (int i = 0; i < s->n; i++)
+		file_get(d->fp[i] = s->fp[i]);
+	return d;
+}
+
+/* The buffer holding byte skip of the unread data, and where in it. */
+static struct skb *skb_at(struct unix_sock *u, u64 skip, u64 *off)
+{
+	struct skb *b = u->rq;
+	for (; b && skip >= b->len - b->off; b = b->next)
+		skip -= b->len - b->off;
+	*off = b ? b->off + skip : 0;
+	return b;
+}
+
+static s64 unix_recvmsg(struct socket *s, struct kmsg *m, int flags)
+{
+	struct unix_sock *u = usk(s);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (u->state != US_CONNECTED)
+		return -EINVAL;
+	u64 deadline = sock_deadline(s->rcvtimeo), copied = 0, off;
+	u64 target = flags & MSG_WAITALL && m->resid ? m->resid : 1;
+	int peek = flags & MSG_PEEK, r = 0;
+	m->namelen = 0;
+	for (;;) {
+		struct skb *b = skb_at(u, peek ? copied : 0, &off);
+		if (!b) {
+			if (copied >= target || (!(r = sock_error(s)) && (u->shut & RCV_SHUTDOWN)))
+				break;
+			if (r || (r = sock_wait(s, flags, u, deadline)))
+				break;
+			continue;
+		}
+		if (!copied && b->from.len) {
+			memcpy(m->name, b->from.b, b->from.len);
+			m->namelen = b->from.len;
+		}
+		u64 n = b->len - off < m->resid ? b->len - off : m->resid;
+		if (kmsg_to(m, b->data + off, n)) {
+			r = -EFAULT;
+			break;
+		}
+		copied += n;
+		if (peek) {
+			if (b->scm) /* a peek gets copies of the descriptors */
+				m->scm = scm_dup(b->scm);
+		} else {
+			b->off += n;
+			u->rq_bytes -= n;
+			if (b->scm) { /* they come with the first read of their buffer */
+				scm_inflight(b->scm, -1);
+				m->scm = b->scm;
+				b->scm = 0;
+			}
+			if (b->off == b->len) {
+				if (!(u->rq = b->next))
+					u->rq_last = 0;
+				u->rq_charge -= b->charge;
+				kfree(b);
+				wakeup(u); /* its writer has room again */
+			}
+		}
+		if (m->scm || !m->resid)
+			break;
+	}
+	return copied ? (s64)copied : r;
+}
+
+static int unix_shutdown(struct socket *s, int how)
+{
+	struct unix_sock *u = usk(s), *p = u->peer;
+	int mode = (how + 1) & (RCV_SHUTDOWN | SEND_SHUTDOWN);
+	u->shut |= mode;
+	wakeup(u);
+	if (p && u->type == SOCK_STREAM) {
+		p->shut |= (mode & RCV_SHUTDOWN ? SEND_SHUTDOWN : 0) | (mode & SEND_SHUTDOWN ? RCV_SHUTDOWN : 0);
+		wakeup(p);
+	}
+	return 0;
+}
+
+static int unix_getname(struct socket *s, u8 *a, int peer)
+{
+	struct unix_sock *u = usk(s);
+	const struct uaddr *ad = peer ? &u->paddr : &u->addr;
+	if (peer && u->state != US_CONNECTED)
+		return -ENOTCONN;
+	if (!ad->len) {
+		*(u16 *)a = AF_UNIX;
+		return PATH_OFF;
+	}
+	memcpy(a, ad->b, ad->len);
+	return (int)ad->len;
+}
+
+static int unix_poll(struct socket *s)
+{
+	struct unix_sock *u = usk(s);
+	int m = 0;
+	if (s->err)
+		m |= POLLERR;
+	if (u->shut == (RCV_SHUTDOWN | SEND_SHUTDOWN))
+		m |= POLLHUP;
+	if (u->shut & RCV_SHUTDOWN)
+		m |= POLLRDHUP | POLLIN | POLLRDNORM;
+	if (u->rq || u->acc)
+		m |= POLLIN | POLLRDNORM;
+	if (u->state == US_UNCONNECTED)
+		m |= POLLHUP;
+	/* writable while what it queued is at most a quarter of SO_SNDBUF */
+	if (u->state != US_LISTEN && (!u->peer || u->peer->rq_charge * 4 <= s->sndbuf))
+		m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	return m;
+}
+
+static int unix_getsockopt(struct socket *s, int name, void *val)
+{
+	struct unix_sock *u = usk(s);
+	if (name == SO_ACCEPTCONN) {
+		int v = u->state == US_LISTEN;
+		memcpy(val, &v, 4);
+		return 4;
+	}
+	if (name != SO_PEERCRED)
+		return -ENOPROTOOPT;
+	struct ucred_k c = u->cred;
+	if (current->sb != &sandbox_root && u->cred_sb != current->sb->id)
+		c.pid = 0; /* a task outside the caller's view, as Linux's pid_vnr */
+	memcpy(val, &c, sizeof c);
+	return sizeof c;
+}
+
+static int unix_unread(struct socket *s)
+{
+	struct unix_sock *u = usk(s);
+	return u->state == US_LISTEN ? -EINVAL : (int)u->rq_bytes;
+}
+
+/* Closes u: its peer sees the end (ECONNRESET if u left data unread or
+ * was never accepted), its embryos are closed, its queue purged. */
+static void unix_free(struct unix_sock *u, int embryo)
+{
+	for (struct unix_sock **pp = &all; *pp; pp = &(*pp)->next_all)
+		if (*pp == u) {
+			*pp = u->next_all;
+			break;
+		}
+	if (u->node) {
+		if (u->node->priv == u)
+			u->node->priv = 0;
+		iput(u->node);
+	}
+	struct unix_sock *p = u->peer;
+	if (p) {
+		p->shut = RCV_SHUTDOWN | SEND_SHUTDOWN;
+		if (u->rq || embryo)
+			set_err(p, ECONNRESET);
+		p->peer = 0;
+		wakeup(p);
+	}
+	while (u->acc) {
+		struct unix_sock *e = u->acc;
+		u->acc = e->acc_next;
+		unix_free(e, 1);
+	}
+	u->state = US_UNCONNECTED;
+	wakeup(u);
+	struct skb *q = u->rq;
+	kfree(u);
+	purge(q);
+	unix_gc();
+}
+
+static void unix_release(struct socket *s) { unix_free(usk(s), 0); }
+
+static const struct sock_ops unix_stream_ops = {
+	.bind = unix_bind, .connect = unix_connect, .listen = unix_listen, .accept = unix_accept,
+	.pair = unix_pair, .sendmsg = unix_sendmsg, .recvmsg = unix_recvmsg, .shutdown = unix_shutdown,
+	.getname = unix_getname, .poll = unix_poll, .getsockopt = unix_getsockopt, .unread = unix_unread,
+	.release = unix_release,
+};
+
+static int unix_create(struct socket *s, int type, int protocol)
+{
+	if (protocol && protocol != AF_UNIX)
+		return -EPROTONOSUPPORT;
+	if (type != SOCK_STREAM)
+		return -ESOCKTNOSUPPORT; /* SOCK_DGRAM and SOCK_SEQPACKET: not yet */
+	if (!(s->sk = unix_new(type)))
+		return -ENOMEM;
+	usk(s)->sock = s;
+	s->ops = &unix_stream_ops;
+	return 0;
+}
+
+const struct net_family unix_family = { AF_UNIX, unix_create };
