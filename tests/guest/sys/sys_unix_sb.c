@@ -16,17 +16,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-static int failed;
-
-static void check(const char *what, int ok)
-{
-	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
-	fflush(stdout);
-	failed += !ok;
-}
-
-#define ERR(what, call, e) check(what, (errno = 0, (long)(call)) < 0 && errno == (e))
-
 static socklen_t sun_of(struct sockaddr_un *a, const char *path, int abstract)
 {
 	memset(a, 0, sizeof *a);

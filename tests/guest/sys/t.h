@@ -46,3 +46,16 @@ static __attribute__((unused)) const char *ename(int e)
 
 #define KPTR ((void *)0xffffffff82000000ul) /* a kernel address */
 #define BADPTR ((void *)0x10ul)              /* unmapped user address */
+
+/* Guest-only checks (sys_sandbox, sys_unix_sb): a PASS:/FAIL: line each,
+ * counted in failed. */
+static __attribute__((unused)) int failed;
+static __attribute__((unused)) void check(const char *what, int ok)
+{
+	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
+	fflush(stdout);
+	failed += !ok;
+}
+
+/* The call failed with errno e. */
+#define ERR(what, call, e) check(what, (errno = 0, (long)(call)) < 0 && errno == (e))
