@@ -1,12 +1,15 @@
 /*
- * AF_UNIX stream sockets (guest ring 0), as Linux's net/unix/af_unix.c
- * behaves: bind makes an S_IFSOCK node through the caller's own path
- * lookup (so it stays inside its sandbox root), or takes an abstract name
- * (a leading NUL), which a sandbox keeps to itself as a network namespace
- * would; connect queues a connected embryo on the listener, which accept
- * hands out; data goes into the peer's receive queue as buffers carrying
- * their sender's address and any SCM_RIGHTS descriptors.  A writer waits
- * while what it queued at its peer reaches its SO_SNDBUF.
+ * AF_UNIX sockets (guest ring 0): SOCK_STREAM, SOCK_SEQPACKET and
+ * SOCK_DGRAM, as Linux's net/unix/af_unix.c behaves.  bind makes an
+ * S_IFSOCK node through the caller's own path lookup (so it stays inside
+ * its sandbox root), or takes an abstract name (a leading NUL), which a
+ * sandbox keeps to itself as a network namespace would.  connect on a
+ * connection type queues a connected embryo on the listener, which accept
+ * hands out.  Data goes into the receiver's queue as buffers carrying their
+ * sender's address and any SCM_RIGHTS descriptors; a stream reader joins
+ * buffers, a record reader takes one.  What a sender has queued and not yet
+ * read counts against its SO_SNDBUF; a datagram receiver not connected back
+ * to the sender takes at most max_dgram_qlen (10) buffers.
  *
  * Closing a socket puts the descriptors still in flight in its queue; the
  * queues of sockets released by those puts are freed by the same loop, not
@@ -26,6 +29,7 @@
 #define SKB_MAX (16384 - 256)    /* data bytes in one queued buffer */
 #define SKB_CHARGE 512           /* a buffer's cost beyond its data, against SO_SNDBUF
 				  * (Linux charges the skb's truesize) */
+#define DGRAM_QLEN 10            /* Linux's net.unix.max_dgram_qlen */
 #define RCV_SHUTDOWN 1
 #define SEND_SHUTDOWN 2
 
@@ -36,10 +40,12 @@ struct uaddr {
 	u8 b[ADDR_MAX + 2];          /* sockaddr_un: family, path and its NUL */
 };
 
+struct unix_sock;
 struct skb {
 	struct skb *next;
 	u64 len, off;                /* data bytes, bytes read */
-	u64 charge;                  /* what it costs against its sender's SO_SNDBUF */
+	struct unix_sock *sender;    /* charged for it until it is freed; NULL once closed */
+	u64 charge;                  /* what it costs against the sender's SO_SNDBUF */
 	struct scm *scm;             /* descriptors in flight, or NULL */
 	struct uaddr from;           /* the sender's address */
 	u8 data[];
@@ -50,9 +56,13 @@ struct unix_sock {
 	struct socket *sock;         /* NULL while an embryo waits to be accepted */
 	int type, state, shut;       /* US_*, RCV_SHUTDOWN | SEND_SHUTDOWN */
 	int err;                     /* an embryo's SO_ERROR until accepted */
-	struct unix_sock *peer;      /* connected: NULL once the peer is closed */
+	struct unix_sock *peer;      /* connected (a datagram socket: its default
+				      * destination); NULL once the peer is closed */
+	int peer_gone;               /* a datagram socket's peer was closed: ECONNREFUSED once */
 	struct skb *rq, *rq_last;    /* receive queue */
-	u64 rq_bytes, rq_charge;     /* unread data bytes; what the queue costs its sender */
+	u64 rq_bytes;                /* unread data bytes */
+	int rq_count;                /* buffers in it */
+	u64 wmem;                    /* charge of its buffers not yet read, anywhere */
 	struct unix_sock *acc, *acc_last, *acc_next; /* listener: embryos in connect order */
 	int nacc, backlog;
 	struct inode *node;          /* bound to a path: its S_IFSOCK node (node->priv is this) */
@@ -116,6 +126,41 @@ static void scm_inflight(struct scm *scm, int d)
 	}
 }
 
+static void skb_queue(struct unix_sock *u, struct skb *b)
+{
+	b->next = 0;
+	if (u->rq_last)
+		u->rq_last->next = b;
+	else
+		u->rq = b;
+	u->rq_last = b;
+	u->rq_bytes += b->len - b->off;
+	u->rq_count++;
+}
+
+/* Takes the first buffer off u's queue. */
+static struct skb *skb_dequeue(struct unix_sock *u)
+{
+	struct skb *b = u->rq;
+	if (!(u->rq = b->next))
+		u->rq_last = 0;
+	u->rq_bytes -= b->len - b->off;
+	u->rq_count--;
+	return b;
+}
+
+/* Frees a buffer off any queue: its sender has room again. */
+static void skb_free(struct skb *b)
+{
+	if (b->sender) {
+		b->sender->wmem -= b->charge;
+		wakeup(b->sender);
+	}
+	scm_inflight(b->scm, -1);
+	scm_free(b->scm); /* may release sockets: they add to dead (purge) */
+	kfree(b);
+}
+
 /* Buffers of released sockets, freed one at a time (see the top). */
 static struct skb *dead;
 static int purging;
@@ -134,11 +179,19 @@ static void purge(struct skb *q)
 	while (dead) {
 		struct skb *b = dead;
 		dead = b->next;
-		scm_inflight(b->scm, -1);
-		scm_free(b->scm); /* may release sockets: they add to dead */
-		kfree(b);
+		skb_free(b);
 	}
 	purging = 0;
+}
+
+/* Takes u's whole queue, for purge. */
+static struct skb *queue_take(struct unix_sock *u)
+{
+	struct skb *q = u->rq;
+	u->rq = u->rq_last = 0;
+	u->rq_bytes = 0;
+	u->rq_count = 0;
+	return q;
 }
 
 static void unix_free(struct unix_sock *u, int embryo);
@@ -187,15 +240,15 @@ static void unix_gc(void)
 				changed = 1;
 			}
 	}
-	struct skb *q = 0;
+	int outer = !purging;
+	purging = 1; /* the frees wait until the walk is over */
 	for (struct unix_sock *u = all; u; u = u->next_all)
-		if (u->gc_mark > 0 && u->rq) {
-			u->rq_last->next = q;
-			q = u->rq;
-			u->rq = u->rq_last = 0;
-			u->rq_bytes = u->rq_charge = 0;
-		}
-	purge(q);
+		if (u->gc_mark > 0)
+			purge(queue_take(u));
+	if (outer) {
+		purging = 0;
+		purge(0);
+	}
 }
 
 /* ---- addresses ---- */
@@ -355,10 +408,44 @@ static int unix_connect(struct socket *s, const u8 *a, u32 len)
 	return 0;
 }
 
+/* Whether u may send to t: t is connected to nobody (not even to a socket
+ * since closed) or to u. */
+static int may_send(const struct unix_sock *u, const struct unix_sock *t)
+{
+	return t->peer ? t->peer == u : !t->peer_gone;
+}
+
+/* A datagram socket's connect sets its default destination (AF_UNSPEC
+ * clears it); a socket connected to another one refuses it (EPERM). */
+static int unix_dgram_connect(struct socket *s, const u8 *a, u32 len)
+{
+	struct unix_sock *u = usk(s), *t;
+	if (len < PATH_OFF)
+		return -EINVAL;
+	if (*(const u16 *)a == 0) { /* AF_UNSPEC */
+		u->peer = 0;
+		u->peer_gone = 0;
+		u->state = US_UNCONNECTED;
+		return 0;
+	}
+	int r = addr_check(a, len);
+	if (!r && s->passcred && !u->bound)
+		r = autobind(u);
+	if (r || (r = find_peer(a, len, u, &t)))
+		return r;
+	if (!may_send(u, t))
+		return -EPERM;
+	u->peer = t;
+	u->peer_gone = 0;
+	u->state = US_CONNECTED;
+	u->paddr = t->addr;
+	return 0;
+}
+
 static int unix_listen(struct socket *s, int backlog)
 {
 	struct unix_sock *u = usk(s);
-	if (u->type != SOCK_STREAM)
+	if (u->type == SOCK_DGRAM)
 		return -EOPNOTSUPP;
 	if (!u->bound || (u->state != US_UNCONNECTED && u->state != US_LISTEN))
 		return -EINVAL;
@@ -374,7 +461,7 @@ static int unix_accept(struct socket *s, struct socket *ns)
 {
 	struct unix_sock *u = usk(s);
 	u64 deadline = sock_deadline(s->rcvtimeo);
-	if (u->type != SOCK_STREAM)
+	if (u->type == SOCK_DGRAM)
 		return -EOPNOTSUPP;
 	while (!u->acc) {
 		if (u->state != US_LISTEN)
@@ -400,8 +487,6 @@ static int unix_accept(struct socket *s, struct socket *ns)
 static int unix_pair(struct socket *a, struct socket *b)
 {
 	struct unix_sock *ua = usk(a), *ub = usk(b);
-	if (ua->type != SOCK_STREAM)
-		return -EOPNOTSUPP;
 	connect_pair(ua, ub);
 	cred_now(ua);
 	cred_now(ub);
@@ -410,7 +495,56 @@ static int unix_pair(struct socket *a, struct socket *b)
 
 /* ---- data ---- */
 
-static s64 unix_sendmsg(struct socket *s, struct kmsg *m, int flags)
+/* Waits until what u has queued is below its SO_SNDBUF: 0 or -errno (a
+ * pending SO_ERROR first, EPIPE after shutdown, as sock_alloc_send_pskb). */
+static int wait_room(struct socket *s, int flags, u64 deadline)
+{
+	struct unix_sock *u = usk(s);
+	for (;;) {
+		int r = sock_error(s);
+		if (!r && (u->shut & SEND_SHUTDOWN))
+			r = -EPIPE;
+		if (!r && u->wmem < s->sndbuf)
+			return 0;
+		if (r || (r = sock_wait(s, flags, u, deadline)))
+			return r;
+	}
+}
+
+/* A buffer of n bytes from m, charged to u until it is freed; NULL if no memory or a fault (*err). */
+static struct skb *skb_from(struct unix_sock *u, struct kmsg *m, u64 n, int *err)
+{
+	struct skb *b = kmalloc(sizeof *b + n);
+	*err = b ? 0 : -ENOMEM;
+	if (b && kmsg_from(m, b->data, n)) {
+		kfree(b);
+		b = 0;
+		*err = -EFAULT;
+	}
+	if (!b)
+		return 0;
+	b->len = n, b->off = 0;
+	b->scm = 0;
+	b->from = u->addr;
+	b->sender = u;
+	b->charge = n + SKB_CHARGE;
+	return b;
+}
+
+/* Queues b at t, with m's descriptors if it still has them. */
+static void deliver(struct unix_sock *u, struct unix_sock *t, struct skb *b, struct kmsg *m)
+{
+	if ((b->scm = m->scm)) {
+		m->scm = 0;
+		scm_inflight(b->scm, 1);
+		b->charge += sizeof *b->scm + (u64)b->scm->n * sizeof b->scm->fp[0];
+	}
+	u->wmem += b->charge;
+	skb_queue(t, b);
+	wakeup(t);
+}
+
+static s64 unix_stream_sendmsg(struct socket *s, struct kmsg *m, int flags)
 {
 	struct unix_sock *u = usk(s);
 	if (flags & MSG_OOB)
@@ -425,43 +559,69 @@ static s64 unix_sendmsg(struct socket *s, struct kmsg *m, int flags)
 	int r = 0;
 	while (sent < total) {
 		struct unix_sock *p;
-		/* room at the peer: errors first, as Linux's sock_alloc_send_pskb */
-		for (;;) {
-			p = u->peer;
-			r = sock_error(s);
-			if (!r && ((u->shut & SEND_SHUTDOWN) || !p || (p->shut & RCV_SHUTDOWN)))
-				r = -EPIPE;
-			if (!r && p->rq_charge < s->sndbuf)
-				break;
-			if (r || (r = sock_wait(s, flags, p, deadline)))
-				return sent ? (s64)sent : r;
-		}
+		struct skb *b;
 		u64 n = total - sent < SKB_MAX ? total - sent : SKB_MAX;
-		struct skb *b = kmalloc(sizeof *b + n);
-		if (!b)
-			return sent ? (s64)sent : -ENOMEM;
-		if (kmsg_from(m, b->data, n)) {
+		if ((r = wait_room(s, flags, deadline)) || !(b = skb_from(u, m, n, &r)))
+			return sent ? (s64)sent : r;
+		p = u->peer;
+		if (!p || (p->shut & RCV_SHUTDOWN)) {
 			kfree(b);
-			return sent ? (s64)sent : -EFAULT;
+			return sent ? (s64)sent : -EPIPE;
 		}
-		b->next = 0;
-		b->len = n, b->off = 0;
-		b->scm = m->scm; /* the descriptors ride with the first buffer */
-		m->scm = 0;
-		scm_inflight(b->scm, 1);
-		b->charge = n + SKB_CHARGE + (b->scm ? sizeof *b->scm + (u64)b->scm->n * sizeof b->scm->fp[0] : 0);
-		b->from = u->addr;
-		if (p->rq_last)
-			p->rq_last->next = b;
-		else
-			p->rq = b;
-		p->rq_last = b;
-		p->rq_bytes += n;
-		p->rq_charge += b->charge;
+		deliver(u, p, b, m); /* the descriptors ride with the first buffer */
 		sent += n;
-		wakeup(p);
 	}
 	return (s64)sent;
+}
+
+/* sendmsg of a datagram, or of a SOCK_SEQPACKET record: one buffer, to the
+ * address given or the peer; a receiver not connected back waits until
+ * its queue has room. */
+static s64 unix_record_sendmsg(struct socket *s, struct kmsg *m, int flags)
+{
+	struct unix_sock *u = usk(s), *t;
+	int seq = u->type == SOCK_SEQPACKET, r = 0;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (seq && u->state != US_CONNECTED)
+		return -ENOTCONN;
+	if (seq)
+		m->namelen = 0;
+	if (m->namelen && (r = addr_check(m->name, m->namelen)))
+		return r;
+	if (!m->namelen && !u->peer && !u->peer_gone)
+		return seq ? -EPIPE : -ENOTCONN;
+	if (s->passcred && !u->bound && (r = autobind(u)))
+		return r;
+	if (m->resid + 32 > s->sndbuf)
+		return -EMSGSIZE;
+	u64 deadline = sock_deadline(s->sndtimeo), n = m->resid;
+	struct skb *b;
+	if ((r = wait_room(s, flags, deadline)) || !(b = skb_from(u, m, n, &r)))
+		return r;
+	for (;;) {
+		if (m->namelen) {
+			r = find_peer(m->name, m->namelen, u, &t);
+		} else if (!(t = u->peer)) { /* closed: refused once, then not connected */
+			r = seq ? -EPIPE : -ECONNREFUSED;
+			u->peer_gone = 0;
+			u->state = seq ? u->state : US_UNCONNECTED;
+		}
+		if (!r && !may_send(u, t))
+			r = -EPERM;
+		if (!r && (t->shut & RCV_SHUTDOWN))
+			r = -EPIPE;
+		if (!r && t->peer != u && t->rq_count > DGRAM_QLEN)
+			r = sock_wait(s, flags, t, deadline); /* t may be gone after: found again */
+		else if (!r)
+			break;
+		if (r) {
+			kfree(b);
+			return r;
+		}
+	}
+	deliver(u, t, b, m);
+	return (s64)n;
 }
 
 static struct scm *scm_dup(const struct scm *s)
@@ -485,7 +645,33 @@ static struct skb *skb_at(struct unix_sock *u, u64 skip, u64 *off)
 	return b;
 }
 
-static s64 unix_recvmsg(struct socket *s, struct kmsg *m, int flags)
+/* One step of waiting for data: 0 to look again, 1 at end of file, or
+ * -errno (a pending SO_ERROR first). */
+static int wait_data(struct socket *s, int flags, u64 deadline)
+{
+	int r = sock_error(s);
+	if (!r && (usk(s)->shut & RCV_SHUTDOWN))
+		return 1;
+	return r ? r : sock_wait(s, flags, usk(s), deadline);
+}
+
+/* The sender's address, and the descriptors (copies for a peek). */
+static void take_extras(struct skb *b, struct kmsg *m, int peek)
+{
+	if (b->from.len && !m->namelen) {
+		memcpy(m->name, b->from.b, b->from.len);
+		m->namelen = b->from.len;
+	}
+	if (b->scm && peek) {
+		m->scm = scm_dup(b->scm);
+	} else if (b->scm) {
+		scm_inflight(b->scm, -1);
+		m->scm = b->scm;
+		b->scm = 0;
+	}
+}
+
+static s64 unix_stream_recvmsg(struct socket *s, struct kmsg *m, int flags)
 {
 	struct unix_sock *u = usk(s);
 	if (flags & MSG_OOB)
@@ -499,15 +685,9 @@ static s64 unix_recvmsg(struct socket *s, struct kmsg *m, int flags)
 	for (;;) {
 		struct skb *b = skb_at(u, peek ? copied : 0, &off);
 		if (!b) {
-			if (copied >= target || (!(r = sock_error(s)) && (u->shut & RCV_SHUTDOWN)))
-				break;
-			if (r || (r = sock_wait(s, flags, u, deadline)))
+			if (copied >= target || (r = wait_data(s, flags, deadline)))
 				break;
 			continue;
-		}
-		if (!copied && b->from.len) {
-			memcpy(m->name, b->from.b, b->from.len);
-			m->namelen = b->from.len;
 		}
 		u64 n = b->len - off < m->resid ? b->len - off : m->resid;
 		if (kmsg_to(m, b->data + off, n)) {
@@ -515,29 +695,45 @@ static s64 unix_recvmsg(struct socket *s, struct kmsg *m, int flags)
 			break;
 		}
 		copied += n;
-		if (peek) {
-			if (b->scm) /* a peek gets copies of the descriptors */
-				m->scm = scm_dup(b->scm);
-		} else {
+		take_extras(b, m, peek); /* descriptors come with the first read of their buffer */
+		if (!peek) {
 			b->off += n;
 			u->rq_bytes -= n;
-			if (b->scm) { /* they come with the first read of their buffer */
-				scm_inflight(b->scm, -1);
-				m->scm = b->scm;
-				b->scm = 0;
-			}
-			if (b->off == b->len) {
-				if (!(u->rq = b->next))
-					u->rq_last = 0;
-				u->rq_charge -= b->charge;
-				kfree(b);
-				wakeup(u); /* its writer has room again */
-			}
+			if (b->off == b->len)
+				skb_free(skb_dequeue(u));
 		}
 		if (m->scm || !m->resid)
 			break;
 	}
-	return copied ? (s64)copied : r;
+	return copied ? (s64)copied : r > 0 ? 0 : r;
+}
+
+/* One datagram or record: what does not fit is dropped (MSG_TRUNC). */
+static s64 unix_record_recvmsg(struct socket *s, struct kmsg *m, int flags)
+{
+	struct unix_sock *u = usk(s);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (u->type == SOCK_SEQPACKET && u->state != US_CONNECTED)
+		return -ENOTCONN;
+	u64 deadline = sock_deadline(s->rcvtimeo);
+	int r, peek = flags & MSG_PEEK;
+	while (!u->rq)
+		if ((r = wait_data(s, flags, deadline)))
+			return r > 0 ? 0 : r;
+	struct skb *b = peek ? u->rq : skb_dequeue(u);
+	u64 len = b->len, n = len < m->resid ? len : m->resid;
+	m->namelen = 0;
+	if (n < len)
+		m->flags |= MSG_TRUNC;
+	r = kmsg_to(m, b->data, n);
+	if (!r)
+		take_extras(b, m, peek);
+	if (!peek) {
+		skb_free(b);
+		wakeup(u); /* senders waiting for room in the queue */
+	}
+	return r ? r : (s64)(flags & MSG_TRUNC ? len : n);
 }
 
 static int unix_shutdown(struct socket *s, int how)
@@ -546,7 +742,7 @@ static int unix_shutdown(struct socket *s, int how)
 	int mode = (how + 1) & (RCV_SHUTDOWN | SEND_SHUTDOWN);
 	u->shut |= mode;
 	wakeup(u);
-	if (p && u->type == SOCK_STREAM) {
+	if (p && u->type != SOCK_DGRAM) {
 		p->shut |= (mode & RCV_SHUTDOWN ? SEND_SHUTDOWN : 0) | (mode & SEND_SHUTDOWN ? RCV_SHUTDOWN : 0);
 		wakeup(p);
 	}
@@ -557,7 +753,7 @@ static int unix_getname(struct socket *s, u8 *a, int peer)
 {
 	struct unix_sock *u = usk(s);
 	const struct uaddr *ad = peer ? &u->paddr : &u->addr;
-	if (peer && u->state != US_CONNECTED)
+	if (peer && (u->type == SOCK_DGRAM ? !u->peer && !u->peer_gone : u->state != US_CONNECTED))
 		return -ENOTCONN;
 	if (!ad->len) {
 		*(u16 *)a = AF_UNIX;
@@ -579,12 +775,14 @@ static int unix_poll(struct socket *s)
 		m |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (u->rq || u->acc)
 		m |= POLLIN | POLLRDNORM;
-	if (u->state == US_UNCONNECTED)
+	if (u->type != SOCK_DGRAM && u->state == US_UNCONNECTED)
 		m |= POLLHUP;
-	/* writable while what it queued is at most a quarter of SO_SNDBUF */
-	if (u->state != US_LISTEN && (!u->peer || u->peer->rq_charge * 4 <= s->sndbuf))
-		m |= POLLOUT | POLLWRNORM | POLLWRBAND;
-	return m;
+	/* writable while what it queued is at most a quarter of SO_SNDBUF (and
+	 * a datagram peer not connected back has room) */
+	int w = u->state != US_LISTEN && u->wmem * 4 <= s->sndbuf;
+	if (w && u->type != SOCK_STREAM && u->peer && u->peer->peer != u && u->peer->rq_count > DGRAM_QLEN)
+		w = 0;
+	return w ? m | POLLOUT | POLLWRNORM | POLLWRBAND : m;
 }
 
 static int unix_getsockopt(struct socket *s, int name, void *val)
@@ -604,14 +802,26 @@ static int unix_getsockopt(struct socket *s, int name, void *val)
 	return sizeof c;
 }
 
+/* FIONREAD: a stream's unread bytes, a record socket's next record. */
 static int unix_unread(struct socket *s)
 {
 	struct unix_sock *u = usk(s);
-	return u->state == US_LISTEN ? -EINVAL : (int)u->rq_bytes;
+	if (u->state == US_LISTEN)
+		return -EINVAL;
+	return (int)(u->type == SOCK_STREAM ? u->rq_bytes : u->rq ? u->rq->len : 0);
 }
 
-/* Closes u: its peer sees the end (ECONNRESET if u left data unread or
- * was never accepted), its embryos are closed, its queue purged. */
+static void forget_sender(struct skb *q, const struct unix_sock *u)
+{
+	for (; q; q = q->next)
+		if (q->sender == u)
+			q->sender = 0;
+}
+
+/* Closes u: a connection's peer sees the end (ECONNRESET if u left data
+ * unread or was never accepted); datagram sockets connected to it get
+ * ECONNREFUSED at their next send; its embryos are closed, its queue
+ * purged, its buffers elsewhere no longer charged to it. */
 static void unix_free(struct unix_sock *u, int embryo)
 {
 	for (struct unix_sock **pp = &all; *pp; pp = &(*pp)->next_all)
@@ -624,12 +834,19 @@ static void unix_free(struct unix_sock *u, int embryo)
 			u->node->priv = 0;
 		iput(u->node);
 	}
-	struct unix_sock *p = u->peer;
-	if (p) {
-		p->shut = RCV_SHUTDOWN | SEND_SHUTDOWN;
-		if (u->rq || embryo)
-			set_err(p, ECONNRESET);
+	for (struct unix_sock *p = all; p; p = p->next_all) {
+		if (u->wmem)
+			forget_sender(p->rq, u);
+		if (p->peer != u)
+			continue;
 		p->peer = 0;
+		if (p->type == SOCK_DGRAM) {
+			p->peer_gone = 1;
+		} else {
+			p->shut = RCV_SHUTDOWN | SEND_SHUTDOWN;
+			if (u->rq || embryo)
+				set_err(p, ECONNRESET);
+		}
 		wakeup(p);
 	}
 	while (u->acc) {
@@ -639,7 +856,9 @@ static void unix_free(struct unix_sock *u, int embryo)
 	}
 	u->state = US_UNCONNECTED;
 	wakeup(u);
-	struct skb *q = u->rq;
+	struct skb *q = queue_take(u);
+	forget_sender(q, u);
+	forget_sender(dead, u);
 	kfree(u);
 	purge(q);
 	unix_gc();
@@ -647,23 +866,38 @@ static void unix_free(struct unix_sock *u, int embryo)
 
 static void unix_release(struct socket *s) { unix_free(usk(s), 0); }
 
+#define UNIX_COMMON_OPS                                                                                     \
+	.bind = unix_bind, .pair = unix_pair, .shutdown = unix_shutdown, .getname = unix_getname,          \
+	.poll = unix_poll, .getsockopt = unix_getsockopt, .unread = unix_unread, .release = unix_release
 static const struct sock_ops unix_stream_ops = {
-	.bind = unix_bind, .connect = unix_connect, .listen = unix_listen, .accept = unix_accept,
-	.pair = unix_pair, .sendmsg = unix_sendmsg, .recvmsg = unix_recvmsg, .shutdown = unix_shutdown,
-	.getname = unix_getname, .poll = unix_poll, .getsockopt = unix_getsockopt, .unread = unix_unread,
-	.release = unix_release,
+	UNIX_COMMON_OPS, .connect = unix_connect, .listen = unix_listen, .accept = unix_accept,
+	.sendmsg = unix_stream_sendmsg, .recvmsg = unix_stream_recvmsg,
+};
+static const struct sock_ops unix_seqpacket_ops = {
+	UNIX_COMMON_OPS, .connect = unix_connect, .listen = unix_listen, .accept = unix_accept,
+	.sendmsg = unix_record_sendmsg, .recvmsg = unix_record_recvmsg,
+};
+static const struct sock_ops unix_dgram_ops = {
+	UNIX_COMMON_OPS, .connect = unix_dgram_connect, .listen = unix_listen, .accept = unix_accept,
+	.sendmsg = unix_record_sendmsg, .recvmsg = unix_record_recvmsg,
 };
 
 static int unix_create(struct socket *s, int type, int protocol)
 {
 	if (protocol && protocol != AF_UNIX)
 		return -EPROTONOSUPPORT;
-	if (type != SOCK_STREAM)
-		return -ESOCKTNOSUPPORT; /* SOCK_DGRAM and SOCK_SEQPACKET: not yet */
+	switch (type) {
+	case SOCK_STREAM: s->ops = &unix_stream_ops; break;
+	case SOCK_SEQPACKET: s->ops = &unix_seqpacket_ops; break;
+	case SOCK_RAW: /* Linux makes it a datagram socket */
+		s->type = type = SOCK_DGRAM;
+		/* fall through */
+	case SOCK_DGRAM: s->ops = &unix_dgram_ops; break;
+	default: return -ESOCKTNOSUPPORT;
+	}
 	if (!(s->sk = unix_new(type)))
 		return -ENOMEM;
 	usk(s)->sock = s;
-	s->ops = &unix_stream_ops;
 	return 0;
 }
 

@@ -1,12 +1,13 @@
-/* AF_UNIX stream sockets, compared line by line with Linux: creation and
+/* AF_UNIX sockets, compared line by line with Linux: creation and
  * its errors, bind (the S_IFSOCK node, EADDRINUSE, abstract names,
  * autobind), listen and its backlog, connect and accept (blocking ones
  * woken by another process), data through read/write, send/recv, readv/
  * writev and sendmsg/recvmsg, SCM_RIGHTS (between processes, MSG_CTRUNC,
  * descriptors in flight closed with their socket, cycles collected),
  * shutdown, EOF, EPIPE and SIGPIPE, ECONNRESET, poll and select readiness,
- * O_NONBLOCK, the SOL_SOCKET options, SO_PEERCRED, and a MiB through a pair
- * with a checksum.   sys_unix DIR   (DIR is made and used as the cwd) */
+ * O_NONBLOCK, the SOL_SOCKET options, SO_PEERCRED, SOCK_DGRAM (addresses,
+ * boundaries, truncation, the queue limit, connect and EPERM) and
+ * SOCK_SEQPACKET records, and a MiB through a pair with a checksum.   sys_unix DIR   (DIR is made and used as the cwd) */
 #include "t.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -798,6 +799,183 @@ static void rights(void)
 	close(f);
 }
 
+static int dgram(void) { return socket(AF_UNIX, SOCK_DGRAM, 0); }
+
+static ssize_t send_to(int s, const char *msg, const char *path)
+{
+	socklen_t l;
+	struct sockaddr_un a = sun_of(path, &l);
+	return sendto(s, msg, strlen(msg), 0, (struct sockaddr *)&a, l);
+}
+
+static void datagrams(void)
+{
+	char b[64];
+	struct sockaddr_un a;
+	socklen_t l;
+	int s = dgram(), c = dgram(), d = dgram(), st;
+	T("socket-raw-is-dgram", geti(socket(AF_UNIX, SOCK_RAW, 0), SO_TYPE));
+	T("dgram-poll-unbound", revents(s, EV));
+	T("dgram-bind", bind_to(s, "d1"));
+	T("dgram-listen", listen(s, 1));
+	T("dgram-accept", accept(s, 0, 0));
+	T("dgram-send-unconnected", send(c, "x", 1, 0));
+	T("dgram-getpeername-unconnected", getpeername(c, (struct sockaddr *)&a, &(socklen_t){ sizeof a }));
+	T("dgram-sendto", send_to(c, "hello", "d1"));
+	l = sizeof a;
+	memset(&a, 0x55, sizeof a);
+	T("dgram-recvfrom-unbound-sender", recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&a, &l));
+	printf("from: len %d\n", (int)l);
+	T("dgram-bind-sender", bind_to(c, "d2"));
+	T("dgram-sendto-bound", send_to(c, "ab", "d1"));
+	T("dgram-sendto-second", send_to(c, "cde", "d1"));
+	int n = -1;
+	T("dgram-fionread", ioctl(s, FIONREAD, &n));
+	printf("fionread: %d\n", n);
+	l = sizeof a;
+	T("dgram-recvfrom", recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&a, &l));
+	printf("from: len %d path %s\n", (int)l, a.sun_path);
+	T("dgram-boundary", recv(s, b, sizeof b, 0));
+	send_to(c, "abcdef", "d1");
+	struct iovec v = { b, 3 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	T("dgram-peek", recv(s, b, sizeof b, MSG_PEEK));
+	T("dgram-truncated", recvmsg(s, &m, 0));
+	printf("flags %#x\n", m.msg_flags);
+	send_to(c, "abcdef", "d1");
+	T("dgram-msg-trunc-len", recv(s, b, 2, MSG_TRUNC));
+	T("dgram-empty-dontwait", recv(s, b, sizeof b, MSG_DONTWAIT));
+	T("dgram-sendto-noent", send_to(c, "x", "nothere"));
+	T("dgram-sendto-file", send_to(c, "x", "plain"));
+	int ls = listener("strm", 1);
+	T("dgram-sendto-stream", send_to(c, "x", "strm"));
+	T("stream-connect-dgram", connect_to(sock(), "d1"));
+	close(ls);
+	unlink("strm");
+	T("dgram-connect", connect_to(c, "d1"));
+	T("dgram-connect-noent", connect_to(d, "nothere"));
+	l = sizeof a;
+	T("dgram-getpeername", getpeername(c, (struct sockaddr *)&a, &l));
+	printf("peer: len %d path %s\n", (int)l, a.sun_path);
+	T("dgram-send-connected", send(c, "conn", 4, 0));
+	T("dgram-recv", recv(s, b, sizeof b, 0));
+	T("dgram-sendto-while-connected", send_to(c, "other", "d1"));
+	T("dgram-recv", recv(s, b, sizeof b, 0));
+	/* a socket connected elsewhere refuses others: EPERM */
+	bind_to(d, "d3");
+	T("dgram-connect-back", connect_to(s, "d3"));
+	T("dgram-sendto-connected-elsewhere", send_to(c, "x", "d1"));
+	T("dgram-connect-to-connected-elsewhere", connect_to(d, "d1"));
+	struct sockaddr_un un = { .sun_family = AF_UNSPEC };
+	T("dgram-disconnect", connect(s, (struct sockaddr *)&un, sizeof un));
+	T("dgram-send-after-disconnect", send(s, "x", 1, 0));
+	T("dgram-connect-len-1", connect(s, (struct sockaddr *)&un, 1));
+	/* the receive queue: 11 datagrams from a sender it is not connected to */
+	int nb = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	connect_to(nb, "d1");
+	int sent = 0;
+	while (send(nb, "q", 1, 0) == 1)
+		sent++;
+	printf("queued %d then %s\n", sent, ename(errno));
+	T("dgram-poll-full-peer", revents(nb, EV));
+	T("dgram-poll-full-receiver", revents(s, EV));
+	pid_t pid = fork();
+	if (!pid) {
+		ms(100);
+		char k[4];
+		for (int i = 0; i < sent + 1; i++)
+			recv(s, k, sizeof k, 0);
+		_exit(0);
+	}
+	int fl = fcntl(nb, F_GETFL);
+	fcntl(nb, F_SETFL, fl & ~O_NONBLOCK);
+	T("dgram-blocking-send-woken", send(nb, "w", 1, 0));
+	waitpid(pid, &st, 0);
+	T("dgram-queue-drained", recv(s, b, sizeof b, MSG_DONTWAIT));
+	/* its receiver closed: refused once, then not connected */
+	close(s);
+	unlink("d1");
+	T("dgram-send-to-closed", send(nb, "x", 1, 0));
+	T("dgram-send-again", send(nb, "x", 1, 0));
+	close(nb);
+	int v8 = 4096;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v8, sizeof v8);
+	static char big[9000];
+	memset(big, 'x', sizeof big);
+	socklen_t l3;
+	struct sockaddr_un a3 = sun_of("d3", &l3);
+	T("dgram-emsgsize", sendto(c, big, sizeof big, 0, (struct sockaddr *)&a3, l3));
+	T("dgram-sendto-one-connected-to-closed", send_to(c, "x", "d3"));
+	T("dgram-shut-rd", shutdown(d, SHUT_RD));
+	T("dgram-recv-after-shut-rd", recv(d, b, sizeof b, 0));
+	T("dgram-poll-shut-rd", revents(d, EV));
+	close(c);
+	close(d);
+	unlink("d2");
+	unlink("d3");
+	/* a pair: connected both ways, no queue limit, descriptors */
+	int sv[2], p[2], fds[2], k, f2;
+	T("dgram-socketpair", socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv));
+	for (sent = 0; sent < 40 && send(sv[0], "z", 1, 0) == 1;)
+		sent++;
+	printf("pair queued %d\n", sent);
+	while (recv(sv[1], b, sizeof b, 0) > 0)
+		;
+	pipe(p);
+	T("dgram-send-fd", send_fds(sv[0], "fd", 2, &p[1], 1, 0));
+	close(p[1]);
+	T("dgram-recv-fd", recv_fds(sv[1], b, sizeof b, 1, fds, &k, &f2, 0));
+	printf("received %d\n", k);
+	T("write-through-it", write(fds[0], "!", 1));
+	close(fds[0]);
+	T("read-it", read(p[0], b, sizeof b));
+	close(p[0]);
+	close(sv[0]);
+	T("dgram-pair-peer-closed-send", send(sv[1], "x", 1, 0));
+	T("dgram-pair-peer-closed-recv", recv(sv[1], b, 1, 0));
+	close(sv[1]);
+}
+
+static void seqpacket(void)
+{
+	char b[64];
+	int l = socket(AF_UNIX, SOCK_SEQPACKET, 0), c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	T("seq-send-unconnected", send(c, "x", 1, 0));
+	T("seq-recv-unconnected", recv(c, b, 1, 0));
+	T("seq-poll-unconnected", revents(c, EV));
+	unlink("sq");
+	T("seq-bind", bind_to(l, "sq"));
+	T("seq-listen", listen(l, 2));
+	T("seq-connect-stream", connect_to(sock(), "sq"));
+	T("seq-connect", connect_to(c, "sq"));
+	int a = accept(l, 0, 0);
+	T("seq-accept", a >= 0);
+	T("seq-send", send(c, "abc", 3, 0));
+	T("seq-send", send(c, "de", 2, 0));
+	T("seq-sendto-connected", send_to(c, "fgh", "sq"));
+	T("seq-recv-one-record", recv(a, b, sizeof b, 0));
+	T("seq-recv-next", recv(a, b, sizeof b, 0));
+	T("seq-recv-truncated", recv(a, b, 1, 0));
+	T("seq-recv-empty", recv(a, b, sizeof b, MSG_DONTWAIT));
+	T("seq-poll", revents(a, EV));
+	T("seq-shut-wr", shutdown(c, SHUT_WR));
+	T("seq-recv-eof", recv(a, b, sizeof b, 0));
+	T("seq-send-after-shut", send(c, "x", 1, MSG_NOSIGNAL));
+	close(a);
+	T("seq-peer-closed-recv", recv(c, b, sizeof b, 0));
+	T("seq-peer-closed-send", send(c, "x", 1, MSG_NOSIGNAL));
+	T("seq-poll-closed", revents(c, EV));
+	close(c);
+	close(l);
+	unlink("sq");
+	int sv[2];
+	T("seq-socketpair", socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	T("seq-pair-send", write(sv[0], "rec", 3));
+	T("seq-pair-read", read(sv[1], b, sizeof b));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* A MiB through a socket pair, from another process, with a checksum. */
 static void bulk(void)
 {
@@ -857,6 +1035,8 @@ int main(int argc, char **argv)
 	ends();
 	nonblocking();
 	rights();
+	datagrams();
+	seqpacket();
 	bulk();
 	printf("done\n");
 	return 0;
