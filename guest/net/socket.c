@@ -181,10 +181,9 @@ static struct file *sock_file(int family, int type, int protocol)
 		i->priv = s;
 		f = file_new(i, O_RDWR);
 	}
-	iput(i);
+	iput(i); /* the file holds it now, or it is gone */
 	if (!f) {
-		if (!i)
-			kfree(s);
+		kfree(s);
 		return 0;
 	}
 	s->family = family, s->type = type, s->protocol = protocol, s->file = f;

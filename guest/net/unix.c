@@ -721,7 +721,7 @@ static s64 unix_record_recvmsg(struct socket *s, struct kmsg *m, int flags)
 	while (!u->rq)
 		if ((r = wait_data(s, flags, deadline)))
 			return r > 0 ? 0 : r;
-	struct skb *b = peek ? u->rq : skb_dequeue(u);
+	struct skb *b = u->rq;
 	u64 len = b->len, n = len < m->resid ? len : m->resid;
 	m->namelen = 0;
 	if (n < len)
@@ -729,8 +729,8 @@ static s64 unix_record_recvmsg(struct socket *s, struct kmsg *m, int flags)
 	r = kmsg_to(m, b->data, n);
 	if (!r)
 		take_extras(b, m, peek);
-	if (!peek) {
-		skb_free(b);
+	if (!peek) { /* read or not (a fault), it is gone, as on Linux */
+		skb_free(skb_dequeue(u));
 		wakeup(u); /* senders waiting for room in the queue */
 	}
 	return r ? r : (s64)(flags & MSG_TRUNC ? len : n);

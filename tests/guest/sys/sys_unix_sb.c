@@ -4,10 +4,14 @@
  * mkdirat, unlinkat, /proc/self/fd/N), its paths name only its own tree
  * (sockets of the host outside its root are out of reach; one placed in
  * its root, as docker.sock is, works), abstract names are per sandbox, and
- * SO_PEERCRED shows a pid only to those who see that task.
+ * SO_PEERCRED shows a pid only to those who see that task.  Then a
+ * sandboxed child throws 20,000 random socket calls (hostile lengths,
+ * pointers, message headers and control messages, descriptors in flight)
+ * at the kernel, which must still serve.
  * Prints PASS:/FAIL: lines and a final "ALL PASSED" or "FAILED n". */
 #include "t.h"
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -111,6 +115,120 @@ static void inside(int sv)
 	exit(failed);
 }
 
+static unsigned long long seed = 88172645463325252ull;
+static unsigned long long rnd(void)
+{
+	seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+	return seed;
+}
+
+static char scratch[8192];
+static int fds[8];
+
+/* An argument a hostile caller might pass. */
+static long pick(void)
+{
+	static const long v[] = { 0, 1, 2, -1, 3, 16, 28, 110, 111, 128, 4096, 1 << 20, 0x7fffffff, (long)KPTR, (long)BADPTR };
+	unsigned k = rnd() % 20;
+	if (k < 15)
+		return v[k];
+	if (k < 17)
+		return fds[rnd() % 8];
+	if (k < 19)
+		return (long)(scratch + rnd() % 4096);
+	return (long)rnd();
+}
+
+/* A message header of random parts, with an SCM_RIGHTS of random descriptors. */
+static long hostile_msg(void)
+{
+	struct msghdr *m = (struct msghdr *)(scratch + 4096);
+	struct iovec *v = (struct iovec *)(scratch + 4096 + 256);
+	struct cmsghdr *c = (struct cmsghdr *)(scratch + 4096 + 512);
+	for (int i = 0; i < 4; i++)
+		v[i].iov_base = (void *)pick(), v[i].iov_len = rnd() % 3 ? rnd() % 200 : (size_t)pick();
+	c->cmsg_len = rnd() % 2 ? CMSG_LEN(4 * (rnd() % 6)) : (size_t)pick();
+	c->cmsg_level = rnd() % 4 ? SOL_SOCKET : (int)pick();
+	c->cmsg_type = rnd() % 4 ? SCM_RIGHTS : (int)pick();
+	for (int i = 0; i < 6; i++)
+		((int *)CMSG_DATA(c))[i] = rnd() % 3 ? fds[rnd() % 8] : (int)pick();
+	m->msg_name = rnd() % 2 ? 0 : (void *)pick();
+	m->msg_namelen = (socklen_t)pick();
+	m->msg_iov = rnd() % 4 ? v : (void *)pick();
+	m->msg_iovlen = rnd() % 4 ? rnd() % 5 : (size_t)pick();
+	m->msg_control = rnd() % 3 ? c : (void *)pick();
+	m->msg_controllen = rnd() % 3 ? CMSG_SPACE(24) : (size_t)pick();
+	m->msg_flags = (int)pick();
+	return rnd() % 8 ? (long)m : pick();
+}
+
+static void fuzz_child(void)
+{
+	static const long calls[] = { SYS_socket, SYS_socketpair, SYS_bind, SYS_connect, SYS_listen, SYS_accept4,
+				      SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_shutdown,
+				      SYS_getsockname, SYS_getpeername, SYS_setsockopt, SYS_getsockopt, SYS_read,
+				      SYS_write, SYS_poll, SYS_ioctl, SYS_fcntl };
+	int fd = open("/dev/sandbox", O_WRONLY);
+	if (fd < 0 || write(fd, "root=/tmp/usb hostname=fuzz tasks=4\n", 36) != 36)
+		_exit(3);
+	close(fd);
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), fds[0] = sv[0], fds[1] = sv[1];
+	socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), fds[2] = sv[0], fds[3] = sv[1];
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), fds[4] = sv[0], fds[5] = sv[1];
+	fds[6] = sock_at("/fuzz.sock", 0, 1);
+	fds[7] = sock_at("fuzz-abstract", 1, 1);
+	for (int i = 0; i < 8; i++)
+		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+	for (unsigned i = 0; i < sizeof scratch; i++)
+		scratch[i] = (char)rnd();
+	signal(SIGPIPE, SIG_IGN);
+	alarm(120); /* a call that blocks for good fails the check */
+	for (int i = 0; i < 20000; i++) {
+		long nr = calls[rnd() % (sizeof calls / sizeof calls[0])], a[6];
+		for (int k = 0; k < 6; k++)
+			a[k] = pick();
+		if (nr == SYS_sendmsg || nr == SYS_recvmsg)
+			a[1] = hostile_msg();
+		if (nr == SYS_fcntl && a[1] != F_SETFL)
+			a[1] = F_GETFL; /* no F_DUPFD storms or locks */
+		if (nr != SYS_socket && nr != SYS_socketpair && rnd() % 4)
+			a[0] = fds[rnd() % 8];
+		/* nothing may block: the calls that could get MSG_DONTWAIT, O_NONBLOCK or no timeout */
+		if (nr == SYS_sendto || nr == SYS_recvfrom)
+			a[3] |= MSG_DONTWAIT;
+		if (nr == SYS_sendmsg || nr == SYS_recvmsg)
+			a[2] |= MSG_DONTWAIT;
+		if (nr == SYS_fcntl)
+			a[2] |= O_NONBLOCK;
+		if (nr == SYS_poll)
+			a[2] = 0;
+		if (nr == SYS_accept4 || nr == SYS_connect || nr == SYS_read || nr == SYS_write)
+			a[0] = fds[rnd() % 8];
+		long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (nr == SYS_socket || nr == SYS_accept4)
+			if (r > 16)
+				close((int)r); /* keep descriptors from running out */
+	}
+	_exit(0);
+}
+
+static void fuzz(void)
+{
+	int st;
+	unlink("/tmp/usb/fuzz.sock");
+	pid_t pid = fork();
+	if (!pid)
+		fuzz_child();
+	check("20,000 random socket calls from a sandbox, none stuck", waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+									     !WEXITSTATUS(st));
+	int sv[2];
+	char b[4];
+	check("then the kernel still serves sockets", socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+							    write(sv[0], "ok", 2) == 2 && read(sv[1], b, 4) == 2);
+	unlink("/tmp/usb/fuzz.sock");
+}
+
 int main(void)
 {
 	mkdir("/tmp/usb", 0755);
@@ -151,6 +269,7 @@ int main(void)
 	unlink("/tmp/uhost.sock");
 	unlink("/tmp/usb/shared.sock");
 	unlink("/tmp/usb/inner.sock");
+	fuzz();
 	if (failed)
 		printf("FAILED %d\n", failed);
 	else
