@@ -976,6 +976,65 @@ static void seqpacket(void)
 	close(sv[1]);
 }
 
+static void on_alarm(int sig) { (void)sig; }
+
+/* Signals and blocking calls: EINTR without SA_RESTART, a restart with it,
+ * EINTR with SO_RCVTIMEO set; a task killed while blocked leaves a clean
+ * end behind. */
+static void interrupted(void)
+{
+	int sv[2], st;
+	char b[8];
+	struct sigaction sa = { .sa_handler = on_alarm };
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	sigaction(SIGALRM, &sa, 0);
+	ualarm(100000, 0);
+	T("recv-interrupted", recv(sv[0], b, sizeof b, 0));
+	int l = listener("intr", 1);
+	ualarm(100000, 0);
+	T("accept-interrupted", accept(l, 0, 0));
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, 0);
+	pid_t pid = fork();
+	if (!pid) {
+		ms(300);
+		_exit(write(sv[1], "late", 4) != 4);
+	}
+	ualarm(100000, 0);
+	T("recv-restarted", recv(sv[0], b, sizeof b, 0));
+	waitpid(pid, &st, 0);
+	struct timeval tv = { 5, 0 };
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	ualarm(100000, 0);
+	T("recv-with-timeout-interrupted", recv(sv[0], b, sizeof b, 0));
+	signal(SIGALRM, SIG_DFL);
+	/* killed while blocked in recv and in accept */
+	if (!(pid = fork())) {
+		recv(sv[1], b, 1, 0);
+		_exit(0);
+	}
+	pid_t pa = fork();
+	if (!pa) {
+		accept(l, 0, 0);
+		_exit(0);
+	}
+	ms(100);
+	kill(pid, SIGKILL);
+	kill(pa, SIGKILL);
+	waitpid(pid, &st, 0);
+	T("killed-in-recv", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	waitpid(pa, &st, 0);
+	T("killed-in-accept", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	close(sv[1]);
+	T("its peer sees the end", read(sv[0], b, 1));
+	int c = sock();
+	T("listener still there", connect_to(c, "intr"));
+	close(c);
+	close(l);
+	close(sv[0]);
+	unlink("intr");
+}
+
 /* A MiB through a socket pair, from another process, with a checksum. */
 static void bulk(void)
 {
@@ -1037,6 +1096,7 @@ int main(int argc, char **argv)
 	rights();
 	datagrams();
 	seqpacket();
+	interrupted();
 	bulk();
 	printf("done\n");
 	return 0;
