@@ -9,73 +9,18 @@
  * sender's address and any SCM_RIGHTS descriptors; a stream reader joins
  * buffers, a record reader takes one.  What a sender has queued and not yet
  * read counts against its SO_SNDBUF; a datagram receiver not connected back
- * to the sender takes at most max_dgram_qlen (10) buffers.
- *
- * Closing a socket puts the descriptors still in flight in its queue; the
- * queues of sockets released by those puts are freed by the same loop, not
- * by recursion, so a chain of sockets passed inside sockets cannot run the
- * kernel stack out.  Sockets kept alive only by each other's queues (a
- * cycle of descriptors in flight) are found and freed by unix_gc.
+ * to the sender takes at most max_dgram_qlen (10) buffers.  The queues
+ * themselves, and the descriptors in flight in them, are unix_queue.c's.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "net/net.h"
+#include "net/unix.h"
 #include "sys/sys.h"
 
-#define PATH_OFF 2               /* offsetof(struct sockaddr_un, sun_path) */
-#define ADDR_MAX 110             /* sizeof(struct sockaddr_un) */
-#define SKB_MAX (16384 - 256)    /* data bytes in one queued buffer */
-#define SKB_CHARGE 512           /* a buffer's cost beyond its data, against SO_SNDBUF
-				  * (Linux charges the skb's truesize) */
-#define DGRAM_QLEN 10            /* Linux's net.unix.max_dgram_qlen */
-#define RCV_SHUTDOWN 1
-#define SEND_SHUTDOWN 2
-
-enum { US_UNCONNECTED, US_LISTEN, US_CONNECTED };
-
-struct uaddr {
-	u32 len;                     /* 0: none (unbound) */
-	u8 b[ADDR_MAX + 2];          /* sockaddr_un: family, path and its NUL */
-};
-
-struct unix_sock;
-struct skb {
-	struct skb *next;
-	u64 len, off;                /* data bytes, bytes read */
-	struct unix_sock *sender;    /* charged for it until it is freed; NULL once closed */
-	u64 charge;                  /* what it costs against the sender's SO_SNDBUF */
-	struct scm *scm;             /* descriptors in flight, or NULL */
-	struct uaddr from;           /* the sender's address */
-	u8 data[];
-};
-
-struct unix_sock {
-	struct unix_sock *next_all;  /* every AF_UNIX socket: abstract names, unix_gc */
-	struct socket *sock;         /* NULL while an embryo waits to be accepted */
-	int type, state, shut;       /* US_*, RCV_SHUTDOWN | SEND_SHUTDOWN */
-	int err;                     /* an embryo's SO_ERROR until accepted */
-	struct unix_sock *peer;      /* connected (a datagram socket: its default
-				      * destination); NULL once the peer is closed */
-	int peer_gone;               /* a datagram socket's peer was closed: ECONNREFUSED once */
-	struct skb *rq, *rq_last;    /* receive queue */
-	u64 rq_bytes;                /* unread data bytes */
-	int rq_count;                /* buffers in it */
-	u64 wmem;                    /* charge of its buffers not yet read, anywhere */
-	struct unix_sock *acc, *acc_last, *acc_next; /* listener: embryos in connect order */
-	int nacc, backlog;
-	struct inode *node;          /* bound to a path: its S_IFSOCK node (node->priv is this) */
-	struct uaddr addr, paddr;    /* its own, and its peer's at connect time */
-	int bound;                   /* addr came from bind (or autobind) */
-	int sb;                      /* sandbox id where it was made: its abstract names' space */
-	struct ucred_k cred;         /* SO_PEERCRED: the peer's, at connect (or listen) time */
-	int cred_sb;                 /* sandbox of that peer */
-	int inflight;                /* times its file is in some queue (unix_gc) */
-	int gc_mark;
-};
-
-static struct unix_sock *all;
+struct unix_sock *unix_sockets;
 static u32 autobind_next;
 
 static struct unix_sock *usk(struct socket *s) { return s->sk; }
@@ -104,151 +49,9 @@ static struct unix_sock *unix_new(int type)
 	u->type = type;
 	u->cred.uid = u->cred.gid = ~0u; /* no peer: pid 0, uid and gid -1 */
 	u->sb = current->sb->id;
-	u->next_all = all;
-	all = u;
+	u->next_all = unix_sockets;
+	unix_sockets = u;
 	return u;
-}
-
-/* ---- descriptors in flight ---- */
-
-static struct unix_sock *unix_of(struct file *f)
-{
-	struct socket *s = sock_of(f);
-	return s && s->family == AF_UNIX ? s->sk : 0;
-}
-
-static void scm_inflight(struct scm *scm, int d)
-{
-	for (int i = 0; scm && i < scm->n; i++) {
-		struct unix_sock *u = unix_of(scm->fp[i]);
-		if (u)
-			u->inflight += d;
-	}
-}
-
-static void skb_queue(struct unix_sock *u, struct skb *b)
-{
-	b->next = 0;
-	if (u->rq_last)
-		u->rq_last->next = b;
-	else
-		u->rq = b;
-	u->rq_last = b;
-	u->rq_bytes += b->len - b->off;
-	u->rq_count++;
-}
-
-/* Takes the first buffer off u's queue. */
-static struct skb *skb_dequeue(struct unix_sock *u)
-{
-	struct skb *b = u->rq;
-	if (!(u->rq = b->next))
-		u->rq_last = 0;
-	u->rq_bytes -= b->len - b->off;
-	u->rq_count--;
-	return b;
-}
-
-/* Frees a buffer off any queue: its sender has room again. */
-static void skb_free(struct skb *b)
-{
-	if (b->sender) {
-		b->sender->wmem -= b->charge;
-		wakeup(b->sender);
-	}
-	scm_inflight(b->scm, -1);
-	scm_free(b->scm); /* may release sockets: they add to dead (purge) */
-	kfree(b);
-}
-
-/* Buffers of released sockets, freed one at a time (see the top). */
-static struct skb *dead;
-static int purging;
-
-static void purge(struct skb *q)
-{
-	while (q) {
-		struct skb *n = q->next;
-		q->next = dead;
-		dead = q;
-		q = n;
-	}
-	if (purging)
-		return;
-	purging = 1;
-	while (dead) {
-		struct skb *b = dead;
-		dead = b->next;
-		skb_free(b);
-	}
-	purging = 0;
-}
-
-/* Takes u's whole queue, for purge. */
-static struct skb *queue_take(struct unix_sock *u)
-{
-	struct skb *q = u->rq;
-	u->rq = u->rq_last = 0;
-	u->rq_bytes = 0;
-	u->rq_count = 0;
-	return q;
-}
-
-static void unix_free(struct unix_sock *u, int embryo);
-
-/* Sockets whose every file reference is in flight, in queues of sockets
- * that are themselves such, are garbage: Linux's unix_gc, on a handful of
- * sockets.  Pass 1 marks candidates, pass 2 counts references from
- * candidates' queues, pass 3 spreads liveness from those referenced from
- * outside, pass 4 purges the queues of the rest (breaking the cycles). */
-static void mark_queue(struct unix_sock *u, int live)
-{
-	for (struct skb *b = u->rq; b; b = b->next)
-		for (int i = 0; b->scm && i < b->scm->n; i++) {
-			struct unix_sock *t = unix_of(b->scm->fp[i]);
-			if (t && t->gc_mark > 0) {
-				if (live)
-					t->gc_mark = -1;
-				else
-					t->gc_mark++;
-			}
-		}
-}
-
-static void unix_gc(void)
-{
-	int any = 0;
-	for (struct unix_sock *u = all; u; u = u->next_all) {
-		u->gc_mark = u->inflight && u->sock && u->sock->file->refs == u->inflight ? 1 : 0;
-		any |= u->gc_mark;
-	}
-	if (!any)
-		return;
-	for (struct unix_sock *u = all; u; u = u->next_all)
-		if (u->gc_mark)
-			mark_queue(u, 0);
-	/* gc_mark - 1 references come from candidates; the rest from outside */
-	for (struct unix_sock *u = all; u; u = u->next_all)
-		if (u->gc_mark > 0 && u->sock->file->refs > u->gc_mark - 1)
-			u->gc_mark = -1;
-	for (int changed = 1; changed;) {
-		changed = 0;
-		for (struct unix_sock *u = all; u; u = u->next_all)
-			if (u->gc_mark == -1) {
-				u->gc_mark = -2;
-				mark_queue(u, 1);
-				changed = 1;
-			}
-	}
-	int outer = !purging;
-	purging = 1; /* the frees wait until the walk is over */
-	for (struct unix_sock *u = all; u; u = u->next_all)
-		if (u->gc_mark > 0)
-			purge(queue_take(u));
-	if (outer) {
-		purging = 0;
-		purge(0);
-	}
 }
 
 /* ---- addresses ---- */
@@ -270,7 +73,7 @@ static void addr_set(struct uaddr *d, const u8 *a, u32 len)
 
 static struct unix_sock *find_abstract(const struct uaddr *a, int sb)
 {
-	for (struct unix_sock *u = all; u; u = u->next_all)
+	for (struct unix_sock *u = unix_sockets; u; u = u->next_all)
 		if (u->bound && !u->node && u->sb == sb && u->addr.len == a->len && !memcmp(u->addr.b, a->b, a->len))
 			return u;
 	return 0;
@@ -536,11 +339,11 @@ static void deliver(struct unix_sock *u, struct unix_sock *t, struct skb *b, str
 {
 	if ((b->scm = m->scm)) {
 		m->scm = 0;
-		scm_inflight(b->scm, 1);
+		unix_scm_inflight(b->scm, 1);
 		b->charge += sizeof *b->scm + (u64)b->scm->n * sizeof b->scm->fp[0];
 	}
 	u->wmem += b->charge;
-	skb_queue(t, b);
+	unix_enqueue(t, b);
 	wakeup(t);
 }
 
@@ -665,7 +468,7 @@ static void take_extras(struct skb *b, struct kmsg *m, int peek)
 	if (b->scm && peek) {
 		m->scm = scm_dup(b->scm);
 	} else if (b->scm) {
-		scm_inflight(b->scm, -1);
+		unix_scm_inflight(b->scm, -1);
 		m->scm = b->scm;
 		b->scm = 0;
 	}
@@ -700,7 +503,7 @@ static s64 unix_stream_recvmsg(struct socket *s, struct kmsg *m, int flags)
 			b->off += n;
 			u->rq_bytes -= n;
 			if (b->off == b->len)
-				skb_free(skb_dequeue(u));
+				unix_skb_free(unix_dequeue(u));
 		}
 		if (m->scm || !m->resid)
 			break;
@@ -730,7 +533,7 @@ static s64 unix_record_recvmsg(struct socket *s, struct kmsg *m, int flags)
 	if (!r)
 		take_extras(b, m, peek);
 	if (!peek) { /* read or not (a fault), it is gone, as on Linux */
-		skb_free(skb_dequeue(u));
+		unix_skb_free(unix_dequeue(u));
 		wakeup(u); /* senders waiting for room in the queue */
 	}
 	return r ? r : (s64)(flags & MSG_TRUNC ? len : n);
@@ -811,20 +614,13 @@ static int unix_unread(struct socket *s)
 	return (int)(u->type == SOCK_STREAM ? u->rq_bytes : u->rq ? u->rq->len : 0);
 }
 
-static void forget_sender(struct skb *q, const struct unix_sock *u)
-{
-	for (; q; q = q->next)
-		if (q->sender == u)
-			q->sender = 0;
-}
-
 /* Closes u: a connection's peer sees the end (ECONNRESET if u left data
  * unread or was never accepted); datagram sockets connected to it get
  * ECONNREFUSED at their next send; its embryos are closed, its queue
  * purged, its buffers elsewhere no longer charged to it. */
 static void unix_free(struct unix_sock *u, int embryo)
 {
-	for (struct unix_sock **pp = &all; *pp; pp = &(*pp)->next_all)
+	for (struct unix_sock **pp = &unix_sockets; *pp; pp = &(*pp)->next_all)
 		if (*pp == u) {
 			*pp = u->next_all;
 			break;
@@ -834,9 +630,7 @@ static void unix_free(struct unix_sock *u, int embryo)
 			u->node->priv = 0;
 		iput(u->node);
 	}
-	for (struct unix_sock *p = all; p; p = p->next_all) {
-		if (u->wmem)
-			forget_sender(p->rq, u);
+	for (struct unix_sock *p = unix_sockets; p; p = p->next_all) {
 		if (p->peer != u)
 			continue;
 		p->peer = 0;
@@ -856,11 +650,10 @@ static void unix_free(struct unix_sock *u, int embryo)
 	}
 	u->state = US_UNCONNECTED;
 	wakeup(u);
-	struct skb *q = queue_take(u);
-	forget_sender(q, u);
-	forget_sender(dead, u);
+	struct skb *q = unix_queue_take(u);
+	unix_uncharge(u, q);
 	kfree(u);
-	purge(q);
+	unix_purge(q);
 	unix_gc();
 }
 
