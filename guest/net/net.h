@@ -35,6 +35,8 @@ struct kmsg {
 	u8 name[SOCKADDR_MAX];        /* sendto: the destination; recvfrom: the source */
 	u32 namelen;                  /* bytes of name; 0 = none */
 	struct scm *scm;              /* send: descriptors to pass (taken by the family), recv: received */
+	struct ucred_k cred;          /* send: SCM_CREDENTIALS given; recv: the sender's, for SO_PASSCRED */
+	int has_cred;
 	u32 flags;                    /* recvmsg: MSG_TRUNC, MSG_CTRUNC out */
 };
 /* Copy n bytes between a kernel buffer and the message's iovecs, advancing

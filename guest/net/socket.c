@@ -1,8 +1,8 @@
 /*
  * The socket layer of the guest kernel (ring 0): the socket syscalls, the
  * file a socket lives in (read, write, poll, close, FIONREAD), the user ABI
- * (sockaddr lengths, iovecs, struct msghdr and its SCM_RIGHTS control
- * messages, SOL_SOCKET options) and a table of address families.  What a
+ * (sockaddr lengths, iovecs, struct msghdr and its SCM_RIGHTS and
+ * SCM_CREDENTIALS control messages, SOL_SOCKET options) and a table of address families.  What a
  * family does with the bytes is its own (unix.c).  Errors and their order
  * follow Linux's net/socket.c and net/core/sock.c.
  */
@@ -489,7 +489,9 @@ static int scm_in(struct socket *s, const struct msghdr_k *h, struct kmsg *m)
 			}
 		} else if (cm->level == SOL_SOCKET && cm->type == SCM_CREDENTIALS) {
 			if (cm->len != sizeof *cm + sizeof(struct ucred_k))
-				r = -EINVAL; /* accepted (everyone is root here), not delivered */
+				r = -EINVAL;
+			memcpy(&m->cred, cm + 1, sizeof m->cred); /* any: everyone is root here */
+			m->has_cred = 1;
 		} else if (cm->level == SOL_SOCKET) {
 			r = -EINVAL;
 		}
@@ -499,30 +501,52 @@ static int scm_in(struct socket *s, const struct msghdr_k *h, struct kmsg *m)
 	return r;
 }
 
-/* Received descriptors into the caller's table and its control buffer
- * (Linux's scm_detach_fds): what does not fit is closed, MSG_CTRUNC. */
-static void scm_out(struct msghdr_k *h, struct scm *scm, int cloexec, u32 *flags)
+/* One control message into what is left of the user's buffer (Linux's
+ * put_cmsg): cut short, and MSG_CTRUNC, if it does not fit. */
+static int cmsg_out(struct msghdr_k *h, u64 *used, int type, const void *data, u64 len, u32 *flags)
+{
+	u64 room = h->controllen - *used, n = sizeof(struct cmsghdr_k) + len;
+	if (!h->control || room < sizeof(struct cmsghdr_k)) {
+		*flags |= MSG_CTRUNC;
+		return 0;
+	}
+	if (room < n) {
+		*flags |= MSG_CTRUNC;
+		n = room;
+	}
+	struct cmsghdr_k cm = { n, SOL_SOCKET, type };
+	if (copy_to_user(h->control + *used, &cm, sizeof cm) ||
+	    copy_to_user(h->control + *used + sizeof cm, data, n - sizeof cm))
+		return -EFAULT;
+	*used += CMSG_ALIGN_K(sizeof cm + len) < room ? CMSG_ALIGN_K(sizeof cm + len) : room;
+	return 0;
+}
+
+/* The credentials, then the received descriptors into the caller's table
+ * (Linux's scm_recv and scm_detach_fds): those that do not fit are closed,
+ * MSG_CTRUNC.  Sets h->controllen to what was used. */
+static void control_out(struct msghdr_k *h, struct kmsg *m, int cloexec, u32 *flags)
 {
 	u64 used = 0;
-	int fit = h->controllen > sizeof(struct cmsghdr_k) ? (int)((h->controllen - sizeof(struct cmsghdr_k)) / 4) : 0;
+	if (m->has_cred)
+		cmsg_out(h, &used, SCM_CREDENTIALS, &m->cred, sizeof m->cred, flags);
+	struct scm *scm = m->scm;
+	u64 room = h->controllen - used;
+	int fit = h->control && room > sizeof(struct cmsghdr_k) ? (int)((room - sizeof(struct cmsghdr_k)) / 4) : 0;
 	int n = 0, fds[SCM_MAX_FD];
-	if (fit > scm->n)
+	if (!scm)
+		fit = 0;
+	else if (fit > scm->n)
 		fit = scm->n;
 	for (; n < fit; n++) {
 		file_get(scm->fp[n]);
 		if ((fds[n] = fd_install(scm->fp[n], 0, cloexec)) < 0)
 			break;
 	}
-	if (n) {
-		struct cmsghdr_k cm = { sizeof cm + 4 * (u64)n, SOL_SOCKET, SCM_RIGHTS };
-		if (copy_to_user(h->control, &cm, sizeof cm) || copy_to_user(h->control + sizeof cm, fds, 4 * (u64)n)) {
-			while (n)
-				sys_close((u64)fds[--n]);
-		} else {
-			used = CMSG_ALIGN_K(cm.len) < h->controllen ? CMSG_ALIGN_K(cm.len) : h->controllen;
-		}
-	}
-	if (n < scm->n)
+	if (n && cmsg_out(h, &used, SCM_RIGHTS, fds, 4 * (u64)n, flags))
+		while (n)
+			sys_close((u64)fds[--n]);
+	if (scm && n < scm->n)
 		*flags |= MSG_CTRUNC;
 	h->controllen = used;
 }
@@ -577,10 +601,7 @@ s64 sys_recvmsg(u64 fd, u64 umsg, u64 flags)
 		return n;
 	}
 	u32 out = m.flags | ((u32)flags & MSG_CMSG_CLOEXEC); /* Linux reports it back */
-	if (m.scm)
-		scm_out(&h, m.scm, (flags & MSG_CMSG_CLOEXEC) != 0, &out);
-	else
-		h.controllen = 0;
+	control_out(&h, &m, (flags & MSG_CMSG_CLOEXEC) != 0, &out);
 	scm_free(m.scm);
 	if (h.name && (r = addr_out(m.name, (int)m.namelen, h.name, umsg + 8)))
 		return r;

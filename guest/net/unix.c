@@ -334,9 +334,13 @@ static struct skb *skb_from(struct unix_sock *u, struct kmsg *m, u64 n, int *err
 	return b;
 }
 
-/* Queues b at t, with m's descriptors if it still has them. */
+/* Queues b at t, with m's descriptors if it still has them, and the
+ * credentials given or the caller's (pid, real uid and gid). */
 static void deliver(struct unix_sock *u, struct unix_sock *t, struct skb *b, struct kmsg *m)
 {
+	struct ucred_k c = { current->pid, current->uid[0], current->gid[0] };
+	b->cred = m->has_cred ? m->cred : c;
+	b->cred_sb = current->sb->id;
 	if ((b->scm = m->scm)) {
 		m->scm = 0;
 		unix_scm_inflight(b->scm, 1);
@@ -458,9 +462,23 @@ static int wait_data(struct socket *s, int flags, u64 deadline)
 	return r ? r : sock_wait(s, flags, usk(s), deadline);
 }
 
-/* The sender's address, and the descriptors (copies for a peek). */
-static void take_extras(struct skb *b, struct kmsg *m, int peek)
+/* The sender's credentials, seen from the caller's sandbox. */
+static struct ucred_k cred_seen(const struct ucred_k *c, int sb)
 {
+	struct ucred_k v = *c;
+	if (current->sb != &sandbox_root && sb != current->sb->id)
+		v.pid = 0; /* a task outside the caller's view, as Linux's pid_vnr */
+	return v;
+}
+
+/* The sender's address and credentials (SO_PASSCRED), and the descriptors
+ * (copies for a peek). */
+static void take_extras(struct socket *s, struct skb *b, struct kmsg *m, int peek)
+{
+	if (s->passcred && !m->has_cred) {
+		m->cred = cred_seen(&b->cred, b->cred_sb);
+		m->has_cred = 1;
+	}
 	if (b->from.len && !m->namelen) {
 		memcpy(m->name, b->from.b, b->from.len);
 		m->namelen = b->from.len;
@@ -484,9 +502,14 @@ static s64 unix_stream_recvmsg(struct socket *s, struct kmsg *m, int flags)
 	u64 deadline = sock_deadline(s->rcvtimeo), copied = 0, off;
 	u64 target = flags & MSG_WAITALL && m->resid ? m->resid : 1;
 	int peek = flags & MSG_PEEK, r = 0;
+	struct ucred_k first;
 	m->namelen = 0;
 	for (;;) {
 		struct skb *b = skb_at(u, peek ? copied : 0, &off);
+		if (b && copied && m->has_cred && memcmp(&b->cred, &first, sizeof first))
+			break; /* with SO_PASSCRED, writers' data is never joined */
+		if (b && !copied)
+			first = b->cred;
 		if (!b) {
 			if (copied >= target || (r = wait_data(s, flags, deadline)))
 				break;
@@ -498,7 +521,7 @@ static s64 unix_stream_recvmsg(struct socket *s, struct kmsg *m, int flags)
 			break;
 		}
 		copied += n;
-		take_extras(b, m, peek); /* descriptors come with the first read of their buffer */
+		take_extras(s, b, m, peek); /* descriptors come with the first read of their buffer */
 		if (!peek) {
 			b->off += n;
 			u->rq_bytes -= n;
@@ -531,7 +554,7 @@ static s64 unix_record_recvmsg(struct socket *s, struct kmsg *m, int flags)
 		m->flags |= MSG_TRUNC;
 	r = kmsg_to(m, b->data, n);
 	if (!r)
-		take_extras(b, m, peek);
+		take_extras(s, b, m, peek);
 	if (!peek) { /* read or not (a fault), it is gone, as on Linux */
 		unix_skb_free(unix_dequeue(u));
 		wakeup(u); /* senders waiting for room in the queue */
@@ -598,9 +621,7 @@ static int unix_getsockopt(struct socket *s, int name, void *val)
 	}
 	if (name != SO_PEERCRED)
 		return -ENOPROTOOPT;
-	struct ucred_k c = u->cred;
-	if (current->sb != &sandbox_root && u->cred_sb != current->sb->id)
-		c.pid = 0; /* a task outside the caller's view, as Linux's pid_vnr */
+	struct ucred_k c = cred_seen(&u->cred, u->cred_sb);
 	memcpy(val, &c, sizeof c);
 	return sizeof c;
 }

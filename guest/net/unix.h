@@ -33,6 +33,8 @@ struct skb {
 	u64 charge;                  /* what it costs against the sender's SO_SNDBUF */
 	struct scm *scm;             /* descriptors in flight, or NULL */
 	struct uaddr from;           /* the sender's address */
+	struct ucred_k cred;         /* the sender's (SO_PASSCRED) */
+	int cred_sb;                 /* the sandbox it was sent from */
 	u8 data[];
 };
 

@@ -976,6 +976,88 @@ static void seqpacket(void)
 	close(sv[1]);
 }
 
+/* recvmsg with room for `room` bytes of control data: prints each control
+ * message's type and what it says, and the flags. */
+static void show_control(const char *name, int s, size_t room)
+{
+	char b[64], ctl[256];
+	struct iovec v = { b, sizeof b };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = room ? ctl : 0, .msg_controllen = room };
+	memset(ctl, 0, sizeof ctl);
+	long r = recvmsg(s, &m, 0);
+	printf("%s: %ld %s flags %#x controllen %d\n", name, r, r < 0 ? ename(errno) : "", m.msg_flags,
+	       (int)m.msg_controllen);
+	for (struct cmsghdr *c = room ? CMSG_FIRSTHDR(&m) : 0; c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred u;
+			memcpy(&u, CMSG_DATA(c), sizeof u);
+			printf("  credentials: len %d pid is %s uid %d gid %d\n", (int)c->cmsg_len,
+			       u.pid == getpid() ? "self" : u.pid == getppid() ? "parent" : u.pid > 0 ? "other" : "none",
+			       u.uid == getuid(), u.gid == getgid());
+		} else {
+			printf("  type %d len %d\n", c->cmsg_type, (int)c->cmsg_len);
+			if (c->cmsg_type == SCM_RIGHTS)
+				for (int *f = (int *)CMSG_DATA(c); (char *)f < (char *)c + c->cmsg_len; f++)
+					close(*f);
+		}
+	}
+}
+
+/* SO_PASSCRED: SCM_CREDENTIALS with every message, before SCM_RIGHTS;
+ * a stream read does not join two writers' data. */
+static void credentials(void)
+{
+	int sv[2], one = 1, p[2], st;
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	write(sv[0], "a", 1);
+	show_control("no-passcred", sv[1], 64);
+	T("set-passcred", setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
+	write(sv[0], "b", 1);
+	show_control("passcred", sv[1], 64);
+	write(sv[0], "c", 1);
+	show_control("passcred-no-room", sv[1], 0);
+	write(sv[0], "c", 1);
+	show_control("passcred-short-room", sv[1], 20);
+	pipe(p);
+	send_fds(sv[0], "d", 1, &p[1], 1, 0);
+	show_control("passcred-and-rights", sv[1], 64);
+	send_fds(sv[0], "e", 1, &p[1], 1, 0);
+	show_control("room-for-credentials-only", sv[1], CMSG_SPACE(sizeof(struct ucred)));
+	/* explicit credentials: ours */
+	struct ucred me = { getpid(), getuid(), getgid() };
+	char ctl[CMSG_SPACE(sizeof me)];
+	struct iovec v = { "f", 1 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_CREDENTIALS, c->cmsg_len = CMSG_LEN(sizeof me);
+	memcpy(CMSG_DATA(c), &me, sizeof me);
+	T("send-credentials", sendmsg(sv[0], &m, 0));
+	show_control("explicit-credentials", sv[1], 64);
+	c->cmsg_len = CMSG_LEN(sizeof me - 1);
+	T("send-credentials-short", sendmsg(sv[0], &m, 0));
+	/* two writers: the read stops where the writer changes */
+	write(sv[0], "gh", 2);
+	pid_t pid = fork();
+	if (!pid)
+		_exit(write(sv[0], "ij", 2) != 2);
+	waitpid(pid, &st, 0);
+	show_control("first-writer", sv[1], 64);
+	show_control("second-writer", sv[1], 64);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+	/* datagrams: the sender's credentials */
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	if (!(pid = fork()))
+		_exit(send(sv[0], "k", 1, 0) != 1);
+	waitpid(pid, &st, 0);
+	show_control("dgram-from-child", sv[1], 64);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void on_alarm(int sig) { (void)sig; }
 
 /* Signals and blocking calls: EINTR without SA_RESTART, a restart with it,
@@ -1096,6 +1178,7 @@ int main(int argc, char **argv)
 	rights();
 	datagrams();
 	seqpacket();
+	credentials();
 	interrupted();
 	bulk();
 	printf("done\n");
