@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -443,6 +444,15 @@ static void data(void)
 	T("sendmsg-iovlen-1025", sendmsg(sv[0], &m, 0));
 	T("sendmsg-efault", syscall(SYS_sendmsg, sv[0], BADPTR, 0));
 	T("recvmsg-efault", syscall(SYS_recvmsg, sv[1], BADPTR, MSG_DONTWAIT));
+	/* sendfile into a socket */
+	int f = open("sf", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	write(f, "from a file", 11);
+	lseek(f, 0, SEEK_SET);
+	T("sendfile", sendfile(sv[0], f, 0, 100));
+	memset(b, 0, sizeof b);
+	T("recv-sendfile", recv(sv[1], b, sizeof b, 0));
+	printf("got: %s\n", b);
+	close(f);
 	/* unconnected */
 	int s = sock();
 	T("send-unconnected", send(s, "x", 1, 0));
