@@ -412,13 +412,14 @@ static s64 unix_record_sendmsg(struct socket *s, struct kmsg *m, int flags)
 		} else if (!(t = u->peer)) { /* closed: refused once, then not connected */
 			r = seq ? -EPIPE : -ECONNREFUSED;
 			u->peer_gone = 0;
-			u->state = seq ? u->state : US_UNCONNECTED;
+			if (!seq)
+				u->state = US_UNCONNECTED;
 		}
 		if (!r && !may_send(u, t))
 			r = -EPERM;
 		if (!r && (t->shut & RCV_SHUTDOWN))
 			r = -EPIPE;
-		if (!r && t->peer != u && t->rq_count > DGRAM_QLEN)
+		if (!r && t != u && t->peer != u && t->rq_count > DGRAM_QLEN)
 			r = sock_wait(s, flags, t, deadline); /* t may be gone after: found again */
 		else if (!r)
 			break;

@@ -923,6 +923,14 @@ static void datagrams(void)
 	close(d);
 	unlink("d2");
 	unlink("d3");
+	/* to itself: no queue limit either */
+	int me = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	bind_to(me, "self");
+	for (sent = 0; sent < 15 && send_to(me, "s", "self") == 1;)
+		sent++;
+	printf("self queued %d\n", sent);
+	close(me);
+	unlink("self");
 	/* a pair: connected both ways, no queue limit, descriptors */
 	int sv[2], p[2], fds[2], k, f2;
 	T("dgram-socketpair", socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv));
