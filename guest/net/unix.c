@@ -652,7 +652,10 @@ static void unix_free(struct unix_sock *u, int embryo)
 			u->node->priv = 0;
 		iput(u->node);
 	}
-	for (struct unix_sock *p = unix_sockets; p; p = p->next_all) {
+	/* a connection has one peer; any number of datagram sockets may be
+	 * connected to a datagram socket */
+	for (struct unix_sock *p = u->type == SOCK_DGRAM ? unix_sockets : u->peer; p;
+	     p = u->type == SOCK_DGRAM ? p->next_all : 0) {
 		if (p->peer != u)
 			continue;
 		p->peer = 0;

@@ -20,12 +20,16 @@ struct unix_sock *unix_of(struct file *f)
 	return s && s->family == AF_UNIX ? s->sk : 0;
 }
 
+static int inflight_total; /* AF_UNIX sockets in queues: unix_gc has nothing to do at 0 */
+
 void unix_scm_inflight(struct scm *scm, int d)
 {
 	for (int i = 0; scm && i < scm->n; i++) {
 		struct unix_sock *u = unix_of(scm->fp[i]);
-		if (u)
+		if (u) {
 			u->inflight += d;
+			inflight_total += d;
+		}
 	}
 }
 
@@ -119,6 +123,8 @@ static void mark_queue(struct unix_sock *u, int live)
 void unix_gc(void)
 {
 	int any = 0;
+	if (!inflight_total)
+		return;
 	for (struct unix_sock *u = unix_sockets; u; u = u->next_all) {
 		u->gc_mark = u->inflight && u->sock && u->sock->file->refs == u->inflight ? 1 : 0;
 		any |= u->gc_mark;
