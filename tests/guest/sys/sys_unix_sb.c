@@ -7,7 +7,8 @@
  * SO_PEERCRED shows a pid only to those who see that task.  Then a
  * sandboxed child throws 20,000 random socket calls (hostile lengths,
  * pointers, message headers and control messages, descriptors in flight)
- * at the kernel, which must still serve.
+ * at the kernel, which must still serve; and sockets closed every way
+ * they can end leave no memory behind.
  * Prints PASS:/FAIL: lines and a final "ALL PASSED" or "FAILED n". */
 #include "t.h"
 #include <fcntl.h>
@@ -229,6 +230,70 @@ static void fuzz(void)
 	unlink("/tmp/usb/fuzz.sock");
 }
 
+static long mem_free_kib(void)
+{
+	char b[4096];
+	int fd = open("/proc/meminfo", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = 0;
+	char *p = strstr(b, "MemFree:");
+	return p ? atol(p + 8) : -1;
+}
+
+/* Sockets made and closed every way they can end: a connection closed with
+ * data unread, descriptors in flight, a cycle, pending connections, a
+ * bound path, a chain of sockets inside sockets. */
+static void churn(int rounds)
+{
+	static char buf[100000];
+	for (int k = 0; k < rounds; k++) {
+		int sv[2], tv[2], p[2];
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv);
+		write(sv[0], buf, sizeof buf);
+		close(sv[0]), close(sv[1]);
+		pipe(p);
+		socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+		send_fds(sv[0], &p[1], 1);
+		close(sv[0]), close(sv[1]);
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		socketpair(AF_UNIX, SOCK_SEQPACKET, 0, tv);
+		int cyc[3] = { sv[0], tv[1], p[0] };
+		send_fds(sv[1], cyc, 3);
+		send_fds(tv[0], &sv[1], 1);
+		send_fds(sv[0], &tv[0], 1);
+		close(sv[0]), close(sv[1]), close(tv[0]), close(tv[1]), close(p[0]), close(p[1]);
+		unlink("/tmp/uchurn.sock");
+		int l = sock_at("/tmp/uchurn.sock", 0, 1), c = sock_at("/tmp/uchurn.sock", 0, 0);
+		write(c, "pending", 7);
+		close(l), close(c);
+		unlink("/tmp/uchurn.sock");
+		int head = -1;
+		for (int i = 0; i < 20; i++) {
+			socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+			if (head >= 0) {
+				send_fds(sv[0], &head, 1);
+				close(head);
+			}
+			close(sv[0]);
+			head = sv[1];
+		}
+		close(head);
+	}
+}
+
+static void leaks(void)
+{
+	churn(50); /* the heap's size classes fill up once */
+	long before = mem_free_kib();
+	churn(200);
+	long after = mem_free_kib();
+	printf("MemFree: %ld KiB before, %ld KiB after 200 rounds\n", before, after);
+	check("socket churn leaks no memory (within 64 KiB)", before > 0 && after > 0 && before - after <= 64);
+}
+
 int main(void)
 {
 	mkdir("/tmp/usb", 0755);
@@ -270,6 +335,7 @@ int main(void)
 	unlink("/tmp/usb/shared.sock");
 	unlink("/tmp/usb/inner.sock");
 	fuzz();
+	leaks();
 	if (failed)
 		printf("FAILED %d\n", failed);
 	else
