@@ -91,7 +91,8 @@ u64 sock_deadline(u64 timeo_ns);               /* TSC deadline from SO_RCVTIMEO/
 /* One wait of a blocking call: -EAGAIN at once if s is O_NONBLOCK or flags
  * has MSG_DONTWAIT; else sleeps on chan until a wakeup: 0 (the caller
  * checks again); -EAGAIN past deadline; -ERESTART on a signal (-EINTR when
- * a timeout was set, as Linux). */
+ * a timeout was set, as Linux); -EBADF if s was closed meanwhile (by a task
+ * sharing the descriptor table): s is gone then, and the caller returns. */
 int sock_wait(struct socket *s, int flags, const void *chan, u64 deadline);
 int sock_error(struct socket *s);              /* -SO_ERROR, cleared; 0 if none */
 s64 sock_rw_iov(struct file *f, u64 uiov, u64 cnt, int wr); /* readv/writev: one message */

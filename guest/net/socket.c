@@ -55,7 +55,15 @@ static int sock_sleep(const void *chan, u64 deadline)
 
 int sock_wait(struct socket *s, int flags, const void *chan, u64 deadline)
 {
-	return (s->file->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT) ? -EAGAIN : sock_sleep(chan, deadline);
+	if ((s->file->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT))
+		return -EAGAIN;
+	/* a task sharing the caller's descriptor table may close the last
+	 * descriptor meanwhile: the file then ends here, not under the caller */
+	struct file *f = s->file;
+	file_get(f);
+	int r = sock_sleep(chan, deadline), gone = f->refs == 1;
+	file_put(f);
+	return gone ? -EBADF : r;
 }
 
 int sock_error(struct socket *s)

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <time.h>
 
 static socklen_t sun_of(struct sockaddr_un *a, const char *path, int abstract)
 {
@@ -230,6 +232,31 @@ static void fuzz(void)
 	unlink("/tmp/usb/fuzz.sock");
 }
 
+/* A task blocked in a socket call while another task sharing its
+ * descriptor table (clone CLONE_FILES) closes that descriptor. */
+static void closed_under(void)
+{
+	int sv[2], st;
+	char b[4];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	pid_t pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (!pid) {
+		long r = recv(sv[0], b, sizeof b, 0);
+		_exit(r == 0 || (r < 0 && errno == EBADF) ? 0 : 1); /* EOF on Linux, EBADF here */
+	}
+	struct timespec t = { 0, 100000000 };
+	nanosleep(&t, 0);
+	close(sv[0]);
+	nanosleep(&t, 0);
+	close(sv[1]);
+	check("a socket closed under a blocked task sharing the table: it wakes cleanly",
+	      waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	check("and the kernel still serves", write(sv[0], "ok", 2) == 2 && read(sv[1], b, 4) == 2);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static long mem_free_kib(void)
 {
 	char b[4096];
@@ -335,6 +362,7 @@ int main(void)
 	unlink("/tmp/usb/shared.sock");
 	unlink("/tmp/usb/inner.sock");
 	fuzz();
+	closed_under();
 	leaks();
 	if (failed)
 		printf("FAILED %d\n", failed);
