@@ -13,6 +13,18 @@
 
 static struct file *get_fd(u64 fd) { return fd >= NR_FDS ? 0 : fd_get((int)fd); }
 
+/* A call that may sleep holds its file, as Linux's fdget does: a task
+ * sharing the descriptor table (clone CLONE_FILES) may close the
+ * descriptor meanwhile, and the file then ends when the call does.  The
+ * caller file_put()s it. */
+static struct file *hold_fd(u64 fd)
+{
+	struct file *f = get_fd(fd);
+	if (f)
+		file_get(f);
+	return f;
+}
+
 static s64 do_read(struct file *f, u64 buf, u64 n)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
@@ -33,21 +45,26 @@ static s64 do_write(struct file *f, u64 buf, u64 n)
 
 s64 sys_read(u64 fd, u64 buf, u64 n)
 {
-	struct file *f = get_fd(fd);
-	return f ? do_read(f, buf, n) : -EBADF;
+	struct file *f = hold_fd(fd);
+	if (!f)
+		return -EBADF;
+	s64 r = do_read(f, buf, n);
+	file_put(f);
+	return r;
 }
 
 s64 sys_write(u64 fd, u64 buf, u64 n)
 {
-	struct file *f = get_fd(fd);
-	return f ? do_write(f, buf, n) : -EBADF;
-}
-
-static s64 do_vec(u64 fd, u64 uiov, u64 cnt, int wr)
-{
-	struct file *f = get_fd(fd);
+	struct file *f = hold_fd(fd);
 	if (!f)
 		return -EBADF;
+	s64 r = do_write(f, buf, n);
+	file_put(f);
+	return r;
+}
+
+static s64 vec_rw(struct file *f, u64 uiov, u64 cnt, int wr)
+{
 	if (cnt > IOV_MAX)
 		return -EINVAL;
 	if (sock_of(f)) /* one message */
@@ -67,6 +84,16 @@ static s64 do_vec(u64 fd, u64 uiov, u64 cnt, int wr)
 			break;
 	}
 	return total;
+}
+
+static s64 do_vec(u64 fd, u64 uiov, u64 cnt, int wr)
+{
+	struct file *f = hold_fd(fd);
+	if (!f)
+		return -EBADF;
+	s64 r = vec_rw(f, uiov, cnt, wr);
+	file_put(f);
+	return r;
 }
 
 s64 sys_readv(u64 fd, u64 iov, u64 cnt) { return do_vec(fd, iov, cnt, 0); }
@@ -242,9 +269,8 @@ s64 sys_ioctl(u64 fd, u64 cmd, u64 arg)
 
 /* sendfile(2): a ramfs file into any writable file, a page at a time
  * through a kernel buffer. */
-s64 sys_sendfile(u64 out_fd, u64 in_fd, u64 uoff, u64 count)
+static s64 do_sendfile(struct file *out, struct file *in, u64 uoff, u64 count)
 {
-	struct file *in = get_fd(in_fd), *out = get_fd(out_fd);
 	if (!in || !out || (in->flags & O_ACCMODE) == O_WRONLY || (out->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (!S_ISREG(in->ino->mode) || in->ino->fops)
@@ -280,4 +306,15 @@ s64 sys_sendfile(u64 out_fd, u64 in_fd, u64 uoff, u64 count)
 		in->pos = pos;
 	}
 	return done;
+}
+
+s64 sys_sendfile(u64 out_fd, u64 in_fd, u64 uoff, u64 count)
+{
+	struct file *in = hold_fd(in_fd), *out = hold_fd(out_fd);
+	s64 r = do_sendfile(out, in, uoff, count);
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
 }

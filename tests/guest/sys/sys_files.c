@@ -7,9 +7,33 @@
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char **)a, *(char **)b); }
+
+/* A pipe's read end closed under its blocked reader by a task sharing the
+ * descriptor table: the read holds the file, so a writer still finds a
+ * reader and the read returns the byte. */
+static void closed_under_reader(void)
+{
+	int p[2], st;
+	char c = 0;
+	if (pipe(p))
+		return;
+	pid_t pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (!pid)
+		_exit(read(p[0], &c, 1) == 1 && c == 'x' ? 0 : 1);
+	usleep(100000);
+	T("close-under-reader", close(p[0]));
+	usleep(100000);
+	T("write-to-held-pipe", write(p[1], "x", 1));
+	T("reader-got-it", waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	T("write-no-reader-left", (signal(SIGPIPE, SIG_IGN), write(p[1], "x", 1)));
+	close(p[1]);
+}
 
 int main(int argc, char **argv)
 {
@@ -132,5 +156,6 @@ int main(int argc, char **argv)
 	T("open-loop", open("loop", O_RDONLY));
 	T("fchmodat", fchmodat(AT_FDCWD, "z2", 0444, 0));
 	T("fchownat", fchownat(AT_FDCWD, "z2", 0, 0, 0));
+	closed_under_reader();
 	return 0;
 }
