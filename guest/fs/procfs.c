@@ -84,13 +84,16 @@ static int g_filesystems(struct task *t, char *b, int n)
 }
 
 /* Bulkhead's own figures: TSC at kernel entry and at the shell's first wait
- * for input, the kernel image and the memory in use. */
+ * for input, the kernel image and the memory in use; and the default
+ * isolation for new containers (bulkhead.cfg's isolation =, for the engine). */
 static int g_bulkhead(struct task *t, char *b, int n)
 {
 	(void)t;
-	return bh_snprintf(b, (size_t)n, "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\n",
+	const char *iso = boot_info->isolation == BH_ISO_HYPERV ? "hyperv" : "process";
+	return bh_snprintf(b, (size_t)n,
+			   "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\nisolation %s\n",
 			   prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
-			   pages_total - pages_free, fs_pages);
+			   pages_total - pages_free, fs_pages, iso);
 }
 
 static char state_char(struct task *t)

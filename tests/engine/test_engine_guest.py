@@ -15,6 +15,8 @@ def test_daemon_started_by_init():
         s.run("sleep 3")   # the restart loop would have run again by now
         log = s.run("cat /var/log/bulkheadd.log")
         ps = s.run("ps -o pid,comm")
+        args = s.run("ps -o args | grep '^/usr/bin/bulkheadd'")
+        proc = s.run("cat /proc/bulkhead")
         ls = s.run("ls -l /usr/bin/bulkheadd /var/run/docker.sock")
     finally:
         s.close()
@@ -27,3 +29,6 @@ def test_daemon_started_by_init():
         assert "serving the Engine API" in log, log
         assert re.search(r"^\s*\d+\s+bulkheadd", ps, re.M), ps
         assert re.search(r"^srw-rw----.*/var/run/docker.sock", ls, re.M), ls
+    # bulkhead.cfg's isolation (tools/bulkhead.cfg: process) reaches the daemon
+    assert re.search(r"^isolation process$", proc, re.M), proc
+    assert "/usr/bin/bulkheadd --isolation process" in args, args
