@@ -56,8 +56,8 @@ $(BUILD)/user/bulkhead: guest/user/bulkhead.c $(wildcard include/bulkhead/*.h)
 	@mkdir -p $(@D)
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
 
-GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead
-GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh \
+GUEST_ROOT_EXTRA := tests/guest/applets.sh tests/guest/overlay.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead
+GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.sh:tests/overlay.sh \
 	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
 	$(BUILD)/user/bulkhead:usr/bin/bulkhead
 

@@ -2,13 +2,20 @@
  * /dev/sandbox (guest ring 0): how a sandbox is made until the container
  * engine makes its own.  A task of the root sandbox writes one line
  *     root=PATH [hostname=NAME] [tasks=N] [pages=N] [cpu=WEIGHT]
+ * or  lower=PATH upper=PATH [hostname=NAME] [tasks=N] [pages=N] [cpu=WEIGHT]
  * and moves into a new sandbox (core/sandbox.c) with PATH as its root and
- * working directory, its own hostname (default "sandbox"), at most N tasks,
+ * working directory (with lower= and upper=: an overlay of the read-only
+ * lower directory, an image's tree, under the writable upper, which must be
+ * empty on first use and becomes the merged root: fs/overlay.c; nothing done
+ * inside changes the lower), its own hostname (default "sandbox"), at most N tasks,
  * N resident user pages and a CPU weight (1024 = one share, the host's);
  * then it execs what should run there.  From a shell:
  *     sh -c 'echo root=/srv/c1 hostname=c1 tasks=8 > /dev/sandbox && exec /bin/sh'
  * Errors: EPERM from inside a sandbox or for a non-root caller, EINVAL for
- * a bad line, the lookup's error for PATH.  Limits of 0 (or none given):
+ * a bad line (root= with upper=, one of lower= and upper= alone), EINVAL for
+ * an upper already over another lower or a lower and upper inside each
+ * other, ENOTEMPTY for an upper not empty on its first use, the lookup's
+ * error (ENOTDIR for a file) for a PATH.  Limits of 0 (or none given):
  * only the kernel's own.
  */
 #include "../../lib/string.h"
@@ -42,6 +49,17 @@ static int number(char *line, u64 n, const char *key, u64 max, u64 *out)
 	return 0;
 }
 
+/* The directory at path (referenced). */
+static int lookup_dir(const char *path, struct inode **dir)
+{
+	int r = path_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, dir, 0);
+	if (!r && !S_ISDIR((*dir)->mode)) {
+		iput(*dir);
+		r = -ENOTDIR;
+	}
+	return r;
+}
+
 static s64 sandbox_write(struct file *f, u64 ubuf, u64 n)
 {
 	(void)f;
@@ -58,13 +76,18 @@ static s64 sandbox_write(struct file *f, u64 ubuf, u64 n)
 			line[i] = 0;
 	line[n] = 0;
 	char *root = word(line, n, "root"), *host = word(line, n, "hostname");
+	char *lower = word(line, n, "lower"), *upper = word(line, n, "upper");
 	u64 tasks, pages, cpu;
-	if (!r && (!root || !*root || (host && strlen(host) > 64) || number(line, n, "tasks", 1 << 20, &tasks) ||
+	if (!r && (!root == !upper || !upper != !lower || (root && !*root) || (upper && (!*upper || !*lower)) ||
+		   (host && strlen(host) > 64) || number(line, n, "tasks", 1 << 20, &tasks) ||
 		   number(line, n, "pages", 1ull << 40, &pages) || number(line, n, "cpu", 1 << 20, &cpu)))
 		r = -EINVAL;
-	struct inode *dir = 0;
-	if (!r && !(r = path_lookup(AT_FDCWD, root, LOOKUP_FOLLOW, &dir, 0)) && !S_ISDIR(dir->mode))
-		r = -ENOTDIR;
+	struct inode *dir = 0, *low = 0;
+	if (!r)
+		r = lookup_dir(root ? root : upper, &dir);
+	if (!r && lower && !(r = lookup_dir(lower, &low)))
+		r = ovl_attach(dir, low);
+	iput(low);
 	if (!r) {
 		struct sandbox *sb = sandbox_new(dir, host ? host : "sandbox", (int)tasks, pages, (u32)cpu);
 		r = sb ? sandbox_enter(sb) : -ENOMEM;

@@ -158,6 +158,10 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 		iput(ino);
 		return -EISDIR;
 	}
+	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && (r = ovl_copy_up(ino))) {
+		iput(ino);
+		return r; /* a file of an overlay's lower gets its own data before it is written */
+	}
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY && !ino->fops) {
 		ramfs_truncate(ino, 0);
 		inode_touch(ino, 1, 1);

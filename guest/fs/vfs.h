@@ -59,6 +59,11 @@ struct inode {
 	const struct dir_ops *dops;
 	void *priv;               /* fs-specific (procfs: which file; pipes) */
 	u64 priv2;
+	/* overlay.c: a directory of an overlay's merged tree shows the entries of
+	 * lower (NULL: none, an opaque directory) below its own; a file not yet
+	 * copied up reads lower's data.  Referenced. */
+	struct inode *lower;
+	int lower_all;            /* directories: every lower entry is here already */
 };
 
 struct file {
@@ -141,6 +146,14 @@ int procfs_owns(struct inode *i);
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
+
+/* overlay.c: overlay roots with copy-up (docs/design.md, "Overlay roots") */
+extern struct inode ovl_whiteout;  /* the entry of a name removed from the lower */
+int ovl_attach(struct inode *upper, struct inode *lower); /* 0, -EINVAL, -ENOTEMPTY */
+struct inode *ovl_lookup(struct inode *dir, const char *name); /* from dir->lower; referenced or NULL */
+int ovl_fill(struct inode *dir);  /* every lower entry into dir: 0 or -ENOMEM */
+int ovl_copy_up(struct inode *i); /* a file's data into its own pages: 0 or -ENOMEM */
+int ovl_in_lower(struct inode *dir, const char *name); /* removing name needs a whiteout */
 
 /* rootfs.c: the root file system and the host root image */
 void fs_init(void);                /* root ramfs, devfs, procfs */

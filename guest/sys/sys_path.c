@@ -155,7 +155,7 @@ static int ramfs_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ct
 		(*pos)++;
 	}
 	for (struct dirent_k *e = dir->children; e; e = e->next) {
-		if (e->off < *pos)
+		if (e->off < *pos || e->ino == &ovl_whiteout)
 			continue;
 		if (emit(ctx, e->name, e->ino->ino, dtype(e->ino->mode), e->off + 1))
 			return 1;
@@ -174,6 +174,8 @@ s64 sys_getdents64(u64 fd, u64 ubuf, u64 size)
 	if (!user_ok(ubuf, size))
 		return -EFAULT;
 	struct dents_ctx d = { ubuf, size, 0, 0 };
+	if (ovl_fill(f->ino)) /* an overlay's merged directory lists its lower's entries too */
+		return -ENOMEM;
 	if (f->ino->dops)
 		f->ino->dops->iterate(f->ino, &f->pos, emit_dent, &d);
 	else
