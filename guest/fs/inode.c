@@ -14,7 +14,8 @@ struct inode *root_inode;
 static struct fs_type {
 	const char *name;
 	struct inode *root; /* NULL: a new ramfs directory per mount */
-} fs_types[8] = { { "tmpfs", 0 }, { "ramfs", 0 } };
+	struct inode *(*mount)(void); /* or the instance for the caller, referenced */
+} fs_types[8] = { { "tmpfs", 0, 0 }, { "ramfs", 0, 0 } };
 u64 fs_pages;
 static u64 next_ino = 1;
 
@@ -48,14 +49,21 @@ struct inode *inode_new(u32 mode)
 	return i;
 }
 
-int fs_register(const char *name, struct inode *root)
+static int fs_add(struct fs_type t)
 {
 	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types); k++)
 		if (!fs_types[k].name) {
-			fs_types[k] = (struct fs_type){ name, root };
+			fs_types[k] = t;
 			return 0;
 		}
 	return -ENOSPC;
+}
+
+int fs_register(const char *name, struct inode *root) { return fs_add((struct fs_type){ name, root, 0 }); }
+
+int fs_register_mount(const char *name, struct inode *(*mount)(void))
+{
+	return fs_add((struct fs_type){ name, 0, mount });
 }
 
 struct inode *fs_instance(const char *name)
@@ -63,6 +71,8 @@ struct inode *fs_instance(const char *name)
 	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types) && fs_types[k].name; k++)
 		if (!strcmp(fs_types[k].name, name)) {
 			struct inode *r = fs_types[k].root;
+			if (fs_types[k].mount)
+				return fs_types[k].mount();
 			if (!r)
 				return inode_new(S_IFDIR | 01777);
 			if (r->parent && r->dops) { /* mounted already (proc): a root of its own for this mount */

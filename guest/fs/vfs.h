@@ -100,6 +100,7 @@ extern struct inode *root_inode;
 /* File systems mount(2) knows by name: one instance's root (proc, devtmpfs),
  * or, for tmpfs and ramfs, a new empty directory at each mount. */
 int fs_register(const char *name, struct inode *root); /* 0 or -ENOSPC */
+int fs_register_mount(const char *name, struct inode *(*mount)(void)); /* an instance per caller */
 struct inode *fs_instance(const char *name);          /* referenced; NULL if unknown */
 extern u64 fs_pages;
 void time_now(struct timespec_k *t);

@@ -244,6 +244,8 @@ s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 	u32 type = (u32)mode & S_IFMT;
 	if (type != S_IFREG && type != 0 && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
 		return -EINVAL;
+	if ((type == S_IFCHR || type == S_IFBLK) && current->sb != &sandbox_root)
+		return -EPERM; /* a sandbox makes no device nodes (dev/devfs.c) */
 	struct inode *dir;
 	struct last l;
 	int r = parent_of(dirfd, path, 0, &dir, &l);
