@@ -170,6 +170,7 @@ static void inside(pid_t outer, int outfd)
 	check("they died of it", waitpid(kids[0], &st1, 0) == kids[0] && waitpid(kids[1], &st2, 0) == kids[1] &&
 				      WIFSIGNALED(st1) && WTERMSIG(st1) == SIGKILL && WIFSIGNALED(st2));
 	ERR("no sandbox made from inside one: EPERM", write(ctl, "root=/\n", 7), EPERM);
+	ERR("no join from inside one: EPERM", write(ctl, "join=1\n", 7), EPERM);
 	mkdir("/sub", 0755);
 	check("chroot below its root", chroot("/sub") == 0);
 	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
