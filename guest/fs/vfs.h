@@ -160,6 +160,7 @@ int ovl_in_lower(struct inode *dir, const char *name); /* removing name needs a 
 void fs_init(void);                /* root ramfs, devfs, procfs */
 void fs_mount_std(void);           /* /dev, /proc, /tmp */
 int rootfs_unpack_module(const struct bh_module *m);
+void rootfs_boot_images(const struct bh_module *root); /* the other modules: /boot/images/NAME */
 
 
 #endif
