@@ -124,7 +124,9 @@ int path_walk(struct inode *root, struct inode *start, const char *path, int fla
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
 int dir_reachable(const struct inode *i); /* inside the caller's sandbox root (a lookup may start there) */
 int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
-int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
+/* Path of i from the caller's root (outside it: from its sandbox's root, or
+ * the real root): length + 1, -ERANGE beyond size, -ENOMEM, -ENAMETOOLONG. */
+int inode_path(struct inode *i, char *buf, u64 size);
 int may_access(struct inode *i, int mask);
 
 /* file.c: open files and descriptors */

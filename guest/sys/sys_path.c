@@ -551,12 +551,18 @@ s64 sys_faccessat(u64 dirfd, u64 path, u64 mode, u64 flags)
 
 s64 sys_access(u64 path, u64 mode) { return sys_faccessat((u64)AT_FDCWD, path, mode, 0); }
 
+/* getcwd(2); a working directory outside the root reads as Linux gives it:
+ * "(unreachable)" and its path from above the root. */
 s64 sys_getcwd(u64 ubuf, u64 size)
 {
+	static const char mark[] = "(unreachable)";
+	u64 m = inode_within(current->cwd, current->root) ? 0 : sizeof mark - 1;
 	char *tmp = kmalloc(PATH_MAX);
 	if (!tmp)
 		return -ENOMEM;
-	int n = inode_path(current->cwd, tmp, size < PATH_MAX ? size : PATH_MAX);
+	memcpy(tmp, mark, m);
+	int n = size <= m ? -ERANGE : inode_path(current->cwd, tmp + m, (size < PATH_MAX ? size : PATH_MAX) - m);
+	n = n > 0 ? n + (int)m : n;
 	if (n > 0 && copy_to_user(ubuf, tmp, (u64)n))
 		n = -EFAULT;
 	kfree(tmp);

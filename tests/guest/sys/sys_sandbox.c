@@ -153,6 +153,9 @@ static void inside(pid_t outer, int outfd)
 	ERR("fchdir to a directory from outside: EACCES", fchdir(outfd), EACCES);
 	ERR("openat a directory from outside: EACCES", openat(outfd, "secret", O_RDONLY), EACCES);
 	ERR("openat .. of it: EACCES", openat(outfd, "..", O_RDONLY | O_DIRECTORY), EACCES);
+	sprintf(b, "/proc/self/fd/%d", outfd);
+	char l[64] = "";
+	check("its /proc/self/fd link: the host's path, as Linux shows it", readlink(b, l, sizeof l - 1) == 4 && !strcmp(l, "/tmp"));
 	check("sysinfo procs: 1", procs() == 1);
 	pid_t kids[2];
 	for (int i = 0; i < 2; i++)
@@ -174,6 +177,8 @@ static void inside(pid_t outer, int outfd)
 	mkdir("/sub", 0755);
 	check("chroot below its root", chroot("/sub") == 0);
 	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
+	check("getcwd: (unreachable) and its path from the sandbox's root",
+	      syscall(SYS_getcwd, b, sizeof b) == 15 && !strcmp(b, "(unreachable)/"));
 	check("chdir / is the new root", chdir("/") == 0 && stat("/inside", &st) < 0 && stat("..", &st) == 0);
 	exit(failed);
 }
