@@ -146,11 +146,12 @@ static struct inode *devfs_copy(void)
 		else if (S_ISDIR(i->mode))
 			r = add_dir(d, e->name, i->mode & 07777);
 	}
+	if (d)
+		d->nlink = 0; /* in no directory: freed with its sandbox and mounts */
 	if (r) {
 		iput(d);
 		return 0;
 	}
-	d->nlink = 2;
 	return d;
 }
 

@@ -97,6 +97,7 @@ static void inode_free(struct inode *i)
 {
 	iput(i->lower);
 	i->lower = 0;
+	iput(i->mounted); /* a mount point gone: what was mounted there goes with it */
 	ramfs_truncate(i, 0);
 	kfree(i->pages);
 	kfree(i->target);
