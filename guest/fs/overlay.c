@@ -19,7 +19,7 @@
 #include "../../lib/string.h"
 #include "core/kernel.h"
 #include "mm/mm.h"
-#include "core/proc.h"
+#include "fs/vfs.h"
 
 struct inode ovl_whiteout = { .mode = S_IFCHR, .refs = 1, .nlink = 1 }; /* overlayfs's 0:0 device */
 

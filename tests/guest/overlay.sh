@@ -57,5 +57,7 @@ c2)
 	rmdir /etc/sub 2>&1
 	rm -rf /etc/sub && mkdir /etc/sub && echo sub: $(ls -a /etc/sub)
 	mv /data/link /data/link2 && echo link: $(cat /data/link2)
+	ln /data/x /data/x2 && echo y >> /data/x2 && echo hard: $(cat /data/x) $(stat -c %h /data/x)
+	mkdir /bin/d && mkfifo /bin/d/p && ln -s ../busybox /bin/d/l && echo made: $(ls -F /bin/d)
 	echo c2 done ;;
 esac

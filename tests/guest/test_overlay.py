@@ -46,7 +46,7 @@ def test_containers_write_lower_unchanged(sh, lower):
     assert "ls: /bin/ls: No such file or directory" in lines, out
     assert "deep: /deep2 /deep2/er /deep2/er/f deep" in lines, out
     assert "Directory not empty" in out and "sub: . .." in lines, out
-    assert "link: c2" in lines and "c2 done" in lines, out
+    assert "link: c2" in lines and "hard: x y 2" in lines and "made: l@ p|" in lines and "c2 done" in lines, out
 
     assert sh.run(SNAP, timeout=300) == lower  # the lower, as the host sees it
 
@@ -90,6 +90,15 @@ def test_start_copies_no_file(sh, lower):
     ("lower=/tmp/ovl/nothing upper=/tmp/ovl/u9", "No such file or directory"),
     ("lower=/tmp/ovl/lower upper=/tmp/ovl/lower/../u5", "Directory not empty"),
     ("lower=/tmp/ovl/lower/etc upper=/tmp/ovl/u1", "Invalid argument"),   # u1 is over another lower
+    ("lower=/tmp/ovl/u9 upper=/tmp/ovl/u9", "Invalid argument"),          # one directory
+    ("lower=/proc upper=/tmp/ovl/u9", "Invalid argument"),                # not a ramfs directory
+    ("lower= upper=/tmp/ovl/u9", "Invalid argument"),
+    ("join=abc", "Invalid argument"),
+    ("join=0", "Invalid argument"),
+    ("join=99999999999", "Invalid argument"),
+    ("join=1 root=/tmp", "Invalid argument"),
+    ("root=/tmp/ovl/u9 cwd=/nothing", "No such file or directory"),
+    ("tasks=-1 root=/tmp/ovl/u9", "Invalid argument"),
 ])
 def test_bad_lines(sh, lower, line, err):
     sh.run("mkdir -p /tmp/ovl/u9 /tmp/ovl/u5/x")
