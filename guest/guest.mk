@@ -85,3 +85,11 @@ $(GUEST_UNIT_WALK): tests/unit/test_walk.c guest/fs/walk.c guest/fs/vfs.h guest/
 	@echo '  HOSTCC  $@'
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
 UNIT_TESTS += $(GUEST_UNIT_WALK)
+
+# Unit test of overlay roots (fs/overlay.c over inode.c's ramfs).
+GUEST_UNIT_OVL := $(BUILD)/tests/unit/test_overlay
+$(GUEST_UNIT_OVL): tests/unit/test_overlay.c guest/fs/overlay.c guest/fs/inode.c guest/fs/walk.c $(GUEST_HDRS) tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT_OVL)
