@@ -155,7 +155,8 @@ static void inside(pid_t outer, int outfd)
 	ERR("openat .. of it: EACCES", openat(outfd, "..", O_RDONLY | O_DIRECTORY), EACCES);
 	sprintf(b, "/proc/self/fd/%d", outfd);
 	char l[64] = "";
-	check("its /proc/self/fd link: the host's path, as Linux shows it", readlink(b, l, sizeof l - 1) == 4 && !strcmp(l, "/tmp"));
+	check("its /proc/self/fd link: the host's path, as Linux shows it",
+	      readlink(b, l, sizeof l - 1) == 4 && !strcmp(l, "/tmp"));
 	check("sysinfo procs: 1", procs() == 1);
 	pid_t kids[2];
 	for (int i = 0; i < 2; i++)
