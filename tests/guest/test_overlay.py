@@ -78,6 +78,12 @@ def test_start_copies_no_file(sh, lower):
     plain, overlay = cost(sh, ""), cost(sh, "-u /tmp/ovl/u4")
     print(f"sandbox running sleep, pages_used and fs_pages: root= {plain}, overlay {overlay}")
     assert overlay[1] == 0  # no file data copied
+    before = figures(sh)
+    sh.run("bulkhead sandbox -u /tmp/ovl/u4 /tmp/ovl/lower /bin/ls /bin > /dev/null")
+    after = figures(sh)
+    listed = [int(after[k]) - int(before[k]) for k in ("pages_used", "fs_pages")]
+    print(f"ls /bin in it, pages_used and fs_pages kept: {listed}")  # the shadows stay in the upper
+    assert listed[1] == 0 and 0 < listed[0] < 40
 
 
 @pytest.mark.parametrize("line,err", [
