@@ -58,3 +58,9 @@ def test_join(sh):
     assert "No such file or directory" in sh.run(f"bulkhead sandbox -j {pid} -w /nothing /bin/true")
     assert "Not a directory" in sh.run(f"bulkhead sandbox -j {pid} -w /bin/busybox /bin/true")
     sh.run(f"kill {pid} {me.group(1)}; wait")
+    # a sandbox at its task limit takes no one more; cwd= for a new sandbox
+    out = sh.run("bulkhead sandbox -t 1 /tmp/sbj /bin/busybox sleep 300 & sleep 1; echo bg $!")
+    pid = re.search(r"bg (\d+)", out).group(1)
+    assert "Resource temporarily unavailable" in sh.run(f"bulkhead sandbox -j {pid} /bin/true")
+    sh.run(f"kill {pid}; wait")
+    assert sh.run("bulkhead sandbox -w /w/../bin /tmp/sbj /bin/busybox pwd").strip().endswith("/bin")
