@@ -50,6 +50,7 @@ struct inode {
 	struct timespec_k atime, mtime, ctime;
 	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
 	struct inode *mounted;    /* a file system mounted here */
+	int mount_sb;             /* mount points: the id of the sandbox that mounted here (0: the host) */
 	struct dirent_k *children;
 	u64 next_off;             /* directories: position of the next entry added */
 	u8 **pages;               /* regular files: data pages */

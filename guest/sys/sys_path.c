@@ -626,7 +626,18 @@ s64 sys_umask(u64 mask)
 	return old;
 }
 
-/* mount(2): proc, devtmpfs and tmpfs on a directory; sysfs is refused. */
+/* The directory m is mounted on, or NULL when m is no mounted root. */
+static struct inode *mount_point(struct inode *m)
+{
+	for (struct dirent_k *e = m->parent ? m->parent->children : 0; e; e = e->next)
+		if (e->ino->mounted == m)
+			return e->ino;
+	return 0;
+}
+
+/* mount(2): proc, devtmpfs and tmpfs on a directory; sysfs is refused.  A
+ * sandbox mounts on no mounted root (it would hide what another mounted)
+ * and unmounts only its own mounts (EPERM). */
 s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 {
 	(void)src, (void)flags, (void)data;
@@ -648,8 +659,11 @@ s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 		r = -ENOTDIR;
 	else if (dir->mounted)
 		r = dir->mounted == fs ? 0 : -EBUSY;
+	else if (current->sb != &sandbox_root && mount_point(dir))
+		r = -EBUSY;
 	else {
 		dir->mounted = fs;
+		dir->mount_sb = current->sb->id;
 		fs->parent = dir->parent;
 		iget(fs);
 	}
@@ -668,15 +682,12 @@ s64 sys_umount2(u64 target, u64 flags)
 	struct inode *m;
 	if ((r = path_lookup(AT_FDCWD, pbuf[0], LOOKUP_FOLLOW, &m, 0)))
 		return r;
-	r = -EINVAL;
-	if (m->parent)
-		for (struct dirent_k *e = m->parent->children; e; e = e->next)
-			if (e->ino->mounted == m) {
-				e->ino->mounted = 0;
-				iput(m);
-				r = 0;
-				break;
-			}
+	struct inode *mp = mount_point(m);
+	r = !mp ? -EINVAL : current->sb != &sandbox_root && mp->mount_sb != current->sb->id ? -EPERM : 0;
+	if (!r) {
+		mp->mounted = 0;
+		iput(m);
+	}
 	iput(m);
 	return r;
 }

@@ -112,6 +112,9 @@ static void devices(void)
 	ERR("still no /dev/bulkhead", open("/dev/bulkhead", O_RDWR), ENOENT);
 	ERR("devtmpfs mounted elsewhere: EBUSY", mount("devtmpfs", "/a", "devtmpfs", 0, 0), EBUSY);
 	check("umount /dev", umount("/dev") == 0 && !strcmp(names("/dev"), ""));
+	ERR("the host's mount in its tree: no umount", umount("/hostmnt"), EPERM);
+	ERR("nor a mount over it", mount("tmpfs", "/hostmnt", "tmpfs", 0, 0), EBUSY);
+	check("its own mounts there", mount("tmpfs", "/a", "tmpfs", 0, 0) == 0 && umount("/a") == 0);
 }
 
 static long procs(void)
@@ -227,6 +230,10 @@ static int setup(void)
 	mkdir("/tmp/sb/proc", 0755);
 	mkdir("/tmp/sb/a", 0755);
 	mkdir("/tmp/sb/dev", 0755);
+	mkdir("/tmp/sb/hostmnt", 0755);
+	umount("/tmp/sb/hostmnt");
+	mount("tmpfs", "/tmp/sb/hostmnt", "tmpfs", 0, 0);
+	close(open("/tmp/sb/hostmnt/mark", O_CREAT | O_WRONLY, 0644));
 	unlink("/tmp/sb/bh");
 	mknod("/tmp/sb/bh", S_IFCHR | 0600, makedev(10, 240));
 	symlink("../../..", "/tmp/sb/a/up");
@@ -256,6 +263,7 @@ int main(int argc, char **argv)
 	check("the sandboxed child passed", waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
 	check("the host's hostname unchanged", !uname(&after) && !strcmp(before.nodename, after.nodename));
 	check("the host's /dev/bulkhead still there", access("/dev/bulkhead", F_OK) == 0);
+	check("the host's mount in its tree still there", access("/tmp/sb/hostmnt/mark", F_OK) == 0);
 	if (!(pid = fork()))
 		hog();
 	check("past its page limit: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
