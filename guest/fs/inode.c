@@ -164,15 +164,12 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		dir->next_off = 2; /* after "." and ".." */
 	d->off = dir->next_off++;
 	iget(i);
-	if (i == &ovl_whiteout)
-		goto link;
 	i->nlink++;
 	i->parent = dir; /* a file's latest name, for /proc/<pid>/fd */
 	if (S_ISDIR(i->mode)) {
 		i->nlink++; /* "." */
 		dir->nlink++;
 	}
-link:;
 	struct dirent_k **pp = &dir->children; /* keep insertion order */
 	while (*pp)
 		pp = &(*pp)->next;
@@ -186,11 +183,15 @@ int dir_remove(struct inode *dir, const char *name)
 {
 	for (struct dirent_k **pp = &dir->children; *pp; pp = &(*pp)->next) {
 		struct dirent_k *d = *pp;
-		if (strcmp(d->name, name))
+		if (strcmp(d->name, name) || d->ino == &ovl_whiteout)
 			continue;
-		*pp = d->next;
 		struct inode *i = d->ino;
-		kfree(d);
+		if (ovl_in_lower(dir, name)) { /* the entry stays, a whiteout hiding the lower's */
+			d->ino = &ovl_whiteout;
+		} else {
+			*pp = d->next;
+			kfree(d);
+		}
 		i->nlink--;
 		if (i->parent == dir)
 			i->parent = 0;
@@ -201,7 +202,7 @@ int dir_remove(struct inode *dir, const char *name)
 		inode_touch(i, 0, 1);
 		inode_touch(dir, 1, 1);
 		iput(i);
-		return ovl_in_lower(dir, name) ? dir_add(dir, name, &ovl_whiteout) : 0;
+		return 0;
 	}
 	return -ENOENT;
 }
