@@ -30,6 +30,7 @@ struct tty {
 	int eof;                    /* ^D on an empty line: the next read returns 0 */
 	int hungup;                 /* the other end is gone: reads give 0, writes EIO */
 	int pgrp, sid;              /* the foreground process group; the session it belongs to */
+	struct sandbox *sb;         /* a pseudo-terminal's sandbox (referenced); NULL: the console */
 	/* the driver: takes output (echo too), returns how much it took; a
 	 * writer that was short sleeps on &output until the driver wakes it */
 	u64 (*output)(struct tty *t, const char *s, u64 n);
@@ -50,6 +51,8 @@ extern u64 prompt_tsc;             /* the shell's first wait for input */
 /* pty.c: pseudo-terminals, /dev/ptmx and /dev/pts */
 void pty_init(void);
 struct tty *pty_of_session(int sid); /* the pseudo-terminal session sid controls, or NULL */
+int pty_visible(u32 minor);          /* /dev/pts/minor is there for the caller's sandbox */
+extern const struct dir_ops pts_dops; /* /dev/pts: the caller's sandbox's slaves */
 
 /* sandbox.c: /dev/sandbox, which makes sandboxes */
 void sandbox_dev_init(void);

@@ -103,6 +103,8 @@ int devfs_allowed(u32 rdev)
 {
 	if (current->sb == &sandbox_root)
 		return 1;
+	if (rdev >> 8 == 136) /* a pseudo-terminal's slave: its own sandbox's */
+		return pty_visible(rdev & 0xff);
 	for (u32 k = 0; k < BH_ARRAY_SIZE(container_devices); k++)
 		if (container_devices[k] == rdev)
 			return 1;
@@ -124,10 +126,13 @@ static int add_link(struct inode *dir, const char *name, const char *target)
 	return r;
 }
 
-static int add_dir(struct inode *dir, const char *name, u32 mode)
+/* A directory; one with synthetic entries (/dev/pts) keeps its dir_ops. */
+static int add_dir(struct inode *dir, const char *name, u32 mode, const struct dir_ops *dops)
 {
 	struct inode *d = inode_new(S_IFDIR | mode);
 	int r = d ? dir_add(dir, name, d) : -ENOMEM;
+	if (d)
+		d->dops = dops;
 	iput(d);
 	return r;
 }
@@ -144,7 +149,7 @@ static struct inode *devfs_copy(void)
 		else if (S_ISLNK(i->mode))
 			r = add_link(d, e->name, i->target);
 		else if (S_ISDIR(i->mode))
-			r = add_dir(d, e->name, i->mode & 07777);
+			r = add_dir(d, e->name, i->mode & 07777, i->dops);
 	}
 	if (d)
 		d->nlink = 0; /* in no directory: freed with its sandbox and mounts */
@@ -192,5 +197,5 @@ void devfs_init(void)
 				   { "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" } };
 	for (u32 k = 0; k < BH_ARRAY_SIZE(links); k++)
 		add_link(devfs_root, links[k][0], links[k][1]);
-	add_dir(devfs_root, "shm", 01777);
+	add_dir(devfs_root, "shm", 01777, 0);
 }

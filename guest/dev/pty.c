@@ -8,6 +8,12 @@
  * the slave (SIGHUP and SIGCONT to its foreground group; reads give 0,
  * writes EIO); once every slave file has closed, reads of the master give
  * EIO.  At most NR_PTYS pairs (ENOSPC past that).
+ *
+ * A pair belongs to the sandbox that opened /dev/ptmx: /dev/pts lists, and
+ * a sandbox opens, only its own slaves (the root sandbox sees every pair).
+ * A sandboxed task that takes a root-sandbox slave it was handed as its
+ * controlling tty (TIOCSCTTY: a container's console made by the engine)
+ * moves the pair into its sandbox.
  */
 #include "../../lib/string.h"
 #include "../../lib/fmt.h"
@@ -34,7 +40,7 @@ struct pty {
 };
 
 static struct pty *ptys[NR_PTYS];
-static struct inode *pts_dir;
+static struct inode *pts_dir; /* the host's /dev/pts */
 
 static struct pty *pty_of(struct tty *t) { return (struct pty *)t; }
 
@@ -63,6 +69,7 @@ static void pty_free_if_unused(struct pty *p)
 	if (p->master || p->slaves)
 		return;
 	ptys[p->index] = 0;
+	sandbox_put(p->tty.sb);
 	kfree(p);
 }
 
@@ -97,19 +104,18 @@ static int ptmx_open(struct file *f)
 	if (!p)
 		return -ENOMEM;
 	struct inode *node = inode_new(S_IFCHR | 0620);
-	char name[12];
-	bh_snprintf(name, sizeof name, "%d", n);
-	if (!node || dir_add(pts_dir, name, node)) {
-		if (node)
-			iput(node);
+	if (!node) {
 		kfree(p);
 		return -ENOMEM;
 	}
 	tty_setup(&p->tty, slave_output);
+	p->tty.sb = current->sb;
+	sandbox_get(p->tty.sb);
 	p->tty.open = slave_open;
 	p->tty.release = slave_release;
 	p->index = n;
 	p->master = 1;
+	node->parent = pts_dir; /* named by pts_name, listed by pts_iterate */
 	p->locked = 1;
 	node->rdev = (136 << 8) | (u32)n;
 	node->uid = current->uid[1];
@@ -128,9 +134,6 @@ static void ptmx_release(struct file *f)
 	struct pty *p = f->priv;
 	if (!p) /* its open failed */
 		return;
-	char name[12];
-	bh_snprintf(name, sizeof name, "%d", p->index);
-	dir_remove(pts_dir, name);
 	p->node->fops = 0; /* a later open of a held inode finds no device (ENXIO) */
 	p->node->priv = 0;
 	iput(p->node);
@@ -228,6 +231,54 @@ static s64 ptmx_ioctl(struct file *f, u64 cmd, u64 arg)
 static const struct file_ops ptmx_fops = { .read = ptmx_read, .write = ptmx_write, .ioctl = ptmx_ioctl,
 					   .poll = ptmx_poll, .open = ptmx_open, .release = ptmx_release };
 
+/* Pair n, if the caller's sandbox may see it (its master still open). */
+static struct pty *visible(u64 n)
+{
+	struct pty *p = n < NR_PTYS ? ptys[n] : 0;
+	return p && p->master && (current->sb == &sandbox_root || p->tty.sb == current->sb) ? p : 0;
+}
+
+int pty_visible(u32 minor) { return visible(minor) != 0; }
+
+/* /dev/pts: the caller's sandbox's slaves, by number. */
+static struct inode *pts_lookup(struct inode *dir, const char *name)
+{
+	struct inode *r = !strcmp(name, ".") ? dir : !strcmp(name, "..") ? dir->parent : 0;
+	u64 n = 0;
+	const char *c = name;
+	for (; !r && *c >= '0' && *c <= '9' && n < NR_PTYS && c - name < 3; c++)
+		n = n * 10 + (u64)(*c - '0');
+	struct pty *p = !r && c != name && !*c && (name[0] != '0' || !name[1]) ? visible(n) : 0;
+	if (p)
+		r = p->node;
+	iget(r);
+	return r;
+}
+
+static int pts_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	for (; *pos < 2 + NR_PTYS; (*pos)++) {
+		u64 k = *pos;
+		struct pty *p = k >= 2 ? visible(k - 2) : 0;
+		char n[8];
+		bh_snprintf(n, sizeof n, "%d", (int)k - 2);
+		if ((k < 2 || p) && emit(ctx, k == 0 ? "." : k == 1 ? ".." : n,
+					 k < 2 ? dir->ino : p->node->ino, k < 2 ? 4 : 2, k + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* A slave's name: its number, for /proc/<pid>/fd links (ttyname). */
+static const char *pts_name(struct inode *dir, struct inode *child, char *buf)
+{
+	(void)dir;
+	bh_snprintf(buf, 16, "%u", child->rdev & 0xff);
+	return buf;
+}
+
+const struct dir_ops pts_dops = { pts_lookup, pts_iterate, pts_name };
+
 struct tty *pty_of_session(int sid)
 {
 	for (int n = 0; n < NR_PTYS; n++)
@@ -241,6 +292,7 @@ void pty_init(void)
 	pts_dir = inode_new(S_IFDIR | 0755);
 	pts_dir->nlink = 2;
 	dir_add(devfs_root, "pts", pts_dir);
+	pts_dir->dops = &pts_dops; /* after dir_add: its entries are synthetic */
 	iput(pts_dir); /* devfs keeps it */
 	devfs_register("ptmx", 5, 2, &ptmx_fops, 0666);
 }

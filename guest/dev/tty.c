@@ -289,6 +289,11 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 		v = (int)(tty->head - tty->tail);
 		return copy_to_user(arg, &v, 4) ? -EFAULT : 0;
 	case 0x540E: /* TIOCSCTTY: the caller's session takes the tty */
+		if (tty->sb == &sandbox_root && current->sb != &sandbox_root) { /* handed in: it moves */
+			sandbox_get(current->sb);
+			sandbox_put(tty->sb);
+			tty->sb = current->sb;
+		}
 		tty->sid = current->sid;
 		tty->pgrp = current->pgid;
 		return 0;

@@ -51,9 +51,11 @@ int path_lookup(int dirfd, const char *path, int flags, struct inode **out, stru
 	return r ? r : path_walk(current->root, start, path, flags, out, lastc);
 }
 
-/* Name of child c in directory d. */
-static const char *name_in(struct inode *d, struct inode *c)
+/* Name of child c in directory d; buf holds a synthetic directory's names. */
+static const char *name_in(struct inode *d, struct inode *c, char *buf)
 {
+	if (d->dops && d->dops->name)
+		return d->dops->name(d, c, buf);
 	for (struct dirent_k *e = d->children; e; e = e->next)
 		if (e->ino == c)
 			return e->name;
@@ -71,7 +73,8 @@ int inode_path(struct inode *i, char *buf, u64 size)
 	u64 pos = PATH_MAX - 1;
 	tmp[pos] = 0;
 	while (i != current->root && i != current->sb->root && i->parent) { /* nothing above its sandbox */
-		const char *n = name_in(i->parent, i);
+		char nb[16];
+		const char *n = name_in(i->parent, i, nb);
 		u64 l = strlen(n);
 		if (pos < l + 1) {
 			kfree(tmp);

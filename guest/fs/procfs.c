@@ -356,7 +356,7 @@ static int fd_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 	return 0;
 }
 
-static const struct dir_ops fd_dops = { fd_lookup, fd_iterate };
+static const struct dir_ops fd_dops = { .lookup = fd_lookup, .iterate = fd_iterate };
 
 static struct inode *pid_lookup(struct inode *dir, const char *name)
 {
@@ -391,7 +391,7 @@ static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 	return 0;
 }
 
-static const struct dir_ops pid_dops = { pid_lookup, pid_iterate };
+static const struct dir_ops pid_dops = { .lookup = pid_lookup, .iterate = pid_iterate };
 
 static struct inode *root_lookup(struct inode *dir, const char *name)
 {
@@ -449,7 +449,7 @@ static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx
 	}
 }
 
-static const struct dir_ops root_dops = { root_lookup, root_iterate };
+static const struct dir_ops root_dops = { .lookup = root_lookup, .iterate = root_iterate };
 
 /* Made by procfs (statfs tells proc from the rest); its symlinks are not. */
 int procfs_owns(struct inode *i)

@@ -40,6 +40,8 @@ struct dir_ops {
 	/* calls emit(ctx, name, ino, type, next) for entries at positions >= *pos,
 	 * next being the position after the entry; 1 when emit stopped early */
 	int (*iterate)(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx);
+	/* optional: the name of child, whose parent is dir, into buf (16 bytes) */
+	const char *(*name)(struct inode *dir, struct inode *child, char *buf);
 };
 
 struct inode {

@@ -76,13 +76,46 @@ static const char *names(const char *dir)
 	return out;
 }
 
+/* A pseudo-terminal the host opened before the sandbox was made: its number
+ * and its slave, which the sandboxed child inherits. */
+static int host_pty = -1, host_slave = -1;
+
+static void host_terminal(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || unlockpt(m) || ioctl(m, TIOCGPTN, &host_pty) || (host_slave = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0)
+		printf("FAIL: a host pseudo-terminal\n");
+}
+
+/* Its pseudo-terminals: only its own in /dev/pts; one the host handed in
+ * becomes its own when it takes it as its controlling tty. */
+static void terminals(void)
+{
+	char want[32], p[32];
+	snprintf(p, sizeof p, "/dev/pts/%d", host_pty);
+	ERR("the host's pseudo-terminal: not in its /dev/pts", open(p, O_RDWR | O_NOCTTY), ENOENT);
+	int m = posix_openpt(O_RDWR | O_NOCTTY), n = -1;
+	check("its own pseudo-terminal", m >= 0 && !unlockpt(m) && !ioctl(m, TIOCGPTN, &n));
+	snprintf(want, sizeof want, "%d", n);
+	check("/dev/pts lists it alone", !strcmp(names("/dev/pts"), want));
+	int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+	check("its slave opens", s >= 0 && isatty(s));
+	char *name = s >= 0 ? ttyname(s) : 0;
+	check("ttyname of its slave", name && !strcmp(name, ptsname(m)));
+	check("the handed-in slave is a tty but not listed", isatty(host_slave) && !ttyname(host_slave));
+	check("taking it as the controlling tty makes it its own",
+	      setsid() > 0 && !ioctl(host_slave, TIOCSCTTY, 0) && (name = ttyname(host_slave)) && !strcmp(name, p));
+	close(s);
+	close(m);
+}
+
 /* Its /dev: only the container devices, whatever it tries. */
 static void devices(void)
 {
 	char b[8];
 	ERR("/dev/bulkhead absent before /dev is mounted", open("/dev/bulkhead", O_RDWR), ENOENT);
 	check("mount its own devtmpfs", mount("devtmpfs", "/dev", "devtmpfs", 0, 0) == 0);
-	const char *want = "console fd full null random shm stderr stdin stdout tty urandom zero";
+	const char *want = "console fd full null ptmx pts random shm stderr stdin stdout tty urandom zero";
 	check("/dev holds the container devices", !strcmp(names("/dev"), want));
 	if (strcmp(names("/dev"), want))
 		printf("  /dev: %s\n", names("/dev"));
@@ -93,6 +126,7 @@ static void devices(void)
 	check("/dev/zero and /dev/null work", read(z, b, 8) == 8 && !b[7] && write(nl, b, 8) == 8);
 	close(z);
 	close(nl);
+	terminals();
 	ERR("mknod of /dev/bulkhead's number: EPERM", mknod("/dev/bh", S_IFCHR | 0600, makedev(10, 240)), EPERM);
 	ERR("mknod of /dev/null's number elsewhere: EPERM", mknod("/nul", S_IFCHR | 0666, makedev(1, 3)), EPERM);
 	ERR("a node of /dev/bulkhead made outside: EPERM", open("/bh", O_RDWR), EPERM);
@@ -244,6 +278,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int outfd = setup();
+	host_terminal();
 	uname(&before);
 	pid_t outer = getpid(), pid = fork();
 	if (!pid)
