@@ -4,7 +4,7 @@
  * mounted on /dev; drivers add theirs by name (devfs_register: the tty, the
  * host driver).  A sandbox that mounts devtmpfs gets a devfs of its own
  * holding only the container devices (OCI's default devices: null, zero,
- * full, random, urandom, tty, console, ptmx where registered), the standard
+ * full, random, urandom, tty, ptmx and its pts), the standard
  * links and its own shm; from a sandbox no other device opens (EPERM), so
  * neither a node made outside nor one mknod could make reaches a
  * management device such as /dev/bulkhead or /dev/sandbox.  Also the
@@ -96,7 +96,7 @@ int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops
 /* The devices a sandbox may open, by number (major << 8 | minor). */
 static const u32 container_devices[] = {
 	1 << 8 | 3, 1 << 8 | 5, 1 << 8 | 7, 1 << 8 | 8, 1 << 8 | 9, /* null zero full random urandom */
-	5 << 8 | 0, 5 << 8 | 1, 5 << 8 | 2,                         /* tty console ptmx */
+	5 << 8 | 0, 5 << 8 | 2, /* tty (the session's own, or ENXIO) and ptmx; not the host's console */
 };
 
 int devfs_allowed(u32 rdev)

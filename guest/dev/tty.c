@@ -309,12 +309,19 @@ static s64 tty_ioctl(struct file *f, u64 cmd, u64 arg)
 	return -ENOTTY;
 }
 
-/* The caller's controlling tty: a pseudo-terminal its session took, else the console. */
+/* /dev/tty is the caller's controlling tty: the pseudo-terminal or the
+ * console its session took; a session without one gets ENXIO, as on Linux
+ * (so a container's process never reaches the host's console this way). */
 static int tty_open(struct file *f)
 {
 	struct tty *tty = f->ino->priv;
-	if (!tty && f->ino->rdev == ((5 << 8) | 0)) /* /dev/tty */
+	if (!tty && f->ino->rdev == ((5 << 8) | 0)) {
 		tty = pty_of_session(current->sid);
+		if (!tty && (!console.sid || console.sid == current->sid))
+			tty = &console;
+		if (!tty)
+			return -ENXIO;
+	}
 	if (!tty)
 		tty = &console;
 	if (tty == &console && !console.pgrp) {

@@ -103,8 +103,13 @@ static void terminals(void)
 	char *name = s >= 0 ? ttyname(s) : 0;
 	check("ttyname of its slave", name && !strcmp(name, ptsname(m)));
 	check("the handed-in slave is a tty but not listed", isatty(host_slave) && !ttyname(host_slave));
+	check("a session of its own", setsid() > 0);
+	ERR("/dev/tty without a controlling tty: ENXIO", open("/dev/tty", O_RDWR), ENXIO);
 	check("taking it as the controlling tty makes it its own",
-	      setsid() > 0 && !ioctl(host_slave, TIOCSCTTY, 0) && (name = ttyname(host_slave)) && !strcmp(name, p));
+	      !ioctl(host_slave, TIOCSCTTY, 0) && (name = ttyname(host_slave)) && !strcmp(name, p));
+	int t = open("/dev/tty", O_RDWR);
+	check("/dev/tty is then that terminal", t >= 0 && isatty(t));
+	close(t);
 	close(s);
 	close(m);
 }
@@ -115,13 +120,14 @@ static void devices(void)
 	char b[8];
 	ERR("/dev/bulkhead absent before /dev is mounted", open("/dev/bulkhead", O_RDWR), ENOENT);
 	check("mount its own devtmpfs", mount("devtmpfs", "/dev", "devtmpfs", 0, 0) == 0);
-	const char *want = "console fd full null ptmx pts random shm stderr stdin stdout tty urandom zero";
+	const char *want = "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero";
 	check("/dev holds the container devices", !strcmp(names("/dev"), want));
 	if (strcmp(names("/dev"), want))
 		printf("  /dev: %s\n", names("/dev"));
 	ERR("/dev/bulkhead: ENOENT", open("/dev/bulkhead", O_RDWR), ENOENT);
 	ERR("/dev/sandbox: ENOENT", open("/dev/sandbox", O_WRONLY), ENOENT);
 	ERR("/dev/ttyS0: ENOENT", open("/dev/ttyS0", O_RDWR), ENOENT);
+	ERR("/dev/console (the host's): ENOENT", open("/dev/console", O_RDWR), ENOENT);
 	int z = open("/dev/zero", O_RDONLY), nl = open("/dev/null", O_WRONLY);
 	check("/dev/zero and /dev/null work", read(z, b, 8) == 8 && !b[7] && write(nl, b, 8) == 8);
 	close(z);
