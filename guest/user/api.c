@@ -195,6 +195,9 @@ static int read_response(const char *what, int fd, struct api_resp *r, char *res
 		size_t used = http_parser_execute(&p, &s, buf, (size_t)n);
 		if (rd.too_big)
 			return fail(what, "the engine's reply is too large"), -1;
+		if (!n && !rd.done)
+			return fail(what, p.status_code ? "the engine closed the connection in the middle of its reply"
+							: "the engine closed the connection without replying"), -1;
 		enum http_errno e = HTTP_PARSER_ERRNO(&p);
 		if (e != HPE_OK && e != HPE_PAUSED) {
 			char msg[160];
@@ -205,9 +208,6 @@ static int read_response(const char *what, int fd, struct api_resp *r, char *res
 			*nrest = (size_t)n - used;
 			memcpy(rest, buf + used, *nrest);
 		}
-		if (!n && !rd.done)
-			return fail(what, p.status_code ? "the engine closed the connection in the middle of its reply"
-							: "the engine closed the connection without replying"), -1;
 	}
 	r->status = p.status_code;
 	if (r->len)
