@@ -101,18 +101,17 @@ static int send_request(const char *what, const char *method, const char *path, 
 {
 	char *json = body ? cJSON_PrintUnformatted(body) : NULL;
 	size_t jlen = json ? strlen(json) : 0;
-	char head[API_PATH_MAX + 512];
-	int n = snprintf(head, sizeof head,
-			 "%s " API_PREFIX "%s HTTP/1.1\r\nHost: docker\r\nUser-Agent: bulkhead\r\n%s%s",
-			 method, path, json ? "Content-Type: application/json\r\n" : "",
-			 upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "");
+	char head[API_PATH_MAX + 512], length[48] = "";
 	if (json || !strcmp(method, "POST"))
-		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", jlen);
-	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+		snprintf(length, sizeof length, "Content-Length: %zu\r\n", jlen);
+	int n = snprintf(head, sizeof head,
+			 "%s " API_PREFIX "%s HTTP/1.1\r\nHost: docker\r\nUser-Agent: bulkhead\r\n%s%s%s\r\n",
+			 method, path, json ? "Content-Type: application/json\r\n" : "",
+			 upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "", length);
 	int fd = -1;
 	if (body && !json)
 		fail(what, "out of memory");
-	else if (n >= (int)sizeof head)
+	else if (n < 0 || n >= (int)sizeof head)
 		fail(what, "request path too long");
 	else if ((fd = api_connect(what)) >= 0 && (send_all(fd, head, (size_t)n) || send_all(fd, json, jlen))) {
 		char msg[128];

@@ -161,18 +161,23 @@ static int container_new(int argc, char **argv)
 	struct new_req q = { .env = cJSON_CreateArray(), .cmd = cJSON_CreateArray(),
 			     .exposed = cJSON_CreateObject(), .bindings = cJSON_CreateObject() };
 	cJSON *req = cJSON_CreateObject(), *reply = NULL;
-	char what[WHAT_MAX], path[API_PATH_MAX], esc[API_NAME_MAX];
+	char what[WHAT_MAX], path[API_PATH_MAX], esc[API_NAME_MAX], create[API_PATH_MAX];
 	int rc = parse_new(argc, argv, &q);
 	if (rc)
 		goto out;
 	snprintf(what, sizeof what, "container new %.200s", q.name);
-	rc = 1;
-	/* The image first, as New-Container takes an image object: the
-	 * daemon's 404 "No such image" before anything is made. */
+	if (url_escape(esc, sizeof esc, q.name, 0)) {
+		rc = usage("container new: name too long");
+		goto out;
+	}
+	snprintf(create, sizeof create, "/containers/create?name=%s", esc);
 	if (url_escape(esc, sizeof esc, q.image, 1)) {
 		rc = usage("container new: image name too long");
 		goto out;
 	}
+	/* The image first, as New-Container takes an image object: the
+	 * daemon's 404 "No such image" before anything is made. */
+	rc = 1;
 	snprintf(path, sizeof path, "/images/%s/json", esc);
 	if (api_call(what, "GET", path, NULL, NULL))
 		goto out;
@@ -192,12 +197,7 @@ static int container_new(int argc, char **argv)
 	if (q.bindings->child)
 		cJSON_AddItemToObject(hc, "PortBindings", q.bindings), q.bindings = NULL;
 
-	if (url_escape(esc, sizeof esc, q.name, 0)) {
-		rc = usage("container new: name too long");
-		goto out;
-	}
-	snprintf(path, sizeof path, "/containers/create?name=%s", esc);
-	if (api_call(what, "POST", path, req, &reply))
+	if (api_call(what, "POST", create, req, &reply))
 		goto out;
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reply, "Id"));
 	if (!id) {

@@ -261,6 +261,11 @@ def test_chunked_reply_in_pieces(rec):
     (("container", "set", "c1"), "container set c1: --runtime process|hyperv|default is needed"),
     (("container", "set", "c1", "--runtime", "fast"), "--runtime takes process, hyperv or default"),
     (("container", "list", "x"), "container list takes no arguments"),
+    (("container", "start", "a" * 5000), "container: name 'aaaa"),
+    (("container", "rm", "%" * 200), "container: name '%%%%"),
+    (("container", "new", "a" * 5000, "--image", "x"), "container new: name too long"),
+    (("container", "new", "c1", "--image", "x" * 5000), "container new: image name too long"),
+    (("enter", "a" * 5000), "enter: name too long"),
     (("enter",), "enter: a NAME is needed"),
     (("enter", "c1", "ls"), "enter: the command goes after --"),
 ])
