@@ -136,7 +136,7 @@ def test_enter_interactive(csh):
     sh.send("bulkhead enter c2\r")
     sh.m.expect(prompt, 60)
     sh.send("hostname; stty size\r")
-    sh.m.expect(cid[:12] + r"\r?\n24 80", 30)
+    sh.m.expect(cid[:12] + r"\s+24 80", 30)
     sh.m.expect(prompt, 30)
     sh.send("sleep 100\r")
     time.sleep(2)
