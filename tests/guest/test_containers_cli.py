@@ -14,6 +14,7 @@ from shell import Shell
 from test_bulkhead import run_rc, run_ok, wait_for
 
 HEADER = re.compile(r"^NAME +ID +IMAGE +RUNTIMETYPE +STATE$")
+PROMPT = r"[/~][^\r\n]*# "   # busybox sh as root inside the container
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,12 @@ def test_lifecycle(csh):
     assert "hi" in out.splitlines() and "bin" in out.split(), out
     out, rc = run_rc(sh, "bulkhead enter c1 -- sh -c 'exit 7'")
     assert rc == 7, out
+    # no tty: stdin relayed and closed, stdout and stderr apart (multiplexed frames)
+    out = run_ok(sh, "echo piped-in | bulkhead enter c1 -- cat")
+    assert "piped-in" in out.splitlines(), out
+    out, rc = run_rc(sh, "bulkhead enter c1 -- sh -c 'echo to-out; echo to-err >&2; exit 4' </dev/null 2>/tmp/err")
+    assert rc == 4 and "to-out" in out.splitlines() and "to-err" not in out, out
+    assert sh.run("cat /tmp/err").split() == ["to-err"]
 
     out = run_ok(sh, "bulkhead container stop -t 1 c1", timeout=60)
     assert "c1" in out.splitlines(), out
@@ -126,28 +133,40 @@ def test_hyperv_refused_until_part_2(csh):
 
 def test_enter_interactive(csh):
     """Enter-PSSession: a shell in the container on the console, its
-    hostname and window size, Ctrl-C inside (the host's tool lives on), the
-    shell's exit status comes back, the console's modes come back."""
+    hostname and window size; the shell's exit status comes back, and so do
+    the console's modes."""
     sh = csh
     containers(sh)
     cid = new(sh, "c2 --image busybox -- sleep 5556")
     run_ok(sh, "bulkhead container start c2")
-    prompt = r"[/~][^\r\n]*# "
     sh.send("bulkhead enter c2\r")
-    sh.m.expect(prompt, 60)
+    sh.m.expect(PROMPT, 60)
     sh.send("hostname; stty size\r")
     sh.m.expect(cid[:12] + r"\s+24 80", 30)
-    sh.m.expect(prompt, 30)
-    sh.send("sleep 100\r")
-    time.sleep(2)
-    sh.send_ctrl("\x03")
-    sh.m.expect(prompt, 30)
-    sh.send("echo after-$?\r")
-    sh.m.expect(r"after-130", 30)
-    sh.m.expect(prompt, 30)
+    sh.m.expect(PROMPT, 30)
     sh.send("exit 3\r")
     out = sh.run("echo rc=$?")
     assert "rc=3" in out, out
     modes = sh.run("stty -a")
     assert re.search(r"(?<!-)icanon", modes) and re.search(r"(?<!-)isig", modes), modes
+
+
+def test_enter_ctrl_c(csh):
+    """Ctrl-C inside a session: a byte through the stream, SIGINT from the
+    container's pty to its foreground job; the session and the host's tool
+    live on.  (Last: a failure leaves the console inside the session.)"""
+    sh = csh
+    containers(sh)
+    sh.send("bulkhead enter c2\r")
+    sh.m.expect(PROMPT, 60)
+    sh.send("sleep 100\r")
+    time.sleep(2)
+    sh.send_ctrl("\x03")
+    sh.m.expect(PROMPT, 30)
+    sh.send("echo after-$?\r")
+    sh.m.expect(r"after-130", 30)
+    sh.m.expect(PROMPT, 30)
+    sh.send("exit\r")
+    out = sh.run("echo rc=$?")
+    assert "rc=0" in out, out
     run_ok(sh, "bulkhead container rm -f c2")
