@@ -151,6 +151,16 @@ def test_enter_interactive(csh):
     assert re.search(r"(?<!-)icanon", modes) and re.search(r"(?<!-)isig", modes), modes
 
 
+def test_dev_tty_stays_inside(csh):
+    """A session without a tty has no controlling terminal: its /dev/tty is
+    not the host's console (Linux: ENXIO).  The text is made at run time,
+    so the console's echo of the command line cannot match it."""
+    sh = csh
+    containers(sh)
+    out, rc = run_rc(sh, "bulkhead enter c2 -- sh -c 'echo VIA-$((6*7)) >/dev/tty' </dev/null >/tmp/o 2>&1")
+    assert "VIA-42" not in out, f"a container wrote to the host's console through /dev/tty:\n{out}"
+
+
 def test_enter_ctrl_c(csh):
     """Ctrl-C inside a session: a byte through the stream, SIGINT from the
     container's pty to its foreground job; the session and the host's tool
