@@ -55,10 +55,14 @@ $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/
 
 # Host userland (guest/user/): the bulkhead tool, a static musl program, is
 # /usr/bin/bulkhead in the root image; tools/mkroot.sh links /usr/libexec/vmwp
-# (its worker) to it.
-$(BUILD)/user/bulkhead: guest/user/bulkhead.c $(wildcard include/bulkhead/*.h)
+# (its worker) to it.  Its Engine API client uses the daemon's http-parser and
+# cJSON (engine/engine.mk builds them; $(BUILD) paths, as engine.mk is read later).
+USER_SRCS := $(wildcard guest/user/*.c)
+USER_LIBS := $(BUILD)/engine/lib/libhttp_parser.a $(BUILD)/engine/lib/libcjson.a
+$(BUILD)/user/bulkhead: $(USER_SRCS) guest/user/bulkhead.h $(wildcard include/bulkhead/*.h) $(USER_LIBS)
 	@mkdir -p $(@D)
-	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -I$(BUILD)/src/http-parser -I$(BUILD)/src/cjson \
+		-o $@ $(USER_SRCS) $(USER_LIBS) -lm
 
 # The engine daemon (engine/engine.mk) is /usr/bin/bulkheadd; init starts it.
 GUEST_ROOT_EXTRA := tests/guest/applets.sh tests/guest/overlay.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \

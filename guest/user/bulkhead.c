@@ -19,6 +19,8 @@
  *            destroys the partition.
  *
  * Errors: "bulkhead: WHAT: MESSAGE" on stderr, exit 1; bad usage exits 2.
+ * The container verbs and enter (container.c, enter.c) are clients of the
+ * engine daemon's Docker Engine API (api.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +36,8 @@
 #include <bulkhead/bootinfo.h>
 #include <bulkhead/ctl.h>
 
+#include "bulkhead.h"
+
 #define WORKER_PATH "/usr/libexec/vmwp"
 #define DEFAULT_MIB 16
 #define MAX_LIST 256
@@ -44,6 +48,19 @@ static const char *prog = "bulkhead";
 
 static const char usage_text[] =
 	"usage: bulkhead COMMAND [ARGS]\n"
+	"Containers (through the engine daemon, bulkheadd, on DOCKER_HOST or /var/run/docker.sock):\n"
+	"  container new NAME --image IMAGE [--runtime process|hyperv] [-m MIB] [-p HOST:CONT]...\n"
+	"            [-e K=V]... [-- CMD [ARG...]]\n"
+	"                                    create container NAME (New-Container); prints its id.\n"
+	"                                    -m: memory limit in MiB; -p: recorded as a port\n"
+	"                                    binding (not yet served: networking comes later)\n"
+	"  container start NAME | stop [-t SECONDS] NAME | rm [-f] NAME\n"
+	"  container list                    NAME, ID, IMAGE, RUNTIMETYPE, STATE (Get-Container)\n"
+	"  container set NAME --runtime process|hyperv|default\n"
+	"                                    its isolation at the next start (created or exited)\n"
+	"  enter NAME [-- CMD [ARG...]]      a shell inside it (/bin/sh), or CMD; exits with its\n"
+	"                                    status (Enter-PSSession)\n"
+	"Compute systems (through /dev/bulkhead):\n"
 	"  run [-d] [-m MIB] NAME [WORD...]  start a utility partition NAME with MIB MiB of RAM\n"
 	"                                    (default 16) and the WORDs as its command line;\n"
 	"                                    relay its console until it ends (-d: in the\n"
@@ -64,8 +81,7 @@ static const char usage_text[] =
 	"  sandbox -j PID [-w DIR] CMD [ARG...]  run CMD in the sandbox of task PID\n"
 	"  help                              this text\n";
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
+int usage(const char *fmt, ...)
 {
 	if (fmt) {
 		va_list ap;
@@ -79,7 +95,7 @@ static int usage(const char *fmt, ...)
 	return 2;
 }
 
-static int fail(const char *what, const char *msg)
+int fail(const char *what, const char *msg)
 {
 	fprintf(stderr, "%s: %s: %s\n", prog, what, msg);
 	return 1;
@@ -101,7 +117,7 @@ static const char *cs_strerror(int e)
 }
 
 /* A decimal number: digits only, no sign, no overflow, at most max. */
-static int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
+int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
 	if (!s || !*s)
@@ -161,7 +177,7 @@ static const char *role_name(u32 r)
 
 /* ---- the worker ---------------------------------------------------------- */
 
-static void write_all(int fd, const char *p, size_t n)
+void write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t k = write(fd, p, n);
@@ -581,6 +597,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "run", cmd_run },     { "list", cmd_list }, { "ping", cmd_ping }, { "stats", cmd_stats },
 		{ "ps", cmd_ps },       { "stop", cmd_stop }, { "kill", cmd_kill }, { "sandbox", cmd_sandbox },
+		{ "container", cmd_container }, { "enter", cmd_enter },
 	};
 	if (argc < 2)
 		return usage(0);
