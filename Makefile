@@ -40,6 +40,7 @@ include boot/boot.mk
 include hv/hv.mk
 include guest/guest.mk
 include loader/loader.mk
+include engine/engine.mk
 include tests/tests.mk
 
 esp: $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/hv.elf $(ESP)/guest.elf $(ESP)/bulkhead.cfg

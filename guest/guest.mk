@@ -56,10 +56,12 @@ $(BUILD)/user/bulkhead: guest/user/bulkhead.c $(wildcard include/bulkhead/*.h)
 	@mkdir -p $(@D)
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
 
-GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead
+# The engine daemon (engine/engine.mk) is /usr/bin/bulkheadd; init starts it.
+GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \
+	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh
 GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh \
 	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
-	$(BUILD)/user/bulkhead:usr/bin/bulkhead
+	$(BUILD)/user/bulkhead:usr/bin/bulkhead $(BUILD)/engine/bulkheadd.stripped:usr/bin/bulkheadd
 
 # The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
 # guest test programs, as an OCI-layout tarball that boots as root.tar.

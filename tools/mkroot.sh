@@ -13,17 +13,9 @@ umoci init --layout "$work/img" >/dev/null
 umoci new --image "$work/img:latest" >/dev/null
 umoci unpack --image "$work/img:latest" "$work/bundle" >/dev/null
 r=$work/bundle/rootfs
-mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc" "$r/proc" "$r/dev" "$r/tmp" "$r/root"
-chmod 1777 "$r/tmp"
-cp /bin/busybox "$r/bin/busybox"
-for a in $(/bin/busybox --list-full); do
-	[ "$a" = sbin/init ] && continue
-	[ -e "$r/$a" ] || ln -s /bin/busybox "$r/$a"
-done
+sh "$(dirname "$0")/bbtree.sh" "$r" sbin/init
 here=$(dirname "$0")/../guest/root
 install -m 755 "$here/init" "$r/sbin/init"
-printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
-printf 'root:x:0:\n' > "$r/etc/group"
 printf 'bulkhead\n' > "$r/etc/hostname"
 for pair in "$@"; do
 	src=${pair%%:*}

@@ -1,13 +1,13 @@
 # make compat: busybox's own testsuite on Bulkhead against a Linux chroot of
 # the same root image (tests/compat/compat.py).  Debian's busybox source
-# package is fetched at build time (tests/compat/fetch.sh, never committed);
+# package is fetched at build time (tools/fetch-src.sh, never committed);
 # its testsuite goes to /compat of a root image of its own, booted from
 # build/compat/esp, so build/root.tar and make run stay as they are.
 COMPAT := $(BUILD)/compat
 COMPAT_BB := $(COMPAT)/src/busybox
 
 $(COMPAT_BB)/testsuite/runtest:
-	$(Q)sh tests/compat/fetch.sh $(COMPAT)/src
+	$(Q)sh tools/fetch-src.sh $(COMPAT)/src busybox $(shell dpkg-query -W -f='$${source:Version}' busybox-static)
 
 # /compat: runtest's bindir (busybox, the .config it was built with) holding
 # the whole testsuite/ (Debian's build leaves out mdev.tests; we keep it:

@@ -1,7 +1,7 @@
 """make compat: busybox's own testsuite on Bulkhead against Linux.
 
 The testsuite of Debian's busybox source package (fetched by
-tests/compat/fetch.sh, Debian's patches applied) sits at /compat in a root
+tools/fetch-src.sh, Debian's patches applied) sits at /compat in a root
 image of its own, build/compat/root.tar (tests/compat/compat.mk); the
 binary under test is that image's /bin/busybox, Debian's busybox-static.
 /compat/run1.sh runs `runtest -v APPLET` for one applet at a time, first in

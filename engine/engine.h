@@ -1,0 +1,168 @@
+/* bulkheadd, the engine daemon: declarations shared by its files, grouped by
+ * the file that defines them.  A static musl program in the host partition
+ * (and, for tests, on the Linux build machine): one thread, one poll() loop,
+ * nonblocking sockets.  It serves the Docker Engine API over HTTP/1.1 on a
+ * Unix socket and owns the image store under its data root. */
+#ifndef BULKHEAD_ENGINE_H
+#define BULKHEAD_ENGINE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "cJSON.h"
+#include "http_parser.h"
+
+#define API_VERSION "1.44"      /* the highest version served */
+#define API_MIN_VERSION "1.24"  /* the lowest, as dockerd */
+#define ENGINE_VERSION "0.1.0"
+#define JSON_BODY_MAX (1u << 20) /* bytes of a request body held in memory */
+#define OUT_BACKLOG (1u << 20)   /* unsent bytes past which a client's requests wait */
+
+/* ---- main.c: options and daemon-wide state */
+struct engine {
+	const char *sock_path;   /* -H unix://PATH */
+	const char *data_root;   /* --data-root */
+	const char *isolation;   /* --isolation: process | hyperv */
+	const char *boot_images; /* --boot-images: folder of images loaded at start */
+	long long started;       /* unix seconds */
+};
+extern struct engine eng;
+void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- http.c: connections, request parsing, responses */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+int buf_put(struct buf *b, const void *p, size_t n);  /* 0 or -1 (out of memory) */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct conn {
+	int fd;
+	http_parser p;
+	struct buf url, body, out;
+	char hname[32];          /* the header being read, lower case, truncated */
+	int hname_done;
+	int expect_continue;
+	int load_fd;             /* POST /images/load: the body goes to this file */
+	char load_path[256];
+	int too_big;             /* the body passed JSON_BODY_MAX */
+	int body_err;            /* errno of storing the body to load_fd */
+	size_t out_off;
+	int file_fd;             /* sent after out: a response body from a file */
+	uint64_t file_left;
+	int chunked;             /* a streamed response (Transfer-Encoding: chunked) */
+	int closing;             /* close once out is sent */
+	int stopped;             /* no more requests are parsed (streaming, closing, error) */
+	int head;                /* HEAD request: headers only */
+	struct evsub *sub;       /* GET /events subscription, or NULL */
+	struct conn *next;
+};
+struct conn *conn_new(int fd);
+void conn_free(struct conn *c);
+int conn_read(struct conn *c);          /* 0, or -1: close it */
+int conn_write(struct conn *c);         /* 0, or -1: close it */
+int conn_wants_read(const struct conn *c);
+int conn_wants_write(const struct conn *c);
+int conn_done(const struct conn *c);    /* all sent and closing */
+
+/* Responses.  Status lines and Docker's headers (Api-Version, OSType, ...)
+ * are added here; http_error sends Docker's {"message": "..."}. */
+void http_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len);
+void http_json(struct conn *c, int status, cJSON *j);  /* takes j */
+void http_error(struct conn *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void http_stream_begin(struct conn *c, int status, const char *ctype);
+void http_chunk(struct conn *c, const char *p, size_t n);
+void http_stream_json(struct conn *c, cJSON *j);       /* one JSON line; takes j */
+void http_stream_end(struct conn *c);
+void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size); /* takes fd */
+
+/* ---- api.c: routing, /_ping, /version, /info */
+struct req {
+	struct conn *c;
+	int method;              /* HTTP_GET, ... */
+	char path[1024];         /* decoded, without the /v1.xx prefix and query */
+	const char *query;       /* raw query string ("" if none) */
+	const char *body;
+	size_t body_len;
+	const char *load_path;   /* POST /images/load: the body's file */
+};
+int api_body_to_file(const char *method, const char *url);  /* 1 for POST /images/load */
+void api_dispatch(struct req *r);
+/* Decodes %XX escapes (and '+' as a space when plus) of s[0..n) into out;
+ * -1 if malformed, holding a NUL, or longer than cap-1. */
+int url_decode(const char *s, size_t n, int plus, char *out, size_t cap);
+/* Query parameters, decoded: the n-th value of key (0 first); -1 if
+ * absent, -2 if malformed or longer than cap-1. */
+int query_get(const char *q, const char *key, int n, char *out, size_t cap);
+/* The same; -2 has sent a 400 naming the parameter. */
+int query_param(struct req *r, const char *key, int n, char *out, size_t cap);
+int query_bool(const char *q, const char *key);   /* 1/true, 0 otherwise */
+/* Docker's filters={"key":["v",...]} (or {"key":{"v":true}}): parses into an
+ * object of arrays.  NULL with a 400 sent when malformed or a key is not in
+ * allowed (NULL-terminated). */
+cJSON *filters_parse(struct req *r, const char *const *allowed);
+int filter_has(const cJSON *f, const char *key);
+int filter_match(const cJSON *f, const char *key, const char *value); /* 1 if any value equals */
+
+/* ---- images.c: the /images endpoints */
+void images_route(struct req *r);
+
+/* ---- store.c: the image store under the data root */
+struct image {
+	char id[65];             /* hex sha256 of the config = the image ID */
+	long long created;       /* unix seconds, from the config */
+	long long size;          /* bytes of the layers' tar streams */
+	int nlayers;
+	char (*layers)[65];      /* hex digests of the stored layer blobs */
+	struct image *next;
+};
+int store_open(char *err, size_t cap);           /* 0 or -1 */
+struct image *store_images(void);                /* the list */
+int store_count(void);
+/* Tags: canonical references (docker.io/library/busybox:latest). */
+int store_ntags(void);
+const char *store_tag_name(int i);
+struct image *store_tag_image(int i);
+int store_image_ntags(const struct image *im);
+/* Finds by reference, "sha256:"+ID or unique ID prefix.  0, 404 (none:
+ * err says why, with "ambiguous" for a prefix of several), 400 (bad name). */
+int store_find(const char *name, struct image **im, int *by_tag, char *err, size_t cap);
+/* Loads an OCI-layout or docker-archive tarball.  Writes a line per image
+ * ("Loaded image: NAME", "Loaded image ID: sha256:...") to out.  0 or -1
+ * with err; on error the store is unchanged. */
+int store_load(const char *path, struct buf *out, char *err, size_t cap);
+/* The same, but 1 and no change when every image of the archive is in the
+ * store already (boot images at each start). */
+int store_load_new(const char *path, struct buf *out, char *err, size_t cap);
+int store_tag(struct image *im, const char *ref, char *err, size_t cap); /* canonical ref */
+int store_untag(const char *ref);
+int store_delete(struct image *im);
+char *store_path(const struct image *im, const char *file); /* malloc'd; NULL */
+/* Writes a docker-archive of the images (tags[i] the tag to record, or
+ * NULL) to fd.  0 or -1 with err. */
+int store_export(int fd, struct image **ims, const char **tags, int n, char *err, size_t cap);
+
+/* ---- ref.c: Docker's image references */
+/* Normalizes NAME[:TAG] (no digest) into docker.io/library/NAME:TAG form.
+ * 0, or -1 with err ("invalid reference format..."). */
+int ref_normalize(const char *in, char *out, size_t cap, char *err, size_t ecap);
+void ref_familiar(const char *canon, char *out, size_t cap);  /* busybox:latest */
+int ref_tag_ok(const char *tag);
+int ref_is_hex(const char *s);                   /* lowercase hex, 1..64 digits */
+
+/* ---- events.c: GET /events */
+struct evsub;
+void events_emit(const char *type, const char *action, const char *id,
+		 const char *name);               /* name: the image's name or NULL */
+void events_subscribe(struct req *r);
+void events_unsubscribe(struct conn *c);
+int events_timeout_ms(void);                      /* poll timeout for `until` */
+void events_tick(void);
+
+/* ---- tarw.c: writing ustar archives */
+int tarw_file(int fd, const char *name, const void *p, uint64_t n);  /* 0 or -1 */
+int tarw_copy(int fd, const char *name, int src);                     /* whole file */
+int tarw_dir(int fd, const char *name);
+int tarw_end(int fd);
+#endif

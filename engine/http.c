@@ -1,0 +1,418 @@
+/* bulkheadd's HTTP/1.1 server side: one struct conn per client of the Unix
+ * socket, requests parsed by http-parser (Debian's source package),
+ * keep-alive and pipelining, bodies kept in memory (JSON, at most
+ * JSON_BODY_MAX bytes) or written to a file (image loads), and responses
+ * queued in an output buffer that the poll loop drains: fixed length,
+ * chunked streams, or a file.  Host partition userland (and Linux, tests). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine.h"
+
+int buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *q = realloc(b->p, cap);
+		if (!q)
+			return -1;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof tmp)
+		return buf_put(b, tmp, (size_t)n);
+	char *big = malloc((size_t)n + 1);
+	if (!big)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	int rc = buf_put(b, big, (size_t)n);
+	free(big);
+	return rc;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->p);
+	*b = (struct buf){ 0 };
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 409: return "Conflict";
+	case 413: return "Request Entity Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	default: return "Unknown";
+	}
+}
+
+/* The status line and the headers dockerd puts on every response. */
+static void head(struct conn *c, int status, const char *ctype)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+	buf_printf(&c->out, "HTTP/1.1 %d %s\r\nApi-Version: " API_VERSION "\r\n"
+		   "Docker-Experimental: false\r\nOstype: linux\r\n"
+		   "Server: Docker/" ENGINE_VERSION " (linux)\r\nDate: %s\r\n",
+		   status, reason(status), date);
+	if (ctype)
+		buf_printf(&c->out, "Content-Type: %s\r\n", ctype);
+	if (c->closing)
+		buf_printf(&c->out, "Connection: close\r\n");
+}
+
+void http_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len)
+{
+	head(c, status, len || ctype ? ctype : NULL);
+	buf_printf(&c->out, "Content-Length: %zu\r\n\r\n", len);
+	if (!c->head)
+		buf_put(&c->out, body, len);
+}
+
+void http_json(struct conn *c, int status, cJSON *j)
+{
+	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+	cJSON_Delete(j);
+	if (!s) {
+		http_error(c, 500, "out of memory");
+		return;
+	}
+	size_t n = strlen(s);
+	s[n] = '\n';   /* dockerd ends JSON bodies with a newline */
+	http_reply(c, status, "application/json", s, n + 1);
+	free(s);
+}
+
+void http_error(struct conn *c, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "message", msg);
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (!s) {
+		c->closing = 1;
+		http_reply(c, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	size_t n = strlen(s);
+	s[n] = '\n';
+	http_reply(c, status, "application/json", s, n + 1);
+	free(s);
+}
+
+void http_stream_begin(struct conn *c, int status, const char *ctype)
+{
+	head(c, status, ctype);
+	buf_printf(&c->out, "Transfer-Encoding: chunked\r\n\r\n");
+	c->chunked = 1;
+}
+
+void http_chunk(struct conn *c, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	buf_printf(&c->out, "%zx\r\n", n);
+	buf_put(&c->out, p, n);
+	buf_put(&c->out, "\r\n", 2);
+}
+
+void http_stream_json(struct conn *c, cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (!s)
+		return;
+	size_t n = strlen(s);
+	s[n] = '\n';
+	http_chunk(c, s, n + 1);
+	free(s);
+}
+
+void http_stream_end(struct conn *c)
+{
+	buf_put(&c->out, "0\r\n\r\n", 5);
+	c->chunked = 0;
+}
+
+void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size)
+{
+	head(c, 200, ctype);
+	buf_printf(&c->out, "Content-Length: %llu\r\n\r\n", (unsigned long long)size);
+	if (c->head) {
+		close(fd);
+		return;
+	}
+	c->file_fd = fd;
+	c->file_left = size;
+}
+
+/* ---- http-parser callbacks */
+static int on_message_begin(http_parser *p)
+{
+	struct conn *c = p->data;
+	c->url.len = c->body.len = 0;
+	c->hname[0] = 0;
+	c->hname_done = 0;
+	c->expect_continue = c->too_big = c->body_err = 0;
+	return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	return c->url.len + n > 8192 || buf_put(&c->url, at, n) ? -1 : 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (c->hname_done)
+		c->hname[0] = 0, c->hname_done = 0;
+	size_t have = strlen(c->hname);
+	for (size_t i = 0; i < n && have + 1 < sizeof c->hname; i++)
+		c->hname[have++] = (char)(at[i] | 0x20);
+	c->hname[have] = 0;
+	return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	c->hname_done = 1;
+	if (!strcmp(c->hname, "expect") && n >= 12 && !strncasecmp(at, "100-continue", 12))
+		c->expect_continue = 1;
+	return 0;
+}
+
+static void load_file_close(struct conn *c)
+{
+	if (c->load_fd >= 0) {
+		close(c->load_fd);
+		unlink(c->load_path);
+		c->load_fd = -1;
+	}
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct conn *c = p->data;
+	if (api_body_to_file(http_method_str(p->method), c->url.p ? c->url.p : "")) {
+		snprintf(c->load_path, sizeof c->load_path, "%s/tmp/upload-XXXXXX", eng.data_root);
+		c->load_fd = mkostemp(c->load_path, O_CLOEXEC);
+		if (c->load_fd < 0)
+			c->body_err = errno;
+	}
+	if (c->expect_continue)
+		buf_printf(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+	return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+	struct conn *c = p->data;
+	if (c->body_err)
+		return 0;
+	if (c->load_fd >= 0) {
+		while (n) {
+			ssize_t w = write(c->load_fd, at, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				c->body_err = w < 0 ? errno : ENOSPC;
+				logmsg("writing %s: %s", c->load_path, strerror(c->body_err));
+				load_file_close(c);
+				return 0;
+			}
+			at += w, n -= (size_t)w;
+		}
+		return 0;
+	}
+	if (c->too_big || c->body.len + n > JSON_BODY_MAX) {
+		c->too_big = 1;
+		return 0;
+	}
+	return buf_put(&c->body, at, n);
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct conn *c = p->data;
+	struct req r = { .c = c, .method = (int)p->method, .query = "" };
+	char *url = c->url.p ? c->url.p : (char *)"";
+	char *q = strchr(url, '?');
+	size_t plen = q ? (size_t)(q - url) : strlen(url);
+	if (q)
+		r.query = q + 1;
+	c->head = p->method == HTTP_HEAD;
+	if (!http_should_keep_alive(p))
+		c->closing = 1;
+	if (c->load_fd >= 0)
+		r.load_path = c->load_path;
+	if (c->body_err)
+		http_error(c, 500, "cannot store the request body under %s/tmp: %s", eng.data_root,
+			   strerror(c->body_err));
+	else if (c->too_big)
+		http_error(c, 413, "request body too large");
+	else if (url[0] != '/' || url_decode(url, plen, 0, r.path, sizeof r.path))
+		http_error(c, 400, "malformed request path");
+
+	else {
+		r.body = c->body.p ? c->body.p : "";
+		r.body_len = c->body.len;
+		api_dispatch(&r);
+	}
+	load_file_close(c);
+	/* A streamed response owns the connection: read no further requests. */
+	if (c->sub || c->closing) {
+		c->stopped = 1;
+		http_parser_pause(p, 1);
+	}
+	return 0;
+}
+
+static const http_parser_settings settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+struct conn *conn_new(int fd)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->load_fd = c->file_fd = -1;
+	http_parser_init(&c->p, HTTP_REQUEST);
+	c->p.data = c;
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	events_unsubscribe(c);
+	load_file_close(c);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	close(c->fd);
+	buf_free(&c->url);
+	buf_free(&c->body);
+	buf_free(&c->out);
+	free(c);
+}
+
+int conn_read(struct conn *c)
+{
+	char in[65536];
+	ssize_t n = read(c->fd, in, sizeof in);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		/* The peer is done sending: finish what it asked, then close. */
+		if (c->sub || c->stopped)
+			return c->sub ? -1 : 0;
+		http_parser_execute(&c->p, &settings, in, 0);
+		c->closing = 1;
+		return conn_done(c) ? -1 : 0;
+	}
+	if (c->stopped)
+		return 0;   /* streaming or closing: further input is ignored */
+	size_t used = http_parser_execute(&c->p, &settings, in, (size_t)n);
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
+	if (e != HPE_OK && e != HPE_PAUSED) {
+		(void)used;
+		load_file_close(c);
+		c->closing = 1;
+		http_error(c, 400, "malformed HTTP request: %s", http_errno_description(e));
+		c->stopped = 1;
+	}
+	return 0;
+}
+
+int conn_wants_read(const struct conn *c)
+{
+	/* A client that does not read its answers is not read either. */
+	return c->sub || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
+}
+
+int conn_wants_write(const struct conn *c)
+{
+	return c->out_off < c->out.len || c->file_fd >= 0;
+}
+
+int conn_done(const struct conn *c)
+{
+	return c->closing && !conn_wants_write(c) && !c->sub;
+}
+
+int conn_write(struct conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = write(c->fd, c->out.p + c->out_off, c->out.len - c->out_off);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		c->out_off += (size_t)n;
+	}
+	c->out.len = c->out_off = 0;
+	if (c->file_fd >= 0) {
+		char chunk[65536];
+		size_t want = c->file_left < sizeof chunk ? (size_t)c->file_left : sizeof chunk;
+		ssize_t n = want ? read(c->file_fd, chunk, want) : 0;
+		if (n <= 0 && want)
+			return -1;   /* the file shrank: the response cannot be completed */
+		if (n > 0) {
+			c->file_left -= (uint64_t)n;
+			buf_put(&c->out, chunk, (size_t)n);
+		}
+		if (!c->file_left) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,398 @@
+/* The /images endpoints of the Engine API over the image store (store.c):
+ * list, inspect, load, tag, delete and docker-archive export.  {name} is a
+ * reference, "sha256:"+ID or a unique ID prefix, and may hold slashes
+ * (localhost:5000/a/b:tag), as dockerd routes it. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine.h"
+
+static cJSON *repo_tags(const struct image *im)
+{
+	cJSON *a = cJSON_CreateArray();
+	char fam[512];
+	for (int i = 0; i < store_ntags(); i++)
+		if (store_tag_image(i) == im) {
+			ref_familiar(store_tag_name(i), fam, sizeof fam);
+			cJSON_AddItemToArray(a, cJSON_CreateString(fam));
+		}
+	return a;
+}
+
+static cJSON *read_config(const struct image *im)
+{
+	char *p = store_path(im, "config.json");
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
+	struct stat st;
+	cJSON *j = NULL;
+	free(p);
+	if (fd >= 0 && !fstat(fd, &st) && st.st_size < (16 << 20)) {
+		char *s = malloc((size_t)st.st_size + 1);
+		if (s && read(fd, s, (size_t)st.st_size) == st.st_size)
+			j = cJSON_ParseWithLength(s, (size_t)st.st_size);
+		free(s);
+	}
+	if (fd >= 0)
+		close(fd);
+	return j;
+}
+
+static char *id_str(const struct image *im, char *buf)
+{
+	sprintf(buf, "sha256:%s", im->id);
+	return buf;
+}
+
+/* reference=PATTERN matches the familiar name with or without its tag. */
+static int ref_matches(const cJSON *f, const struct image *im)
+{
+	const cJSON *v;
+	char fam[512];
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(f, "reference"))
+		for (int i = 0; i < store_ntags(); i++) {
+			if (store_tag_image(i) != im)
+				continue;
+			ref_familiar(store_tag_name(i), fam, sizeof fam);
+			if (!fnmatch(v->valuestring, fam, FNM_PATHNAME))
+				return 1;
+			char *colon = strrchr(fam, ':');
+			*colon = 0;
+			if (!fnmatch(v->valuestring, fam, FNM_PATHNAME))
+				return 1;
+		}
+	return 0;
+}
+
+static void list(struct req *r)
+{
+	static const char *const keys[] = { "dangling", "reference", "label", NULL };
+	cJSON *f = filters_parse(r, keys);
+	if (!f)
+		return;
+	cJSON *a = cJSON_CreateArray();
+	char id[72];
+	for (struct image *im = store_images(); im; im = im->next) {
+		int ntags = store_image_ntags(im);
+		if (filter_has(f, "dangling") && filter_match(f, "dangling", "true") != !ntags)
+			continue;
+		if (filter_has(f, "reference") && !ref_matches(f, im))
+			continue;
+		cJSON *cfg = read_config(im);
+		cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "config"), "Labels");
+		const cJSON *lv;
+		int ok = 1;
+		cJSON_ArrayForEach(lv, cJSON_GetObjectItemCaseSensitive(f, "label")) {
+			char *eq = strchr(lv->valuestring, '=');
+			cJSON *have = NULL;
+			if (eq)
+				*eq = 0;
+			have = cJSON_GetObjectItemCaseSensitive(labels, lv->valuestring);
+			ok &= have && (!eq || !strcmp(cJSON_GetStringValue(have) ? have->valuestring : "", eq + 1));
+			if (eq)
+				*eq = '=';
+		}
+		if (!ok) {
+			cJSON_Delete(cfg);
+			continue;
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Id", id_str(im, id));
+		cJSON_AddStringToObject(o, "ParentId", "");
+		cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
+		cJSON_AddArrayToObject(o, "RepoDigests");
+		cJSON_AddNumberToObject(o, "Created", (double)im->created);
+		cJSON_AddNumberToObject(o, "Size", (double)im->size);
+		cJSON_AddNumberToObject(o, "SharedSize", -1);
+		cJSON_AddItemToObject(o, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, 1)
+									  : cJSON_CreateObject());
+		cJSON_AddNumberToObject(o, "Containers", -1);
+		cJSON_AddItemToArray(a, o);
+		cJSON_Delete(cfg);
+	}
+	cJSON_Delete(f);
+	http_json(r->c, 200, a);
+}
+
+static void inspect(struct req *r, struct image *im)
+{
+	char id[72];
+	cJSON *cfg = read_config(im);
+	if (!cfg) {
+		http_error(r->c, 500, "image %s: unreadable config", im->id);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject(), *v;
+	cJSON_AddStringToObject(o, "Id", id_str(im, id));
+	cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
+	cJSON_AddArrayToObject(o, "RepoDigests");
+	cJSON_AddStringToObject(o, "Parent", "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "comment");
+	cJSON_AddStringToObject(o, "Comment", cJSON_GetStringValue(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "created");
+	cJSON_AddStringToObject(o, "Created", cJSON_GetStringValue(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "docker_version");
+	cJSON_AddStringToObject(o, "DockerVersion", cJSON_GetStringValue(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "author");
+	cJSON_AddStringToObject(o, "Author", cJSON_GetStringValue(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "config");
+	cJSON_AddItemToObject(o, "Config", cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : cJSON_CreateObject());
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "architecture");
+	cJSON_AddStringToObject(o, "Architecture", cJSON_GetStringValue(v) ? v->valuestring : "");
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "variant");
+	if (cJSON_GetStringValue(v))
+		cJSON_AddStringToObject(o, "Variant", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(cfg, "os");
+	cJSON_AddStringToObject(o, "Os", cJSON_GetStringValue(v) ? v->valuestring : "");
+	cJSON_AddNumberToObject(o, "Size", (double)im->size);
+	cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
+	cJSON_AddStringToObject(gd, "Name", "bulkhead");
+	char *root = store_path(im, "rootfs");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(gd, "Data"), "LowerDir", root ? root : "");
+	free(root);
+	cJSON *rootfs = cJSON_AddObjectToObject(o, "RootFS");
+	cJSON_AddStringToObject(rootfs, "Type", "layers");
+	v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "rootfs"), "diff_ids");
+	cJSON_AddItemToObject(rootfs, "Layers", cJSON_IsArray(v) ? cJSON_Duplicate(v, 1) : cJSON_CreateArray());
+	cJSON_AddObjectToObject(o, "Metadata");
+	cJSON_Delete(cfg);
+	http_json(r->c, 200, o);
+}
+
+static void load(struct req *r)
+{
+	struct buf out = { 0 };
+	char err[1024];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = store_load(r->load_path, &out, err, sizeof err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	logmsg("load: %s in %ld ms", rc ? err : "done",
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	/* As dockerd: 200 and a JSON message stream; a failure is its last
+	 * message, {"errorDetail":{"message":...},"error":...}. */
+	http_stream_begin(r->c, 200, "application/json");
+	for (char *line = out.p, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+		cJSON *m = cJSON_CreateObject();
+		char *s = strndup(line, (size_t)(nl - line + 1));
+		cJSON_AddStringToObject(m, "stream", s ? s : "");
+		free(s);
+		http_stream_json(r->c, m);
+	}
+	if (rc) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "errorDetail"), "message", err);
+		cJSON_AddStringToObject(m, "error", err);
+		http_stream_json(r->c, m);
+	}
+	http_stream_end(r->c);
+	free(out.p);
+}
+
+static void tag(struct req *r, struct image *im)
+{
+	char repo[512], tg[160], ref[700], canon[512], err[600];
+	int rc = query_param(r, "repo", 0, repo, sizeof repo), trc;
+	if (rc == -2 || (trc = query_param(r, "tag", 0, tg, sizeof tg)) == -2)
+		return;
+	if (rc || !repo[0]) {
+		http_error(r->c, 400, "repository name must have at least one component");
+		return;
+	}
+	if (!trc && tg[0]) {
+		const char *slash = strrchr(repo, '/'), *colon = strrchr(repo, ':');
+		if (colon && (!slash || colon > slash)) {
+			http_error(r->c, 400, "invalid reference format: %s has a tag and tag=%s was given",
+				   repo, tg);
+			return;
+		}
+		if (!ref_tag_ok(tg)) {
+			http_error(r->c, 400, "invalid tag format: %s", tg);
+			return;
+		}
+		snprintf(ref, sizeof ref, "%s:%s", repo, tg);
+	} else
+		snprintf(ref, sizeof ref, "%s", repo);
+	if (ref_normalize(ref, canon, sizeof canon, err, sizeof err)) {
+		http_error(r->c, 400, "%s", err);
+		return;
+	}
+	if (store_tag(im, canon, err, sizeof err)) {
+		http_error(r->c, 500, "%s", err);
+		return;
+	}
+	char id[72], fam[512];
+	ref_familiar(canon, fam, sizeof fam);
+	events_emit("image", "tag", id_str(im, id), fam);
+	http_reply(r->c, 201, NULL, "", 0);
+}
+
+/* One {"Untagged": NAME} or {"Deleted": ID} line of the answer, and its event. */
+static void deleted(cJSON *a, const char *key, const char *id, const char *fam)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, key, fam ? fam : id);
+	cJSON_AddItemToArray(a, o);
+	events_emit("image", fam ? "untag" : "delete", id, fam);
+}
+
+/* As dockerd: a tag of an image with several is only untagged; an ID with
+ * several tags needs force; else every tag goes, then the image. */
+static void delete(struct req *r, const char *name, struct image *im, int by_tag)
+{
+	char id[72], canon[512], fam[512], err[512];
+	cJSON *a = cJSON_CreateArray();
+	id_str(im, id);
+	if (by_tag && store_image_ntags(im) > 1) {
+		ref_normalize(name, canon, sizeof canon, err, sizeof err);
+		ref_familiar(canon, fam, sizeof fam);
+		if (store_untag(canon)) {
+			cJSON_Delete(a);
+			http_error(r->c, 500, "cannot record the tags");
+			return;
+		}
+		deleted(a, "Untagged", id, fam);
+		http_json(r->c, 200, a);
+		return;
+	}
+	if (!by_tag && store_image_ntags(im) > 1 && !query_bool(r->query, "force")) {
+		cJSON_Delete(a);
+		http_error(r->c, 409, "conflict: unable to delete %.12s (must be forced) - "
+			   "image is referenced in multiple repositories", im->id);
+		return;
+	}
+	for (int i = 0; i < store_ntags(); i++)
+		if (store_tag_image(i) == im) {
+			ref_familiar(store_tag_name(i), fam, sizeof fam);
+			deleted(a, "Untagged", id, fam);
+		}
+	if (store_delete(im)) {
+		cJSON_Delete(a);
+		http_error(r->c, 500, "cannot delete image %s", id);
+		return;
+	}
+	deleted(a, "Deleted", id, NULL);
+	http_json(r->c, 200, a);
+}
+
+/* Docker-archive of the named images, through an unlinked file. */
+static void get(struct req *r, const char *const *names, int n)
+{
+	struct image **ims = calloc((size_t)n + 1, sizeof *ims);
+	const char **tagv = calloc((size_t)n + 1, sizeof *tagv);
+	char *canon = calloc((size_t)n + 1, 512);
+	char err[1024], path[4200];
+	int fd = -1;
+	if (!ims || !tagv || !canon) {
+		http_error(r->c, 500, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		int by_tag, st = store_find(names[i], &ims[i], &by_tag, err, sizeof err);
+		if (st) {
+			http_error(r->c, st, "%s", err);
+			goto out;
+		}
+		if (by_tag && !ref_normalize(names[i], canon + 512 * i, 512, err, sizeof err))
+			tagv[i] = canon + 512 * i;
+	}
+	snprintf(path, sizeof path, "%s/tmp/export-XXXXXX", eng.data_root);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		http_error(r->c, 500, "cannot create %s", path);
+		goto out;
+	}
+	unlink(path);
+	if (store_export(fd, ims, tagv, n, err, sizeof err)) {
+		http_error(r->c, 500, "%s", err);
+		goto out;
+	}
+	off_t size = lseek(fd, 0, SEEK_CUR);
+	lseek(fd, 0, SEEK_SET);
+	http_send_file(r->c, "application/x-tar", fd, (uint64_t)size);
+	fd = -1;
+	for (int i = 0; i < n; i++) {
+		char id[72];
+		events_emit("image", "save", id_str(ims[i], id), NULL);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(ims);
+	free(tagv);
+	free(canon);
+}
+
+static void get_many(struct req *r)
+{
+	char v[32][512];
+	const char *names[32];
+	int n = 0;
+	int rc = 0;
+	while (n < 32 && !(rc = query_param(r, "names", n, v[n], sizeof v[n]))) {
+		names[n] = v[n];
+		n++;
+	}
+	if (rc == -2)
+		return;
+	if (n == 32 && !query_get(r->query, "names", n, v[0], sizeof v[0]))
+		http_error(r->c, 400, "at most 32 images in one archive");
+	else if (!n)
+		http_error(r->c, 400, "no image names given (names=...)");
+	else
+		get(r, names, n);
+}
+
+void images_route(struct req *r)
+{
+	const char *p = r->path + 8;   /* after "/images/" */
+	size_t n = strlen(p);
+	int m = r->method, is_get = m == HTTP_GET || m == HTTP_HEAD;
+	static const char *const verbs[] = { "/json", "/tag", "/get" };
+	if (!strcmp(p, "json") && is_get)
+		return list(r);
+	if (!strcmp(p, "load") && m == HTTP_POST)
+		return load(r);
+	if (!strcmp(p, "get") && is_get)
+		return get_many(r);
+	/* {name}/verb, else DELETE {name} */
+	char name[1024];
+	const char *verb = "";
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		size_t vl = strlen(verbs[i]);
+		if (n > vl && !strcmp(p + n - vl, verbs[i])) {
+			verb = verbs[i] + 1;
+			n -= vl;
+			break;
+		}
+	}
+	snprintf(name, sizeof name, "%.*s", (int)n, p);
+	int del = m == HTTP_DELETE && !verb[0];
+	if (!name[0] || (!del && !((!strcmp(verb, "json") || !strcmp(verb, "get")) && is_get) &&
+			 !(!strcmp(verb, "tag") && m == HTTP_POST))) {
+		http_error(r->c, 404, "page not found");
+		return;
+	}
+	struct image *im;
+	char err[1200];
+	int by_tag, st = store_find(name, &im, &by_tag, err, sizeof err);
+	if (st) {
+		http_error(r->c, st, "%s", err);
+		return;
+	}
+	if (del)
+		delete(r, name, im, by_tag);
+	else if (!strcmp(verb, "json"))
+		inspect(r, im);
+	else if (!strcmp(verb, "tag"))
+		tag(r, im);
+	else {
+		const char *names[1] = { name };
+		get(r, names, 1);
+	}
+}

@@ -1,0 +1,206 @@
+/* bulkheadd: the engine daemon (dockerd's part).  Serves the Docker Engine
+ * API on a Unix socket from one thread and one poll() loop; owns the image
+ * store under the data root.  Runs in the host partition, started (and
+ * restarted) by init; runs on Linux as well, which is how it is tested.
+ *
+ *   bulkheadd [-H unix:///var/run/docker.sock] [--data-root /var/lib/bulkhead]
+ *             [--isolation process|hyperv] [--boot-images /boot/images]
+ *
+ * Exit status 78 (EX_CONFIG): the kernel has no AF_UNIX sockets (socket(2)
+ * fails with EAFNOSUPPORT, or ENOSYS), so there is nothing to serve; init's
+ * respawn loop stops on it.  1: any other failure. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine.h"
+
+#define EXIT_NO_AF_UNIX 78
+#define MAX_CONNS 256
+
+struct engine eng = {
+	.sock_path = "/var/run/docker.sock",
+	.data_root = "/var/lib/bulkhead",
+	.isolation = "process",
+	.boot_images = "/boot/images",
+};
+
+void logmsg(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "bulkheadd: %s\n", msg);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bulkheadd [-H unix://PATH] [--data-root DIR] "
+			"[--isolation process|hyperv] [--boot-images DIR]\n");
+	return 2;
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (strlen(path) >= sizeof a.sun_path) {
+		logmsg("socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && (errno == EAFNOSUPPORT || errno == ENOSYS)) {
+		logmsg("this kernel has no AF_UNIX sockets (%s): the Engine API cannot be served "
+		       "on %s; exiting with status %d", strerror(errno), path, EXIT_NO_AF_UNIX);
+		exit(EXIT_NO_AF_UNIX);
+	}
+	if (fd < 0) {
+		logmsg("socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A socket left by an earlier run is ours to replace; anything else is not. */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+	mode_t old = umask(0117);
+	int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+	umask(old);
+	if (rc || chmod(path, 0660) || listen(fd, 64)) {
+		logmsg("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Loads each file of the boot images folder whose images are not in the
+ * store yet (boot modules, `image =` in bulkhead.cfg). */
+static void load_boot_images(void)
+{
+	DIR *d = opendir(eng.boot_images);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char path[4200], err[1024];
+		struct buf out = { 0 };
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", eng.boot_images, de->d_name);
+		int rc = store_load_new(path, &out, err, sizeof err);
+		if (rc < 0)
+			logmsg("boot image %s: %s", path, err);
+		else if (rc == 0)
+			logmsg("boot image %s: %s", path, out.p ? out.p : "loaded\n");
+		free(out.p);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void make_dirs(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0755);
+			*s = '/';
+		}
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			return usage();
+		if (!strcmp(a, "-H") || !strcmp(a, "--host")) {
+			if (strncmp(v, "unix://", 7) || !v[7])
+				return usage();
+			eng.sock_path = v + 7;
+		} else if (!strcmp(a, "--data-root"))
+			eng.data_root = v;
+		else if (!strcmp(a, "--isolation") && (!strcmp(v, "process") || !strcmp(v, "hyperv")))
+			eng.isolation = v;
+		else if (!strcmp(a, "--boot-images"))
+			eng.boot_images = v;
+		else
+			return usage();
+		i++;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	eng.started = (long long)time(NULL);
+	make_dirs(eng.sock_path);
+	int lfd = listen_unix(eng.sock_path);
+	char err[1024];
+	if (lfd < 0)
+		return 1;
+	make_dirs(eng.data_root);
+	if (store_open(err, sizeof err)) {
+		logmsg("%s", err);
+		return 1;
+	}
+	load_boot_images();
+	logmsg("serving the Engine API v" API_VERSION " on %s, data root %s, %d images",
+	       eng.sock_path, eng.data_root, store_count());
+
+	struct conn *conns = NULL;
+	int nconns = 0;
+	static struct pollfd pfd[MAX_CONNS + 1];
+	static struct conn *pc[MAX_CONNS + 1];
+	for (;;) {
+		int n = 0;
+		pfd[n++] = (struct pollfd){ lfd, nconns < MAX_CONNS ? POLLIN : 0, 0 };
+		for (struct conn *c = conns; c; c = c->next) {
+			pc[n] = c;
+			pfd[n++] = (struct pollfd){ c->fd,
+				(short)((conn_wants_read(c) ? POLLIN : 0) |
+					(conn_wants_write(c) ? POLLOUT : 0)), 0 };
+		}
+		if (poll(pfd, (nfds_t)n, events_timeout_ms()) < 0 && errno != EINTR) {
+			logmsg("poll: %s", strerror(errno));
+			return 1;
+		}
+		events_tick();
+		for (int i = 1; i < n; i++) {
+			struct conn *c = pc[i];
+			int bad = 0;
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				bad = conn_read(c);
+			if (!bad && conn_wants_write(c))
+				bad = conn_write(c);
+			if (bad || conn_done(c)) {
+				for (struct conn **pp = &conns; *pp; pp = &(*pp)->next)
+					if (*pp == c) {
+						*pp = c->next;
+						break;
+					}
+				conn_free(c);
+				nconns--;
+			}
+		}
+		if (pfd[0].revents & POLLIN) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			struct conn *c = fd >= 0 ? conn_new(fd) : NULL;
+			if (c) {
+				c->next = conns;
+				conns = c;
+				nconns++;
+			} else if (fd >= 0)
+				close(fd);
+		}
+	}
+}
