@@ -1,8 +1,8 @@
 # The guest kernel: one image for every partition (linker/guest.ld), linked in
 # the top 2 GiB (-mcmodel=kernel), from guest/ and its parts (docs/design.md):
-# core/ mm/ fs/ dev/ sys/ bh/ diag/.  Shared lib/ files and the image loader's
+# core/ mm/ fs/ dev/ sys/ net/ bh/ diag/.  Shared lib/ files and the image loader's
 # freestanding core are compiled again here with the kernel's code model.
-GUEST_DIRS := guest guest/core guest/mm guest/fs guest/dev guest/sys guest/bh guest/diag
+GUEST_DIRS := guest guest/core guest/mm guest/fs guest/dev guest/sys guest/net guest/bh guest/diag
 GUEST_SRCS := $(wildcard $(GUEST_DIRS:%=%/*.c)) lib/fmt.c lib/string.c lib/desc.c
 GUEST_ASM := $(wildcard $(GUEST_DIRS:%=%/*.S)) lib/traps.S
 GUEST_LD := util sha256 inflate gzip json tar stream apply image config tarstore unpack
@@ -27,12 +27,12 @@ $(BUILD)/guest/loader/%.c.o: loader/%.c $(wildcard loader/*.h)
 $(BUILD)/guest.elf: $(GUEST_OBJS) linker/guest.ld
 	$(Q)$(CC) $(KLDFLAGS) -T linker/guest.ld $(GUEST_OBJS) -o $@
 
-# The layering rule (docs/design.md): no core object (core/, mm/, sys/; but
+# The layering rule (docs/design.md): no core object (core/, mm/, sys/, net/; but
 # main.c, which wires the roles) names a role's symbol (diag/, the host
 # driver and utility role in bh/, the tty); `make test` checks it with nm
 # (guest/layers.sh).
 GUEST_CORE_OBJS := $(filter-out $(BUILD)/guest/guest/core/main.c.o, $(filter $(BUILD)/guest/guest/core/% \
-	$(BUILD)/guest/guest/mm/% $(BUILD)/guest/guest/sys/%, $(GUEST_OBJS)))
+	$(BUILD)/guest/guest/mm/% $(BUILD)/guest/guest/sys/% $(BUILD)/guest/guest/net/%, $(GUEST_OBJS)))
 GUEST_ROLE_OBJS := $(filter $(BUILD)/guest/guest/diag/% $(BUILD)/guest/guest/bh/vmhost.c.o \
 	$(BUILD)/guest/guest/bh/utility.c.o $(BUILD)/guest/guest/dev/tty.c.o, $(GUEST_OBJS))
 .PHONY: guest-layers
@@ -43,7 +43,7 @@ TEST_DEPS += guest-layers
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
 # by the tests and inside the root image as /tests/bin/<name>; asuid runs a
 # program as another user, for tests that need a caller other than root.
-GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox sys_pty bench_guest asuid
+GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox sys_pty sys_unix sys_unix_sb bench_guest asuid
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h
 	@mkdir -p $(@D)

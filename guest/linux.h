@@ -46,6 +46,21 @@ enum {
 	NR_setitimer = 38,
 	NR_getpid = 39,
 	NR_sendfile = 40,
+	NR_socket = 41,
+	NR_connect = 42,
+	NR_accept = 43,
+	NR_sendto = 44,
+	NR_recvfrom = 45,
+	NR_sendmsg = 46,
+	NR_recvmsg = 47,
+	NR_shutdown = 48,
+	NR_bind = 49,
+	NR_listen = 50,
+	NR_getsockname = 51,
+	NR_getpeername = 52,
+	NR_socketpair = 53,
+	NR_setsockopt = 54,
+	NR_getsockopt = 55,
 	NR_clone = 56,
 	NR_fork = 57,
 	NR_vfork = 58,
@@ -146,6 +161,7 @@ enum {
 	NR_ppoll = 271,
 	NR_set_robust_list = 273,
 	NR_utimensat = 280,
+	NR_accept4 = 288,
 	NR_dup3 = 292,
 	NR_pipe2 = 293,
 	NR_prlimit64 = 302,
@@ -193,9 +209,22 @@ enum {
 #define ELOOP 40
 #define EPROTO 71
 #define ENOTSOCK 88
+#define EDESTADDRREQ 89
+#define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
+#define EOPNOTSUPP 95
 #define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define EISCONN 106
 #define ENOTCONN 107
+#define ETOOMANYREFS 109
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
 #define ERESTART 512 /* kernel-internal: restart the syscall or fail with EINTR */
 
 /* open flags */
@@ -308,6 +337,78 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define POLLERR 8
 #define POLLHUP 16
 #define POLLNVAL 32
+#define POLLRDNORM 0x40
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
+
+/* sockets */
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MAX 11          /* types at or above: EINVAL */
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK O_NONBLOCK
+#define SOCK_CLOEXEC O_CLOEXEC
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define SOMAXCONN 4096
+#define MSG_OOB 1
+#define MSG_PEEK 2
+#define MSG_CTRUNC 8
+#define MSG_TRUNC 0x20
+#define MSG_DONTWAIT 0x40
+#define MSG_EOR 0x80
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define SOL_SOCKET 1
+#define SO_DEBUG 1
+#define SO_REUSEADDR 2
+#define SO_TYPE 3
+#define SO_ERROR 4
+#define SO_DONTROUTE 5
+#define SO_BROADCAST 6
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define SO_KEEPALIVE 9
+#define SO_OOBINLINE 10
+#define SO_PRIORITY 12
+#define SO_LINGER 13
+#define SO_PASSCRED 16
+#define SO_PEERCRED 17
+#define SO_RCVLOWAT 18
+#define SO_SNDLOWAT 19
+#define SO_RCVTIMEO 20
+#define SO_SNDTIMEO 21
+#define SO_ACCEPTCONN 30
+#define SO_SNDBUFFORCE 32
+#define SO_RCVBUFFORCE 33
+#define SO_PROTOCOL 38
+#define SO_DOMAIN 39
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define UIO_MAXIOV 1024
+
+struct msghdr_k {
+	u64 name;
+	u32 namelen, pad;
+	u64 iov, iovlen, control, controllen;
+	u32 flags, pad2;
+};
+_Static_assert(sizeof(struct msghdr_k) == 56, "struct msghdr is 56 bytes");
+struct cmsghdr_k {
+	u64 len;                  /* header and data */
+	int level, type;
+};
+#define CMSG_ALIGN_K(n) (((n) + 7) & ~(u64)7)
+struct ucred_k {
+	int pid;
+	u32 uid, gid;
+};
 
 #define PATH_MAX 4096
 #define NAME_MAX 255

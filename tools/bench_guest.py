@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Guest-kernel figures for `make bench` (issue 4), under QEMU -icount
 shift=0,sleep=off, where TSC ticks count instructions: kernel entry to the
-shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe
-throughput, the kernel image and the memory in use at the prompt."""
+shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe and
+unix socket throughput, the kernel image and the memory in use at the prompt."""
 import os
 import re
 import subprocess
@@ -40,6 +40,7 @@ def main():
     figure("instructions per fork+exec+wait of /bin/true", int(b["spawn_true"]), "insns")
     figure("instructions per fork+exec+wait of sh -c true", int(b["spawn_sh_c_true"]), "insns")
     figure("instructions per MiB through a pipe", int(b["pipe_per_mib"]), "insns")
+    figure("instructions per MiB through a unix socket pair", int(b["unix_per_mib"]), "insns")
     figure("guest kernel image in memory (text+data+bss)", int(vals["kernel_image_bytes"]), "bytes")
     figure("guest.elf sections (size -A)", elf_sizes(os.path.join(ROOT, "build", "guest.elf")), "bytes")
     figure("memory in use at the prompt (MemTotal-MemFree)", used_kib * 1024, "bytes")

@@ -9,6 +9,7 @@
 #include "bh/bh.h"
 #include "dev/dev.h"
 #include "diag/diag.h"
+#include "net/net.h"
 
 struct bh_boot_info *boot_info;
 static const struct bh_module *root_module(void);
@@ -68,6 +69,7 @@ void kmain(u64 bi_phys)
 	rtc_init();                          /* wall clock */
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
+	net_init();                          /* socket families: AF_UNIX */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
 	sandbox_dev_init();                  /* /dev/sandbox */

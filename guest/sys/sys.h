@@ -116,6 +116,11 @@ s64 sys_chroot(u64 path);
 s64 sys_umask(u64 mask);
 s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data);
 s64 sys_umount2(u64 target, u64 flags);
+struct inode;
+/* A new node i at a kernel path from dirfd, as mknod makes one (bind(2) of
+ * an AF_UNIX socket, net/unix.c); the caller keeps its reference to i.
+ * 0 or -errno; -EEXIST if the name is taken. */
+int vfs_mknod(int dirfd, const char *path, struct inode *i);
 
 /* sys_proc.c */
 s64 sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
@@ -157,6 +162,24 @@ s64 sys_poll(u64 ufds, u64 nfds, u64 ms);
 s64 sys_ppoll(u64 ufds, u64 nfds, u64 uts, u64 umask);
 s64 sys_select(u64 nfds, u64 rd, u64 wr, u64 ex, u64 utv);
 s64 sys_pselect6(u64 nfds, u64 rd, u64 wr, u64 ex, u64 uts);
+
+/* net/socket.c */
+s64 sys_socket(u64 family, u64 type, u64 protocol);
+s64 sys_socketpair(u64 family, u64 type, u64 protocol, u64 usv);
+s64 sys_bind(u64 fd, u64 uaddr, u64 len);
+s64 sys_connect(u64 fd, u64 uaddr, u64 len);
+s64 sys_listen(u64 fd, u64 backlog);
+s64 sys_accept(u64 fd, u64 uaddr, u64 ulen);
+s64 sys_accept4(u64 fd, u64 uaddr, u64 ulen, u64 flags);
+s64 sys_getsockname(u64 fd, u64 uaddr, u64 ulen);
+s64 sys_getpeername(u64 fd, u64 uaddr, u64 ulen);
+s64 sys_shutdown(u64 fd, u64 how);
+s64 sys_sendto(u64 fd, u64 buf, u64 len, u64 flags, u64 uaddr, u64 alen);
+s64 sys_recvfrom(u64 fd, u64 buf, u64 len, u64 flags, u64 uaddr, u64 ulen);
+s64 sys_sendmsg(u64 fd, u64 umsg, u64 flags);
+s64 sys_recvmsg(u64 fd, u64 umsg, u64 flags);
+s64 sys_setsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 len);
+s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen);
 
 /* syscall.c */
 s64 sys_exit_group(u64 code);

@@ -7,6 +7,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "sys/sys.h"
+#include "net/net.h"
 
 #define IOV_MAX 1024
 
@@ -49,6 +50,8 @@ static s64 do_vec(u64 fd, u64 uiov, u64 cnt, int wr)
 		return -EBADF;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
+	if (sock_of(f)) /* one message */
+		return sock_rw_iov(f, uiov, cnt, wr);
 	s64 total = 0;
 	for (u64 i = 0; i < cnt; i++) {
 		u64 iov[2];

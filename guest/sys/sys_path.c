@@ -257,6 +257,21 @@ s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 
 s64 sys_mknod(u64 path, u64 mode, u64 dev) { return sys_mknodat((u64)AT_FDCWD, path, mode, dev); }
 
+int vfs_mknod(int dirfd, const char *path, struct inode *i)
+{
+	struct inode *dir;
+	struct last l;
+	int r = path_lookup(dirfd, path, LOOKUP_PARENT, &dir, &l);
+	if (r)
+		return r;
+	if (!S_ISDIR(dir->mode)) {
+		iput(dir);
+		return -ENOTDIR;
+	}
+	iget(i);
+	return add_new(dir, &l, i);
+}
+
 s64 sys_symlinkat(u64 target, u64 dirfd, u64 path)
 {
 	int r = upath(target, 1);

@@ -18,7 +18,9 @@ static const sysfn table[] = {
 	S1(mprotect), S1(msync), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
 	S1(pread64), S1(pwrite64), S1(readv), S1(writev), S1(access), S1(pipe), S1(select), S1(sched_yield),
 	S1(madvise), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
-	S1(getpid), S1(sendfile), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
+	S1(getpid), S1(sendfile), S1(socket), S1(connect), S1(accept), S1(sendto), S1(recvfrom), S1(sendmsg),
+	S1(recvmsg), S1(shutdown), S1(bind), S1(listen), S1(getsockname), S1(getpeername), S1(socketpair),
+	S1(setsockopt), S1(getsockopt), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
 	S1(uname), S1(fcntl), S(flock, nop), S(fsync, nop), S(fdatasync, nop), S1(truncate), S1(ftruncate),
 	S1(getcwd), S1(chdir), S1(fchdir), S1(rename), S1(mkdir), S1(rmdir), S1(creat), S1(link), S1(unlink),
 	S1(symlink), S1(readlink), S1(chmod), S1(fchmod), S1(chown), S1(fchown), S1(lchown), S1(umask),
@@ -31,7 +33,7 @@ static const sysfn table[] = {
 	S1(sched_getaffinity), S1(getdents64), S1(set_tid_address), S1(clock_gettime), S1(clock_getres),
 	S1(clock_nanosleep), S1(exit_group), S1(tgkill), S1(openat), S1(mkdirat), S1(mknodat), S1(fchownat),
 	S1(newfstatat), S1(unlinkat), S1(renameat), S1(linkat), S1(symlinkat), S1(readlinkat), S1(fchmodat),
-	S1(faccessat), S1(pselect6), S1(ppoll), S(set_robust_list, nop), S1(utimensat), S1(dup3), S1(pipe2),
+	S1(faccessat), S1(pselect6), S1(ppoll), S(set_robust_list, nop), S1(utimensat), S1(accept4), S1(dup3), S1(pipe2),
 	S1(prlimit64), S1(renameat2), S1(getrandom), S1(statx), S(faccessat2, faccessat),
 };
 

@@ -8,6 +8,13 @@ def test_inside(sh):
     assert "ALL PASSED" in out and "FAIL:" not in out, out
 
 
+def test_unix_sockets_across_the_wall(sh):
+    """Descriptors passed in over a socket, paths, abstract names, SO_PEERCRED
+    (tests/guest/sys/sys_unix_sb.c)."""
+    out = sh.run("/tests/bin/sys_unix_sb", timeout=300)
+    assert "ALL PASSED" in out and "FAIL:" not in out, out
+
+
 def test_host_sees_same_pid(sh):
     out = sh.run("/tests/bin/sys_sandbox hold & sleep 1; echo bg $!")
     held = re.search(r"held (\d+)", out)

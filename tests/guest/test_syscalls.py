@@ -3,6 +3,7 @@ Linux on the build machine and in the host partition's shell; their outputs,
 error cases included, must be the same.  sys_robust runs only in the guest,
 in a machine of its own: it attacks the kernel."""
 import os
+import re
 import subprocess
 import tempfile
 
@@ -20,7 +21,8 @@ def native(name, *args):
     return r.stdout
 
 
-@pytest.mark.parametrize("name", ["sys_files", "sys_proc", "sys_sem", "sys_jobs", "sys_log", "sys_mshared", "sys_maps", "sys_pty"])
+@pytest.mark.parametrize("name", ["sys_files", "sys_proc", "sys_sem", "sys_jobs", "sys_log", "sys_mshared", "sys_maps",
+                                  "sys_unix", "sys_pty"])
 def test_same_as_linux(sh, name):
     with tempfile.TemporaryDirectory() as d:
         want = native(name, os.path.join(d, "w")).splitlines()
@@ -28,6 +30,14 @@ def test_same_as_linux(sh, name):
     assert len(want) > 5
     diff = [f"  linux: {w!r}\n  guest: {g!r}" for w, g in zip(want, got) if w != g]
     assert not diff and len(got) == len(want), "\n".join(diff) + f"\n({len(want)} vs {len(got)} lines)"
+
+
+def test_busybox_syslogd_logger(sh):
+    """busybox syslogd binds the datagram socket /dev/log; logger sends to it."""
+    out = sh.run("rm -f /tmp/msgs; syslogd -n -O /tmp/msgs & p=$!; sleep 1; ls -l /dev/log; "
+                 "logger -t unixtest hello over AF_UNIX; sleep 1; kill $p; wait $p; cat /tmp/msgs", timeout=60)
+    assert re.search(r"^srw.* /dev/log$", out, re.M), out
+    assert "user.notice unixtest: hello over AF_UNIX" in out, out
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,6 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-static int failed;
-
-static void check(const char *what, int ok)
-{
-	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
-	fflush(stdout);
-	failed += !ok;
-}
-
-/* The call failed with errno e. */
-#define ERR(what, call, e) check(what, (errno = 0, (long)(call)) < 0 && errno == (e))
-
 static int enter(const char *line)
 {
 	int fd = open("/dev/sandbox", O_WRONLY);

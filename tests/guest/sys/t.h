@@ -22,6 +22,13 @@ static __attribute__((unused)) const char *ename(int e)
 	case ENAMETOOLONG: return "ENAMETOOLONG"; case ENOSYS: return "ENOSYS";
 	case ENOTEMPTY: return "ENOTEMPTY"; case ELOOP: return "ELOOP"; case E2BIG: return "E2BIG";
 	case ENOEXEC: return "ENOEXEC"; case ENXIO: return "ENXIO";
+	case ENOTSOCK: return "ENOTSOCK"; case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT"; case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+	case EOPNOTSUPP: return "EOPNOTSUPP"; case ENOPROTOOPT: return "ENOPROTOOPT";
+	case EADDRINUSE: return "EADDRINUSE"; case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET"; case EISCONN: return "EISCONN"; case ENOTCONN: return "ENOTCONN";
+	case EPROTOTYPE: return "EPROTOTYPE"; case EMSGSIZE: return "EMSGSIZE"; case ENOBUFS: return "ENOBUFS";
+	case EDOM: return "EDOM"; case ETOOMANYREFS: return "ETOOMANYREFS";
 	}
 	static char b[16];
 	snprintf(b, sizeof b, "errno%d", e);
@@ -39,3 +46,16 @@ static __attribute__((unused)) const char *ename(int e)
 
 #define KPTR ((void *)0xffffffff82000000ul) /* a kernel address */
 #define BADPTR ((void *)0x10ul)              /* unmapped user address */
+
+/* Guest-only checks (sys_sandbox, sys_unix_sb): a PASS:/FAIL: line each,
+ * counted in failed. */
+static __attribute__((unused)) int failed;
+static __attribute__((unused)) void check(const char *what, int ok)
+{
+	printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
+	fflush(stdout);
+	failed += !ok;
+}
+
+/* The call failed with errno e. */
+#define ERR(what, call, e) check(what, (errno = 0, (long)(call)) < 0 && errno == (e))

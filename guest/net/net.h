@@ -1,0 +1,103 @@
+/*
+ * Sockets of the guest kernel (ring 0): a small family dispatch.  socket.c
+ * owns the socket syscalls, the user ABI (addresses, iovecs, msghdr and
+ * SCM_RIGHTS control messages, SOL_SOCKET options) and the file a socket
+ * lives in; each address family registers a struct net_family whose
+ * create() fills in the struct sock_ops of a new socket.  unix.c is AF_UNIX;
+ * AF_INET registers the same way later.
+ */
+#ifndef BULKHEAD_GUEST_NET_H
+#define BULKHEAD_GUEST_NET_H
+
+#include <bulkhead/types.h>
+#include "linux.h"
+#include "fs/vfs.h"
+
+#define SCM_MAX_FD 253            /* descriptors in one SCM_RIGHTS message */
+#define SOCKADDR_MAX 128          /* sizeof(struct sockaddr_storage) */
+
+/* Descriptors in flight: open files, each holding one reference. */
+struct scm {
+	int n;
+	struct file *fp[];
+};
+void scm_free(struct scm *s);     /* puts the files and frees s; NULL is fine */
+
+/* A message being sent or received: the user's buffers as a cursor over
+ * its iovecs, an address in a kernel buffer, descriptors in flight. */
+struct kiov {
+	u64 base, len;                /* user address, bytes */
+};
+struct kmsg {
+	struct kiov *iov;             /* advanced as data is copied */
+	u64 niov;
+	u64 resid;                    /* bytes left in the iovecs */
+	u8 name[SOCKADDR_MAX];        /* sendto: the destination; recvfrom: the source */
+	u32 namelen;                  /* bytes of name; 0 = none */
+	struct scm *scm;              /* send: descriptors to pass (taken by the family), recv: received */
+	struct ucred_k cred;          /* send: SCM_CREDENTIALS given; recv: the sender's, for SO_PASSCRED */
+	int has_cred;
+	u32 flags;                    /* recvmsg: MSG_TRUNC, MSG_CTRUNC out */
+};
+/* Copy n bytes between a kernel buffer and the message's iovecs, advancing
+ * them: 0 or -EFAULT (the cursor then stands where the fault was). */
+int kmsg_from(struct kmsg *m, void *dst, u64 n);
+int kmsg_to(struct kmsg *m, const void *src, u64 n);
+
+struct socket;
+struct sock_ops {
+	int (*bind)(struct socket *s, const u8 *addr, u32 len);
+	int (*connect)(struct socket *s, const u8 *addr, u32 len);
+	int (*listen)(struct socket *s, int backlog);     /* backlog clamped to 0..SOMAXCONN */
+	int (*accept)(struct socket *s, struct socket *ns); /* fills ns->sk */
+	int (*pair)(struct socket *a, struct socket *b);  /* socketpair(2) */
+	s64 (*sendmsg)(struct socket *s, struct kmsg *m, int flags); /* bytes or -errno */
+	s64 (*recvmsg)(struct socket *s, struct kmsg *m, int flags);
+	int (*shutdown)(struct socket *s, int how);       /* SHUT_RD, SHUT_WR, SHUT_RDWR */
+	int (*getname)(struct socket *s, u8 *addr, int peer); /* length or -errno */
+	int (*poll)(struct socket *s);                    /* POLL* bits */
+	int (*getsockopt)(struct socket *s, int name, void *val); /* SOL_SOCKET beyond the common ones:
+								   * length (at most 16), or -ENOPROTOOPT */
+	int (*unread)(struct socket *s);                  /* FIONREAD */
+	void (*release)(struct socket *s);
+};
+
+/* One open socket: what every family shares.  It lives in an anonymous
+ * S_IFSOCK inode's file (i->priv), freed with it. */
+struct socket {
+	const struct sock_ops *ops;
+	int family, type, protocol;
+	struct file *file;            /* its file (O_NONBLOCK lives there) */
+	void *sk;                     /* the family's own state */
+	int err;                      /* SO_ERROR: taken when read */
+	u32 sndbuf, rcvbuf;           /* SO_SNDBUF, SO_RCVBUF as reported (twice what was set) */
+	u64 rcvtimeo, sndtimeo;       /* ns; 0 = block forever */
+	u32 passcred, keepalive, reuseaddr, broadcast, oobinline;
+	u32 linger[2];
+};
+
+/* A family's entry point: create() checks type and protocol and sets
+ * s->ops and s->sk: 0, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT or -ENOMEM. */
+struct net_family {
+	int family;
+	int (*create)(struct socket *s, int type, int protocol);
+};
+int net_register(const struct net_family *f);  /* 0 or -ENOSPC; at boot */
+void net_init(void);                           /* registers the built-in families */
+
+struct socket *sock_of(struct file *f);        /* NULL if f is no socket */
+/* Blocking helpers for the families. */
+u64 sock_deadline(u64 timeo_ns);               /* TSC deadline from SO_RCVTIMEO/SO_SNDTIMEO; ~0 = none */
+/* One wait of a blocking call: -EAGAIN at once if s is O_NONBLOCK or flags
+ * has MSG_DONTWAIT; else sleeps on chan until a wakeup: 0 (the caller
+ * checks again); -EAGAIN past deadline; -ERESTART on a signal (-EINTR when
+ * a timeout was set, as Linux); -EBADF if s was closed meanwhile (by a task
+ * sharing the descriptor table): s is gone then, and the caller returns. */
+int sock_wait(struct socket *s, int flags, const void *chan, u64 deadline);
+int sock_error(struct socket *s);              /* -SO_ERROR, cleared; 0 if none */
+s64 sock_rw_iov(struct file *f, u64 uiov, u64 cnt, int wr); /* readv/writev: one message */
+
+/* unix.c */
+extern const struct net_family unix_family;
+
+#endif
