@@ -72,6 +72,7 @@ struct isk {
 	int backlog, naq;
 	int err;               /* error of a connection not yet accepted */
 	u8 fin, shut_rd, shut_wr, nodelay;
+	u8 pending;            /* a non-blocking connect said EINPROGRESS: the next connect reports */
 	u8 local[SIN_LEN], peer[SIN_LEN]; /* kept for getsockname/getpeername once the pcb is gone */
 };
 
@@ -379,43 +380,54 @@ static int inet_accept(struct socket *s, struct socket *ns)
 
 static int tcp_connect_to(struct socket *s, struct isk *k, ip_addr_t *ip, u16 port)
 {
+	int r;
 	switch (k->state) {
-	case I_CONNECTED: return -EISCONN;
 	case I_LISTEN: return -EISCONN;
+	case I_CONNECTED: /* once after EINPROGRESS: 0, as Linux's SS_CONNECTING */
+		r = k->pending ? 0 : -EISCONN;
+		k->pending = 0;
+		return r;
 	case I_CONNECTING:
 		if (s->file->flags & O_NONBLOCK)
 			return -EALREADY;
 		break;
-	case I_CLOSED: /* after a failed connection: the error once, then a fresh try */
-		if (s->err)
-			return sock_error(s);
-		if (!(k->pcb.tcp = tcp_new()))
+	case I_CLOSED:
+		if (k->pending) { /* the failure of the one that said EINPROGRESS */
+			k->pending = 0;
+			r = sock_error(s);
+			return r ? r : -ECONNABORTED;
+		}
+		if (!(k->pcb.tcp = tcp_new())) /* a fresh try */
 			return -ENOMEM;
 		tcp_hook(k, k->pcb.tcp);
 		if (k->nodelay)
 			tcp_nagle_disable(k->pcb.tcp);
 		k->state = I_NEW, k->fin = 0;
 		/* fall through */
-	default: {
-		int r = err_of(tcp_connect(k->pcb.tcp, ip, port, tcp_connected_cb));
-		if (r)
+	default:
+		dst_fix(ip);
+		if ((r = err_of(tcp_connect(k->pcb.tcp, ip, port, tcp_connected_cb))))
 			return r;
 		k->state = I_CONNECTING;
 		remember(k);
 		lwip_pump();
-		if (s->file->flags & O_NONBLOCK)
+		if (s->file->flags & O_NONBLOCK) {
+			k->pending = 1;
 			return -EINPROGRESS;
-	}
+		}
 	}
 	u64 dl = sock_deadline(s->sndtimeo);
 	while (k->state == I_CONNECTING) {
-		int r = sock_wait(s, 0, k, dl);
-		if (r)
+		if ((r = sock_wait(s, 0, k, dl))) {
+			if (r != -EBADF)
+				k->pending = 1; /* it goes on; the next connect reports */
 			return r == -EAGAIN ? -EINPROGRESS : r;
+		}
 	}
+	k->pending = 0;
 	if (k->state == I_CONNECTED)
 		return 0;
-	int r = sock_error(s);
+	r = sock_error(s);
 	return r ? r : -ECONNABORTED;
 }
 
@@ -790,8 +802,10 @@ static int inet_getopt(struct socket *s, int level, int name, void *val)
 		v = p ? p->ttl : IP_DEFAULT_TTL;
 	else if (level == IPPROTO_IP && name == IP_TOS)
 		v = p ? p->tos : 0;
-	else if (level != IPPROTO_TCP || k->type != SOCK_STREAM)
+	else if (level == IPPROTO_IP)
 		return -ENOPROTOOPT;
+	else if (level != IPPROTO_TCP || k->type != SOCK_STREAM)
+		return -EOPNOTSUPP; /* as Linux's ip_getsockopt */
 	else if (name == TCP_NODELAY)
 		v = k->nodelay;
 	else if (name == TCP_MAXSEG)
@@ -955,7 +969,12 @@ static void tcp_drop(struct isk *k)
 	struct tcp_pcb *p = k->pcb.tcp;
 	if (!p)
 		return;
-	tcp_unhook(p);
+	if (k->state == I_LISTEN) {
+		tcp_arg(p, 0);
+		tcp_accept(p, 0);
+	} else {
+		tcp_unhook(p);
+	}
 	if (k->state == I_CONNECTED && k->sock->linger[0] && !k->sock->linger[1])
 		tcp_abort(p); /* SO_LINGER with a zero timeout: a reset */
 	else if (tcp_close(p) != ERR_OK)
