@@ -278,6 +278,8 @@ static const struct sock_ops inet_ops;
 static int inet_create(struct socket *s, int type, int proto)
 {
 	struct isk *k;
+	if (proto < 0 || proto >= 256) /* IPPROTO_MAX */
+		return -EINVAL;
 	if (type == SOCK_STREAM && proto && proto != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 	if (type == SOCK_DGRAM && proto == IPPROTO_ICMP)
@@ -488,7 +490,7 @@ static s64 tcp_send(struct socket *s, struct isk *k, struct kmsg *m, int flags)
 		return -ENOMEM;
 	s64 done = 0;
 	int r = 0;
-	while (m->resid || (!done && !cap)) {
+	while (m->resid) {
 		struct tcp_pcb *p = k->pcb.tcp;
 		if (!p || k->shut_wr) {
 			r = s->err ? sock_error(s) : -EPIPE;
@@ -509,8 +511,6 @@ static s64 tcp_send(struct socket *s, struct isk *k, struct kmsg *m, int flags)
 		u32 n = (u32)(m->resid < room ? m->resid : room);
 		if (n > cap)
 			n = (u32)cap;
-		if (!n)
-			break;
 		if ((r = kmsg_from(m, buf, n)))
 			break;
 		if ((r = err_of(tcp_write(p, buf, (u16)n, TCP_WRITE_FLAG_COPY | (m->resid ? TCP_WRITE_FLAG_MORE : 0)))))
@@ -576,6 +576,8 @@ static s64 dgram_send(struct isk *k, struct kmsg *m)
 	if (m->namelen) {
 		if ((r = sin_get(m->name, m->namelen, &ip, &port, 1)))
 			return r;
+		if (k->type == SOCK_DGRAM && !port)
+			return -EINVAL; /* as Linux's udp_sendmsg */
 		dst_fix(&ip);
 	} else if (k->type == SOCK_DGRAM && (k->pcb.udp->flags & UDP_FLAGS_CONNECTED)) {
 		ip_addr_copy(ip, k->pcb.udp->remote_ip);

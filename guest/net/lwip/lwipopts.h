@@ -39,6 +39,9 @@
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_LOOPBACK_MAX_PBUFS 0
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+/* Checksums per interface: the loopif turns them all off (a packet that
+ * never leaves memory cannot be corrupted on a wire), as Linux's lo does. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 
 /* Memory: the kernel's heap (kmalloc), for the heap and the pools alike.
  * Fixed pools would either cap the connections below the descriptor limit

@@ -6,7 +6,8 @@
  * data closed, shutdown both ways, poll readiness, SO_RCVTIMEO, EINTR, the
  * options (SO_*, TCP_NODELAY, IP_TTL...), UDP (addresses, boundaries,
  * truncation, connect), raw ICMP echo, the SIOCGIF* ioctls, and a MiB over
- * TCP with a checksum.  Ports are ephemeral: printed only as compared.
+ * TCP with a checksum; bad pointers and lengths everywhere (EFAULT,
+ * EINVAL), none of which may hurt the kernel.  Ports are ephemeral: printed only as compared.
  *   sys_inet DIR   (DIR unused: the tests' common calling form) */
 #include "t.h"
 #include <arpa/inet.h>
@@ -519,6 +520,44 @@ static void interfaces(void)
 	close(s);
 }
 
+static void hostile(void)
+{
+	int s, c = pair(&s), u = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[16];
+	socklen_t l = 16;
+	T("bind bad pointer", bind(u, BADPTR, 16));
+	T("bind kernel pointer", bind(u, KPTR, 16));
+	T("bind huge length", bind(u, BADPTR, 1u << 30));
+	T("connect bad pointer", connect(u, BADPTR, 16));
+	T("sendto bad address pointer", sendto(u, "x", 1, 0, BADPTR, 16));
+	T("sendto bad buffer", sendto(u, BADPTR, 8, 0, SA((struct sockaddr_in){ 0 }), 16));
+	T("getsockname bad pointer", getsockname(u, BADPTR, &l));
+	T("getsockname bad length pointer", getsockname(u, SA((struct sockaddr_in){ 0 }), BADPTR));
+	T("getsockopt IP_TTL bad value", getsockopt(u, IPPROTO_IP, IP_TTL, BADPTR, &l));
+	T("setsockopt IP_TTL bad value", setsockopt(u, IPPROTO_IP, IP_TTL, BADPTR, 4));
+	T("setsockopt TCP_NODELAY kernel pointer", setsockopt(c, IPPROTO_TCP, TCP_NODELAY, KPTR, 4));
+	T("setsockopt IP_TTL negative length", setsockopt(u, IPPROTO_IP, IP_TTL, b, -1));
+	T("ioctl SIOCGIFFLAGS bad pointer", ioctl(u, SIOCGIFFLAGS, BADPTR));
+	T("ioctl SIOCGIFADDR kernel pointer", ioctl(u, SIOCGIFADDR, KPTR));
+	T("ioctl SIOCSIFADDR (a set)", ioctl(u, SIOCSIFADDR, &(struct ifreq){ .ifr_name = "lo" }));
+	T("tcp send bad buffer", send(c, BADPTR, 100, 0));
+	T("tcp send kernel buffer", send(c, KPTR, 100, 0));
+	write(s, "data", 4);
+	revents(c, POLLIN, 1000);
+	T("tcp recv into bad buffer", recv(c, BADPTR, 4, 0));
+	T("tcp recv after it", recv(c, b, sizeof b, 0));
+	struct iovec iov[2] = { { b, 2 }, { BADPTR, 2 } };
+	write(s, "more", 4);
+	revents(c, POLLIN, 1000);
+	T("tcp readv half bad", readv(c, iov, 2));
+	struct msghdr m = { .msg_iov = BADPTR, .msg_iovlen = 1 };
+	T("recvmsg bad iovec", recvmsg(u, &m, MSG_DONTWAIT));
+	T("sendmsg bad name", sendmsg(u, &(struct msghdr){ .msg_name = BADPTR, .msg_namelen = 16 }, 0));
+	T("socket huge protocol", socket(AF_INET, SOCK_STREAM, 1 << 30));
+	T("socket negative type", socket(AF_INET, -1, 0));
+	close(u), close(s), close(c);
+}
+
 static void mib(void)
 {
 	int port, l = listener(1, &port);
@@ -571,6 +610,7 @@ int main(void)
 	udp();
 	icmp();
 	interfaces();
+	hostile();
 	mib();
 	return 0;
 }
