@@ -705,22 +705,11 @@ static int sol_socket_set(struct socket *s, u64 name, u64 uval, u64 len)
 	return -ENOPROTOOPT;
 }
 
-s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
+/* A SOL_SOCKET option's value into val: its length, or -ENOPROTOOPT. */
+static int sol_socket_get(struct socket *s, int name, u8 *val)
 {
-	int r, len;
-	struct socket *s = sock_fd(fd, &r);
-	if (r)
-		return r;
-	if ((int)level != SOL_SOCKET && !s->ops->getopt)
-		return -EOPNOTSUPP;
-	if (copy_from_user(&len, ulen, 4))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	u8 val[16];
 	int v = 0, n = 4; /* an int option's value, or n bytes of val */
-	switch ((int)level != SOL_SOCKET ? -1 : (int)name) {
-	case -1: n = s->ops->getopt(s, (int)level, (int)name, val); break; /* the family's own level */
+	switch (name) {
 	case SO_TYPE: v = s->type; break;
 	case SO_DOMAIN: v = s->family; break;
 	case SO_PROTOCOL: v = s->protocol; break;
@@ -740,10 +729,28 @@ s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
 	default:
 		n = -ENOPROTOOPT;
 	}
-	if (n == 4 && (int)level == SOL_SOCKET)
+	if (n == 4)
 		memcpy(val, &v, 4);
-	if (n == -ENOPROTOOPT && (int)level == SOL_SOCKET && s->ops->getsockopt) /* the family's own */
-		n = s->ops->getsockopt(s, (int)name, val);
+	if (n == -ENOPROTOOPT && s->ops->getsockopt) /* the family's own */
+		n = s->ops->getsockopt(s, name, val);
+	return n;
+}
+
+s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
+{
+	int r, len;
+	struct socket *s = sock_fd(fd, &r);
+	if (r)
+		return r;
+	if ((int)level != SOL_SOCKET && !s->ops->getopt)
+		return -EOPNOTSUPP;
+	if (copy_from_user(&len, ulen, 4))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	u8 val[16];
+	int n = (int)level == SOL_SOCKET ? sol_socket_get(s, (int)name, val) :
+		s->ops->getopt(s, (int)level, (int)name, val); /* the family's own level */
 	if (n < 0)
 		return n;
 	if (len > n)

@@ -71,6 +71,7 @@ void lwip_kfree(void *p);
 #define TCP_SND_BUF 65535
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_OOSEQ_MAX_BYTES TCP_WND
+#define TCP_MSL 30000U          /* ms: TIME_WAIT (2 MSL) lasts 60 s, as Linux's */
 #define TCP_LISTEN_BACKLOG 1    /* tcp_listen_with_backlog: listen(2)'s backlog */
 #define LWIP_TCP_KEEPALIVE 1    /* SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT */
 #define SO_REUSE 1              /* SO_REUSEADDR */

@@ -197,7 +197,7 @@ static void client_server(void)
 		write(c, "hello from the client", 21);
 		int n = (int)read(c, b, sizeof b - 1);
 		printf("child read %d: %.*s\n", n, n > 0 ? n : 0, b);
-		printf("child local port = server's peer port: %d\n", port_of(c, 0) > 0);
+		printf("child has a local port: %d\n", port_of(c, 0) > 0);
 		show_name("child getpeername", c, 1);
 		close(c);
 		_exit(0);
@@ -212,9 +212,10 @@ static void client_server(void)
 	printf("accepted local port = listener's: %d\n", port_of(s, 0) == port);
 	int n = (int)read(s, b, sizeof b - 1);
 	printf("server read %d: %.*s\n", n, n > 0 ? n : 0, b);
-	T("server write", write(s, "hello back", 10));
+	long w = write(s, "hello back", 10);
 	int st;
-	waitpid(pid, &st, 0);
+	waitpid(pid, &st, 0); /* the child's lines first */
+	T("server write", w);
 	T("read after peer closed", read(s, b, sizeof b));
 	T("read again", read(s, b, sizeof b));
 	close(s);
