@@ -44,7 +44,7 @@ TEST_DEPS += guest-layers
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
 # by the tests and inside the root image as /tests/bin/<name>; asuid runs a
 # program as another user, for tests that need a caller other than root.
-GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox sys_pty sys_unix sys_unix_sb sys_inet bench_guest asuid
+GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox sys_pty sys_unix sys_unix_sb sys_inet sys_inet_fuzz bench_guest asuid
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h
 	@mkdir -p $(@D)

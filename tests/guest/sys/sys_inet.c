@@ -153,7 +153,7 @@ static void creation(void)
 static void binding(void)
 {
 	int a = socket(AF_INET, SOCK_STREAM, 0), b = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in x = sin_of("127.0.0.1", 0), far = sin_of("192.0.2.1", 0);
+	struct sockaddr_in x = sin_of("127.0.0.1", 0), far = sin_of("203.0.113.1", 0);
 	T("bind short", bind(a, SA(x), 8));
 	struct sockaddr_in u = x;
 	u.sin_family = AF_UNIX;
