@@ -478,12 +478,14 @@ static void icmp(void)
 	h->checksum = csum(pkt, sizeof pkt);
 	struct sockaddr_in to = sin_of("127.0.0.1", 0);
 	T("icmp sendto", sendto(r, pkt, sizeof pkt, 0, SA(to), sizeof to));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 50; i++) { /* a raw socket sees every ICMP packet: others' pings are skipped */
 		if (revents(r, POLLIN, 2000) != POLLIN)
 			break;
 		int n = (int)recv(r, in, sizeof in, 0);
 		struct iphdr *ip = (struct iphdr *)in;
 		struct icmphdr *e = (struct icmphdr *)(in + ip->ihl * 4);
+		if (n < 28 || ntohs(e->un.echo.id) != 0x4242)
+			continue;
 		printf("icmp recv %d: ip proto %d ttl %d type %d code %d id %x seq %d payload %.13s\n", n, ip->protocol,
 		       ip->ttl, e->type, e->code, ntohs(e->un.echo.id), ntohs(e->un.echo.sequence), (char *)(e + 1));
 		if (e->type == ICMP_ECHOREPLY)
