@@ -8,6 +8,7 @@ GUEST_ASM := $(wildcard $(GUEST_DIRS:%=%/*.S)) lib/traps.S
 GUEST_LD := util sha256 inflate gzip json tar stream apply image config tarstore unpack
 GUEST_LD_SRCS := $(GUEST_LD:%=loader/%.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_SRCS) $(GUEST_ASM) $(GUEST_LD_SRCS))
+include guest/net/lwip/lwip.mk
 GUEST_CFLAGS := $(KCFLAGS) -mcmodel=kernel
 # The kernel's own files: every cross-file symbol declared once, in a header.
 GUEST_WARN := -Wmissing-prototypes -Wstrict-prototypes -Wredundant-decls
@@ -48,6 +49,7 @@ GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps 
 GUEST_TESTS += sys_paths
 GUEST_TESTS += sys_pty
 GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
+GUEST_TESTS += sys_inet sys_inet_fuzz
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)
@@ -73,7 +75,7 @@ GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.
 
 # The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
 # guest test programs, as an OCI-layout tarball that boots as root.tar.
-GUEST_ROOT_FILES := $(wildcard guest/root/*)
+GUEST_ROOT_FILES := guest/root/init $(wildcard guest/root/etc/*)
 $(BUILD)/root.tar: tools/mkroot.sh $(GUEST_ROOT_FILES) $(GUEST_ROOT_EXTRA)
 	$(Q)sh tools/mkroot.sh $@ $(GUEST_ROOT_PAIRS)
 $(ESP)/root.tar: $(BUILD)/root.tar

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Guest-kernel figures for `make bench` (issue 4), under QEMU -icount
 shift=0,sleep=off, where TSC ticks count instructions: kernel entry to the
-shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe and
-unix socket throughput, the kernel image and the memory in use at the prompt."""
+shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe, unix
+socket and loopback TCP throughput (also in bytes per instruction), the kernel image and the memory in use at the prompt."""
 import os
 import re
 import subprocess
@@ -35,12 +35,16 @@ def main():
         b = dict(re.findall(r"^(\w+): (\d+)$", s.run("/tests/bin/bench_guest 20", timeout=900), re.M))
     finally:
         s.close()
+    assert all(b.get(k + "_ok") == "1" for k in ("pipe", "unix", "tcp")), f"a child read short: {b}"
     print("guest kernel (QEMU TCG, AMD-V, -icount shift=0: instructions)")
     figure("instructions, guest-kernel entry to shell prompt", int(vals["entry_to_prompt_tsc"]), "insns")
     figure("instructions per fork+exec+wait of /bin/true", int(b["spawn_true"]), "insns")
     figure("instructions per fork+exec+wait of sh -c true", int(b["spawn_sh_c_true"]), "insns")
     figure("instructions per MiB through a pipe", int(b["pipe_per_mib"]), "insns")
     figure("instructions per MiB through a unix socket pair", int(b["unix_per_mib"]), "insns")
+    figure("instructions per MiB through loopback TCP (127.0.0.1)", int(b["tcp_per_mib"]), "insns")
+    for what, key in (("a pipe", "pipe"), ("loopback TCP", "tcp")):
+        print(f"{'bytes per instruction through ' + what:<48} {(1 << 20) / int(b[key + '_per_mib']):>14.3f} B/insn")
     figure("guest kernel image in memory (text+data+bss)", int(vals["kernel_image_bytes"]), "bytes")
     figure("guest.elf sections (size -A)", elf_sizes(os.path.join(ROOT, "build", "guest.elf")), "bytes")
     figure("memory in use at the prompt (MemTotal-MemFree)", used_kib * 1024, "bytes")

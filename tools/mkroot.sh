@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the host partition's root image: an OCI image (umoci) holding
 # Debian's busybox-static with a link per applet, guest/root/ (init and
-# /etc), and any extra files given as SRC:DEST pairs; packed as one tar of
+# etc/), and any extra files given as SRC:DEST pairs; packed as one tar of
 # the OCI layout, which the guest kernel's image loader unpacks at boot.
 #   tools/mkroot.sh OUT.tar [SRC:DEST ...]
 set -e
@@ -17,6 +17,7 @@ sh "$(dirname "$0")/bbtree.sh" "$r" sbin/init
 here=$(dirname "$0")/../guest/root
 install -m 755 "$here/init" "$r/sbin/init"
 printf 'bulkhead\n' > "$r/etc/hostname"
+cp -R "$here/etc/." "$r/etc/"   # hosts, services, resolv.conf...
 for pair in "$@"; do
 	src=${pair%%:*}
 	dst=$r/${pair#*:}

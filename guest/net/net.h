@@ -4,7 +4,7 @@
  * SCM_RIGHTS control messages, SOL_SOCKET options) and the file a socket
  * lives in; each address family registers a struct net_family whose
  * create() fills in the struct sock_ops of a new socket.  unix.c is AF_UNIX;
- * AF_INET registers the same way later.
+ * inet.c is AF_INET (on lwIP, guest/net/lwip/).
  */
 #ifndef BULKHEAD_GUEST_NET_H
 #define BULKHEAD_GUEST_NET_H
@@ -60,6 +60,14 @@ struct sock_ops {
 								   * length (at most 16), or -ENOPROTOOPT */
 	int (*unread)(struct socket *s);                  /* FIONREAD */
 	void (*release)(struct socket *s);
+	/* Optional, for families with options and ioctls of their own (AF_INET):
+	 * setopt gets other levels' options (val: len bytes, at most 16 read),
+	 * and each SOL_SOCKET one after socket.c stored it (val NULL) to act on
+	 * it: 0 or -errno.  getopt: other levels' value into val (at most 16
+	 * bytes): its length or -errno.  ioctl: commands besides FIONREAD. */
+	int (*setopt)(struct socket *s, int level, int name, const void *val, u32 len);
+	int (*getopt)(struct socket *s, int level, int name, void *val);
+	s64 (*ioctl)(struct socket *s, u64 cmd, u64 arg); /* -ENOTTY if not its own */
 };
 
 /* One open socket: what every family shares.  It lives in an anonymous
@@ -99,5 +107,8 @@ s64 sock_rw_iov(struct file *f, u64 uiov, u64 cnt, int wr); /* readv/writev: one
 
 /* unix.c */
 extern const struct net_family unix_family;
+
+/* inet.c: AF_INET on lwIP; inet_init starts lwIP (the loopback) and registers. */
+void inet_init(void);
 
 #endif

@@ -31,7 +31,11 @@ int net_register(const struct net_family *f)
 	return -ENOSPC;
 }
 
-void net_init(void) { net_register(&unix_family); }
+void net_init(void)
+{
+	net_register(&unix_family);
+	inet_init();
+}
 
 /* ---- the socket's file ---- */
 
@@ -152,7 +156,9 @@ static int sock_poll(struct file *f) { return sock_of(f)->ops->poll(sock_of(f));
 static s64 sock_ioctl(struct file *f, u64 cmd, u64 arg)
 {
 	struct socket *s = sock_of(f);
-	if (cmd != 0x541B || !s->ops->unread) /* FIONREAD (SIOCINQ) */
+	if (cmd != 0x541B) /* FIONREAD (SIOCINQ) */
+		return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	if (!s->ops->unread)
 		return -ENOTTY;
 	int v = s->ops->unread(s);
 	if (v < 0)
@@ -639,14 +645,31 @@ static int set_timeo(u64 *ns, const void *val, u32 len)
 	return 0;
 }
 
+static int sol_socket_set(struct socket *s, u64 name, u64 uval, u64 len);
+
 s64 sys_setsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 len)
 {
 	int r;
 	struct socket *s = sock_fd(fd, &r);
 	if (r)
 		return r;
-	if ((int)level != SOL_SOCKET)
-		return -EOPNOTSUPP; /* no family has options of its own yet */
+	if ((int)level != SOL_SOCKET) { /* the family's own level */
+		u8 val[16];
+		if (!s->ops->setopt)
+			return -EOPNOTSUPP;
+		if ((int)len < 0)
+			return -EINVAL;
+		u32 n = (u32)len < sizeof val ? (u32)len : sizeof val;
+		if (copy_from_user(val, uval, n))
+			return -EFAULT;
+		return s->ops->setopt(s, (int)level, (int)name, val, (u32)len);
+	}
+	r = sol_socket_set(s, name, uval, len);
+	return !r && s->ops->setopt ? s->ops->setopt(s, SOL_SOCKET, (int)name, 0, 0) : r;
+}
+
+static int sol_socket_set(struct socket *s, u64 name, u64 uval, u64 len)
+{
 	u8 val[16];
 	if ((int)len < 4)
 		return -EINVAL;
@@ -682,21 +705,11 @@ s64 sys_setsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 len)
 	return -ENOPROTOOPT;
 }
 
-s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
+/* A SOL_SOCKET option's value into val: its length, or -ENOPROTOOPT. */
+static int sol_socket_get(struct socket *s, int name, u8 *val)
 {
-	int r, len;
-	struct socket *s = sock_fd(fd, &r);
-	if (r)
-		return r;
-	if ((int)level != SOL_SOCKET)
-		return -EOPNOTSUPP;
-	if (copy_from_user(&len, ulen, 4))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	u8 val[16];
 	int v = 0, n = 4; /* an int option's value, or n bytes of val */
-	switch ((int)name) {
+	switch (name) {
 	case SO_TYPE: v = s->type; break;
 	case SO_DOMAIN: v = s->family; break;
 	case SO_PROTOCOL: v = s->protocol; break;
@@ -719,7 +732,25 @@ s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
 	if (n == 4)
 		memcpy(val, &v, 4);
 	if (n == -ENOPROTOOPT && s->ops->getsockopt) /* the family's own */
-		n = s->ops->getsockopt(s, (int)name, val);
+		n = s->ops->getsockopt(s, name, val);
+	return n;
+}
+
+s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen)
+{
+	int r, len;
+	struct socket *s = sock_fd(fd, &r);
+	if (r)
+		return r;
+	if ((int)level != SOL_SOCKET && !s->ops->getopt)
+		return -EOPNOTSUPP;
+	if (copy_from_user(&len, ulen, 4))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	u8 val[16];
+	int n = (int)level == SOL_SOCKET ? sol_socket_get(s, (int)name, val) :
+		s->ops->getopt(s, (int)level, (int)name, val); /* the family's own level */
 	if (n < 0)
 		return n;
 	if (len > n)

@@ -1,7 +1,9 @@
 /* Guest figures for tools/bench_guest.py: TSC ticks (instructions under QEMU
  * -icount) per fork+exec+wait of /bin/true, per `sh -c true`, and per MiB
- * through a pipe and through an AF_UNIX socket pair.  Prints "name: value" lines. */
+ * through a pipe, an AF_UNIX socket pair and a loopback TCP connection
+ * (127.0.0.1).  Prints "name: value" lines. */
 #include "t.h"
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -52,6 +54,22 @@ static unsigned long long per_mib(int rd, int wr, int *ok)
 	return (tsc() - t0) / (total >> 20);
 }
 
+/* A TCP connection over 127.0.0.1: p[0] the accepted end, p[1] the client. */
+static int tcp_pair(int p[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 1) ||
+	    getsockname(s, (struct sockaddr *)&a, &l))
+		return -1;
+	p[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(p[1], (struct sockaddr *)&a, sizeof a) || (p[0] = accept(s, 0, 0)) < 0)
+		return -1;
+	close(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 20;
@@ -66,5 +84,12 @@ int main(int argc, char **argv)
 	t = per_mib(p[0], p[1], &ok);
 	printf("unix_per_mib: %llu\n", t);
 	printf("unix_ok: %d\n", ok);
+	if (tcp_pair(p)) {
+		printf("tcp_failed: 1\n");
+		return 1;
+	}
+	t = per_mib(p[0], p[1], &ok);
+	printf("tcp_per_mib: %llu\n", t);
+	printf("tcp_ok: %d\n", ok);
 	return 0;
 }

@@ -1,0 +1,87 @@
+/*
+ * lwIP's configuration for the guest kernel (guest/net/lwip/lwip.mk builds
+ * Debian's lwIP 2.1.3 with it).  NO_SYS: the kernel has no threads; lwIP is
+ * called only from kernel code with interrupts off (syscalls, and the
+ * scheduler's poller at each tick and idle wake-up), so it is never entered
+ * twice.  IPv4 only, loopback only (no NIC yet): TCP, UDP, raw ICMP.
+ */
+#ifndef BULKHEAD_LWIPOPTS_H
+#define BULKHEAD_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0  /* one CPU, interrupts off in the kernel */
+#define LWIP_NETCONN 0
+#define LWIP_SOCKET 0           /* guest/net/inet.c is the socket layer */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 0
+#define LWIP_ETHERNET 0
+#define LWIP_ICMP 1
+#define LWIP_RAW 1              /* SOCK_RAW IPPROTO_ICMP: busybox ping */
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+#define LWIP_STATS 0
+#define LWIP_NETIF_API 0
+#define IP_REASSEMBLY 0         /* nothing fragments on loopback (MTU 0: none) */
+#define IP_FRAG 0
+#define IP_DEFAULT_TTL 64       /* as Linux's net.ipv4.ip_default_ttl */
+#define ICMP_TTL 64
+
+/* Loopback: 127.0.0.1/8 on lwIP's own loopif.  Packets sent to it wait on
+ * the netif's queue until netif_poll (inet.c pumps it after each call into
+ * lwIP, and at each tick).  The queue is bounded by what the senders may
+ * have in flight (their windows), so it has no count limit of its own. */
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+/* Checksums per interface: the loopif turns them all off (a packet that
+ * never leaves memory cannot be corrupted on a wire), as Linux's lo does. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+
+/* Memory: the kernel's heap (kmalloc), for the heap and the pools alike.
+ * Fixed pools would either cap the connections below the descriptor limit
+ * or reserve megabytes every partition pays for at boot; the heap grows
+ * with use instead.  What bounds it: each TCP connection holds at most
+ * TCP_SND_BUF unsent plus TCP_WND unread bytes (out-of-order segments at
+ * most TCP_OOSEQ_MAX_BYTES), each UDP or raw socket at most its SO_RCVBUF
+ * (inet.c drops beyond), and the sockets themselves are bounded by the
+ * processes' descriptor tables. */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+#define mem_clib_malloc(n) lwip_kmalloc(n)
+#define mem_clib_free(p) lwip_kfree(p)
+#define mem_clib_calloc(c, n) lwip_kcalloc(c, n)
+void *lwip_kmalloc(unsigned long n);
+void *lwip_kcalloc(unsigned long c, unsigned long n);
+void lwip_kfree(void *p);
+#define PBUF_POOL_SIZE 0        /* no pool pbufs: no driver receives into them */
+
+/* TCP: a loopback MSS of 8000 (the loopif has no MTU), 64 KiB windows
+ * and send buffers, the most without window scaling: what a connection
+ * holds unread (at most TCP_WND) then fits one pbuf chain, whose tot_len
+ * is 16 bits.  lwIP's sanity checks (init.c) all hold with these. */
+#define TCP_MSS 8000
+#define TCP_WND 65535
+#define TCP_SND_BUF 65535
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_OOSEQ_MAX_BYTES TCP_WND
+#define TCP_MSL 30000U          /* ms: TIME_WAIT (2 MSL) lasts 60 s, as Linux's */
+#define TCP_LISTEN_BACKLOG 1    /* tcp_listen_with_backlog: listen(2)'s backlog */
+#define LWIP_TCP_KEEPALIVE 1    /* SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT */
+#define SO_REUSE 1              /* SO_REUSEADDR */
+#define LWIP_CALLBACK_API 1
+#define LWIP_EVENT_API 0
+
+/* arch/cc.h: LWIP_ASSERT panics the kernel; no debug output. */
+#define LWIP_DEBUG 0
+#define LWIP_NOASSERT_ON_ERROR 1
+#define LWIP_RAND() lwip_rand()
+unsigned int lwip_rand(void);
+
+#endif
