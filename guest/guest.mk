@@ -43,7 +43,11 @@ TEST_DEPS += guest-layers
 # Guest syscall tests (tests/guest/sys/): static musl programs, run natively
 # by the tests and inside the root image as /tests/bin/<name>; asuid runs a
 # program as another user, for tests that need a caller other than root.
-GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox sys_pty sys_unix sys_unix_dg sys_unix_sb bench_guest asuid
+GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps sys_robust sys_sandbox \
+	bench_guest asuid
+GUEST_TESTS += sys_paths
+GUEST_TESTS += sys_pty
+GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)
@@ -57,9 +61,9 @@ $(BUILD)/user/bulkhead: guest/user/bulkhead.c $(wildcard include/bulkhead/*.h)
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
 
 # The engine daemon (engine/engine.mk) is /usr/bin/bulkheadd; init starts it.
-GUEST_ROOT_EXTRA := tests/guest/applets.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \
+GUEST_ROOT_EXTRA := tests/guest/applets.sh tests/guest/overlay.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \
 	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh
-GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh \
+GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.sh:tests/overlay.sh \
 	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
 	$(BUILD)/user/bulkhead:usr/bin/bulkhead $(BUILD)/engine/bulkheadd.stripped:usr/bin/bulkheadd
 
@@ -87,3 +91,11 @@ $(GUEST_UNIT_WALK): tests/unit/test_walk.c guest/fs/walk.c guest/fs/vfs.h guest/
 	@echo '  HOSTCC  $@'
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
 UNIT_TESTS += $(GUEST_UNIT_WALK)
+
+# Unit test of overlay roots (fs/overlay.c over inode.c's ramfs).
+GUEST_UNIT_OVL := $(BUILD)/tests/unit/test_overlay
+$(GUEST_UNIT_OVL): tests/unit/test_overlay.c guest/fs/overlay.c guest/fs/inode.c guest/fs/walk.c $(GUEST_HDRS) tests/unit/check.h
+	@mkdir -p $(@D)
+	@echo '  HOSTCC  $@'
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -Iguest $(filter %.c,$^) -o $@
+UNIT_TESTS += $(GUEST_UNIT_OVL)

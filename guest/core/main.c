@@ -76,6 +76,7 @@ void kmain(u64 bi_phys)
 	if (rootfs_unpack_module(root))      /* the host root image */
 		monitor_run();
 	fs_mount_std();                      /* /dev and /proc */
+	rootfs_boot_images(root);            /* the other modules, /boot/images/NAME */
 	sched_on_init_exit(init_exited);
 	if (task_spawn_init("/sbin/init") < 0)
 		monitor_run();

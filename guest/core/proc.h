@@ -40,6 +40,7 @@ struct sandbox {
 	int refs;                     /* its tasks (zombies too) and whoever holds it */
 	int id;                       /* 0: the root sandbox */
 	struct inode *root;           /* its tasks' root directory */
+	struct inode *dev;            /* its devtmpfs (dev/devfs.c), made at its first mount; or NULL */
 	char hostname[65];
 	int tasks;                    /* its tasks, zombies too */
 	int max_tasks;                /* fork/clone beyond it: EAGAIN; 0 = the kernel's limit */

@@ -47,6 +47,7 @@ void sandbox_put(struct sandbox *sb)
 	if (--sb->refs || sb == &sandbox_root)
 		return;
 	iput(sb->root);
+	iput(sb->dev);
 	kfree(sb);
 	sandboxes--;
 }

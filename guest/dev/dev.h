@@ -14,6 +14,7 @@ extern struct inode *devfs_root;
 void devfs_init(void);
 int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm);
 const struct file_ops *chrdev_fops(u32 rdev); /* devfs's character device rdev, or NULL */
+int devfs_allowed(u32 rdev);       /* the calling task may open device rdev (a sandbox: few) */
 u64 random_u64(void);
 int fill_random_user(u64 ubuf, u64 n); /* 0 or -EFAULT */
 

@@ -2,7 +2,13 @@
  * devfs (guest ring 0): the character devices every program expects,
  * /dev/null, zero, full, random and urandom, in a ramfs directory that is
  * mounted on /dev; drivers add theirs by name (devfs_register: the tty, the
- * host driver).  Also the kernel's random numbers.
+ * host driver).  A sandbox that mounts devtmpfs gets a devfs of its own
+ * holding only the container devices (OCI's default devices: null, zero,
+ * full, random, urandom, tty, console, ptmx where registered), the standard
+ * links and its own shm; from a sandbox no other device opens (EPERM), so
+ * neither a node made outside nor one mknod could make reaches a
+ * management device such as /dev/bulkhead or /dev/sandbox.  Also the
+ * kernel's random numbers.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -70,16 +76,97 @@ static const struct file_ops zero_fops = { .read = zero_read, .write = null_writ
 static const struct file_ops full_fops = { .read = zero_read, .write = full_write, .poll = always, .seekable = 1 };
 static const struct file_ops random_fops = { .read = random_read, .write = null_write, .poll = always };
 
-int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm)
+static int add_chr(struct inode *dir, const char *name, u32 rdev, const struct file_ops *ops, u32 perm)
 {
 	struct inode *i = inode_new(S_IFCHR | perm);
 	if (!i)
 		return -ENOMEM;
-	i->rdev = (major << 8) | minor;
+	i->rdev = rdev;
 	i->fops = ops;
-	int r = dir_add(devfs_root, name, i);
+	int r = dir_add(dir, name, i);
 	iput(i);
 	return r;
+}
+
+int devfs_register(const char *name, u32 major, u32 minor, const struct file_ops *ops, u32 perm)
+{
+	return add_chr(devfs_root, name, (major << 8) | minor, ops, perm);
+}
+
+/* The devices a sandbox may open, by number (major << 8 | minor). */
+static const u32 container_devices[] = {
+	1 << 8 | 3, 1 << 8 | 5, 1 << 8 | 7, 1 << 8 | 8, 1 << 8 | 9, /* null zero full random urandom */
+	5 << 8 | 0, 5 << 8 | 1, 5 << 8 | 2,                         /* tty console ptmx */
+};
+
+int devfs_allowed(u32 rdev)
+{
+	if (current->sb == &sandbox_root)
+		return 1;
+	for (u32 k = 0; k < BH_ARRAY_SIZE(container_devices); k++)
+		if (container_devices[k] == rdev)
+			return 1;
+	return 0;
+}
+
+static int add_link(struct inode *dir, const char *name, const char *target)
+{
+	struct inode *l = inode_new(S_IFLNK | 0777);
+	u64 n = strlen(target);
+	if (!l || !(l->target = kmalloc(n + 1))) {
+		iput(l);
+		return -ENOMEM;
+	}
+	memcpy(l->target, target, n + 1);
+	l->size = n;
+	int r = dir_add(dir, name, l);
+	iput(l);
+	return r;
+}
+
+static int add_dir(struct inode *dir, const char *name, u32 mode)
+{
+	struct inode *d = inode_new(S_IFDIR | mode);
+	int r = d ? dir_add(dir, name, d) : -ENOMEM;
+	iput(d);
+	return r;
+}
+
+/* A copy of devfs_root's entries that a sandbox may use. */
+static struct inode *devfs_copy(void)
+{
+	struct inode *d = inode_new(S_IFDIR | 0755);
+	int r = d ? 0 : -ENOMEM;
+	for (struct dirent_k *e = devfs_root->children; !r && e; e = e->next) {
+		struct inode *i = e->ino;
+		if (S_ISCHR(i->mode) && devfs_allowed(i->rdev))
+			r = add_chr(d, e->name, i->rdev, i->fops, i->mode & 07777);
+		else if (S_ISLNK(i->mode))
+			r = add_link(d, e->name, i->target);
+		else if (S_ISDIR(i->mode))
+			r = add_dir(d, e->name, i->mode & 07777);
+	}
+	if (d)
+		d->nlink = 0; /* in no directory: freed with its sandbox and mounts */
+	if (r) {
+		iput(d);
+		return 0;
+	}
+	return d;
+}
+
+/* mount -t devtmpfs: the host's devfs, or the calling sandbox's own. */
+static struct inode *devfs_mount(void)
+{
+	struct sandbox *sb = current->sb;
+	if (sb == &sandbox_root) {
+		iget(devfs_root);
+		return devfs_root;
+	}
+	if (!sb->dev)
+		sb->dev = devfs_copy();
+	iget(sb->dev);
+	return sb->dev;
 }
 
 /* The operations of devfs's character device rdev, or NULL. */
@@ -95,7 +182,7 @@ void devfs_init(void)
 {
 	devfs_root = inode_new(S_IFDIR | 0755);
 	devfs_root->nlink = 2;
-	fs_register("devtmpfs", devfs_root);
+	fs_register_mount("devtmpfs", devfs_mount);
 	devfs_register("null", 1, 3, &null_fops, 0666);
 	devfs_register("zero", 1, 5, &zero_fops, 0666);
 	devfs_register("full", 1, 7, &full_fops, 0666);
@@ -103,16 +190,7 @@ void devfs_init(void)
 	devfs_register("urandom", 1, 9, &random_fops, 0666);
 	const char *links[][2] = { { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
 				   { "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" } };
-	for (u32 k = 0; k < BH_ARRAY_SIZE(links); k++) {
-		struct inode *l = inode_new(S_IFLNK | 0777);
-		u64 n = strlen(links[k][1]);
-		l->target = kmalloc(n + 1);
-		memcpy(l->target, links[k][1], n + 1);
-		l->size = n;
-		dir_add(devfs_root, links[k][0], l);
-		iput(l);
-	}
-	struct inode *shm = inode_new(S_IFDIR | 01777);
-	dir_add(devfs_root, "shm", shm);
-	iput(shm);
+	for (u32 k = 0; k < BH_ARRAY_SIZE(links); k++)
+		add_link(devfs_root, links[k][0], links[k][1]);
+	add_dir(devfs_root, "shm", 01777);
 }

@@ -145,6 +145,10 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 		iput(ino);
 		return -ELOOP;
 	}
+	if ((S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) && !(flags & O_PATH) && !devfs_allowed(ino->rdev)) {
+		iput(ino);
+		return -EPERM; /* not a device for a sandbox */
+	}
 	if (!ino->fops && (S_ISCHR(ino->mode) || S_ISBLK(ino->mode) || S_ISSOCK(ino->mode)) && !(flags & O_PATH) &&
 	    !(ino->fops = S_ISCHR(ino->mode) ? chrdev_fops(ino->rdev) : 0)) {
 		iput(ino);
@@ -157,6 +161,10 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 	if (S_ISDIR(ino->mode) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))) {
 		iput(ino);
 		return -EISDIR;
+	}
+	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && (r = ovl_copy_up(ino))) {
+		iput(ino);
+		return r; /* a file of an overlay's lower gets its own data before it is written */
 	}
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY && !ino->fops) {
 		ramfs_truncate(ino, 0);

@@ -14,7 +14,8 @@ struct inode *root_inode;
 static struct fs_type {
 	const char *name;
 	struct inode *root; /* NULL: a new ramfs directory per mount */
-} fs_types[8] = { { "tmpfs", 0 }, { "ramfs", 0 } };
+	struct inode *(*mount)(void); /* or the instance for the caller, referenced */
+} fs_types[8] = { { "tmpfs", 0, 0 }, { "ramfs", 0, 0 } };
 u64 fs_pages;
 static u64 next_ino = 1;
 
@@ -48,14 +49,21 @@ struct inode *inode_new(u32 mode)
 	return i;
 }
 
-int fs_register(const char *name, struct inode *root)
+static int fs_add(struct fs_type t)
 {
 	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types); k++)
 		if (!fs_types[k].name) {
-			fs_types[k] = (struct fs_type){ name, root };
+			fs_types[k] = t;
 			return 0;
 		}
 	return -ENOSPC;
+}
+
+int fs_register(const char *name, struct inode *root) { return fs_add((struct fs_type){ name, root, 0 }); }
+
+int fs_register_mount(const char *name, struct inode *(*mount)(void))
+{
+	return fs_add((struct fs_type){ name, 0, mount });
 }
 
 struct inode *fs_instance(const char *name)
@@ -63,6 +71,8 @@ struct inode *fs_instance(const char *name)
 	for (u32 k = 0; k < BH_ARRAY_SIZE(fs_types) && fs_types[k].name; k++)
 		if (!strcmp(fs_types[k].name, name)) {
 			struct inode *r = fs_types[k].root;
+			if (fs_types[k].mount)
+				return fs_types[k].mount();
 			if (!r)
 				return inode_new(S_IFDIR | 01777);
 			if (r->parent && r->dops) { /* mounted already (proc): a root of its own for this mount */
@@ -85,14 +95,19 @@ void iget(struct inode *i)
 
 static void inode_free(struct inode *i)
 {
+	iput(i->lower);
+	i->lower = 0;
+	iput(i->mounted); /* a mount point gone: what was mounted there goes with it */
 	ramfs_truncate(i, 0);
 	kfree(i->pages);
 	kfree(i->target);
 	for (struct dirent_k *d = i->children, *n; d; d = n) {
 		n = d->next;
-		d->ino->parent = 0;
-		d->ino->nlink = 0;
-		iput(d->ino);
+		if (d->ino != &ovl_whiteout) {
+			d->ino->parent = 0;
+			d->ino->nlink = 0;
+			iput(d->ino);
+		}
 		kfree(d);
 	}
 	kfree(i);
@@ -113,12 +128,15 @@ struct inode *dir_lookup(struct inode *dir, const char *name)
 		r = dir;
 	else if (!strcmp(name, ".."))
 		r = dir->parent ? dir->parent : dir;
-	else
+	else {
 		for (struct dirent_k *d = dir->children; d; d = d->next)
 			if (!strcmp(d->name, name)) {
-				r = d->ino;
-				break;
+				r = d->ino == &ovl_whiteout ? 0 : d->ino;
+				iget(r);
+				return r;
 			}
+		return ovl_lookup(dir, name); /* an overlay's lower entry, or NULL */
+	}
 	iget(r);
 	return r;
 }
@@ -130,6 +148,13 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		return -EPERM;
 	if (!n || n > NAME_MAX)
 		return n ? -ENAMETOOLONG : -ENOENT;
+	for (struct dirent_k **pp = &dir->children; *pp; pp = &(*pp)->next)
+		if ((*pp)->ino == &ovl_whiteout && !strcmp((*pp)->name, name)) { /* the name comes back */
+			struct dirent_k *w = *pp;
+			*pp = w->next;
+			kfree(w);
+			break;
+		}
 	struct dirent_k *d = kmalloc(sizeof *d + n + 1);
 	if (!d)
 		return -ENOMEM;
@@ -139,12 +164,15 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		dir->next_off = 2; /* after "." and ".." */
 	d->off = dir->next_off++;
 	iget(i);
+	if (i == &ovl_whiteout)
+		goto link;
 	i->nlink++;
 	i->parent = dir; /* a file's latest name, for /proc/<pid>/fd */
 	if (S_ISDIR(i->mode)) {
 		i->nlink++; /* "." */
 		dir->nlink++;
 	}
+link:;
 	struct dirent_k **pp = &dir->children; /* keep insertion order */
 	while (*pp)
 		pp = &(*pp)->next;
@@ -173,14 +201,28 @@ int dir_remove(struct inode *dir, const char *name)
 		inode_touch(i, 0, 1);
 		inode_touch(dir, 1, 1);
 		iput(i);
-		return 0;
+		return ovl_in_lower(dir, name) ? dir_add(dir, name, &ovl_whiteout) : 0;
 	}
 	return -ENOENT;
 }
 
-int dir_empty(struct inode *dir) { return dir->children == 0; }
+/* No entries but whiteouts (and, for a merged directory, none in its lower). */
+int dir_empty(struct inode *dir)
+{
+	if (ovl_fill(dir))
+		return 0;
+	for (struct dirent_k *d = dir->children; d; d = d->next)
+		if (d->ino != &ovl_whiteout)
+			return 0;
+	return 1;
+}
 
-u8 *ramfs_page(struct inode *i, u64 index) { return index < i->npages ? i->pages[index] : 0; }
+u8 *ramfs_page(struct inode *i, u64 index)
+{
+	if (i->lower && S_ISREG(i->mode)) /* not copied up: the lower's data */
+		return ramfs_page(i->lower, index);
+	return index < i->npages ? i->pages[index] : 0;
+}
 
 static int grow_index(struct inode *i, u64 npages)
 {
@@ -203,7 +245,7 @@ static int grow_index(struct inode *i, u64 npages)
 /* The data page at index, allocated if missing. */
 u8 *ramfs_page_make(struct inode *i, u64 index)
 {
-	if (grow_index(i, index + 1))
+	if (ovl_copy_up(i) || grow_index(i, index + 1))
 		return 0;
 	if (!i->pages[index]) {
 		i->pages[index] = page_alloc();
@@ -250,6 +292,8 @@ s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos)
 
 int ramfs_truncate(struct inode *i, u64 size)
 {
+	if (ovl_copy_up(i))
+		return -ENOMEM;
 	if (size > i->size) {
 		i->size = size; /* a hole */
 		return 0;

@@ -1,7 +1,10 @@
 /*
  * Path lookup for the calling task (guest ring 0): its root, and its cwd or
  * a directory descriptor to start from, handed to path_walk (walk.c); user
- * paths, the path of a directory inside the task's root, access checks.
+ * paths, access checks, and the path of an inode from the task's root (of
+ * one outside it, from its sandbox's root or, for one outside that, from
+ * the real root: as Linux names files outside a task's root or mount
+ * namespace in /proc/<pid>/fd).
  * A sandboxed task starts no lookup at a directory outside its root (one
  * it was handed by descriptor from outside, or its cwd after a chroot below
  * it): EACCES.
@@ -67,7 +70,7 @@ int inode_path(struct inode *i, char *buf, u64 size)
 		return -ENOMEM;
 	u64 pos = PATH_MAX - 1;
 	tmp[pos] = 0;
-	while (i != current->root && i->parent) {
+	while (i != current->root && i != current->sb->root && i->parent) { /* nothing above its sandbox */
 		const char *n = name_in(i->parent, i);
 		u64 l = strlen(n);
 		if (pos < l + 1) {

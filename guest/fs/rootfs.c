@@ -332,6 +332,53 @@ int rootfs_unpack_module(const struct bh_module *m)
 	return 0;
 }
 
+/* A directory of dir, made if missing; referenced, or NULL. */
+static struct inode *subdir(struct inode *dir, const char *name)
+{
+	struct inode *d = dir_lookup(dir, name);
+	if (!d && (d = inode_new(S_IFDIR | 0755)) && dir_add(dir, name, d)) {
+		iput(d);
+		d = 0;
+	}
+	return d;
+}
+
+/* Every boot module but the root image as a file of /boot/images, named as
+ * on the ESP: the lower of an overlay (fs/overlay.c) whose files are the
+ * modules' own pages (page-aligned, the last page's tail zeroed by boot/),
+ * so reading, exec and copying them copy nothing, and writing one (mode
+ * 0444; root may) copies it up first: the modules' memory is never written
+ * or freed.  The lower directory is never released. */
+void rootfs_boot_images(const struct bh_module *root)
+{
+	struct inode *low = inode_new(S_IFDIR | 0755), *boot = subdir(root_inode, "boot");
+	struct inode *images = boot ? subdir(boot, "images") : 0;
+	for (u32 k = 0; low && k < boot_info->nr_modules && k < BH_MAX_MODULES; k++) {
+		const struct bh_module *m = &boot_info->modules[k];
+		const char *name = m->name; /* a file of the ESP's root: boot/ takes no '/' */
+		u64 n = BH_ALIGN_UP(m->size, PAGE) / PAGE;
+		struct inode *dup = dir_lookup(low, name); /* a second module of a name stays out */
+		iput(dup);
+		if (m == root || dup || !*name || !strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		struct inode *i = inode_new(S_IFREG | 0444);
+		if (!i || !(i->pages = kmalloc((n ? n : 1) * sizeof *i->pages))) {
+			iput(i);
+			break;
+		}
+		for (u64 p = 0; p < n; p++)
+			i->pages[p] = (u8 *)p2v(m->base) + p * PAGE;
+		i->npages = n;
+		i->size = m->size;
+		dir_add(low, name, i);
+		iput(i);
+	}
+	if (!images || !low || ovl_attach(images, low))
+		kprintf("guest: no /boot/images\n");
+	iput(images);
+	iput(boot);
+}
+
 /* The root ramfs with devfs and procfs ready to mount. */
 void fs_init(void)
 {

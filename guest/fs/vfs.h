@@ -50,6 +50,7 @@ struct inode {
 	struct timespec_k atime, mtime, ctime;
 	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
 	struct inode *mounted;    /* a file system mounted here */
+	int mount_sb;             /* mount points: the id of the sandbox that mounted here (0: the host) */
 	struct dirent_k *children;
 	u64 next_off;             /* directories: position of the next entry added */
 	u8 **pages;               /* regular files: data pages */
@@ -59,6 +60,11 @@ struct inode {
 	const struct dir_ops *dops;
 	void *priv;               /* fs-specific (procfs: which file; pipes) */
 	u64 priv2;
+	/* overlay.c: a directory of an overlay's merged tree shows the entries of
+	 * lower (NULL: none, an opaque directory) below its own; a file not yet
+	 * copied up reads lower's data.  Referenced. */
+	struct inode *lower;
+	int lower_all;            /* directories: every lower entry is here already */
 };
 
 struct file {
@@ -95,6 +101,7 @@ extern struct inode *root_inode;
 /* File systems mount(2) knows by name: one instance's root (proc, devtmpfs),
  * or, for tmpfs and ramfs, a new empty directory at each mount. */
 int fs_register(const char *name, struct inode *root); /* 0 or -ENOSPC */
+int fs_register_mount(const char *name, struct inode *(*mount)(void)); /* an instance per caller */
 struct inode *fs_instance(const char *name);          /* referenced; NULL if unknown */
 extern u64 fs_pages;
 void time_now(struct timespec_k *t);
@@ -118,7 +125,9 @@ int path_walk(struct inode *root, struct inode *start, const char *path, int fla
 int path_lookup(int dirfd, const char *path, int flags, struct inode **out, struct last *last);
 int dir_reachable(const struct inode *i); /* inside the caller's sandbox root (a lookup may start there) */
 int user_path(u64 upath, char *kpath); /* copies a user path (PATH_MAX) */
-int inode_path(struct inode *i, char *buf, u64 size); /* absolute path of a directory */
+/* Path of i from the caller's root (outside it: from its sandbox's root, or
+ * the real root): length + 1, -ERANGE beyond size, -ENOMEM, -ENAMETOOLONG. */
+int inode_path(struct inode *i, char *buf, u64 size);
 int may_access(struct inode *i, int mask);
 
 /* file.c: open files and descriptors */
@@ -142,10 +151,19 @@ int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
 
+/* overlay.c: overlay roots with copy-up (docs/design.md, "Overlay roots") */
+extern struct inode ovl_whiteout;  /* the entry of a name removed from the lower */
+int ovl_attach(struct inode *upper, struct inode *lower); /* 0, -EINVAL, -ENOTEMPTY */
+struct inode *ovl_lookup(struct inode *dir, const char *name); /* from dir->lower; referenced or NULL */
+int ovl_fill(struct inode *dir);  /* every lower entry into dir: 0 or -ENOMEM */
+int ovl_copy_up(struct inode *i); /* a file's data into its own pages: 0 or -ENOMEM */
+int ovl_in_lower(struct inode *dir, const char *name); /* removing name needs a whiteout */
+
 /* rootfs.c: the root file system and the host root image */
 void fs_init(void);                /* root ramfs, devfs, procfs */
 void fs_mount_std(void);           /* /dev, /proc, /tmp */
 int rootfs_unpack_module(const struct bh_module *m);
+void rootfs_boot_images(const struct bh_module *root); /* the other modules: /boot/images/NAME */
 
 
 #endif

@@ -155,7 +155,7 @@ static int ramfs_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ct
 		(*pos)++;
 	}
 	for (struct dirent_k *e = dir->children; e; e = e->next) {
-		if (e->off < *pos)
+		if (e->off < *pos || e->ino == &ovl_whiteout)
 			continue;
 		if (emit(ctx, e->name, e->ino->ino, dtype(e->ino->mode), e->off + 1))
 			return 1;
@@ -174,6 +174,8 @@ s64 sys_getdents64(u64 fd, u64 ubuf, u64 size)
 	if (!user_ok(ubuf, size))
 		return -EFAULT;
 	struct dents_ctx d = { ubuf, size, 0, 0 };
+	if (ovl_fill(f->ino)) /* an overlay's merged directory lists its lower's entries too */
+		return -ENOMEM;
 	if (f->ino->dops)
 		f->ino->dops->iterate(f->ino, &f->pos, emit_dent, &d);
 	else
@@ -242,6 +244,8 @@ s64 sys_mknodat(u64 dirfd, u64 path, u64 mode, u64 dev)
 	u32 type = (u32)mode & S_IFMT;
 	if (type != S_IFREG && type != 0 && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
 		return -EINVAL;
+	if ((type == S_IFCHR || type == S_IFBLK) && current->sb != &sandbox_root)
+		return -EPERM; /* a sandbox makes no device nodes (dev/devfs.c) */
 	struct inode *dir;
 	struct last l;
 	int r = parent_of(dirfd, path, 0, &dir, &l);
@@ -562,12 +566,18 @@ s64 sys_faccessat(u64 dirfd, u64 path, u64 mode, u64 flags)
 
 s64 sys_access(u64 path, u64 mode) { return sys_faccessat((u64)AT_FDCWD, path, mode, 0); }
 
+/* getcwd(2); a working directory outside the root reads as Linux gives it:
+ * "(unreachable)" and its path from above the root. */
 s64 sys_getcwd(u64 ubuf, u64 size)
 {
+	static const char mark[] = "(unreachable)";
+	u64 m = inode_within(current->cwd, current->root) ? 0 : sizeof mark - 1;
 	char *tmp = kmalloc(PATH_MAX);
 	if (!tmp)
 		return -ENOMEM;
-	int n = inode_path(current->cwd, tmp, size < PATH_MAX ? size : PATH_MAX);
+	memcpy(tmp, mark, m);
+	int n = size <= m ? -ERANGE : inode_path(current->cwd, tmp + m, (size < PATH_MAX ? size : PATH_MAX) - m);
+	n = n > 0 ? n + (int)m : n;
 	if (n > 0 && copy_to_user(ubuf, tmp, (u64)n))
 		n = -EFAULT;
 	kfree(tmp);
@@ -631,7 +641,18 @@ s64 sys_umask(u64 mask)
 	return old;
 }
 
-/* mount(2): proc, devtmpfs and tmpfs on a directory; sysfs is refused. */
+/* The directory m is mounted on, or NULL when m is no mounted root. */
+static struct inode *mount_point(struct inode *m)
+{
+	for (struct dirent_k *e = m->parent ? m->parent->children : 0; e; e = e->next)
+		if (e->ino->mounted == m)
+			return e->ino;
+	return 0;
+}
+
+/* mount(2): proc, devtmpfs and tmpfs on a directory; sysfs is refused.  A
+ * sandbox mounts on no mounted root (it would hide what another mounted)
+ * and unmounts only its own mounts (EPERM). */
 s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 {
 	(void)src, (void)flags, (void)data;
@@ -653,8 +674,11 @@ s64 sys_mount(u64 src, u64 target, u64 type, u64 flags, u64 data)
 		r = -ENOTDIR;
 	else if (dir->mounted)
 		r = dir->mounted == fs ? 0 : -EBUSY;
+	else if (current->sb != &sandbox_root && mount_point(dir))
+		r = -EBUSY;
 	else {
 		dir->mounted = fs;
+		dir->mount_sb = current->sb->id;
 		fs->parent = dir->parent;
 		iget(fs);
 	}
@@ -673,15 +697,12 @@ s64 sys_umount2(u64 target, u64 flags)
 	struct inode *m;
 	if ((r = path_lookup(AT_FDCWD, pbuf[0], LOOKUP_FOLLOW, &m, 0)))
 		return r;
-	r = -EINVAL;
-	if (m->parent)
-		for (struct dirent_k *e = m->parent->children; e; e = e->next)
-			if (e->ino->mounted == m) {
-				e->ino->mounted = 0;
-				iput(m);
-				r = 0;
-				break;
-			}
+	struct inode *mp = mount_point(m);
+	r = !mp ? -EINVAL : current->sb != &sandbox_root && mp->mount_sb != current->sb->id ? -EPERM : 0;
+	if (!r) {
+		mp->mounted = 0;
+		iput(m);
+	}
 	iput(m);
 	return r;
 }

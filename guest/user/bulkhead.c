@@ -8,9 +8,12 @@
  *            hand its owning file to a worker (exec'd; -d: in a new session,
  *            printing the id)
  *   bulkhead list | ping ID [COUNT [SIZE]] | stats ID | ps ID | stop ID [STATUS] | kill ID
- *   bulkhead sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] ROOT CMD [ARG...]
+ *   bulkhead sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] [-u UPPER] [-w DIR] ROOT CMD [ARG...]
+ *   bulkhead sandbox -j PID [-w DIR] CMD [ARG...]
  *            run CMD (looked up inside ROOT) in a new sandbox, through
- *            /dev/sandbox (docs/design.md, "Sandboxes")
+ *            /dev/sandbox (docs/design.md, "Sandboxes"); with -u, its root
+ *            is an overlay of ROOT (read-only) under UPPER (writable); with
+ *            -j, in the sandbox of task PID; -w: in DIR of the sandbox
  *   vmwp FD ID NAME   relays the partition's console as "[NAME] line", reports
  *            how it ended and exits with its status; its exit (closing FD)
  *            destroys the partition.
@@ -52,10 +55,13 @@ static const char usage_text[] =
 	"  ps ID                             its tasks\n"
 	"  stop ID [STATUS]                  ask it to exit with STATUS, 0-255 (default 0)\n"
 	"  kill ID                           stop it at once\n"
-	"  sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] ROOT CMD [ARG...]\n"
+	"  sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] [-u UPPER] [-w DIR] ROOT CMD [ARG...]\n"
 	"                                    run CMD in a new sandbox: ROOT its root, HOST its\n"
 	"                                    hostname, at most TASKS tasks and PAGES resident\n"
-	"                                    pages (0: no limit), CPU WEIGHT (1024: as the host)\n"
+	"                                    pages (0: no limit), CPU WEIGHT (1024: as the host);\n"
+	"                                    -u: ROOT read-only under the writable UPPER (overlay);\n"
+	"                                    -w: CMD runs in DIR (inside the sandbox)\n"
+	"  sandbox -j PID [-w DIR] CMD [ARG...]  run CMD in the sandbox of task PID\n"
 	"  help                              this text\n";
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -524,31 +530,39 @@ static int cmd_kill(int argc, char **argv)
 
 static int cmd_sandbox(int argc, char **argv)
 {
-	static const char opts[] = "ntpc", *keys[] = { "hostname", "tasks", "pages", "cpu" };
+	static const char opts[] = "ntpcuwj", *keys[] = { "hostname", "tasks", "pages", "cpu", "upper", "cwd", "join" };
 	char line[512];
-	int i = 1, n = 0;
+	int i = 1, n = 0, overlay = 0, join = 0;
 	for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] && !argv[i][2]; i += 2) {
 		const char *o = strchr(opts, argv[i][1]);
+		overlay |= o && *o == 'u';
+		join |= o && *o == 'j';
 		unsigned long long v;
 		if (!o)
 			return usage("sandbox: unknown option '%s'", argv[i]);
 		if (strpbrk(argv[i + 1], " \t\n"))
 			return usage("sandbox: '%s': no spaces", argv[i + 1]);
-		if (*o != 'n' && parse_u64(argv[i + 1], UINT32_MAX, &v))
+		if (!strchr("nuw", *o) && parse_u64(argv[i + 1], UINT32_MAX, &v))
 			return usage("sandbox: bad number '%s' for %s", argv[i + 1], argv[i]);
 		n += snprintf(line + n, sizeof line - (size_t)n, "%s=%s ", keys[o - opts], argv[i + 1]);
+		if (n >= (int)sizeof line)
+			return usage("sandbox: options too long");
 	}
-	if (argc - i < 2)
-		return usage("sandbox: a ROOT and a COMMAND are needed");
-	n += snprintf(line + n, sizeof line - (size_t)n, "root=%s\n", argv[i]);
-	if (n >= (int)sizeof line || strpbrk(argv[i], " \t\n"))
-		return usage("sandbox: ROOT too long or with spaces");
+	if (argc - i < 2 - join)
+		return usage(join ? "sandbox: a COMMAND is needed" : "sandbox: a ROOT and a COMMAND are needed");
+	if (!join && strpbrk(argv[i], " \t\n"))
+		return usage("sandbox: ROOT with spaces");
+	if (!join)
+		n += snprintf(line + n, sizeof line - (size_t)n, "%s=%s", overlay ? "lower" : "root", argv[i++]);
+	if (n + 1 >= (int)sizeof line)
+		return usage("sandbox: ROOT too long");
+	line[n++] = '\n';
 	int fd = open("/dev/sandbox", O_WRONLY);
 	if (fd < 0 || write(fd, line, (size_t)n) != n)
 		return fail("sandbox", strerror(errno));
 	close(fd);
-	execvp(argv[i + 1], argv + i + 1);
-	return fail(argv[i + 1], strerror(errno));
+	execvp(argv[i], argv + i);
+	return fail(argv[i], strerror(errno));
 }
 
 int main(int argc, char **argv)

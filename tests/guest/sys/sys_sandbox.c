@@ -1,7 +1,9 @@
 /* Guest-only test of sandboxes (/dev/sandbox, docs/design.md): a child made
  * into a sandbox under /tmp/sb sees only its own tasks, has its own hostname,
  * cannot leave its root (.., a descriptor from outside, /proc of outside
- * tasks, a symlink above the root) and meets its task and page limits.
+ * tasks, a symlink above the root), has a /dev of its own without the
+ * management devices (nor a way to make or mount them back) and meets its
+ * task and page limits.
  * Prints PASS:/FAIL: lines and a final "ALL PASSED" or "FAILED n".
  *   sys_sandbox        the checks
  *   sys_sandbox hold   enters a sandbox under /tmp/sbh, prints its pid, sleeps
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -49,6 +52,59 @@ static int proc_pids(pid_t self, pid_t *others, int nothers)
 	return bad ? -1 : n;
 }
 
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The names in a directory, sorted, space-separated, in a static buffer. */
+static const char *names(const char *dir)
+{
+	static char out[512];
+	char *v[64];
+	int n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	out[0] = 0;
+	while (d && n < 64 && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			v[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(v, (size_t)n, sizeof *v, by_name);
+	for (int i = 0; i < n; i++) {
+		snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? " " : "", v[i]);
+		free(v[i]);
+	}
+	return out;
+}
+
+/* Its /dev: only the container devices, whatever it tries. */
+static void devices(void)
+{
+	char b[8];
+	ERR("/dev/bulkhead absent before /dev is mounted", open("/dev/bulkhead", O_RDWR), ENOENT);
+	check("mount its own devtmpfs", mount("devtmpfs", "/dev", "devtmpfs", 0, 0) == 0);
+	const char *want = "console fd full null random shm stderr stdin stdout tty urandom zero";
+	check("/dev holds the container devices", !strcmp(names("/dev"), want));
+	if (strcmp(names("/dev"), want))
+		printf("  /dev: %s\n", names("/dev"));
+	ERR("/dev/bulkhead: ENOENT", open("/dev/bulkhead", O_RDWR), ENOENT);
+	ERR("/dev/sandbox: ENOENT", open("/dev/sandbox", O_WRONLY), ENOENT);
+	ERR("/dev/ttyS0: ENOENT", open("/dev/ttyS0", O_RDWR), ENOENT);
+	int z = open("/dev/zero", O_RDONLY), nl = open("/dev/null", O_WRONLY);
+	check("/dev/zero and /dev/null work", read(z, b, 8) == 8 && !b[7] && write(nl, b, 8) == 8);
+	close(z);
+	close(nl);
+	ERR("mknod of /dev/bulkhead's number: EPERM", mknod("/dev/bh", S_IFCHR | 0600, makedev(10, 240)), EPERM);
+	ERR("mknod of /dev/null's number elsewhere: EPERM", mknod("/nul", S_IFCHR | 0666, makedev(1, 3)), EPERM);
+	ERR("a node of /dev/bulkhead made outside: EPERM", open("/bh", O_RDWR), EPERM);
+	check("devtmpfs mounted again on /dev", mount("devtmpfs", "/dev", "devtmpfs", 0, 0) == 0);
+	ERR("still no /dev/bulkhead", open("/dev/bulkhead", O_RDWR), ENOENT);
+	ERR("devtmpfs mounted elsewhere: EBUSY", mount("devtmpfs", "/a", "devtmpfs", 0, 0), EBUSY);
+	check("umount /dev", umount("/dev") == 0 && !strcmp(names("/dev"), ""));
+	ERR("the host's mount in its tree: no umount", umount("/hostmnt"), EPERM);
+	ERR("nor a mount over it", mount("tmpfs", "/hostmnt", "tmpfs", 0, 0), EBUSY);
+	check("its own mounts there", mount("tmpfs", "/a", "tmpfs", 0, 0) == 0 && umount("/a") == 0);
+}
+
 static long procs(void)
 {
 	struct sysinfo si;
@@ -77,6 +133,7 @@ static void inside(pid_t outer, int outfd)
 	ERR("/proc/<parent>/root absent", lstat(b, &st), ENOENT);
 	sprintf(b, "/proc/%d/cwd", outer);
 	ERR("/proc/<parent>/cwd absent", lstat(b, &st), ENOENT);
+	devices();
 	check("uname: its own hostname", !uname(&u) && !strcmp(u.nodename, "sbtest"));
 	check("sethostname", sethostname("inner", 5) == 0 && !uname(&u) && !strcmp(u.nodename, "inner"));
 	check("chdir /../../..", chdir("/../../..") == 0 && getcwd(b, sizeof b) && !strcmp(b, "/"));
@@ -87,6 +144,10 @@ static void inside(pid_t outer, int outfd)
 	ERR("fchdir to a directory from outside: EACCES", fchdir(outfd), EACCES);
 	ERR("openat a directory from outside: EACCES", openat(outfd, "secret", O_RDONLY), EACCES);
 	ERR("openat .. of it: EACCES", openat(outfd, "..", O_RDONLY | O_DIRECTORY), EACCES);
+	sprintf(b, "/proc/self/fd/%d", outfd);
+	char l[64] = "";
+	check("its /proc/self/fd link: the host's path, as Linux shows it",
+	      readlink(b, l, sizeof l - 1) == 4 && !strcmp(l, "/tmp"));
 	check("sysinfo procs: 1", procs() == 1);
 	pid_t kids[2];
 	for (int i = 0; i < 2; i++)
@@ -104,9 +165,12 @@ static void inside(pid_t outer, int outfd)
 	check("they died of it", waitpid(kids[0], &st1, 0) == kids[0] && waitpid(kids[1], &st2, 0) == kids[1] &&
 				      WIFSIGNALED(st1) && WTERMSIG(st1) == SIGKILL && WIFSIGNALED(st2));
 	ERR("no sandbox made from inside one: EPERM", write(ctl, "root=/\n", 7), EPERM);
+	ERR("no join from inside one: EPERM", write(ctl, "join=1\n", 7), EPERM);
 	mkdir("/sub", 0755);
 	check("chroot below its root", chroot("/sub") == 0);
 	ERR("then its cwd, outside that root: EACCES", stat("../tmp", &st), EACCES);
+	check("getcwd: (unreachable) and its path from the sandbox's root",
+	      syscall(SYS_getcwd, b, sizeof b) == 15 && !strcmp(b, "(unreachable)/"));
 	check("chdir / is the new root", chdir("/") == 0 && stat("/inside", &st) < 0 && stat("..", &st) == 0);
 	exit(failed);
 }
@@ -153,6 +217,13 @@ static int setup(void)
 	mkdir("/tmp/sb", 0755);
 	mkdir("/tmp/sb/proc", 0755);
 	mkdir("/tmp/sb/a", 0755);
+	mkdir("/tmp/sb/dev", 0755);
+	mkdir("/tmp/sb/hostmnt", 0755);
+	umount("/tmp/sb/hostmnt");
+	mount("tmpfs", "/tmp/sb/hostmnt", "tmpfs", 0, 0);
+	close(open("/tmp/sb/hostmnt/mark", O_CREAT | O_WRONLY, 0644));
+	unlink("/tmp/sb/bh");
+	mknod("/tmp/sb/bh", S_IFCHR | 0600, makedev(10, 240));
 	symlink("../../..", "/tmp/sb/a/up");
 	close(open("/tmp/sb/inside", O_CREAT | O_WRONLY, 0644));
 	close(open("/tmp/secret", O_CREAT | O_WRONLY, 0644));
@@ -179,6 +250,8 @@ int main(int argc, char **argv)
 		inside(outer, outfd);
 	check("the sandboxed child passed", waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st));
 	check("the host's hostname unchanged", !uname(&after) && !strcmp(before.nodename, after.nodename));
+	check("the host's /dev/bulkhead still there", access("/dev/bulkhead", F_OK) == 0);
+	check("the host's mount in its tree still there", access("/tmp/sb/hostmnt/mark", F_OK) == 0);
 	if (!(pid = fork()))
 		hog();
 	check("past its page limit: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);

@@ -1,0 +1,132 @@
+/* Overlay roots of the guest kernel (guest/fs/overlay.c with inode.c's ramfs)
+ * on the host: a lower tree under an empty upper.  Lookups make shadows with
+ * the lower's metadata and no data, a write copies the data up once (and
+ * puts everything back when memory runs out), removals leave whiteouts, a
+ * directory made over one is opaque, and the lower never changes. */
+#include <stdlib.h>
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "core/proc.h"
+#include "dev/dev.h"
+#include "check.h"
+
+/* What inode.c and overlay.c need from the rest of the kernel. */
+static int pages_left = 1 << 20; /* page_alloc fails when this reaches 0 */
+void *kmalloc(u64 n) { return malloc(n); }
+void *kzalloc(u64 n) { return calloc(1, n); }
+void kfree(void *p) { free(p); }
+void *page_alloc(void) { return pages_left-- > 0 ? calloc(1, PAGE) : 0; }
+void page_free(void *p) { free(p); }
+void mm_file_shrunk(struct inode *i, u64 end) { (void)i, (void)end; }
+u64 now_ns(void) { return 0; }
+u64 boot_epoch = 1000;
+int copy_from_user(void *dst, u64 usrc, u64 n) { return memcpy(dst, (void *)usrc, n), 0; }
+int copy_to_user(u64 udst, const void *src, u64 n) { return memcpy((void *)udst, src, n), 0; }
+int clear_user(u64 udst, u64 n) { return memset((void *)udst, 0, n), 0; }
+const struct file_ops fifo_fops;
+
+static struct inode *add(struct inode *dir, const char *name, u32 mode)
+{
+	struct inode *i = inode_new(mode);
+	dir_add(dir, name, i);
+	iput(i);
+	return i;
+}
+
+static struct inode *file(struct inode *dir, const char *name, const char *data, u64 size)
+{
+	struct inode *i = add(dir, name, S_IFREG | 0644);
+	ramfs_write_k(i, data, size, 0);
+	return i;
+}
+
+static int entries(struct inode *dir, const char *name) /* named name, whiteouts too; all if name is NULL */
+{
+	int n = 0;
+	for (struct dirent_k *d = dir->children; d; d = d->next)
+		n += !name || !strcmp(d->name, name);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	static char big[3 * PAGE + 10];
+	memset(big, 'b', sizeof big);
+	struct inode *lower = inode_new(S_IFDIR | 0755), *upper = inode_new(S_IFDIR | 0755);
+	struct inode *other = inode_new(S_IFDIR | 0755);
+	lower->nlink = upper->nlink = other->nlink = 2;
+	struct inode *etc = add(lower, "etc", S_IFDIR | 0755), *sub = add(etc, "sub", S_IFDIR | 0700);
+	struct inode *motd = file(etc, "motd", "original\n", 9), *lbig = file(lower, "big", big, sizeof big);
+	file(sub, "f", "f", 1);
+	motd->uid = 7;
+	u64 fs0 = fs_pages, etc_nlink = etc->nlink;
+	struct timespec_k etc_mtime = { 5, 6 };
+	etc->mtime = etc_mtime;
+
+	CHECK(ovl_attach(upper, lower) == 0 && ovl_attach(upper, lower) == 0); /* again: kept */
+	CHECK(ovl_attach(upper, other) == -EINVAL);
+	CHECK(ovl_attach(etc, lower) == -EINVAL && ovl_attach(lower, etc) == -EINVAL); /* one inside the other */
+	add(other, "x", S_IFREG);
+	CHECK(ovl_attach(other, etc) == -ENOTEMPTY);
+
+	/* a lookup makes a shadow: the lower's metadata, no data of its own */
+	struct inode *e = dir_lookup(upper, "etc"), *m = dir_lookup(e, "motd");
+	CHECK(e && e != etc && e->lower == etc && e->ino == etc->ino && e->nlink == etc->nlink);
+	CHECK(upper->nlink == 2 && e->mtime.sec == 5 && e->parent == upper);
+	CHECK(m && m != motd && m->ino == motd->ino && m->uid == 7 && m->size == 9 && !m->npages);
+	CHECK(ramfs_page(m, 0) == ramfs_page(motd, 0) && fs_pages == fs0);
+	CHECK(!dir_lookup(upper, "nothing") && entries(upper, 0) == 1);
+
+	/* the first write copies the data up, once; the lower keeps its own */
+	CHECK(ramfs_write_k(m, "changed", 7, 0) == 7 && !m->lower && fs_pages == fs0 + 1);
+	CHECK(!memcmp(ramfs_page(m, 0), "changedl\n", 9) && !memcmp(ramfs_page(motd, 0), "original\n", 9));
+	CHECK(m->ino == motd->ino && ramfs_write_k(m, "x", 1, 0) == 1 && fs_pages == fs0 + 1);
+
+	/* out of memory half-way through a copy-up: as it was */
+	struct inode *b = dir_lookup(upper, "big");
+	pages_left = 2;
+	CHECK(ramfs_page_make(b, 0) == 0 && b->lower == lbig && fs_pages == fs0 + 1);
+	CHECK(ramfs_truncate(b, 1) == -ENOMEM && b->size == sizeof big && ramfs_page(b, 3) == ramfs_page(lbig, 3));
+	pages_left = 1 << 20;
+	CHECK(ramfs_truncate(b, PAGE + 1) == 0 && !b->lower && b->size == PAGE + 1 && fs_pages == fs0 + 3);
+	CHECK(lbig->size == sizeof big && ramfs_page(lbig, 3)[9] == 'b');
+
+	/* removing a lower name leaves a whiteout; a new one replaces it */
+	iput(m);
+	CHECK(dir_remove(e, "motd") == 0 && !dir_lookup(e, "motd") && entries(e, "motd") == 1);
+	CHECK(dir_lookup(etc, "motd") == motd && motd->refs-- && motd->nlink == 1);
+	m = add(e, "motd", S_IFREG | 0600);
+	CHECK(entries(e, "motd") == 1 && dir_lookup(e, "motd") == m && m->refs--);
+
+	/* a merged directory is empty when its lower's entries are whited out */
+	struct inode *s = dir_lookup(e, "sub");
+	CHECK(!dir_empty(s) && entries(s, 0) == 1 && s->lower_all);
+	CHECK(ovl_fill(s) == 0 && entries(s, 0) == 1); /* filled once */
+	CHECK(dir_remove(s, "f") == 0 && dir_empty(s) && entries(s, "f") == 1);
+	iput(s);
+	CHECK(dir_remove(e, "sub") == 0 && !dir_lookup(e, "sub"));
+
+	/* a directory made over a whiteout is opaque */
+	CHECK(dir_remove(e, "motd") == 0 && !dir_lookup(e, "motd") && entries(e, "motd") == 1); /* the lower's still hidden */
+	struct inode *u = add(e, "mine", S_IFREG);
+	CHECK(u && dir_remove(e, "mine") == 0 && entries(e, "mine") == 0); /* not in the lower: no whiteout */
+	iput(e);
+	CHECK(dir_remove(upper, "etc") == 0 && entries(upper, "etc") == 1);
+	struct inode *n = add(upper, "etc", S_IFDIR | 0755);
+	CHECK(dir_lookup(upper, "etc") == n && n->refs-- && !dir_lookup(n, "motd") && !dir_lookup(n, "sub"));
+
+	/* and the lower is as it was */
+	CHECK(entries(lower, 0) == 2 && entries(etc, 0) == 2 && entries(sub, 0) == 1 && etc->nlink == etc_nlink);
+	CHECK(etc->mtime.sec == 5 && !memcmp(ramfs_page(motd, 0), "original\n", 9) && motd->size == 9);
+	CHECK(ovl_whiteout.refs > 0 && ovl_whiteout.nlink == 1);
+	iput(b);
+	struct inode *roots[] = { upper, lower, other }; /* the upper first: it holds the lower */
+	for (int k = 0; k < 3; k++) {
+		roots[k]->nlink = 0;
+		iput(roots[k]);
+	}
+	CHECK(fs_pages == 0); /* every data page freed, none of them twice */
+	return check_summary(argv[0]);
+}
