@@ -366,8 +366,8 @@ static void create(struct req *r)
 	cJSON *icj = image_config(im), *ic = cJSON_GetObjectItem(icj, "config");
 	cJSON *cmd = strslice(cJSON_GetObjectItem(b, "Cmd"), &bad);
 	cJSON *ep = strslice(cJSON_GetObjectItem(b, "Entrypoint"), &bad);
-	double mem = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory"));
-	double pids = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit"));
+	double mem = cJSON_IsNumber(cJSON_GetObjectItem(hc, "Memory")) ? cJSON_GetObjectItem(hc, "Memory")->valuedouble : 0;
+	double pids = cJSON_IsNumber(cJSON_GetObjectItem(hc, "PidsLimit")) ? cJSON_GetObjectItem(hc, "PidsLimit")->valuedouble : 0;
 	if (bad || (cJSON_GetObjectItem(b, "Env") && !cJSON_IsArray(cJSON_GetObjectItem(b, "Env"))) ||
 	    (cJSON_GetObjectItem(hc, "Memory") && (!cJSON_IsNumber(cJSON_GetObjectItem(hc, "Memory")) || mem < 0))) {
 		http_error(r->c, 400, "invalid Cmd, Entrypoint, Env or Memory");
@@ -539,6 +539,7 @@ static void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int fla
 }
 
 static void ctr_exited(struct ctr *ct);
+static int ctr_pids(struct ctr *ct, int *pids, int max);
 
 /* 0; or an HTTP status with the message in err. */
 static int ctr_start(struct ctr *ct, char *err, size_t cap)
@@ -801,6 +802,10 @@ static void ctr_exited(struct ctr *ct)
 		ct->status = EXITED;
 		ct->exit_code = 255;
 	}
+	/* As when a PID namespace's init dies: what it left behind goes too. */
+	int pids[1024], n = ctr_pids(ct, pids, 1024);
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
 	ctr_unmount(ct);
 	events_emit("container", "die", ct->id, name_of(ct));
 	for (struct hold **hp = &holds; *hp;) {
@@ -1007,63 +1012,76 @@ static void list(struct req *r)
 }
 
 /* ---- top: the tasks whose root is the container's (the host's view of it) */
+/* The pids of the container's tasks (at most max), found by their root. */
+static int ctr_pids(struct ctr *ct, int *pids, int max)
+{
+	char upper[4300], root[4300], path[64];
+	int n = 0;
+	ctr_dir(ct, "upper", upper, sizeof upper);
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d)) && n < max) {
+		int pid = atoi(de->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/root", pid);
+		ssize_t k = readlink(path, root, sizeof root - 1);
+		if (k <= 0)
+			continue;
+		root[k] = 0;
+		if (!strcmp(root, upper))
+			pids[n++] = pid;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* /proc/PID/FILE into b (NUL-terminated); its length. */
+static ssize_t proc_read(int pid, const char *file, char *b, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd >= 0 ? read(fd, b, cap - 1) : 0;
+	if (fd >= 0)
+		close(fd);
+	b[k > 0 ? k : 0] = 0;
+	return k > 0 ? k : 0;
+}
+
 static void top(struct req *r, struct ctr *ct)
 {
 	if (ct->status != RUNNING) {
 		http_error(r->c, 409, "Container %s is not running", ct->id);
 		return;
 	}
-	char upper[4300], root[4300], path[64];
-	ctr_dir(ct, "upper", upper, sizeof upper);
+	int pids[1024], n = ctr_pids(ct, pids, 1024);
 	cJSON *j = cJSON_CreateObject(), *rows = cJSON_CreateArray();
 	static const char *const titles[] = { "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD" };
 	cJSON *t = cJSON_AddArrayToObject(j, "Titles");
 	for (int i = 0; i < 8; i++)
 		cJSON_AddItemToArray(t, cJSON_CreateString(titles[i]));
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		int pid = atoi(de->d_name);
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/root", pid);
-		ssize_t n = readlink(path, root, sizeof root - 1);
-		if (n <= 0)
-			continue;
-		root[n] = 0;
-		if (strcmp(root, upper))
-			continue;
-		char b[4096], cmd[4096] = "";
-		snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t k = fd >= 0 ? read(fd, cmd, sizeof cmd - 1) : 0;
-		if (fd >= 0)
-			close(fd);
-		for (ssize_t i = 0; i + 1 < k; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		cmd[k > 0 ? k : 0] = 0;
+	for (int i = 0; i < n; i++) {
+		char b[4096], cmd[4096];
+		ssize_t k = proc_read(pids[i], "cmdline", cmd, sizeof cmd);
+		for (ssize_t c = 0; c + 1 < k; c++)
+			if (!cmd[c])
+				cmd[c] = ' ';
 		int ppid = 0;
-		snprintf(path, sizeof path, "/proc/%d/stat", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		k = fd >= 0 ? read(fd, b, sizeof b - 1) : 0;
-		if (fd >= 0)
-			close(fd);
-		b[k > 0 ? k : 0] = 0;
+		proc_read(pids[i], "stat", b, sizeof b);
 		char *rp = strrchr(b, ')');
 		if (rp)
 			sscanf(rp + 2, "%*c %d", &ppid);
 		char sp[16], spp[16];
-		snprintf(sp, sizeof sp, "%d", pid);
+		snprintf(sp, sizeof sp, "%d", pids[i]);
 		snprintf(spp, sizeof spp, "%d", ppid);
 		const char *row[] = { "root", sp, spp, "0", "00:00", "?", "00:00:00", cmd };
 		cJSON *rw = cJSON_CreateArray();
-		for (int i = 0; i < 8; i++)
-			cJSON_AddItemToArray(rw, cJSON_CreateString(row[i]));
+		for (int c = 0; c < 8; c++)
+			cJSON_AddItemToArray(rw, cJSON_CreateString(row[c]));
 		cJSON_AddItemToArray(rows, rw);
 	}
-	if (d)
-		closedir(d);
 	cJSON_AddItemToObject(j, "Processes", rows);
 	http_json(r->c, 200, j);
 }

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -336,6 +337,13 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 	char **argv = str_array(cJSON_GetObjectItem(spec, "argv"));
 	char **env = str_array(cJSON_GetObjectItem(spec, "env"));
 	const char *cwd = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "cwd"));
+	/* What the daemon ignores (SIGPIPE; SIGINT and SIGQUIT when a shell
+	 * started it in the background) the container must not. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < 65; sig++)
+		signal(sig, SIG_DFL);
 	setsid();
 	if (tty) {
 		ioctl(slave, TIOCSCTTY, 0);
@@ -401,7 +409,21 @@ fail:
 	_exit(status);
 }
 
-static void write_state(int pid, long long start, const char *started, int running, int code)
+/* Did the kernel's out-of-memory kill (a sandbox past its pages=) end pid?
+ * The guest kernel logs "out of memory: killed pid N (comm)". */
+static int oom_killed(int pid)
+{
+	static char log[1 << 16];
+	char needle[48];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof log - 1);
+	if (n <= 0)
+		return 0;
+	log[n] = 0;
+	snprintf(needle, sizeof needle, "out of memory: killed pid %d (", pid);
+	return strstr(log, needle) != NULL;
+}
+
+static void write_state(int pid, long long start, const char *started, int running, int code, int oom)
 {
 	char fin[64] = "0001-01-01T00:00:00Z";
 	if (!running)
@@ -414,7 +436,7 @@ static void write_state(int pid, long long start, const char *started, int runni
 	cJSON_AddBoolToObject(j, "Running", running);
 	cJSON_AddNumberToObject(j, "ExitCode", code);
 	cJSON_AddStringToObject(j, "FinishedAt", fin);
-	cJSON_AddBoolToObject(j, "OOMKilled", 0);
+	cJSON_AddBoolToObject(j, "OOMKilled", oom);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (s)
@@ -515,7 +537,7 @@ int shim_main(int argc, char **argv)
 	char started[64];
 	now_rfc3339(started, sizeof started);
 	long long start = proc_start_time(pid);
-	write_state(pid, start, started, 1, 0);
+	write_state(pid, start, started, 1, 0, 0);
 	printf("ok %d\n", pid);
 	fflush(stdout);
 	/* The daemon connects what must see the first output, then says go
@@ -576,7 +598,8 @@ int shim_main(int argc, char **argv)
 			break;
 	}
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	write_state(pid, start, started, 0, code);
+	write_state(pid, start, started, 0, code,
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && oom_killed(pid));
 	unlink(sock);
 	return 0;   /* the clients see EOF */
 }

@@ -48,6 +48,7 @@ GUEST_TESTS := sys_files sys_proc sys_sem sys_jobs sys_log sys_mshared sys_maps 
 GUEST_TESTS += sys_paths
 GUEST_TESTS += sys_pty
 GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
+GUEST_TESTS += apiclient
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)
