@@ -183,6 +183,30 @@ def test_logs_follow_tail_timestamps(sh):
     assert st == 400 and "you must choose at least one stream" in j["message"]
 
 
+def test_logs_bounded(sh):
+    """3 MiB of output: the log keeps two files of at most 1 MiB (json-file's max-size), the newest lines."""
+    cid = create(sh, "flood", {"Image": "busybox", "Cmd": ["sh", "-c",
+                 "dd if=/dev/zero bs=1024 count=3072 2>/dev/null | tr '\\0' x; echo; echo end"]})
+    api(sh, "POST", "/containers/flood/start")
+    assert js(sh, "POST", "/containers/flood/wait")[1]["StatusCode"] == 0
+    ls = sh.run(f"ls -l /var/lib/bulkhead/containers/{cid}/")
+    sizes = {m.group(2): int(m.group(1)) for m in re.finditer(r"(\d+) \w+ +\d+ [\d:]+ (container\.log(?:\.1)?)$", ls, re.M)}
+    assert set(sizes) == {"container.log", "container.log.1"} and max(sizes.values()) <= 1 << 20, ls
+    assert sum(sizes.values()) > 1 << 20, ls
+    st, _, out = api(sh, "GET", "/containers/flood/logs?stdout=1&tail=1", opts="--frames")
+    assert out.strip() == "[1]end", out
+
+
+def test_resize(sh):
+    create(sh, "size", {"Image": "busybox", "Cmd": ["sh", "-c", "sleep 2; stty size"], "Tty": True})
+    api(sh, "POST", "/containers/size/start")
+    assert api(sh, "POST", "/containers/size/resize?h=30&w=100")[0] == 200
+    assert api(sh, "POST", "/containers/size/resize?h=x")[0] == 400
+    js(sh, "POST", "/containers/size/wait")
+    st, hdrs, out = api(sh, "GET", "/containers/size/logs?stdout=1")
+    assert "raw-stream" in hdrs and out.strip() == "30 100", out
+
+
 def test_exec_tty_and_ctrl_c(sh):
     create(sh, "tty", {"Image": "busybox", "Cmd": ["sleep", "600"]})
     api(sh, "POST", "/containers/tty/start")
