@@ -26,8 +26,10 @@
  * a tty, raw with one.  A client's half-close of a stdin stream closes the
  * process's stdin (sends ^D on a tty).  When the process has exited and its
  * output is drained, the shim writes the state file
- *     {"Pid", "PidStart", "StartedAt", "Running": false, "ExitCode", "FinishedAt",
- *      "OOMKilled": false}
+ *     {"Pid", "PidStart", "ShimPid", "StartedAt", "Running": false, "ExitCode",
+ *      "FinishedAt", "OOMKilled"}
+ * (ExitCode 128+N for signal N; OOMKilled when SIGKILL came from the
+ * kernel's out-of-memory kill, as its log says)
  * (Running true with Pid and PidStart, its start time in /proc/PID/stat,
  * once it runs) and exits 0. */
 #define _GNU_SOURCE
