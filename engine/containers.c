@@ -545,6 +545,11 @@ static int ctr_pids(struct ctr *ct, int *pids, int max);
 static int ctr_start(struct ctr *ct, char *err, size_t cap)
 {
 	char upper[4300], msg[700], line[1200];
+	const char *iso = jstr(hc_of(ct), "Isolation");
+	if (!strcasecmp(iso, "hyperv") || ((!*iso || !strcasecmp(iso, "default")) && !strcmp(eng.isolation, "hyperv"))) {
+		snprintf(err, cap, "hyperv isolation is not available on this host");
+		return 400;
+	}
 	char *lower = lower_of(ct);
 	if (!lower) {
 		snprintf(err, cap, "the image of this container (%s) is gone", jstr(ct->rec, "Image"));

@@ -6,6 +6,8 @@ is tested in the guest (test_containers_guest.py)."""
 import json
 import os
 import re
+import shutil
+import subprocess
 import urllib.parse
 
 import pytest
@@ -158,3 +160,49 @@ def test_start_without_sandbox(d):
     st, w = e.json("POST", "/containers/st/wait")
     assert st == 200 and w["StatusCode"] == 128
     assert d.alive()
+
+
+def test_host_default_hyperv(tmp_path):
+    """On a host whose default is hyperv (--isolation hyperv), a container of
+    the default isolation is created but cannot start yet; "process" can be
+    asked for by update."""
+    d = Daemon(tmp_path, isolation="hyperv").start()
+    try:
+        e = d.engine
+        e.load(small_image("img:1")[0])
+        assert e.json("GET", "/info")[1]["Isolation"] == "hyperv"
+        assert create(e, {"Image": "img:1", "Cmd": ["true"]}, "hv")[0] == 201
+        st, j = e.json("POST", "/containers/hv/start")
+        assert st == 400 and j["message"] == "hyperv isolation is not available on this host", j
+        assert e.json("GET", "/containers/hv/json")[1]["State"]["Status"] == "created"
+        assert e.json("POST", "/containers/hv/update", json.dumps({"Isolation": "process"}))[0] == 200
+        st, j = e.json("POST", "/containers/hv/start")
+        assert "hyperv" not in j["message"], j
+    finally:
+        d.kill()
+
+
+DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+
+
+@pytest.mark.skipif(not os.path.exists(DOCKER), reason="no Docker CLI on this machine")
+def test_docker_cli_containers(d):
+    """The Docker CLI 28 creates, lists, inspects, updates nothing, and removes."""
+    env = dict(os.environ, DOCKER_HOST="unix://" + d.sock, DOCKER_CONFIG=os.path.join(d.tmp, "dcfg"))
+
+    def docker(*args):
+        return subprocess.run([DOCKER] + list(args), capture_output=True, text=True, env=env, timeout=60)
+
+    r = docker("create", "--name", "cli1", "--label", "k=v", "-e", "A=1", "--isolation", "process", "img:1", "echo", "hi")
+    assert r.returncode == 0 and re.fullmatch(r"[0-9a-f]{64}\n", r.stdout), r
+    r = docker("ps", "-a", "--format", "{{.Names}} {{.Status}} {{.Command}}")
+    assert r.stdout.strip() == 'cli1 Created "echo hi"', r
+    r = docker("inspect", "-f", "{{.HostConfig.Isolation}} {{.Config.Env}} {{.State.Status}}", "cli1")
+    assert r.stdout.strip() == "process [PATH=/bin A=1] created", r   # the image's Env, then ours
+    r = docker("create", "--isolation", "hyperv", "img:1")
+    assert r.returncode != 0 and "hyperv isolation is not available on this host" in r.stderr, r
+    r = docker("create", "--name", "cli1", "img:1")
+    assert r.returncode != 0 and "is already in use" in r.stderr, r
+    r = docker("rm", "cli1")
+    assert r.returncode == 0 and r.stdout.strip() == "cli1", r
+    assert docker("ps", "-aq").stdout == ""

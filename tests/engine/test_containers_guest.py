@@ -215,6 +215,11 @@ def test_exec_tty_and_ctrl_c(sh):
                          start={"Tty": True}, Tty=True, AttachStdin=True)
     assert "after 130" in out and "\nisatty" in out, out
     assert info["ExitCode"] == 3, info
+    # job control inside: ^Z stops the foreground job, bg and jobs see it
+    out, info = run_exec(sh, "tty", ["sh"], opts="--timeout 5 --send 'sleep 77\\n' --wait 1500 --send '\\x1a' "
+                         "--wait 500 --send 'jobs; bg; jobs; kill %1\\n' --wait 500 --send 'exit 0\\n'",
+                         start={"Tty": True}, Tty=True, AttachStdin=True)
+    assert re.search(r"\[1\]\+ +Stopped +sleep 77", out) and re.search(r"\[1\]\+ +Running +sleep 77", out), out
     # without a tty: stdin relayed, its close is the end of input
     out, info = run_exec(sh, "tty", ["cat"], opts="--frames --timeout 5 --send 'hello\\n' --close",
                          AttachStdin=True)
