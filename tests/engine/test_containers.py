@@ -206,3 +206,45 @@ def test_docker_cli_containers(d):
     r = docker("rm", "cli1")
     assert r.returncode == 0 and r.stdout.strip() == "cli1", r
     assert docker("ps", "-aq").stdout == ""
+
+
+def test_mutated_container_requests(d):
+    """Container requests with bytes flipped, cut, repeated or inserted
+    (seed 12, or BH_FUZZ_SEED): each answered or closed, the daemon alive."""
+    import random
+    rnd = random.Random(int(os.environ.get("BH_FUZZ_SEED", "12")))
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "fz")
+    body = json.dumps({"Image": "img:1", "Cmd": ["sh", "-c", "x"], "Env": ["A=1"], "Labels": {"a": "b"},
+                       "HostConfig": {"Isolation": "process", "Memory": 8 << 20, "PidsLimit": 4}}).encode()
+    upd = b'{"Isolation":"default","Memory":9000000}'
+    ex = b'{"Cmd":["ls"],"AttachStdout":true,"Tty":false}'
+    seeds = [b"POST /containers/create?name=n1 HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+             % (len(body), body),
+             b"GET /containers/json?all=1&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D HTTP/1.1\r\n\r\n",
+             b"GET /containers/fz/json HTTP/1.1\r\n\r\n",
+             b"POST /containers/fz/update HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(upd), upd),
+             b"POST /containers/fz/exec HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(ex), ex),
+             b"POST /containers/fz/wait?condition=not-running HTTP/1.1\r\n\r\n",
+             b"GET /containers/fz/logs?stdout=1&tail=3&timestamps=1 HTTP/1.1\r\n\r\n",
+             b"POST /containers/fz/attach?stream=1&stdout=1 HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
+             b"POST /containers/fz/kill?signal=TERM HTTP/1.1\r\n\r\n",
+             b"DELETE /containers/n1?force=1 HTTP/1.1\r\n\r\n"]
+    for i in range(200):
+        b = bytearray(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 4)):
+            k = rnd.randrange(len(b))
+            op = rnd.randrange(4)
+            if op == 0:
+                b[k] = rnd.randrange(256)
+            elif op == 1:
+                del b[k:k + rnd.randint(1, 16)]
+            elif op == 2:
+                b[k:k] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
+            else:
+                b[k:k] = b[k:k + rnd.randint(1, 64)] * rnd.randint(2, 50)
+        out = e.raw(bytes(b), timeout=10, half_close=True)
+        assert out == b"" or out.startswith(b"HTTP/1.1 "), (i, bytes(b[:200]), out[:200])
+        assert d.alive(), i
+    assert e.request("GET", "/_ping")[0] == 200
+    assert e.json("GET", "/containers/fz/json")[0] == 200

@@ -233,6 +233,26 @@ def test_exec_tty_and_ctrl_c(sh):
     assert js(sh, "POST", "/containers/ttyc/wait")[1]["StatusCode"] == 5
 
 
+def test_attach_before_start(sh):
+    """docker run's order: attach, then start; the first output is not lost,
+    stdin reaches the process (with and without a tty)."""
+    create(sh, "early", {"Image": "busybox", "Cmd": ["sh", "-c", "echo first; read x; echo got $x; exit 6"],
+                         "OpenStdin": True, "AttachStdin": True, "AttachStdout": True})
+    sh.run(f"{A} --upgrade --frames --timeout 5 --wait 2000 --send 'abc\\n' --close "
+           "POST '/containers/early/attach?stream=1&stdin=1&stdout=1&stderr=1' > /tmp/att1 & sleep 1")
+    assert api(sh, "POST", "/containers/early/start")[0] == 204
+    out = sh.run("wait; cat /tmp/att1")
+    assert "STATUS 101" in out and "[1]first" in out and "[1]got abc" in out, out
+    assert js(sh, "POST", "/containers/early/wait")[1]["StatusCode"] == 6
+    create(sh, "early2", {"Image": "busybox", "Cmd": ["sh"], "Tty": True, "OpenStdin": True})
+    sh.run(f"{A} --upgrade --timeout 4 --wait 2000 --send 'echo early$((1+1))\\n' --send 'exit 4\\n' "
+           "POST '/containers/early2/attach?stream=1&stdin=1&stdout=1' > /tmp/att2 & sleep 1")
+    api(sh, "POST", "/containers/early2/start")
+    out = sh.run("wait; cat /tmp/att2")
+    assert "raw-stream" in out and "early2" in out, out
+    assert js(sh, "POST", "/containers/early2/wait")[1]["StatusCode"] == 4
+
+
 def test_update_isolation(sh):
     create(sh, "iso", {"Image": "busybox", "Cmd": ["sleep", "300"], "HostConfig": {"Isolation": "default"}})
     assert js(sh, "POST", "/containers/iso/update", {"Isolation": "process"})[0] == 200
