@@ -801,8 +801,13 @@ static void ctr_exited(struct ctr *ct)
 	if (ct->mon_fd >= 0)
 		close(ct->mon_fd);
 	ct->mon_fd = -1;
-	ct->kill_at = 0;
 	read_state(ct);
+	if (ct->status == RUNNING && proc_start_time(ct->pid) == ct->pid_start) {
+		/* its shim was killed, not the container: watched by its pid now */
+		logmsg("container %s: its shim is gone; pid %d still runs", ct->id, ct->pid);
+		return;
+	}
+	ct->kill_at = 0;
 	if (ct->status == RUNNING) {   /* the shim is gone without a word */
 		ct->status = EXITED;
 		ct->exit_code = 255;

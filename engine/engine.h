@@ -196,7 +196,7 @@ int containers_use_image(const char *image_id);   /* containers of it */
 #define SHIM_CONTROL 0x80
 int shim_main(int argc, char **argv);
 void now_rfc3339(char *out, size_t cap);
-long long proc_start_time(int pid);           /* /proc/PID/stat field 22, or -1 */
+long long proc_start_time(int pid);           /* /proc/PID/stat field 22; -1: none or a zombie */
 int write_file_atomic(const char *path, const char *data);  /* 0 or -1 */
 
 /* ---- tarw.c: writing ustar archives */

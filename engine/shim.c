@@ -89,8 +89,8 @@ long long proc_start_time(int pid)
 		return -1;
 	b[n] = 0;
 	char *p = strrchr(b, ')');   /* comm may hold spaces */
-	if (!p)
-		return -1;
+	if (!p || p[1] != ' ' || p[2] == 'Z')
+		return -1;   /* a zombie has ended */
 	/* after ") ": field 3 (state) ... field 22 (starttime) */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');

@@ -355,3 +355,13 @@ def test_daemon_killed_while_containers_run(sh):
     assert api(sh, "POST", "/containers/tick/stop?t=1")[0] == 204
     assert js(sh, "POST", "/containers/tick/wait")[1]["StatusCode"] in (137, 143)
     assert pid not in [int(x) for x in re.findall(r"^\s*(\d+)", sh.run("ps"), re.M)]
+    # a shim killed: the container still runs, watched by its pid; stop still works
+    pid = js(sh, "GET", "/containers/demo/json")[1]["State"]["Pid"]
+    cid = js(sh, "GET", "/containers/demo/json")[1]["Id"]
+    state = sh.run(f"cat /var/lib/bulkhead/containers/{cid}/state.json")
+    shim = json.loads(re.search(r"\{.*\}", state, re.S).group(0))["ShimPid"]
+    sh.run(f"kill -9 {shim}; sleep 1")
+    assert js(sh, "GET", "/containers/demo/json")[1]["State"]["Pid"] == pid
+    assert api(sh, "POST", "/containers/demo/stop?t=1")[0] == 204
+    assert js(sh, "GET", "/containers/demo/json")[1]["State"]["Status"] == "exited"
+    assert pid not in [int(x) for x in re.findall(r"^\s*(\d+)", sh.run("ps"), re.M)]
