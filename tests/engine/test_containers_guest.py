@@ -12,6 +12,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "guest"))
 from shell import Shell  # noqa: E402
+from engine_client import ConsoleEngine  # noqa: E402
+from test_containers import check_bad_create, check_update_isolation  # noqa: E402
 
 A = "/tests/bin/apiclient"
 
@@ -251,6 +253,13 @@ def test_attach_before_start(sh):
     out = sh.run("wait; cat /tmp/att2")
     assert "raw-stream" in out and "early2" in out, out
     assert js(sh, "POST", "/containers/early2/wait")[1]["StatusCode"] == 4
+
+
+def test_build_machine_checks(sh):
+    """The checks test_containers.py runs on the build machine, here over the console."""
+    e = ConsoleEngine(sh, A)
+    check_bad_create(e, "busybox")
+    check_update_isolation(e, "busybox")
 
 
 def test_update_isolation(sh):
