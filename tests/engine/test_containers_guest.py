@@ -26,14 +26,10 @@ def sh():
     s.close()
 
 
-def api(sh, method, path, body=None, opts="", timeout=60):
+def api(sh, method, path, body=None, opts=""):
     """(status, headers text, body text) of one request through apiclient."""
-    quoted = json.dumps(body).replace("'", "'\\''")   # inside the shell's single quotes
-    line = f"{A} {opts} {method} '{path}'" + (f" '{quoted}'" if body is not None else "")
-    out = sh.run(line, timeout=timeout)
-    m = re.search(r"^STATUS (\d+)\n(.*?)\n\n(.*)", out, re.S | re.M)
-    assert m, out
-    return int(m.group(1)), m.group(2), m.group(3)
+    st, hdrs, data = ConsoleEngine(sh, A).request(method, path, None if body is None else json.dumps(body), opts=opts)
+    return st, "\n".join(f"{k}: {v}" for k, v in hdrs.items()), data.decode()
 
 
 def js(sh, method, path, body=None):
@@ -52,7 +48,7 @@ def run_exec(sh, cid, cmd, opts="--frames --timeout 10", start=None, **cfg):
                dict({"Cmd": cmd, "AttachStdout": True, "AttachStderr": True}, **cfg))
     assert st == 201, j
     st, hdrs, out = api(sh, "POST", f"/exec/{j['Id']}/start", start or {}, "--upgrade " + opts)
-    assert st == 101 and "Upgrade: tcp" in hdrs, (st, hdrs)
+    assert st == 101 and "upgrade: tcp" in hdrs, (st, hdrs)
     st, info = js(sh, "GET", f"/exec/{j['Id']}/json")
     return out, info
 
