@@ -9,7 +9,8 @@
  * process into a sandbox (/dev/sandbox lower=<image rootfs> upper=upper/).
  * The daemon keeps a monitor connection to each shim: its EOF is the exit.
  * After a restart the daemon re-reads the folders, recognises a running
- * container by its pid's start time (/proc/PID/stat) and connects again. */
+ * container by its pid's start time (/proc/PID/stat) and connects again.
+ * Logs are read back by logs.c, exec instances run by exec.c (ctr.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -28,45 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "engine.h"
+#include "ctr.h"
 
-enum { CREATED, RUNNING, EXITED };
-static const char *const status_names[] = { "created", "running", "exited" };
-
-struct ctr {
-	char id[65];
-	cJSON *rec;               /* config.json */
-	int status, pid, exit_code, oom, mon_fd;
-	long long pid_start;
-	char started[40], finished[40], error[512];
-	long long kill_at;        /* ms (monotonic) to send SIGKILL, 0: none */
-	int restart, remove;      /* start again / remove once exited */
-	struct ctr *next;
-};
-
-struct execr {
-	char id[65];
-	struct ctr *ct;
-	cJSON *cfg;
-	int running, pid, exit_code, mon_fd, started;
-	struct execr *next;
-};
-
-/* A connection that waits on a container: wait, stop, restart, delete,
- * attach before start, logs follow. */
-enum { H_WAIT, H_STOP, H_RESTART, H_DELETE, H_ATTACH, H_FOLLOW };
-struct hold {
-	struct conn *c;
-	struct ctr *ct;
-	int kind, cond, flags;    /* H_WAIT: 0 not-running, 1 next-exit, 2 removed */
-	off_t off;                /* H_FOLLOW: the log file and where we are */
-	ino_t ino;
-	int timestamps, tty;
-	struct hold *next;
-};
-
-static struct ctr *ctrs;
-static struct execr *execs;
-static struct hold *holds;
+const char *const status_names[] = { "created", "running", "exited" };
+struct ctr *ctrs;
+struct execr *execs;
+struct hold *holds;
 
 static long long mono_ms(void)
 {
@@ -75,20 +43,20 @@ static long long mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap)
+void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/containers/%s%s%s", eng.data_root, ct->id, file ? "/" : "", file ? file : "");
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+const char *jstr(const cJSON *o, const char *k)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 	return s ? s : "";
 }
 
-static cJSON *cfg_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "Config"); }
-static cJSON *hc_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "HostConfig"); }
-static const char *name_of(const struct ctr *ct) { return jstr(ct->rec, "Name") + 1; }
+cJSON *cfg_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "Config"); }
+cJSON *hc_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "HostConfig"); }
+const char *name_of(const struct ctr *ct) { return jstr(ct->rec, "Name") + 1; }
 
 static int save_rec(struct ctr *ct)
 {
@@ -100,7 +68,7 @@ static int save_rec(struct ctr *ct)
 	return rc;
 }
 
-static cJSON *read_json(const char *path)
+cJSON *read_json(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -157,7 +125,7 @@ static void write_failed_state(struct ctr *ct, int code, const char *err)
 
 /* Connects to a shim's socket NAME in folder DIR (sun_path is too short for
  * the whole path) and says what the connection wants; the fd or -1. */
-static int shim_connect(const char *dir, const char *name, int flags)
+int shim_connect(const char *dir, const char *name, int flags)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	snprintf(a.sun_path, sizeof a.sun_path, "%s", name);
@@ -195,7 +163,7 @@ static struct ctr *ctr_or_404(struct req *r, const char *key)
 	return ct;
 }
 
-static void random_id(char *out)
+void random_id(char *out)
 {
 	unsigned char b[32];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -259,7 +227,7 @@ static int isolation_ok(struct req *r, const cJSON *v, char *out, size_t cap)
 
 /* Cmd and Entrypoint: a list of strings, a string (sh -c form is the
  * client's business: dockerd takes it as one word), or null. */
-static cJSON *strslice(const cJSON *v, int *bad)
+cJSON *strslice(const cJSON *v, int *bad)
 {
 	if (!v || cJSON_IsNull(v))
 		return NULL;
@@ -278,7 +246,7 @@ static cJSON *strslice(const cJSON *v, int *bad)
 }
 
 /* Env: the image's, then the request's (a key given again replaces it). */
-static cJSON *merge_env(const cJSON *img, const cJSON *req)
+cJSON *merge_env(const cJSON *img, const cJSON *req)
 {
 	cJSON *out = cJSON_CreateArray();
 	const cJSON *lists[2] = { img, req }, *e;
@@ -451,7 +419,7 @@ out:
 /* Writes SPEC in the container's folder and runs bulkhead-shim on it; its
  * report line goes to msg ("ok PID" or "err STATUS MESSAGE"); the shim's
  * stdin (the go word) in *go.  0 or -1. */
-static int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go)
+int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go)
 {
 	char dir[4300], path[4400];
 	ctr_dir(ct, NULL, dir, sizeof dir);
@@ -502,7 +470,7 @@ static int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *m
 	return 0;
 }
 
-static void go_word(int go)
+void go_word(int go)
 {
 	if (write(go, "g", 1) < 0)
 		logmsg("go: %s", strerror(errno));
@@ -530,7 +498,7 @@ static cJSON *argv_of(const cJSON *ep, const cJSON *cmd)
 	return a;
 }
 
-static void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
+void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 {
 	struct hold *h = calloc(1, sizeof *h);
 	*h = (struct hold){ .c = c, .ct = ct, .kind = kind, .cond = cond, .flags = flags, .next = holds };
@@ -1096,144 +1064,6 @@ static void top(struct req *r, struct ctr *ct)
 	http_json(r->c, 200, j);
 }
 
-/* ---- logs */
-/* One json-file line as the client sees it: a frame (or raw with a tty). */
-static void log_entry(struct conn *c, const char *line, int want, int ts, int tty, int chunked)
-{
-	cJSON *j = cJSON_Parse(line);
-	const char *s = jstr(j, "stream"), *log = jstr(j, "log");
-	int stream = !strcmp(s, "stderr") ? 2 : 1;
-	if (j && (want & (stream == 2 ? SHIM_STDERR : SHIM_STDOUT))) {
-		struct buf b = { 0 };
-		if (!tty) {
-			unsigned char h[8] = { (unsigned char)stream };
-			buf_put(&b, h, 8);
-		}
-		if (ts)
-			buf_printf(&b, "%s ", jstr(j, "time"));
-		buf_put(&b, log, strlen(log));
-		if (!tty) {
-			uint32_t n = (uint32_t)(b.len - 8);
-			b.p[4] = (char)(n >> 24), b.p[5] = (char)(n >> 16), b.p[6] = (char)(n >> 8), b.p[7] = (char)n;
-		}
-		if (chunked)
-			http_chunk(c, b.p, b.len);
-		else
-			buf_put(&c->out, b.p, b.len);
-		free(b.p);
-	}
-	cJSON_Delete(j);
-}
-
-static void read_lines(const char *path, off_t from, struct buf *out, off_t *end, ino_t *ino)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	char b[65536];
-	ssize_t n;
-	off_t at = from;
-	size_t base = out->len;
-	lseek(fd, from, SEEK_SET);
-	while ((n = read(fd, b, sizeof b)) > 0)
-		buf_put(out, b, (size_t)n), at += n;
-	close(fd);
-	/* only whole lines */
-	while (out->len > base && out->p[out->len - 1] != '\n')
-		out->len--, at--;
-	if (out->p)
-		out->p[out->len] = 0;
-	if (end)
-		*end = at;
-	if (ino)
-		*ino = st.st_ino;
-}
-
-static void send_lines(struct conn *c, char *text, long tail, int want, int ts, int tty, int chunked)
-{
-	long nl = 0;
-	for (char *p = text; p && *p; p++)
-		nl += *p == '\n';
-	char *p = text;
-	for (long skip = tail >= 0 && nl > tail ? nl - tail : 0; p && skip; skip--)
-		p = strchr(p, '\n') + 1;
-	while (p && *p) {
-		char *e = strchr(p, '\n');
-		*e = 0;
-		log_entry(c, p, want, ts, tty, chunked);
-		p = e + 1;
-	}
-}
-
-/* The logs so far (the older file first); the end of the current file for following. */
-static void replay(struct conn *c, struct ctr *ct, long tail, int want, int ts, int chunked, off_t *end, ino_t *ino)
-{
-	char p[4400], p1[4400];
-	struct buf b = { 0 };
-	ctr_dir(ct, "container.log", p, sizeof p);
-	snprintf(p1, sizeof p1, "%s.1", p);
-	read_lines(p1, 0, &b, NULL, NULL);
-	read_lines(p, 0, &b, end, ino);
-	send_lines(c, b.p, tail, want, ts, cJSON_IsTrue(cJSON_GetObjectItem(cfg_of(ct), "Tty")), chunked);
-	free(b.p);
-}
-
-static void logs(struct req *r, struct ctr *ct)
-{
-	char t[32] = "all";
-	if (query_param(r, "tail", 0, t, sizeof t) == -2)
-		return;
-	int want = (query_bool(r->query, "stdout") ? SHIM_STDOUT : 0) | (query_bool(r->query, "stderr") ? SHIM_STDERR : 0);
-	if (!want) {
-		http_error(r->c, 400, "Bad parameters: you must choose at least one stream");
-		return;
-	}
-	char *end;
-	long tail = !strcmp(t, "all") || !*t ? -1 : strtol(t, &end, 10);
-	if (tail < -1 || (tail >= 0 && *end)) {
-		http_error(r->c, 400, "invalid tail: %s", t);
-		return;
-	}
-	int tty = cJSON_IsTrue(cJSON_GetObjectItem(cfg_of(ct), "Tty")), ts = query_bool(r->query, "timestamps");
-	http_stream_begin(r->c, 200, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-	off_t off = 0;
-	ino_t ino = 0;
-	replay(r->c, ct, tail, want, ts, 1, &off, &ino);
-	if (query_bool(r->query, "follow") && ct->status == RUNNING) {
-		hold_add(r->c, ct, H_FOLLOW, 0, want);
-		holds->off = off, holds->ino = ino, holds->timestamps = ts, holds->tty = tty;
-		r->c->held = 1;
-		return;
-	}
-	http_stream_end(r->c);
-}
-
-static void follow_tick(struct hold *h, int last)
-{
-	char p[4400];
-	struct buf b = { 0 };
-	struct stat st;
-	ctr_dir(h->ct, "container.log", p, sizeof p);
-	if (!stat(p, &st) && st.st_ino != h->ino) {   /* rotated: the rest of the old file first */
-		char p1[4400];
-		snprintf(p1, sizeof p1, "%s.1", p);
-		read_lines(p1, h->off, &b, NULL, NULL);
-		h->off = 0;
-	}
-	read_lines(p, h->off, &b, &h->off, &h->ino);
-	send_lines(h->c, b.p, -1, h->flags, h->timestamps, h->tty, 1);
-	free(b.p);
-	if (last) {
-		http_stream_end(h->c);
-		h->c->held = 0;
-		h->c->closing = 1;
-	}
-}
-
 /* ---- attach */
 static void attach(struct req *r, struct ctr *ct)
 {
@@ -1265,7 +1095,7 @@ static void attach(struct req *r, struct ctr *ct)
 	hold_add(r->c, ct, H_ATTACH, 0, flags);   /* connected at start */
 }
 
-static void resize(struct req *r, struct ctr *ct, const char *sock)
+void resize(struct req *r, struct ctr *ct, const char *sock)
 {
 	char h[16], w[16], dir[4300], line[64];
 	if (query_param(r, "h", 0, h, sizeof h) || query_param(r, "w", 0, w, sizeof w) || atoi(h) < 0 || atoi(w) < 0) {
@@ -1314,194 +1144,6 @@ static void update(struct req *r, struct ctr *ct)
 		http_json(r->c, 200, j);
 	}
 	cJSON_Delete(b);
-}
-
-/* ---- exec */
-static struct execr *find_exec(const char *id)
-{
-	for (struct execr *e = execs; e; e = e->next)
-		if (!strcmp(e->id, id))
-			return e;
-	return NULL;
-}
-
-static void exec_create(struct req *r, struct ctr *ct)
-{
-	int bad = 0;
-	cJSON *b = cJSON_ParseWithLength(r->body, r->body_len);
-	if (!b || !cJSON_IsObject(b)) {
-		http_error(r->c, 400, "invalid JSON: the request body is not a JSON object");
-		cJSON_Delete(b);
-		return;
-	}
-	cJSON *cmd = strslice(cJSON_GetObjectItem(b, "Cmd"), &bad);
-	if (bad || !cJSON_GetArraySize(cmd)) {
-		http_error(r->c, 400, "No exec command specified");
-		cJSON_Delete(cmd), cJSON_Delete(b);
-		return;
-	}
-	cJSON_Delete(cmd);
-	if (ct->status != RUNNING) {
-		http_error(r->c, 409, "container %s is not running", ct->id);
-		cJSON_Delete(b);
-		return;
-	}
-	struct execr *e = calloc(1, sizeof *e);
-	random_id(e->id);
-	e->ct = ct;
-	e->cfg = b;
-	e->mon_fd = -1;
-	e->next = execs;
-	execs = e;
-	events_emit("container", "exec_create", ct->id, name_of(ct));
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "Id", e->id);
-	http_json(r->c, 201, j);
-}
-
-static void exec_start(struct req *r, struct execr *e)
-{
-	struct ctr *ct = e->ct;
-	cJSON *b = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : cJSON_CreateObject();
-	if (!b || !cJSON_IsObject(b)) {
-		http_error(r->c, 400, "invalid JSON: the request body is not a JSON object");
-		cJSON_Delete(b);
-		return;
-	}
-	int detach = cJSON_IsTrue(cJSON_GetObjectItem(b, "Detach"));
-	int tty = cJSON_IsTrue(cJSON_GetObjectItem(b, "Tty")) || cJSON_IsTrue(cJSON_GetObjectItem(e->cfg, "Tty"));
-	cJSON_Delete(b);
-	if (e->started) {
-		http_error(r->c, 409, "exec %s has already been started", e->id);
-		return;
-	}
-	if (ct->status != RUNNING) {
-		http_error(r->c, 409, "container %s is not running", ct->id);
-		return;
-	}
-	char line[64], spec_name[32], sock[32], state[32], msg[700];
-	snprintf(line, sizeof line, "join=%d", ct->pid);
-	snprintf(spec_name, sizeof spec_name, "exec-%.12s.json", e->id);
-	snprintf(sock, sizeof sock, "exec-%.12s.sock", e->id);
-	snprintf(state, sizeof state, "exec-%.12s.state", e->id);
-	cJSON *c = cfg_of(ct), *spec = cJSON_CreateObject();
-	int bad = 0;
-	cJSON_AddStringToObject(spec, "sandbox", line);
-	cJSON_AddItemToObject(spec, "argv", strslice(cJSON_GetObjectItem(e->cfg, "Cmd"), &bad));
-	cJSON *env = merge_env(cJSON_GetObjectItem(c, "Env"), cJSON_GetObjectItem(e->cfg, "Env"));
-	char hn[300];
-	snprintf(hn, sizeof hn, "HOSTNAME=%s", jstr(c, "Hostname"));
-	cJSON_AddItemToArray(env, cJSON_CreateString(hn));
-	cJSON_AddItemToObject(spec, "env", env);
-	const char *wd = jstr(e->cfg, "WorkingDir");
-	cJSON_AddStringToObject(spec, "cwd", *wd ? wd : jstr(c, "WorkingDir"));
-	cJSON_AddStringToObject(spec, "user", *jstr(e->cfg, "User") ? jstr(e->cfg, "User") : jstr(c, "User"));
-	cJSON_AddBoolToObject(spec, "tty", tty);
-	cJSON_AddBoolToObject(spec, "stdin", cJSON_IsTrue(cJSON_GetObjectItem(e->cfg, "AttachStdin")) && !detach);
-	cJSON_AddStringToObject(spec, "sock", sock);
-	cJSON_AddStringToObject(spec, "state", state);
-	cJSON_AddStringToObject(spec, "log", "");
-	int go, rc = spawn_shim(ct, spec, spec_name, msg, sizeof msg, &go);
-	cJSON_Delete(spec);
-	e->started = 1;
-	if (rc) {
-		const char *m = strchr(msg + 4, ' ');
-		e->exit_code = atoi(msg + 4);
-		http_error(r->c, e->exit_code == 127 || e->exit_code == 126 ? 400 : 500,
-			   "unable to start the exec's process: %s", m ? m + 1 : msg);
-		return;
-	}
-	char dir[4300];
-	ctr_dir(ct, NULL, dir, sizeof dir);
-	e->pid = atoi(msg + 3);
-	e->running = 1;
-	e->mon_fd = shim_connect(dir, sock, 0);
-	events_emit("container", "exec_start", ct->id, name_of(ct));
-	if (detach) {
-		go_word(go);
-		http_reply(r->c, 200, NULL, "", 0);
-		return;
-	}
-	int flags = (cJSON_IsTrue(cJSON_GetObjectItem(e->cfg, "AttachStdin")) ? SHIM_STDIN : 0) |
-		    (cJSON_IsFalse(cJSON_GetObjectItem(e->cfg, "AttachStdout")) ? 0 : SHIM_STDOUT) |
-		    (cJSON_IsFalse(cJSON_GetObjectItem(e->cfg, "AttachStderr")) ? 0 : SHIM_STDERR);
-	int fd = shim_connect(dir, sock, flags);
-	http_upgrade(r->c, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-	if (fd >= 0)
-		conn_relay(r->c, fd);
-	else
-		r->c->closing = 1;
-	go_word(go);
-}
-
-static void exec_done(struct execr *e)
-{
-	char p[4400], st[32];
-	snprintf(st, sizeof st, "exec-%.12s.state", e->id);
-	ctr_dir(e->ct, st, p, sizeof p);
-	cJSON *s = read_json(p);
-	e->exit_code = s ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "ExitCode")) : 255;
-	cJSON_Delete(s);
-	unlink(p);
-	snprintf(st, sizeof st, "exec-%.12s.json", e->id);
-	ctr_dir(e->ct, st, p, sizeof p);
-	unlink(p);
-	close(e->mon_fd);
-	e->mon_fd = -1;
-	e->running = 0;
-	events_emit("container", "exec_die", e->ct->id, name_of(e->ct));
-}
-
-static void exec_inspect(struct req *r, struct execr *e)
-{
-	cJSON *j = cJSON_CreateObject();
-	int bad = 0;
-	cJSON_AddStringToObject(j, "ID", e->id);
-	cJSON_AddBoolToObject(j, "Running", e->running);
-	if (e->started && !e->running)
-		cJSON_AddNumberToObject(j, "ExitCode", e->exit_code);
-	else
-		cJSON_AddNullToObject(j, "ExitCode");
-	cJSON *pc = cJSON_AddObjectToObject(j, "ProcessConfig"), *argv = strslice(cJSON_GetObjectItem(e->cfg, "Cmd"), &bad);
-	cJSON_AddBoolToObject(pc, "tty", cJSON_IsTrue(cJSON_GetObjectItem(e->cfg, "Tty")));
-	cJSON_AddStringToObject(pc, "entrypoint", argv ? cJSON_GetArrayItem(argv, 0)->valuestring : "");
-	cJSON_DeleteItemFromArray(argv, 0);
-	cJSON_AddItemToObject(pc, "arguments", argv ? argv : cJSON_CreateArray());
-	cJSON_AddStringToObject(pc, "user", jstr(e->cfg, "User"));
-	cJSON_AddBoolToObject(j, "OpenStdin", cJSON_IsTrue(cJSON_GetObjectItem(e->cfg, "AttachStdin")));
-	cJSON_AddBoolToObject(j, "OpenStdout", !cJSON_IsFalse(cJSON_GetObjectItem(e->cfg, "AttachStdout")));
-	cJSON_AddBoolToObject(j, "OpenStderr", !cJSON_IsFalse(cJSON_GetObjectItem(e->cfg, "AttachStderr")));
-	cJSON_AddStringToObject(j, "ContainerID", e->ct->id);
-	cJSON_AddNumberToObject(j, "Pid", e->pid);
-	http_json(r->c, 200, j);
-}
-
-void exec_route(struct req *r)
-{
-	char id[80], act[32] = "";
-	int n = 0;
-	if (sscanf(r->path, "/exec/%79[^/]%n/%31s", id, &n, act) < 1) {
-		http_error(r->c, 404, "page not found");
-		return;
-	}
-	struct execr *e = find_exec(id);
-	if (!e) {
-		http_error(r->c, 404, "No such exec instance: %s", id);
-		return;
-	}
-	if (!strcmp(act, "start") && r->method == HTTP_POST)
-		exec_start(r, e);
-	else if (!strcmp(act, "json") && r->method == HTTP_GET)
-		exec_inspect(r, e);
-	else if (!strcmp(act, "resize") && r->method == HTTP_POST) {
-		char sock[32];
-		snprintf(sock, sizeof sock, "exec-%.12s.sock", e->id);
-		if (!e->running)
-			http_error(r->c, 409, "exec %s is not running", e->id);
-		else
-			resize(r, e->ct, sock);
-	} else
-		http_error(r->c, 404, "page not found");
 }
 
 void containers_route(struct req *r)

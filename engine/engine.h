@@ -177,10 +177,11 @@ void events_unsubscribe(struct conn *c);
 int events_timeout_ms(void);                      /* poll timeout for `until` */
 void events_tick(void);
 
-/* ---- containers.c: the /containers and /exec endpoints, the runtime's daemon side */
+/* ---- containers.c (with logs.c and exec.c, ctr.h): the /containers and
+ * /exec endpoints, the runtime's daemon side */
 void containers_open(void);                       /* reads DATA/containers/ */
 void containers_route(struct req *r);
-void exec_route(struct req *r);
+void exec_route(struct req *r);                   /* exec.c */
 void containers_conn_gone(struct conn *c);
 int containers_poll_fill(struct pollfd *p, int max);  /* monitor fds; how many */
 void containers_poll_done(const struct pollfd *p, int n);
