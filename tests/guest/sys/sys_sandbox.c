@@ -82,7 +82,7 @@ static void devices(void)
 	char b[8];
 	ERR("/dev/bulkhead absent before /dev is mounted", open("/dev/bulkhead", O_RDWR), ENOENT);
 	check("mount its own devtmpfs", mount("devtmpfs", "/dev", "devtmpfs", 0, 0) == 0);
-	const char *want = "console fd full null random shm stderr stdin stdout tty urandom zero";
+	const char *want = "console fd full null ptmx pts random shm stderr stdin stdout tty urandom zero";
 	check("/dev holds the container devices", !strcmp(names("/dev"), want));
 	if (strcmp(names("/dev"), want))
 		printf("  /dev: %s\n", names("/dev"));
