@@ -194,10 +194,12 @@ static void info(struct req *r)
 	snprintf(now + strlen(now), sizeof now - strlen(now), ".%09ldZ", ts.tv_nsec);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "ID", "");
-	cJSON_AddNumberToObject(j, "Containers", 0);
-	cJSON_AddNumberToObject(j, "ContainersRunning", 0);
-	cJSON_AddNumberToObject(j, "ContainersPaused", 0);
-	cJSON_AddNumberToObject(j, "ContainersStopped", 0);
+	int running, paused, stopped;
+	containers_count(&running, &paused, &stopped);
+	cJSON_AddNumberToObject(j, "Containers", running + paused + stopped);
+	cJSON_AddNumberToObject(j, "ContainersRunning", running);
+	cJSON_AddNumberToObject(j, "ContainersPaused", paused);
+	cJSON_AddNumberToObject(j, "ContainersStopped", stopped);
 	cJSON_AddNumberToObject(j, "Images", store_count());
 	cJSON_AddStringToObject(j, "Driver", "bulkhead");
 	cJSON_AddArrayToObject(j, "DriverStatus");
@@ -295,6 +297,10 @@ void api_dispatch(struct req *r)
 		events_subscribe(r);
 	else if (!strncmp(r->path, "/images/", 8))
 		images_route(r);
+	else if (!strncmp(r->path, "/containers/", 12))
+		containers_route(r);
+	else if (!strncmp(r->path, "/exec/", 6))
+		exec_route(r);
 	else
 		http_error(r->c, 404, "page not found");
 }

@@ -7,6 +7,7 @@
 #define BULKHEAD_ENGINE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <sys/types.h>
 #include "cJSON.h"
 #include "http_parser.h"
@@ -23,6 +24,7 @@ struct engine {
 	const char *data_root;   /* --data-root */
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
+	char self[4096];         /* this program, run again as bulkhead-shim */
 };
 extern struct engine eng;
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -55,6 +57,12 @@ struct conn {
 	int stopped;             /* no more requests are parsed (streaming, closing, error) */
 	int head;                /* HEAD request: headers only */
 	struct evsub *sub;       /* GET /events subscription, or NULL */
+	int upgrade;             /* the request asked for Upgrade: tcp */
+	int raw;                 /* after attach/exec start: a raw byte stream */
+	int relay_fd;            /* the shim's socket the raw stream is relayed to, or -1 */
+	int in_eof;              /* the client half-closed its side */
+	struct buf in;           /* raw input that came before relay_fd */
+	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct conn *next;
 };
 struct conn *conn_new(int fd);
@@ -64,6 +72,8 @@ int conn_write(struct conn *c);         /* 0, or -1: close it */
 int conn_wants_read(const struct conn *c);
 int conn_wants_write(const struct conn *c);
 int conn_done(const struct conn *c);    /* all sent and closing */
+void conn_relay(struct conn *c, int fd);  /* the raw stream goes to and from fd (taken) */
+int conn_relay_read(struct conn *c);    /* 0, or -1: close it */
 
 /* Responses.  Status lines and Docker's headers (Api-Version, OSType, ...)
  * are added here; http_error sends Docker's {"message": "..."}. */
@@ -76,6 +86,9 @@ void http_stream_begin(struct conn *c, int status, const char *ctype);
 void http_chunk(struct conn *c, const char *p, size_t n);
 void http_stream_json(struct conn *c, cJSON *j);       /* one JSON line; takes j */
 void http_stream_end(struct conn *c);
+/* attach, exec start: 101 UPGRADED (Connection: Upgrade, Upgrade: tcp) when
+ * the client asked for it, else 200 and the raw stream until close. */
+void http_upgrade(struct conn *c, const char *ctype);
 void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size); /* takes fd */
 
 /* ---- api.c: routing, /_ping, /version, /info */
@@ -163,6 +176,29 @@ void events_subscribe(struct req *r);
 void events_unsubscribe(struct conn *c);
 int events_timeout_ms(void);                      /* poll timeout for `until` */
 void events_tick(void);
+
+/* ---- containers.c (with logs.c and exec.c, ctr.h): the /containers and
+ * /exec endpoints, the runtime's daemon side */
+void containers_open(void);                       /* reads DATA/containers/ */
+void containers_route(struct req *r);
+void exec_route(struct req *r);                   /* exec.c */
+void containers_conn_gone(struct conn *c);
+int containers_poll_fill(struct pollfd *p, int max);  /* monitor fds; how many */
+void containers_poll_done(const struct pollfd *p, int n);
+int containers_timeout_ms(void);
+void containers_tick(void);
+void containers_count(int *running, int *paused, int *stopped);
+int containers_use_image(const char *image_id);   /* containers of it */
+
+/* ---- shim.c: bulkhead-shim (see there) and helpers */
+#define SHIM_STDIN 1
+#define SHIM_STDOUT 2
+#define SHIM_STDERR 4
+#define SHIM_CONTROL 0x80
+int shim_main(int argc, char **argv);
+void now_rfc3339(char *out, size_t cap);
+long long proc_start_time(int pid);           /* /proc/PID/stat field 22; -1: none or a zombie */
+int write_file_atomic(const char *path, const char *data);  /* 0 or -1 */
 
 /* ---- tarw.c: writing ustar archives */
 int tarw_file(int fd, const char *name, const void *p, uint64_t n);  /* 0 or -1 */

@@ -64,7 +64,8 @@ static int matches(const cJSON *f, const struct event *e)
 		return 0;
 	if (filter_has(f, "scope") && !filter_match(f, "scope", "local"))
 		return 0;
-	if (filter_has(f, "container") && strcmp(e->type, "container"))
+	if (filter_has(f, "container") && (strcmp(e->type, "container") ||
+					    !(filter_match(f, "container", e->id) || filter_match(f, "container", e->name))))
 		return 0;
 	if (filter_has(f, "image")) {
 		char bare[512];

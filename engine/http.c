@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "engine.h"
 
@@ -66,6 +67,7 @@ static const char *reason(int status)
 {
 	switch (status) {
 	case 100: return "Continue";
+	case 101: return "UPGRADED";
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
@@ -183,6 +185,20 @@ void http_stream_end(struct conn *c)
 	c->chunked = 0;
 }
 
+void http_upgrade(struct conn *c, const char *ctype)
+{
+	if (c->upgrade) {
+		http_header(c, "Connection", "Upgrade");
+		http_header(c, "Upgrade", "tcp");
+		head(c, 101, ctype);
+	} else {
+		c->closing = 1;
+		head(c, 200, ctype);
+	}
+	buf_put(&c->out, "\r\n", 2);
+	c->raw = 1;
+}
+
 void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size)
 {
 	head(c, 200, ctype);
@@ -230,6 +246,8 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 	c->hname_done = 1;
 	if (!strcmp(c->hname, "expect") && n >= 12 && !strncasecmp(at, "100-continue", 12))
 		c->expect_continue = 1;
+	if (!strcmp(c->hname, "upgrade") && n >= 3 && !strncasecmp(at, "tcp", 3))
+		c->upgrade = 1;
 	return 0;
 }
 
@@ -312,7 +330,7 @@ static int on_message_complete(http_parser *p)
 	}
 	load_file_close(c);
 	/* A streamed response owns the connection: read no further requests. */
-	if (c->sub || c->closing) {
+	if (c->sub || c->closing || c->held || c->raw) {
 		c->stopped = 1;
 		http_parser_pause(p, 1);
 	}
@@ -335,7 +353,7 @@ struct conn *conn_new(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
-	c->load_fd = c->file_fd = -1;
+	c->load_fd = c->file_fd = c->relay_fd = -1;
 	http_parser_init(&c->p, HTTP_REQUEST);
 	c->p.data = c;
 	return c;
@@ -344,6 +362,10 @@ struct conn *conn_new(int fd)
 void conn_free(struct conn *c)
 {
 	events_unsubscribe(c);
+	containers_conn_gone(c);
+	if (c->relay_fd >= 0)
+		close(c->relay_fd);
+	buf_free(&c->in);
 	load_file_close(c);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
@@ -355,14 +377,71 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
+/* A raw stream's input goes to the shim (or waits for it); EOF half-closes. */
+static int raw_input(struct conn *c, const char *p, size_t n)
+{
+	if (c->relay_fd < 0)
+		return buf_put(&c->in, p, n);
+	while (n) {
+		ssize_t w = send(c->relay_fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;   /* the shim is gone: its EOF ends the stream */
+		p += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+void conn_relay(struct conn *c, int fd)
+{
+	c->relay_fd = fd;
+	raw_input(c, c->in.p, c->in.len);
+	c->in.len = 0;
+	if (c->in_eof)
+		shutdown(fd, SHUT_WR);
+}
+
+int conn_relay_read(struct conn *c)
+{
+	char b[65536];
+	ssize_t n = recv(c->relay_fd, b, sizeof b, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		close(c->relay_fd);
+		c->relay_fd = -1;
+		c->closing = 1;
+		return 0;
+	}
+	return buf_put(&c->out, b, (size_t)n);
+}
+
 int conn_read(struct conn *c)
 {
 	char in[65536];
 	ssize_t n = read(c->fd, in, sizeof in);
+	if (c->raw) {
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (n == 0) {
+			c->in_eof = 1;
+			if (c->relay_fd >= 0)
+				shutdown(c->relay_fd, SHUT_WR);
+			else if (!c->held)
+				c->closing = 1;
+			return 0;
+		}
+		return raw_input(c, in, (size_t)n);
+	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0) {
 		/* The peer is done sending: finish what it asked, then close. */
+		if (c->held) {
+			c->in_eof = 1;
+			return 0;
+		}
 		if (c->sub || c->stopped)
 			return c->sub ? -1 : 0;
 		http_parser_execute(&c->p, &settings, in, 0);
@@ -373,6 +452,8 @@ int conn_read(struct conn *c)
 		return 0;   /* streaming or closing: further input is ignored */
 	size_t used = http_parser_execute(&c->p, &settings, in, (size_t)n);
 	enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
+	if (c->raw && used < (size_t)n)
+		return raw_input(c, in + used, (size_t)n - used);   /* what follows an upgrade */
 	if (e != HPE_OK && e != HPE_PAUSED) {
 		(void)used;
 		load_file_close(c);
@@ -386,7 +467,9 @@ int conn_read(struct conn *c)
 int conn_wants_read(const struct conn *c)
 {
 	/* A client that does not read its answers is not read either. */
-	return c->sub || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
+	if (c->raw || c->in_eof)
+		return !c->in_eof;
+	return c->sub || c->held || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
 }
 
 int conn_wants_write(const struct conn *c)
@@ -396,7 +479,7 @@ int conn_wants_write(const struct conn *c)
 
 int conn_done(const struct conn *c)
 {
-	return c->closing && !conn_wants_write(c) && !c->sub;
+	return c->closing && !conn_wants_write(c) && !c->sub && !c->held && c->relay_fd < 0;
 }
 
 int conn_write(struct conn *c)

@@ -260,6 +260,12 @@ static void delete(struct req *r, const char *name, struct image *im, int by_tag
 		http_json(r->c, 200, a);
 		return;
 	}
+	if (containers_use_image(im->id)) {
+		cJSON_Delete(a);
+		http_error(r->c, 409, "conflict: unable to delete %.12s - image is being used by %d container(s)",
+			   im->id, containers_use_image(im->id));
+		return;
+	}
 	if (!by_tag && store_image_ntags(im) > 1 && !query_bool(r->query, "force")) {
 		cJSON_Delete(a);
 		http_error(r->c, 409, "conflict: unable to delete %.12s (must be forced) - "

@@ -120,8 +120,21 @@ static void make_dirs(const char *path)
 		}
 }
 
+static void on_sigchld(int sig)
+{
+	(void)sig;   /* only to interrupt poll(): containers_tick reaps */
+}
+
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (!strcmp(base, "bulkhead-shim"))
+		return shim_main(argc, argv);
+	ssize_t sn = readlink("/proc/self/exe", eng.self, sizeof eng.self - 1);
+	if (sn > 0)
+		eng.self[sn] = 0;
+	else if (!realpath(argv[0], eng.self))
+		snprintf(eng.self, sizeof eng.self, "%s", argv[0]);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -141,24 +154,34 @@ int main(int argc, char **argv)
 		i++;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP };
+	sigaction(SIGCHLD, &sa, NULL);
 	make_dirs(eng.sock_path);
 	int lfd = listen_unix(eng.sock_path);
 	char err[1024];
 	if (lfd < 0)
 		return 1;
+	static char data_abs[4096];
 	make_dirs(eng.data_root);
+	mkdir(eng.data_root, 0755);
+	if (realpath(eng.data_root, data_abs))
+		eng.data_root = data_abs;   /* the shims and sandboxes take absolute paths */
 	if (store_open(err, sizeof err)) {
 		logmsg("%s", err);
 		return 1;
 	}
 	load_boot_images();
+	containers_open();
 	logmsg("serving the Engine API v" API_VERSION " on %s, data root %s, %d images",
 	       eng.sock_path, eng.data_root, store_count());
 
 	struct conn *conns = NULL;
 	int nconns = 0;
-	static struct pollfd pfd[MAX_CONNS + 1];
-	static struct conn *pc[MAX_CONNS + 1];
+	/* Each connection polls its socket and its relay (-1 if none); the
+	 * containers' monitor sockets follow. */
+	enum { MAX_FDS = 2 * MAX_CONNS + 1 + 1024 };
+	static struct pollfd pfd[MAX_FDS];
+	static struct conn *pc[MAX_FDS];
 	for (;;) {
 		int n = 0;
 		pfd[n++] = (struct pollfd){ lfd, nconns < MAX_CONNS ? POLLIN : 0, 0 };
@@ -167,17 +190,29 @@ int main(int argc, char **argv)
 			pfd[n++] = (struct pollfd){ c->fd,
 				(short)((conn_wants_read(c) ? POLLIN : 0) |
 					(conn_wants_write(c) ? POLLOUT : 0)), 0 };
+			pfd[n++] = (struct pollfd){ c->relay_fd, POLLIN, 0 };
 		}
-		if (poll(pfd, (nfds_t)n, events_timeout_ms()) < 0 && errno != EINTR) {
+		int nconn_fds = n;
+		n += containers_poll_fill(pfd + n, MAX_FDS - n);
+		int t = events_timeout_ms(), ct = containers_timeout_ms();
+		if (t < 0 || (ct >= 0 && ct < t))
+			t = ct;
+		if (poll(pfd, (nfds_t)n, t) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			return 1;
 		}
 		events_tick();
-		for (int i = 1; i < n; i++) {
+		containers_poll_done(pfd + nconn_fds, n - nconn_fds);
+		containers_tick();
+		for (int i = 1; i < nconn_fds; i += 2) {
 			struct conn *c = pc[i];
 			int bad = 0;
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+			if ((pfd[i].revents & POLLHUP) && c->in_eof)
+				bad = -1;   /* gone altogether while we waited to answer */
+			else if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				bad = conn_read(c);
+			if (!bad && c->relay_fd >= 0 && c->relay_fd == pfd[i + 1].fd && pfd[i + 1].revents)
+				bad = conn_relay_read(c);
 			if (!bad && conn_wants_write(c))
 				bad = conn_write(c);
 			if (bad || conn_done(c)) {

@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -87,6 +88,34 @@ class Engine:
             pass
         s.close()
         return out
+
+
+class ConsoleEngine:
+    """The same client's request/json through the guest's console: the
+    shell (tests/guest/shell.py's Shell) runs apiclient (tests/guest/sys/
+    apiclient.c) on the guest's /var/run/docker.sock.  Bodies must be text
+    (they pass through the shell's single quotes); apiclient reports only the
+    Content-Type, Connection and Upgrade headers."""
+    binary = False
+
+    def __init__(self, shell, apiclient="/tests/bin/apiclient"):
+        self.sh = shell
+        self.apiclient = apiclient
+
+    def request(self, method, path, body=None, headers=None, opts=""):
+        if isinstance(body, bytes):
+            body = body.decode()
+        q = lambda s: "'" + s.replace("'", "'\\''") + "'"  # noqa: E731
+        line = f"{self.apiclient} {opts} {method} {q(path)}" + (f" {q(body)}" if body is not None else "")
+        out = self.sh.run(line, timeout=120)
+        m = re.search(r"^STATUS (\d+)\n(.*?)\n\n(.*)", out, re.S | re.M)
+        assert m, out
+        hdrs = dict(l.split(": ", 1) for l in m.group(2).splitlines() if ": " in l)
+        return int(m.group(1)), {k.lower(): v for k, v in hdrs.items()}, m.group(3).encode()
+
+    def json(self, method, path, body=None, headers=None):
+        status, hdrs, data = self.request(method, path, body, headers)
+        return status, (json.loads(data) if data.strip() else None)
 
 
 class Daemon:

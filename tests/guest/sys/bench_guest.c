@@ -1,11 +1,15 @@
 /* Guest figures for tools/bench_guest.py: TSC ticks (instructions under QEMU
  * -icount) per fork+exec+wait of /bin/true, per `sh -c true`, and per MiB
  * through a pipe, an AF_UNIX socket pair and a loopback TCP connection
- * (127.0.0.1).  Prints "name: value" lines. */
+ * (127.0.0.1).  Prints "name: value" lines.
+ * `bench_guest ctr N` instead: ticks per process container of busybox running
+ * `true` (create + start + wait through /var/run/docker.sock; its removal
+ * not counted), for tools/bench_engine.py. */
 #include "t.h"
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 static unsigned long long tsc(void)
@@ -70,8 +74,63 @@ static int tcp_pair(int p[2])
 	return 0;
 }
 
+/* One request to the engine (Connection: close); the response in out. */
+static int api(const char *method, const char *path, const char *body, char *out, size_t cap)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/var/run/docker.sock" };
+	char req[1024];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a))
+		return -1;
+	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
+			 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			 method, path, strlen(body), body);
+	write(fd, req, (size_t)n);
+	size_t got = 0;
+	ssize_t r;
+	while (got + 1 < cap && (r = read(fd, out + got, cap - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = 0;
+	close(fd);
+	return 0;
+}
+
+static int containers(int n)
+{
+	char out[4096], path[128], id[65];
+	unsigned long long total = 0;
+	for (int i = 0; i < n; i++) {
+		unsigned long long t0 = tsc();
+		char *p;
+		if (api("POST", "/containers/create", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}", out, sizeof out) ||
+		    !(p = strstr(out, "\"Id\":\"")) || sscanf(p + 6, "%64[0-9a-f]", id) != 1) {
+			printf("create failed: %s\n", out);
+			return 1;
+		}
+		snprintf(path, sizeof path, "/containers/%s/start", id);
+		api("POST", path, "", out, sizeof out);
+		if (!strstr(out, " 204 ")) {
+			printf("start failed: %s\n", out);
+			return 1;
+		}
+		snprintf(path, sizeof path, "/containers/%s/wait", id);
+		api("POST", path, "", out, sizeof out);
+		total += tsc() - t0;
+		if (!strstr(out, "\"StatusCode\":0")) {
+			printf("wait failed: %s\n", out);
+			return 1;
+		}
+		snprintf(path, sizeof path, "/containers/%s", id);
+		api("DELETE", path, "", out, sizeof out);
+	}
+	printf("ctr_true: %llu\n", total / (unsigned long long)n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "ctr"))
+		return containers(atoi(argv[2]));
 	int n = argc > 1 ? atoi(argv[1]) : 20;
 	printf("spawn_true: %llu\n", spawn((char *[]){ "/bin/true", 0 }, n));
 	printf("spawn_sh_c_true: %llu\n", spawn((char *[]){ "/bin/sh", "-c", "true", 0 }, n));

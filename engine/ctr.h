@@ -1,0 +1,79 @@
+/* bulkheadd's containers, private to containers.c (records, lifecycle,
+ * inspect, list, top, the loop's side), logs.c (logs, follow) and exec.c
+ * (the /exec endpoints): the records and what these files share. */
+#ifndef BULKHEAD_CTR_H
+#define BULKHEAD_CTR_H
+#include <sys/types.h>
+#include "engine.h"
+
+enum { CREATED, RUNNING, EXITED };
+
+struct ctr {
+	char id[65];
+	cJSON *rec;               /* config.json */
+	int status, pid, exit_code, oom, mon_fd;
+	long long pid_start;
+	char started[40], finished[40], error[512];
+	long long kill_at;        /* ms (monotonic) to send SIGKILL, 0: none */
+	int restart, remove;      /* start again / remove once exited */
+	struct ctr *next;
+};
+
+struct execr {
+	char id[65];
+	struct ctr *ct;
+	cJSON *cfg;
+	int running, pid, exit_code, mon_fd, started;
+	struct execr *next;
+};
+
+/* A connection that waits on a container: wait, stop, restart, delete,
+ * attach before start, logs follow. */
+enum { H_WAIT, H_STOP, H_RESTART, H_DELETE, H_ATTACH, H_FOLLOW };
+struct hold {
+	struct conn *c;
+	struct ctr *ct;
+	int kind, cond, flags;    /* H_WAIT: 0 not-running, 1 next-exit, 2 removed */
+	off_t off;                /* H_FOLLOW: the log file and where we are */
+	ino_t ino;
+	int timestamps, tty;
+	struct hold *next;
+};
+
+extern const char *const status_names[];   /* by status */
+extern struct ctr *ctrs;
+extern struct execr *execs;
+extern struct hold *holds;
+
+/* ---- containers.c */
+/* DATA/containers/<id>[/file] into out. */
+void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap);
+const char *jstr(const cJSON *o, const char *k);   /* "" if absent */
+cJSON *cfg_of(const struct ctr *ct);               /* the record's Config */
+cJSON *hc_of(const struct ctr *ct);                /* its HostConfig */
+const char *name_of(const struct ctr *ct);         /* without the '/' */
+cJSON *read_json(const char *path);                /* NULL: unreadable */
+/* A connection to shim socket NAME in DIR that said what it wants
+ * (SHIM_*); the fd or -1. */
+int shim_connect(const char *dir, const char *name, int flags);
+void random_id(char *out);                         /* 64 hex digits and a NUL */
+cJSON *strslice(const cJSON *v, int *bad);         /* Cmd/Entrypoint: array, string or NULL */
+cJSON *merge_env(const cJSON *img, const cJSON *req);
+/* Runs bulkhead-shim on SPEC (written to the container's folder): 0 with
+ * "ok PID" in msg and the go pipe in *go, or -1 with "err STATUS MESSAGE". */
+int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go);
+void go_word(int go);                              /* lets the shim's process run */
+void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags);
+void resize(struct req *r, struct ctr *ct, const char *sock);   /* ?h=&w= */
+
+/* ---- logs.c */
+void logs(struct req *r, struct ctr *ct);
+/* The log so far (the older file first) to c, tail lines of it (-1: all),
+ * the streams in want; end and ino (may be NULL): where a follower goes on. */
+void replay(struct conn *c, struct ctr *ct, long tail, int want, int ts, int chunked, off_t *end, ino_t *ino);
+void follow_tick(struct hold *h, int last);        /* new lines; last: and the end */
+
+/* ---- exec.c */
+void exec_create(struct req *r, struct ctr *ct);
+void exec_done(struct execr *e);                   /* its shim has exited */
+#endif
