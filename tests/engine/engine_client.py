@@ -175,6 +175,24 @@ class Daemon:
 
 
 # ---- images built in memory: docker-archive tarballs of our own making
+def mutate(rnd, seed):
+    """A request with 1 to 4 random edits (a byte changed, bytes cut, bytes
+    put in, a run repeated), for the daemon's bad-input tests."""
+    b = bytearray(seed)
+    for _ in range(rnd.randint(1, 4)):
+        k = rnd.randrange(len(b))
+        op = rnd.randrange(4)
+        if op == 0:
+            b[k] = rnd.randrange(256)
+        elif op == 1:
+            del b[k:k + rnd.randint(1, 16)]
+        elif op == 2:
+            b[k:k] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
+        else:
+            b[k:k] = b[k:k + rnd.randint(1, 64)] * rnd.randint(2, 50)
+    return b
+
+
 def layer_tar(files):
     """files: {path: bytes (a file) | None (a folder)} -> the bytes of a tar layer."""
     buf = io.BytesIO()

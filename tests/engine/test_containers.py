@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from engine_client import BULKHEADD, Daemon, small_image
+from engine_client import BULKHEADD, Daemon, mutate, small_image
 
 pytestmark = pytest.mark.skipif(not os.path.exists(BULKHEADD), reason="build/engine/bulkheadd not built")
 
@@ -244,18 +244,7 @@ def test_mutated_container_requests(d):
              b"POST /containers/fz/kill?signal=TERM HTTP/1.1\r\n\r\n",
              b"DELETE /containers/n1?force=1 HTTP/1.1\r\n\r\n"]
     for i in range(200):
-        b = bytearray(rnd.choice(seeds))
-        for _ in range(rnd.randint(1, 4)):
-            k = rnd.randrange(len(b))
-            op = rnd.randrange(4)
-            if op == 0:
-                b[k] = rnd.randrange(256)
-            elif op == 1:
-                del b[k:k + rnd.randint(1, 16)]
-            elif op == 2:
-                b[k:k] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
-            else:
-                b[k:k] = b[k:k + rnd.randint(1, 64)] * rnd.randint(2, 50)
+        b = mutate(rnd, rnd.choice(seeds))
         out = e.raw(bytes(b), timeout=10, half_close=True)
         assert out == b"" or out.startswith(b"HTTP/1.1 "), (i, bytes(b[:200]), out[:200])
         assert d.alive(), i

@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 
-from engine_client import (BULKHEADD, ROOT, Daemon, docker_archive, layer_tar, oci_archive,
+from engine_client import (BULKHEADD, ROOT, Daemon, docker_archive, layer_tar, mutate, oci_archive,
                            sha256, small_image, with_manifest_json)
 
 BUSYBOX_TAR = os.path.join(ROOT, "build", "esp", "busybox.tar")
@@ -707,18 +707,7 @@ def test_mutated_requests(daemon):
              % (len(arch), arch)]
     loaded(daemon.engine.load(arch)[1])
     for i in range(300):
-        b = bytearray(rnd.choice(seeds))
-        for _ in range(rnd.randint(1, 4)):
-            k = rnd.randrange(len(b))
-            op = rnd.randrange(4)
-            if op == 0:
-                b[k] = rnd.randrange(256)
-            elif op == 1:
-                del b[k:k + rnd.randint(1, 16)]
-            elif op == 2:
-                b[k:k] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
-            else:
-                b[k:k] = b[k:k + rnd.randint(1, 64)] * rnd.randint(2, 50)
+        b = mutate(rnd, rnd.choice(seeds))
         out = daemon.engine.raw(bytes(b), timeout=10, half_close=True)
         assert out == b"" or out.startswith(b"HTTP/1.1 "), (i, bytes(b[:200]), out[:200])
         assert daemon.alive(), i
