@@ -84,7 +84,9 @@ static void resize(const char *what, const char *id)
 	if (ioctl(0, TIOCGWINSZ, &ws) || (!ws.ws_row && !ws.ws_col))
 		return; /* no size to give, as docker does */
 	snprintf(path, sizeof path, "/exec/%s/resize?h=%u&w=%u", id, ws.ws_row, ws.ws_col);
-	api_call(what, "POST", path, NULL, NULL);
+	struct api_resp r; /* best effort, as docker's: an exec that has ended already has no size */
+	if (!api_request(what, "POST", path, NULL, &r))
+		api_resp_free(&r);
 }
 
 /* Docker's multiplexed stream: [stream, 0, 0, 0, size (4 bytes, big

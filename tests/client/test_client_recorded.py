@@ -494,3 +494,19 @@ def test_enter_tty_error_leaves_terminal(rec):
     child = spawn_tty(rec, "enter", "c1", "--", "sh")
     child.expect_exact("bulkhead: enter c1: container is paused")
     assert terminal_restored(child) == 1
+
+
+def test_enter_tty_quick_command_resize_refused(rec):
+    """A command that ends before the window size is sent: the daemon's 409
+    for the resize is not the user's business (docker says nothing either);
+    the exit code still comes back."""
+    def stream(h, req):
+        h.wfile.write(b"PID USER COMMAND\r\n")
+        h.wfile.flush()
+    exec_routes(rec, True, stream, exit_code=0, cmd=("ps",))
+    rec.routes[("POST", f"/v1.44/exec/{EXEC}/resize?h=30&w=100")] = (409, {"message": f"exec {EXEC} is not running"})
+    child = spawn_tty(rec, "enter", "c1", "--", "ps")
+    child.expect(r"rc=(\d+)")
+    out = child.before.decode()
+    assert "PID USER COMMAND" in out and "is not running" not in out, out
+    assert [q for q in rec.requests if "resize" in q.path] and child.match.group(1) == b"0"
