@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -329,6 +330,35 @@ static char **str_array(const cJSON *a)
 	return v;
 }
 
+/* Writes text to path (inside the container), replacing it. */
+static void put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ssize_t w = write(fd, text, strlen(text));
+		(void)w;
+		close(fd);
+	}
+}
+
+/* What Docker gives every container, in its writable layer: /etc/hostname,
+ * /etc/hosts (localhost and the container's hostname; until containers have
+ * addresses of their own the hostname is loopback's too) and the host's
+ * /etc/resolv.conf (resolv, read before entering). */
+static void etc_files(const char *resolv)
+{
+	struct utsname u;
+	char hosts[512];
+	if (uname(&u))
+		return;
+	mkdir("/etc", 0755);
+	snprintf(hosts, sizeof hosts, "%s\n", u.nodename);
+	put_file("/etc/hostname", hosts);
+	snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost\n127.0.0.1\t%s\n", u.nodename);
+	put_file("/etc/hosts", hosts);
+	put_file("/etc/resolv.conf", resolv);
+}
+
 /* The child: from the host into the container, then exec.  Reports a
  * failure as "STATUS MESSAGE" on rep (close-on-exec), readiness as "R". */
 static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, int rep, int go)
@@ -356,6 +386,13 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 	for (int fd = 3; fd < 256; fd++)
 		if (fd != rep && fd != go)
 			close(fd);
+	char resolv[1024] = "";
+	int rfd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+	if (rfd >= 0) {
+		ssize_t n = read(rfd, resolv, sizeof resolv - 1);
+		resolv[n > 0 ? n : 0] = 0;
+		close(rfd);
+	}
 	int sfd = open("/dev/sandbox", O_WRONLY | O_CLOEXEC);
 	if (sfd < 0 || write(sfd, sb, strlen(sb)) != (ssize_t)strlen(sb)) {
 		snprintf(err, sizeof err, "cannot make the container's sandbox (/dev/sandbox: %s)", strerror(errno));
@@ -367,6 +404,7 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 		mkdir("/dev", 0755);
 		mount("proc", "/proc", "proc", 0, NULL);
 		mount("dev", "/dev", "devtmpfs", 0, NULL);
+		etc_files(resolv);
 	}
 	clearenv();
 	for (int i = 0; env[i]; i++)

@@ -122,6 +122,26 @@ def test_name_in_use_and_running_rm(csh):
     assert "c3" not in containers(sh)
 
 
+def test_seed_ping_localhost(csh):
+    """The seeds' process-isolation demo: a container of busybox running
+    `ping localhost` (its /etc/hosts made for it, as Docker does), the same
+    PID in the container's ps, the host's ps and the API's top."""
+    sh = csh
+    containers(sh)
+    new(sh, "pinger --image busybox -- ping localhost")
+    run_ok(sh, "bulkhead container start pinger")
+    wait_for(sh, "/tests/bin/apiclient GET '/containers/pinger/logs?stdout=1' | tr -d '\\001\\000'",
+             lambda o: "64 bytes from 127.0.0.1" in o)
+    inside = run_ok(sh, "bulkhead enter pinger -- ps")
+    pid = re.search(r"^\s*(\d+)\s+root\s+ping localhost\s*$", inside, re.M)
+    assert pid, inside
+    assert host_pid_of(sh, "ping localhost") == int(pid.group(1)), sh.run("ps -o pid,args")
+    top = run_ok(sh, "/tests/bin/apiclient GET /containers/pinger/top")
+    assert re.search(rf'\["root","{pid.group(1)}","\d+",[^\]]*"ping localhost"\]', top), top
+    assert "127.0.0.1\tlocalhost" in run_ok(sh, "bulkhead enter pinger -- cat /etc/hosts")
+    run_ok(sh, "bulkhead container rm -f pinger")
+
+
 def test_hyperv_refused_until_part_2(csh):
     """Issue 12: --runtime hyperv is a 400 until utility-partition
     containers land; then this test must change with it."""
