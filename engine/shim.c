@@ -399,6 +399,8 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 		goto fail;
 	}
 	close(sfd);
+	if (tty) /* again, from inside: the pseudo-terminal becomes the container's (its /dev/pts lists it) */
+		ioctl(0, TIOCSCTTY, 0);
 	if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "mounts"))) {
 		mkdir("/proc", 0555);
 		mkdir("/dev", 0755);
@@ -411,6 +413,8 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 		putenv(env[i]);
 	if (!getenv("PATH"))
 		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	if (tty && !getenv("TERM")) /* as dockerd sets it for a tty */
+		setenv("TERM", "xterm", 1);
 	if (cwd && *cwd) {
 		char mk[4096];
 		snprintf(mk, sizeof mk, "%s", cwd);

@@ -164,6 +164,11 @@ def test_enter_interactive(csh):
     sh.send("hostname; stty size\r")
     sh.m.expect(cid[:12] + r"\s+24 80", 30)
     sh.m.expect(PROMPT, 30)
+    # its terminal has a name there (/dev/pts lists it) and TERM, as docker exec -t gives
+    sh.send("tty; ls /dev/pts; echo TERM=$TERM\r")
+    sh.m.expect(r"/dev/pts/(\d+)\s+(\d+)\s+TERM=xterm", 30)
+    assert sh.m.p.match.group(1) == sh.m.p.match.group(2)
+    sh.m.expect(PROMPT, 30)
     sh.send("exit 3\r")
     out = sh.run("echo rc=$?")
     assert "rc=3" in out, out
