@@ -108,6 +108,8 @@ static long long parse_time(const char *s)
 	long long sec = strtoll(s, &end, 10), ns = 0, scale = 100000000;
 	if (end == s || sec < 0)
 		return -1;
+	if (sec > 9000000000LL) /* past year 2255: forever (and no overflow in ns) */
+		sec = 9000000000LL;
 	if (*end == '.')
 		for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
 			ns += (*end - '0') * scale;
