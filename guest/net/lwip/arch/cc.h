@@ -18,6 +18,9 @@
 #define S32_F "d"
 #define X32_F "x"
 #define SZT_F "lu"
+/* The compiler's limits.h defines SSIZE_MAX, so lwIP's arch.h leaves
+ * ssize_t to unistd.h, which a freestanding kernel lacks (etharp.h uses it). */
+typedef long ssize_t;
 
 void lwip_panic(const char *msg, int line, const char *file) __attribute__((noreturn));
 #ifndef BULKHEAD_GUEST_KERNEL_H /* core/kernel.h, where lwIP meets the kernel */
