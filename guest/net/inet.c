@@ -894,6 +894,8 @@ static s64 if_conf(u64 arg)
 	struct netif *n;
 	NETIF_FOREACH(n) {
 		u8 r[IFREQ_SIZE] = { 0 };
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)))
+			continue; /* as Linux: only interfaces with an address (a NIC waiting for DHCP has none) */
 		if (c.buf && c.len - used < IFREQ_SIZE)
 			break;
 		if (c.buf) {
@@ -924,6 +926,9 @@ static s64 inet_ioctl(struct socket *s, u64 cmd, u64 arg)
 		return -ENODEV;
 	u8 *u = r + IFNAMSIZ;
 	int v = 0, ether = !!(n->flags & NETIF_FLAG_ETHERNET);
+	if (ip4_addr_isany_val(*netif_ip4_addr(n)) && (cmd == SIOCGIFADDR || cmd == SIOCGIFDSTADDR ||
+						       cmd == SIOCGIFNETMASK || cmd == SIOCGIFBRDADDR))
+		return -EADDRNOTAVAIL; /* no address yet (DHCP): ifconfig then shows none, as on Linux */
 	memset(u, 0, IFREQ_SIZE - IFNAMSIZ);
 	switch (cmd) {
 	case SIOCGIFFLAGS:
