@@ -65,6 +65,7 @@ struct bh_boot_info {
 	u32 nr_mem;
 	u32 nr_modules;
 	u32 tlb_tags;    /* most ASIDs/VPIDs hv may use, 0 = the CPU's count (bulkhead.cfg, for tests) */
+	u32 apic_id;     /* the CPU's local APIC ID, the destination of device interrupts (hv -> host) */
 	struct bh_mem_range mem[BH_MAX_MEM];
 	struct bh_module modules[BH_MAX_MODULES];
 	char cmdline[BH_CMDLINE_MAX];
