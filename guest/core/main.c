@@ -8,6 +8,7 @@
 #include "core/proc.h"
 #include "bh/bh.h"
 #include "dev/dev.h"
+#include "dev/irq.h"
 #include "diag/diag.h"
 #include "net/net.h"
 
@@ -70,6 +71,7 @@ void kmain(u64 bi_phys)
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
 	net_init();                          /* socket families: AF_UNIX */
+	irq_init();                          /* device interrupts: MADT, IOAPICs */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
 	sandbox_dev_init();                  /* /dev/sandbox */

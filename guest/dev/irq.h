@@ -42,4 +42,21 @@ int irq_route_gsi(u32 gsi, int vector, int level, int active_low);
  * active high).  0, or -EINVAL for isa_irq > 15, -ENODEV without a MADT. */
 int irq_isa_gsi(u32 isa_irq, u32 *gsi, int *level, int *active_low);
 
+/* Within the interrupt layer. */
+/* acpi.c: the table with signature sig (4 letters), checked; NULL if none. */
+struct acpi_header {
+	char sig[4];
+	u32 length; /* bytes, this header included */
+	u8 revision, checksum;
+	char oem[6], oem_table[8];
+	u32 oem_revision, creator, creator_revision;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header is 36 bytes");
+const struct acpi_header *acpi_table(const char *sig);
+/* ioapic.c: reads the MADT, masks every entry and the 8259s; 0 or -ENODEV. */
+int ioapic_init(void);
+/* irq.c: vector's line is gsi (for /proc/interrupts); 0, or -EINVAL if
+ * vector is not allocated. */
+int irq_note_gsi(int vector, u32 gsi, int level);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * procfs (guest ring 0): synthetic files generated when opened, enough for
  * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
- * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
+ * version,mounts,cpuinfo,filesystems}, the files drivers register
+ * (/proc/interrupts), /proc/self and /proc/<pid>/{stat,
  * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root} and
  * the directory /proc/<pid>/fd.  Inodes are made per lookup and freed on
  * release.
@@ -175,10 +176,11 @@ static int g_pid_maps(struct task *t, char *b, int n)
 
 static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (size_t)n, "%s\n", t->comm); }
 
-static const struct pentry {
+struct pentry {
 	const char *name;
 	gen_fn gen;
-} top_files[] = {
+};
+static const struct pentry top_files[] = {
 	{ "meminfo", g_meminfo }, { "uptime", g_uptime }, { "loadavg", g_loadavg }, { "stat", g_stat },
 	{ "version", g_version }, { "mounts", g_mounts }, { "cpuinfo", g_cpuinfo },
 	{ "filesystems", g_filesystems }, { "bulkhead", g_bulkhead },
@@ -186,6 +188,23 @@ static const struct pentry {
 	{ "stat", g_pid_stat }, { "status", g_pid_status }, { "cmdline", g_pid_cmdline }, { "comm", g_pid_comm },
 	{ "environ", g_pid_environ }, { "maps", g_pid_maps },
 };
+
+static struct pentry drv_files[4]; /* procfs_register's */
+static u32 nr_drv;
+
+int procfs_register(const char *name, gen_fn gen)
+{
+	if (nr_drv == BH_ARRAY_SIZE(drv_files))
+		return -ENOSPC;
+	drv_files[nr_drv++] = (struct pentry){ name, gen };
+	return 0;
+}
+
+/* The top-level files: the fixed ones, then the drivers'. */
+static const struct pentry *top_file(u64 k)
+{
+	return k < BH_ARRAY_SIZE(top_files) ? &top_files[k] : &drv_files[k - BH_ARRAY_SIZE(top_files)];
+}
 
 struct pbuf {
 	char *data;
@@ -398,9 +417,9 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	struct inode *r = dot(dir, name, dir->parent ? dir->parent : dir);
 	if (r)
 		return r;
-	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files); k++)
-		if (!strcmp(name, top_files[k].name))
-			return file_inode(top_files[k].gen, 0);
+	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files) + nr_drv; k++)
+		if (!strcmp(name, top_file(k)->name))
+			return file_inode(top_file(k)->gen, 0);
 	if (!strcmp(name, "self")) {
 		char pid[16];
 		bh_snprintf(pid, sizeof pid, "%d", current->pid);
@@ -424,10 +443,10 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	(void)dir;
-	u64 nfix = BH_ARRAY_SIZE(top_files);
+	u64 nfix = BH_ARRAY_SIZE(top_files) + nr_drv;
 	for (; *pos < 2 + nfix + 1; (*pos)++) {
 		u64 k = *pos;
-		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : "self";
+		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_file(k - 2)->name : "self";
 		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10, k + 1))
 			return 1;
 	}
