@@ -2,8 +2,9 @@
  * hv's own descriptor tables and trap handling (root mode, interrupts off except
  * while hv waits).  Exceptions in hv are fatal: they print the frame and halt.
  * An NMI is logged and hv goes on (partitions never see physical NMIs).
- * An interrupt needs nothing but its EOI: the exit it caused is the news
- * (sched_tick checks what is due).
+ * A device vector is the host partition's (irq.c); any other interrupt
+ * needs nothing but its EOI: the exit it caused is the news (sched_tick
+ * checks what is due).
  */
 #include "../lib/traps.h"
 #include "hv.h"
@@ -31,7 +32,9 @@ void trap_handler(struct trap_frame *f)
 		      "  rsi %016llx rdi %016llx rbp %016llx",
 		      trap_name(f->vector), f->vector, f->error, f->rip, f->rsp, f->rflags, read_cr2(),
 		      f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
-	if (f->vector != 0xff) /* the spurious vector takes no EOI */
+	if (f->vector >= BH_VEC_DEV_FIRST && f->vector <= BH_VEC_DEV_LAST)
+		irq_device((u8)f->vector);
+	else if (f->vector != 0xff) /* the spurious vector takes no EOI */
 		lapic_eoi();
 }
 

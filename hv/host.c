@@ -108,8 +108,9 @@ struct partition *host_create(const struct bh_boot_info *bi)
 	t = (struct bh_boot_info){ .magic = BH_BOOTINFO_MAGIC, .version = BH_BOOTINFO_VERSION, .size = sizeof t,
 				   .tsc_hz = bi->tsc_hz, .rsdp = bi->rsdp, .hv_entry_tsc = bi->hv_entry_tsc,
 				   .entry = bi->entry, .serial_port = bi->serial_port, .role = BH_ROLE_HOST,
-				   .isolation = bi->isolation, .nr_modules = bi->nr_modules, .net_addr = bi->net_addr,
-				   .net_gateway = bi->net_gateway, .net_prefix = bi->net_prefix };
+				   .isolation = bi->isolation, .nr_modules = bi->nr_modules,
+				   .apic_id = lapic_id(), .net_addr = bi->net_addr, .net_gateway = bi->net_gateway,
+				   .net_prefix = bi->net_prefix };
 	__builtin_memcpy(t.modules, bi->modules, sizeof t.modules);
 	__builtin_memcpy(t.cmdline, bi->cmdline, sizeof t.cmdline);
 	for (u32 i = 0; i < bi->nr_mem && t.nr_mem < BH_MAX_MEM - PART_MAX_EXTENTS; i++) {

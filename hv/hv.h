@@ -42,10 +42,12 @@ void page_free(u64 pa, u64 n); /* gives back page_alloc's pages */
 extern struct pmem hv_pmem;
 extern u64 hv_pages_used, hv_image_bytes;
 
-/* timer.c: the LAPIC timer that gives hv control back on a deadline. */
+/* timer.c: the local APIC, and its timer that gives hv control back on a deadline. */
 void timer_init(u64 tsc_hz);
 void timer_arm(u64 deadline_tsc);
 void lapic_eoi(void);
+u32 lapic_id(void);                /* this CPU's local APIC ID */
+int lapic_in_service(u8 vector);   /* 1 if the vector's ISR bit is set */
 extern u64 tsc_hz;
 
 /* main.c: bring-up, called by entry.S with boot/'s boot info; never returns */
@@ -55,6 +57,10 @@ extern u32 tlb_tags_max;
 
 /* entry.S: fills the return stack buffer with harmless entries */
 void rsb_fill(void);
+
+/* irq.c: device interrupts, passed to the host partition (hypercall.h) */
+void irq_device(u8 vector);        /* from hv's IDT: a device vector came in */
+s64 irq_eoi(u64 vector);           /* BH_HC_EOI: 0 or BH_EINVAL */
 
 /* hypercall.c */
 void hypercall(struct vcpu *v);

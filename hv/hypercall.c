@@ -138,6 +138,8 @@ static s64 hc_notify(struct vcpu *v)
 	return 0;
 }
 
+static s64 hc_eoi(struct vcpu *v) { return irq_eoi(v->r.rdi); }
+
 static s64 hc_part_query(struct vcpu *v)
 {
 	struct bh_part_info *out = part_ram(v->part, v->r.rsi, sizeof *out);
@@ -187,6 +189,7 @@ static const struct {
 	[BH_HC_CONSOLE_READ] = { hc_console_read, HOST },
 	[BH_HC_PART_CHANNEL] = { hc_part_channel, HOST },
 	[BH_HC_NOTIFY] = { hc_notify, 0 },
+	[BH_HC_EOI] = { hc_eoi, HOST },
 };
 
 void hypercall(struct vcpu *v)

@@ -75,6 +75,7 @@ void sched_tick(void);          /* after a physical interrupt: deadlines, time s
 void sched_timer_update(void);  /* a deadline changed: re-arm the APIC timer */
 void sched_yield(void);         /* the current vCPU gives up the rest of its slice */
 void sched_raise(struct vcpu *v, u8 vector); /* a virtual interrupt; wakes v from HLT */
+void sched_wake(struct vcpu *v, u8 vector);  /* the same, and v runs next */
 
 /* Callbacks that let a struct gpt keep its tables in hv's own pages. */
 u64 gpt_hv_alloc(void *ctx);

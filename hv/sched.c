@@ -12,7 +12,7 @@
 
 #define SLICE_MS 10
 
-static struct vcpu *ring, *cur;
+static struct vcpu *ring, *cur, *first; /* first: runs next (a device interrupt's host) */
 static u64 slice_end;
 static int resched;
 
@@ -48,6 +48,8 @@ void sched_remove(struct vcpu *v)
 	}
 	if (cur == v)
 		cur = 0;
+	if (first == v)
+		first = 0;
 	vstate_drop(v);
 	v->next = 0;
 	resched = 1;
@@ -97,10 +99,19 @@ void sched_raise(struct vcpu *v, u8 vector)
 	v->halted = 0;
 }
 
-/* The next runnable vCPU after the current one, the current one last. */
+void sched_wake(struct vcpu *v, u8 vector)
+{
+	sched_raise(v, vector);
+	if (v != cur)
+		first = v, resched = 1;
+}
+
+/* The vCPU sched_wake named, else the next runnable one after the current
+ * one, the current one last. */
 static struct vcpu *pick(void)
 {
-	struct vcpu *start = cur ? cur->next : ring, *v = start;
+	struct vcpu *start = first && runnable(first) ? first : cur ? cur->next : ring, *v = start;
+	first = 0;
 	do {
 		if (!v)
 			return 0;

@@ -1,5 +1,5 @@
 /*
- * The local APIC timer, which hv owns: one-shot, armed for the earliest
+ * The local APIC, which hv owns, and its timer: one-shot, armed for the earliest
  * paravirtual-timer deadline so that hv gets the CPU back (an external-interrupt
  * exit) when it is due.  Root mode.  Works in xAPIC (MMIO) and x2APIC (MSR) mode.
  * Deadlines are TSC values; the APIC's rate is calibrated against the TSC, whose
@@ -10,7 +10,7 @@
 
 #define HV_VEC_TIMER 0xf0
 #define HV_VEC_SPURIOUS 0xff
-enum { APIC_EOI = 0xb0, APIC_SVR = 0xf0, APIC_LVT_TIMER = 0x320, APIC_INIT_COUNT = 0x380,
+enum { APIC_ID = 0x20, APIC_EOI = 0xb0, APIC_ISR = 0x100, APIC_SVR = 0xf0, APIC_LVT_TIMER = 0x320, APIC_INIT_COUNT = 0x380,
        APIC_CUR_COUNT = 0x390, APIC_DIVIDE = 0x3e0 };
 
 u64 tsc_hz;
@@ -31,6 +31,12 @@ static void apic_write(u32 reg, u32 v)
 }
 
 void lapic_eoi(void) { apic_write(APIC_EOI, 0); }
+
+/* xAPIC keeps the ID in bits 31:24; x2APIC's register is all ID. */
+u32 lapic_id(void) { return apic_base ? apic_read(APIC_ID) >> 24 : apic_read(APIC_ID); }
+
+/* The in-service register: eight 32-bit registers 0x10 apart. */
+int lapic_in_service(u8 vector) { return (apic_read(APIC_ISR + vector / 32 * 0x10) >> (vector % 32)) & 1; }
 
 void timer_init(u64 hz)
 {

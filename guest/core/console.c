@@ -1,6 +1,10 @@
-/* The guest kernel's serial console (ring 0): a polled 16550 that the host
- * partition owns by pass-through.  Input waits with HLT between timer ticks.
- * Everything printed is kept in the kernel log too. */
+/* The guest kernel's serial console (ring 0): a 16550 that the host
+ * partition owns by pass-through.  Output is polled; input is read when the
+ * UART's receive interrupt comes (the tty routes it: console_rx_irq_on), or
+ * at the tick where no interrupt can be had (no IOAPIC, the monitor).  Bytes
+ * that arrive while the output loop waits with interrupts off are taken off
+ * the UART then, before its 16-byte FIFO overflows, and kept for the next
+ * console_poll.  Everything printed is kept in the kernel log too. */
 #include <stdarg.h>
 #include "../../lib/fmt.h"
 #include "core/kernel.h"
@@ -9,20 +13,53 @@
 
 static u16 port;
 int console_raw;
+enum { UART_IER = 1, UART_FCR = 2, UART_MCR = 4, UART_LSR = 5 };
+enum { LSR_DR = 0x01, LSR_OE = 0x02, LSR_THRE = 0x20 };
 
 
-void console_init(u16 p) { port = p; /* hv has set the UART up */ }
+static u8 kept[64];               /* received while output waited: kept[kept_tail..kept_head) */
+static u32 kept_head, kept_tail;
+u64 console_overruns;
+
+/* hv has set the UART up; its FIFO's receive trigger goes to 1 byte: a
+ * higher one relies on the character timeout, which Bochs 2.7 also raises
+ * after the FIFO was read empty (LSR.DR then reports a phantom byte). */
+void console_init(u16 p)
+{
+	port = p;
+	if (port)
+		outb(port + UART_FCR, 0x01);
+}
+
+/* The line status; a byte received meanwhile is kept, an overrun counted. */
+static u8 lsr_keep(void)
+{
+	u8 lsr = inb(port + UART_LSR);
+	console_overruns += (lsr & LSR_OE) != 0;
+	if ((lsr & LSR_DR) && kept_head - kept_tail < sizeof kept)
+		kept[kept_head++ % sizeof kept] = inb(port);
+	return lsr;
+}
 
 void console_write(const char *s, u64 len)
 {
 	for (u64 i = 0; port && i < len; i++) {
 		if (s[i] == '\n')
 			console_write("\r", 1);
-		for (int spin = 0; spin < 100000 && !(inb(port + 5) & 0x20); spin++)
+		for (int spin = 0; spin < 100000 && !(lsr_keep() & LSR_THRE); spin++)
 			__asm__ volatile("pause");
 		outb(port, (u8)s[i]);
 	}
 }
+
+/* OUT2 (which gates the IRQ line on PCs) and the received-data interrupt. */
+void console_rx_irq_on(void)
+{
+	outb(port + UART_MCR, inb(port + UART_MCR) | 0x08);
+	outb(port + UART_IER, 0x01);
+}
+
+int console_kept(void) { return kept_head != kept_tail; }
 
 /* The kernel log (syslog(2), dmesg): what kprintf and klog print, each
  * line as Linux keeps it, "<6>[seconds.micros] text". */
@@ -82,14 +119,21 @@ void klog(const char *fmt, ...)
 	va_end(ap);
 }
 
-int console_getc(void)
-{
-	while (!port || !(inb(port + 5) & 1))
-		__asm__ volatile("sti; nop; hlt" ::: "memory"); /* the next tick wakes us (see idle_loop) */
-	return inb(port);
-}
-
 int console_poll(void)
 {
-	return port && (inb(port + 5) & 1) ? inb(port) : -1;
+	if (kept_head != kept_tail)
+		return kept[kept_tail++ % sizeof kept];
+	if (!port)
+		return -1;
+	u8 lsr = inb(port + UART_LSR);
+	console_overruns += (lsr & LSR_OE) != 0;
+	return lsr & LSR_DR ? inb(port) : -1;
+}
+
+int console_getc(void)
+{
+	int c;
+	while ((c = console_poll()) < 0)
+		__asm__ volatile("sti; nop; hlt" ::: "memory"); /* the next tick wakes us (see idle_loop) */
+	return c;
 }

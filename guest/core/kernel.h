@@ -38,6 +38,9 @@ void klog_clear(void);
 void console_write(const char *s, u64 len);
 int console_getc(void); /* waits; returns the next byte */
 int console_poll(void);  /* the next byte, or -1 */
+int console_kept(void);  /* 1 if the output loop kept received bytes for console_poll */
+void console_rx_irq_on(void); /* the UART raises its IRQ when it has received bytes */
+extern u64 console_overruns; /* bytes the UART lost: its FIFO was full (LSR.OE seen) */
 extern int console_raw;   /* the monitor reads the UART itself: the tty leaves it alone */
 
 /* trap.c: interrupts, exceptions and fault-safe probes */
@@ -45,6 +48,8 @@ void trap_init(void);
 void set_kernel_stack(u64 top);     /* TSS.RSP0 and syscall entry's stack */
 void set_fs_base(u64 v);
 int irq_register(u8 vector, void (*fn)(void)); /* vector >= 32; 0 or -EBUSY if taken */
+/* fn(vector) takes every device vector, BH_VEC_DEV_FIRST..LAST (dev/irq.c) */
+void irq_register_devices(void (*fn)(u8 vector));
 u64 probe(int which, u64 arg); /* runs one probe; 0 or 0x100 | vector of the fault */
 enum { PROBE_READ64, PROBE_VMRUN, PROBE_VMLOAD, PROBE_VMSAVE, PROBE_STGI, PROBE_CLGI, PROBE_SKINIT,
        PROBE_VMXON, PROBE_RDMSR, PROBE_WRMSR_EFER_SVME, PROBE_COUNT };

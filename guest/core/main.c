@@ -8,6 +8,7 @@
 #include "core/proc.h"
 #include "bh/bh.h"
 #include "dev/dev.h"
+#include "dev/irq.h"
 #include "diag/diag.h"
 #include "net/net.h"
 
@@ -70,6 +71,7 @@ void kmain(u64 bi_phys)
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
 	net_init();                          /* socket families: AF_UNIX, AF_INET (lwIP) */
+	irq_init();                          /* device interrupts: MADT, IOAPICs */
 	pci_init();                          /* the devices the host partition owns */
 	e1000_init();                        /* NICs: eth0... (net = in bulkhead.cfg) */
 	virtio_net_init();

@@ -1,7 +1,8 @@
 /*
  * Interrupts and exceptions in the guest kernel (ring 0).  An interrupt
  * vector runs the handler registered for it (main.c: the tick; the host
- * driver: the channel doorbell), others are ignored; a page fault on a user address
+ * driver: the channel doorbell; the device interrupt layer, dev/irq.c: every
+ * device vector), others are ignored; a page fault on a user address
  * is first offered to the address space (demand paging); an exception at an
  * instruction listed in the exception table resumes at its fixup (probes,
  * user copies); an exception in ring 3 becomes a signal; any other exception
@@ -72,6 +73,7 @@ static int user_signal(u64 vector)
 }
 
 static void (*irq_handlers[256])(void);
+static void (*device_handler)(u8 vector);
 
 int irq_register(u8 vector, void (*fn)(void))
 {
@@ -81,6 +83,8 @@ int irq_register(u8 vector, void (*fn)(void))
 	return 0;
 }
 
+void irq_register_devices(void (*fn)(u8 vector)) { device_handler = fn; }
+
 void trap_handler(struct trap_frame *f)
 {
 	int user = (f->cs & 3) == 3;
@@ -89,7 +93,9 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 	if (f->vector >= 32) {
-		if (f->vector < 256 && irq_handlers[f->vector])
+		if (f->vector >= BH_VEC_DEV_FIRST && f->vector <= BH_VEC_DEV_LAST && device_handler)
+			device_handler((u8)f->vector);
+		else if (f->vector < 256 && irq_handlers[f->vector])
 			irq_handlers[f->vector]();
 	} else {
 		u64 cr2 = read_cr2();

@@ -1,6 +1,8 @@
 /*
  * Terminals (guest ring 0): the line discipline every tty shares, and the
- * console tty on the polled serial port.  Canonical mode edits a line
+ * console tty on the serial port, whose input comes with its receive
+ * interrupt (ISA IRQ 4 or 3, routed through the IOAPIC) or, where that
+ * cannot be had, at the tick.  Canonical mode edits a line
  * (erase, kill, ^D end of file) and echoes it; raw mode hands bytes over as
  * they come; ^C, ^\ and ^Z signal the foreground process group, and a
  * background group that reads is stopped.  ioctls: termios, process groups,
@@ -12,6 +14,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "dev/dev.h"
+#include "dev/irq.h"
 
 #define ICRNL 0400
 #define INLCR 0100
@@ -36,14 +39,50 @@ static const struct termios_k sane = {
 	.cc = { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16 },
 };
 
+static struct tty console;
+static int uart_irq; /* the UART's receive interrupt is routed: no tick poll */
+static u64 overruns_told;
+
+/* What the UART received (and what the output loop kept of it) goes through
+ * the line discipline.  Its echo comes back here through console_output:
+ * the outer call takes what arrives meanwhile. */
+static void console_input(void)
+{
+	static int busy;
+	int c;
+	if (busy)
+		return;
+	busy = 1;
+	while (!console_raw && (c = console_poll()) >= 0)
+		tty_input(&console, c);
+	busy = 0;
+	if (console_overruns != overruns_told) {
+		klog("ttyS0: %llu input overrun(s)\n", console_overruns - overruns_told);
+		overruns_told = console_overruns;
+	}
+}
+
+static void console_irq(void *arg)
+{
+	(void)arg;
+	console_input();
+}
+
+/* The tick's part: all the UART's input without its interrupt; with it, only
+ * bytes the output loop kept while no interrupt could come. */
+static void console_tick(void)
+{
+	if (!uart_irq || console_kept())
+		console_input();
+}
+
 static u64 console_output(struct tty *t, const char *s, u64 n)
 {
 	(void)t;
 	console_write(s, n);
+	console_input(); /* what the UART received while we waited on it */
 	return n;
 }
-
-static struct tty console = { .output = console_output };
 u64 prompt_tsc;
 
 void tty_setup(struct tty *t, u64 (*output)(struct tty *t, const char *s, u64 n))
@@ -128,13 +167,6 @@ void tty_input(struct tty *tty, int c)
 		char ch = (char)c;
 		echo(tty, &ch, 1);
 	}
-}
-
-static void console_poll_input(void)
-{
-	int c;
-	while (!console_raw && (c = console_poll()) >= 0)
-		tty_input(&console, c);
 }
 
 /* A background process group of the tty's session that reads it (or, for
@@ -223,7 +255,7 @@ static int tty_pollfn(struct file *f)
 {
 	struct tty *tty = f->priv;
 	if (tty == &console) {
-		console_poll_input();
+		console_tick();
 		if (!prompt_tsc && tty->head == tty->tail)
 			prompt_tsc = rdtsc();
 	}
@@ -344,13 +376,36 @@ static void tty_release(struct file *f)
 const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl = tty_ioctl,
 				   .poll = tty_pollfn, .open = tty_open, .release = tty_release };
 
-/* /dev/tty, console and ttyS0; the UART is read at each tick and idle wake-up. */
+/* The console UART's receive interrupt: its ISA IRQ (COM1 and COM3 4, COM2
+ * and COM4 3) to the GSI the MADT gives it, on a vector of its own.  0, or
+ * -errno when it cannot be had. */
+static int console_irq_route(void)
+{
+	u16 port = boot_info->serial_port;
+	u32 gsi;
+	int level, low, vec = irq_alloc(console_irq, 0, "ttyS0");
+	int r = vec < 0 ? vec : irq_isa_gsi(port == 0x3f8 || port == 0x3e8 ? 4 : 3, &gsi, &level, &low);
+	if (!r)
+		r = irq_route_gsi(gsi, vec, level, low);
+	if (r)
+		return r;
+	console_rx_irq_on();
+	kprintf("guest: ttyS0 at I/O 0x%x (GSI %u, vector 0x%x)\n", port, gsi, vec);
+	return 0;
+}
+
+/* /dev/tty, console and ttyS0; the UART's input by interrupt, else at
+ * each tick and idle wake-up. */
 void tty_init(void)
 {
 	tty_setup(&console, console_output);
 	devfs_register("tty", 5, 0, &tty_fops, 0666);
 	devfs_register("console", 5, 1, &tty_fops, 0600);
 	devfs_register("ttyS0", 4, 64, &tty_fops, 0660);
-	sched_add_poller(console_poll_input);
+	uart_irq = console_irq_route() == 0;
+	if (!uart_irq)
+		kprintf("guest: ttyS0: no receive interrupt, polled at the tick\n");
+	sched_add_poller(console_tick);
+	console_input(); /* what came before the interrupt was on */
 	pty_init();
 }

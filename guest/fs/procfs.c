@@ -1,10 +1,11 @@
 /*
  * procfs (guest ring 0): synthetic files generated when opened, enough for
  * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
- * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
+ * version,mounts,cpuinfo,filesystems}, the files drivers register
+ * (/proc/interrupts), /proc/self and /proc/<pid>/{stat,
  * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root},
- * the directory /proc/<pid>/fd, and /proc/net/{dev,route} (net/ether.c).  Inodes are made per lookup and freed on
- * release.
+ * the directory /proc/<pid>/fd, and /proc/net/{dev,route} (net/ether.c).
+ * Inodes are made per lookup and freed on release.
  */
 #include "../../lib/fmt.h"
 #include "../../lib/string.h"
@@ -185,10 +186,11 @@ static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (s
 static int g_net_dev(struct task *t, char *b, int n) { return (void)t, net_proc_dev(b, n); }
 static int g_net_route(struct task *t, char *b, int n) { return (void)t, net_proc_route(b, n); }
 
-static const struct pentry {
+struct pentry {
 	const char *name;
 	gen_fn gen;
-} top_files[] = {
+};
+static const struct pentry top_files[] = {
 	{ "meminfo", g_meminfo }, { "uptime", g_uptime }, { "loadavg", g_loadavg }, { "stat", g_stat },
 	{ "version", g_version }, { "mounts", g_mounts }, { "cpuinfo", g_cpuinfo },
 	{ "filesystems", g_filesystems }, { "bulkhead", g_bulkhead },
@@ -198,6 +200,23 @@ static const struct pentry {
 }, net_files[] = {
 	{ "dev", g_net_dev }, { "route", g_net_route },
 };
+
+static struct pentry drv_files[4]; /* procfs_register's */
+static u32 nr_drv;
+
+int procfs_register(const char *name, gen_fn gen)
+{
+	if (nr_drv == BH_ARRAY_SIZE(drv_files))
+		return -ENOSPC;
+	drv_files[nr_drv++] = (struct pentry){ name, gen };
+	return 0;
+}
+
+/* The top-level files: the fixed ones, then the drivers'. */
+static const struct pentry *top_file(u64 k)
+{
+	return k < BH_ARRAY_SIZE(top_files) ? &top_files[k] : &drv_files[k - BH_ARRAY_SIZE(top_files)];
+}
 
 struct pbuf {
 	char *data;
@@ -430,9 +449,9 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	struct inode *r = dot(dir, name, dir->parent ? dir->parent : dir);
 	if (r)
 		return r;
-	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files); k++)
-		if (!strcmp(name, top_files[k].name))
-			return file_inode(top_files[k].gen, 0);
+	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files) + nr_drv; k++)
+		if (!strcmp(name, top_file(k)->name))
+			return file_inode(top_file(k)->gen, 0);
 	if (!strcmp(name, "net")) {
 		if ((r = inode_new(S_IFDIR | 0555)))
 			r->dops = &net_dops, r->parent = dir;
@@ -461,10 +480,10 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	(void)dir;
-	u64 nfix = BH_ARRAY_SIZE(top_files);
+	u64 nfix = BH_ARRAY_SIZE(top_files) + nr_drv;
 	for (; *pos < 2 + nfix + 2; (*pos)++) {
 		u64 k = *pos;
-		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : k == 2 + nfix ? "self" : "net";
+		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_file(k - 2)->name : k == 2 + nfix ? "self" : "net";
 		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : k == 2 + nfix ? 10 : 4, k + 1))
 			return 1;
 	}

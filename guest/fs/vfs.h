@@ -149,6 +149,11 @@ void fill_stat(struct inode *i, struct kstat *st);
 extern struct inode *procfs_root;
 void procfs_init(void);
 int procfs_owns(struct inode *i);
+/* A file /proc/NAME whose text gen writes into b (at most n bytes, the length
+ * it would need returned, as snprintf), made at each open; name is kept, not
+ * copied.  At boot, by drivers.  0 or -ENOSPC. */
+struct task;
+int procfs_register(const char *name, int (*gen)(struct task *t, char *b, int n));
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;

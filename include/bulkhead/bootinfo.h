@@ -65,6 +65,7 @@ struct bh_boot_info {
 	u32 nr_mem;
 	u32 nr_modules;
 	u32 tlb_tags;    /* most ASIDs/VPIDs hv may use, 0 = the CPU's count (bulkhead.cfg, for tests) */
+	u32 apic_id;     /* the CPU's local APIC ID, the destination of device interrupts (hv -> host) */
 	u32 net_addr;    /* bulkhead.cfg `net`: the host's IPv4 address, a.b.c.d as a << 24 | ... | d; 0 = DHCP */
 	u32 net_gateway; /* its gateway, the same way; 0 = none */
 	u32 net_prefix;  /* its netmask's length, 0..32 */

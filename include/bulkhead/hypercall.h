@@ -46,12 +46,26 @@ enum bh_hypercall {
 	BH_HC_NOTIFY = 16,       /* [any] (id): raise BH_VEC_CHANNEL in partition id; a utility may only
 				  * name the host (0).  hv also raises it in the host when a
 				  * partition crashes. */
+	BH_HC_EOI = 17,          /* [host] (vector): the host is done with device vector (see below);
+				  * BH_EINVAL unless it is one hv delivered and still holds */
 	BH_HC_COUNT
 };
 
 #define BH_CONSOLE_MAX 4096
 #define BH_CMDLINE_MAX_PART 128
 #define BH_VEC_TIMER 0x20 /* virtual interrupt raised when the deadline passes */
+
+/* Device vectors: a physical interrupt on a vector in this range (the host
+ * programs its IOAPIC entries and MSI messages with them) becomes a pending
+ * virtual interrupt of the host partition, whatever partition was running.
+ * hv holds the local APIC's EOI until the host calls BH_HC_EOI(vector), so a
+ * level-triggered line stays masked (IOAPIC remote IRR) and equal or lower
+ * priority classes wait (LAPIC ISR) until the host's driver is done with it.
+ * hv's own vectors (0xf0 timer, 0xff spurious) sit in a higher priority class,
+ * so a host that never says EOI delays only its own devices.  Utility
+ * partitions never get device vectors.  docs/design.md, "Device interrupts". */
+#define BH_VEC_DEV_FIRST 0x30
+#define BH_VEC_DEV_LAST 0xdf
 
 /* Error codes: the Linux errno values, negated. */
 #define BH_EPERM (-1)
@@ -126,6 +140,7 @@ struct bh_stats {
 	u64 log_bytes;     /* bytes ever written to the hv log */
 	u64 exits[BH_EXIT_COUNT];
 	u64 hypercalls[BH_HC_COUNT];
+	u64 dev_interrupts; /* physical interrupts on device vectors passed to the host */
 };
 
 #endif
