@@ -9,7 +9,9 @@
  * trusted no further than it must be: a descriptor's length is checked
  * against the buffer, a frame without EOP or with an error bit is
  * dropped and counted, a register reading all ones means it is gone.
- * Driven from the tick's poller (no interrupt yet).
+ * Interrupts: INTx# (the firmware's Interrupt Line is an ISA IRQ; its GSI
+ * from the MADT, level-triggered as PCI lines are), acknowledged by reading
+ * ICR; without a line of its own (none, or shared) it is polled at the tick.
  * Register and bit names are the 8254x Software Developer's Manual's.
  */
 #include "../../lib/string.h"
@@ -17,12 +19,14 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "dev/dev.h"
+#include "dev/irq.h"
 #include "net/net.h"
 
 #define CTRL 0x0000
 #define STATUS 0x0008
 #define EERD 0x0014
 #define ICR 0x00c0
+#define IMS 0x00d0
 #define IMC 0x00d8
 #define RCTL 0x0100
 #define TCTL 0x0400
@@ -62,6 +66,9 @@
 #define TX_IFCS 0x02
 #define TX_RS 0x08
 #define TX_DD 0x01            /* tx status */
+#define ICR_LSC (1u << 2)     /* link status change */
+#define ICR_RXO (1u << 6)     /* receive overrun */
+#define ICR_RXT0 (1u << 7)    /* receive timer: frames arrived */
 
 #define NDESC 64              /* per ring: a multiple of 8 (ring lengths are in 128-byte units) */
 #define BUF 2048              /* RCTL.BSIZE 00: 2048-byte receive buffers */
@@ -152,9 +159,13 @@ static void tx_send(void *drv, u32 len)
 static void poll(void *drv)
 {
 	struct e1000 *e = drv;
-	if (rd(e, STATUS) == ~0u) /* a device that is gone reads all ones */
+	u32 icr = rd(e, ICR); /* read to clear: acknowledges the interrupt */
+	if (icr == ~0u && rd(e, STATUS) == ~0u) /* a device that is gone reads all ones */
 		return nic_gone(&e->nic);
-	rd(e, ICR); /* read to clear: nothing is pending from us */
+	if (icr & ICR_LSC)
+		nic_link(&e->nic, !!(rd(e, STATUS) & STATUS_LU));
+	if (icr & ICR_RXO)
+		e->nic.st.rx_dropped++; /* the ring was full: frames the device dropped (one count per overrun) */
 	for (int n = 0; n < RX_BUDGET; n++) {
 		struct rx_desc *d = &e->rx[e->rx_next];
 		if (!(d->status & RX_DD))
@@ -171,6 +182,33 @@ static void poll(void *drv)
 }
 
 static const struct nic_ops e1000_ops = { .tx_buf = tx_buf, .tx_send = tx_send, .poll = poll };
+
+static void e1000_irq(void *drv)
+{
+	struct e1000 *e = drv;
+	if (e->nic.present)
+		poll(e);
+	if (!e->nic.present)
+		wr(e, IMC, ~0u); /* a device gone quiet stays quiet */
+}
+
+/* INTx#: Interrupt Line is the ISA IRQ the firmware routed INTA# to; the
+ * MADT gives its GSI and polarity, and a PCI line is level-triggered.  0,
+ * or -errno: then the tick polls. */
+static int e1000_intx(struct e1000 *e, struct pci_dev *pd)
+{
+	u32 gsi;
+	int level, low, v, r;
+	if (!pd->irq_pin || pd->irq_line > 15)
+		return -ENODEV;
+	if ((r = irq_isa_gsi(pd->irq_line, &gsi, &level, &low)) || (v = irq_alloc(e1000_irq, e, e->nic.name)) < 0)
+		return r ? r : v;
+	if ((r = irq_route_gsi(gsi, v, 1, low)))
+		return r;
+	pci_intx(pd, 1);
+	wr(e, IMS, ICR_RXT0 | ICR_RXO | ICR_LSC);
+	return 0;
+}
 
 /* Buffers: two per page, NDESC of each kind. */
 static int alloc_bufs(u8 **bufs)
@@ -224,10 +262,13 @@ static int e1000_start(struct pci_dev *pd)
 	wr(e, CTRL, rd(e, CTRL) | CTRL_SLU);
 	e->nic.ops = &e1000_ops, e->nic.drv = e, e->nic.polled = 1;
 	int r = nic_add(&e->nic);
-	if (!r)
-		klog("%s: e1000 at %02x:%02x.%u, link %s\n", e->nic.name, pd->bus, pd->dev, pd->fn,
-		     rd(e, STATUS) & STATUS_LU ? "up" : "down");
-	return r;
+	if (r)
+		return r;
+	int irq = e1000_intx(e, pd);
+	e->nic.polled = irq != 0;
+	klog("%s: e1000 at %02x:%02x.%u, link %s, %s\n", e->nic.name, pd->bus, pd->dev, pd->fn,
+	     rd(e, STATUS) & STATUS_LU ? "up" : "down", irq ? "polled" : "INTx");
+	return 0;
 }
 
 /* The 8254x models QEMU and Bochs emulate: 82540EM (and QEMU's 82545EM). */

@@ -11,15 +11,17 @@
  * DMAs there).  Frames are copied between these buffers and lwIP
  * (net/ether.c).  What the device writes back is checked: a used entry
  * must name a buffer it holds, with a length that fits; a used index that
- * runs ahead of what was given is a broken device, taken down.  Driven
- * from the tick's poller (no interrupt yet).  Names are the virtio 1.0
- * specification's.
+ * runs ahead of what was given is a broken device, taken down.
+ * Interrupts: MSI-X, one vector for both queues (table entry 0); a device
+ * without MSI-X, or one that refuses the vector, is polled at the tick.
+ * Names are the virtio 1.0 specification's.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "dev/dev.h"
+#include "dev/irq.h"
 #include "net/net.h"
 
 /* virtio_pci_cap: cfg_type at +3, bar at +4, offset at +8, length at +12;
@@ -186,7 +188,27 @@ static void poll(void *drv)
 
 static const struct nic_ops vnet_ops = { .tx_buf = tx_buf, .tx_send = tx_send, .poll = poll };
 
-static int vq_setup(struct vnet *v, struct vq *q, u16 index)
+static void vnet_irq(void *drv)
+{
+	struct vnet *v = drv;
+	if (v->nic.present)
+		poll(v);
+}
+
+/* MSI-X table entry 0 raises a vector of ours; the queues are told to use
+ * it before they are enabled.  The vector, or -errno (then the tick polls). */
+static int vnet_msix(struct vnet *v, struct pci_dev *pd)
+{
+	u64 addr;
+	u32 data;
+	int vec = irq_alloc(vnet_irq, v, v->nic.name), r;
+	if (vec < 0)
+		return vec;
+	irq_msi_message(vec, &addr, &data);
+	return (r = pci_msix(pd, 0, addr, data)) ? r : vec;
+}
+
+static int vq_setup(struct vnet *v, struct vq *q, u16 index, u16 msix)
 {
 	*(volatile u16 *)cfg(v, C_QSELECT) = index;
 	u16 max = *(volatile u16 *)cfg(v, C_QSIZE), n = QMAX;
@@ -209,7 +231,9 @@ static int vq_setup(struct vnet *v, struct vq *q, u16 index)
 	u16 off = *(volatile u16 *)cfg(v, C_QNOFF);
 	q->notify = (volatile u16 *)(v->notify_base + (u64)off * v->notify_mul);
 	*(volatile u16 *)cfg(v, C_QSIZE) = n;
-	*(volatile u16 *)cfg(v, C_QMSIX) = NO_VECTOR;
+	*(volatile u16 *)cfg(v, C_QMSIX) = msix;
+	if (*(volatile u16 *)cfg(v, C_QMSIX) != msix) /* the device could not take the vector: polled */
+		v->nic.polled = 1;
 	*(volatile u64 *)cfg(v, C_QDESC) = v2p(q->desc);
 	*(volatile u64 *)cfg(v, C_QDRIVER) = v2p((void *)q->avail);
 	*(volatile u64 *)cfg(v, C_QDEVICE) = v2p((void *)q->used);
@@ -276,7 +300,9 @@ static int vnet_start(struct pci_dev *pd)
 	if (!(status(v) & S_FEATURES_OK))
 		goto fail;
 	*(volatile u16 *)cfg(v, C_MSIX) = NO_VECTOR;
-	if ((r = vq_setup(v, &v->rx, 0)) || (r = vq_setup(v, &v->tx, 1)))
+	int vec = vnet_msix(v, pd);
+	u16 entry = vec < 0 ? NO_VECTOR : 0;
+	if ((r = vq_setup(v, &v->rx, 0, entry)) || (r = vq_setup(v, &v->tx, 1, entry)))
 		goto fail;
 	if (v->features & F_MAC)
 		for (int i = 0; i < 6; i++)
@@ -288,11 +314,11 @@ static int vnet_start(struct pci_dev *pd)
 		vq_give(&v->rx, i, BUF, D_WRITE);
 	set_status(v, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	vq_kick(&v->rx);
-	v->nic.ops = &vnet_ops, v->nic.drv = v, v->nic.polled = 1;
+	v->nic.ops = &vnet_ops, v->nic.drv = v, v->nic.polled |= vec < 0;
 	if ((r = nic_add(&v->nic)))
 		return r;
-	klog("%s: virtio-net at %02x:%02x.%u, features 0x%llx\n", v->nic.name, pd->bus, pd->dev, pd->fn,
-	     v->features);
+	klog("%s: virtio-net at %02x:%02x.%u, features 0x%llx, %s\n", v->nic.name, pd->bus, pd->dev, pd->fn,
+	     v->features, v->nic.polled ? "polled" : "MSI-X");
 	return 0;
 fail:
 	set_status(v, S_FAILED);

@@ -72,6 +72,14 @@ def check_fetch(sh, port, sums, name="blob", timeout=300):
     assert f"{sums[name]}  /tmp/{name}" in out, out
 
 
+def interrupts(sh, chip):
+    """eth0's interrupt count in /proc/interrupts, which must come from chip."""
+    out = sh.run("grep eth0 /proc/interrupts")
+    m = re.search(rf"^\s*\d+:\s+(\d+)\s+{chip}\s.*eth0$", out, re.M)
+    assert m, out
+    return int(m.group(1))
+
+
 def counters(sh):
     """/proc/net/dev's eth0 line: rx bytes, packets, errs, drop, ... as numbers."""
     line = [l for l in sh.run("cat /proc/net/dev").splitlines() if l.strip().startswith("eth0:")]
@@ -79,9 +87,12 @@ def counters(sh):
     return [int(x) for x in line[0].split(":", 1)[1].split()]
 
 
-@pytest.mark.parametrize("nic", ["e1000", "virtio-modern", "virtio"])
-def test_qemu_nic(www, nic):
-    """DHCP, ifconfig, route, ping, a 1 MiB fetch and a forwarded port, on one NIC kind."""
+@pytest.mark.parametrize("nic,chip,how", [("e1000", "IO-APIC", "INTx"), ("virtio-modern", "PCI-MSI", "MSI-X"),
+                                          ("virtio", "PCI-MSI", "MSI-X")])
+def test_qemu_nic(www, nic, chip, how):
+    """DHCP, ifconfig, route, ping, a 1 MiB fetch and a forwarded port, on
+    one NIC kind, driven by its interrupts (e1000: INTx through the IOAPIC;
+    virtio-net: MSI-X), not by the tick."""
     port, sums = www
     fwd = free_port()
     sh = Shell("nic-" + nic, nic=nic, hostfwd=[(fwd, 8080)])
@@ -93,9 +104,11 @@ def test_qemu_nic(www, nic):
         assert "net dhcp" in sh.run("cat /proc/bulkhead")
         out = sh.run("ping -c 2 10.0.2.2", timeout=60)
         assert "2 packets transmitted, 2 packets received, 0% packet loss" in out, out
-        before = counters(sh)
+        before, irqs = counters(sh), interrupts(sh, chip)
         check_fetch(sh, port, sums)
         after = counters(sh)
+        assert interrupts(sh, chip) > irqs, "the fetch came in by interrupts"
+        assert re.search(rf"eth0: .* at 00:02\.0, .*, {how}$", sh.run("dmesg | grep eth0:"), re.M)
         assert after[0] - before[0] > 1 << 20 and after[1] - before[1] > (1 << 20) // 1514, (before, after)
         assert after[2] == 0 and after[10] == 0, after  # no receive or transmit errors
         out = sh.run("ifconfig eth0")
@@ -133,6 +146,8 @@ def test_bochs_e1000(www):
     sh = Shell("nic-bochs", kind="bochs", nic=True)
     try:
         check_eth0(wait_for_address(sh, seconds=600))
+        irqs = interrupts(sh, "IO-APIC")
         check_fetch(sh, port, sums, "small", timeout=600)
+        assert interrupts(sh, "IO-APIC") > irqs, "the fetch came in by interrupts"
     finally:
         sh.close()
