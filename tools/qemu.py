@@ -31,7 +31,7 @@ def net_args(nic, hostfwd=()):
     if not nic:
         return ["-net", "none"]
     fwd = "".join(f",hostfwd=tcp:127.0.0.1:{h}-:{g}" for h, g in hostfwd)
-    return ["-netdev", "user,id=n0" + fwd, "-device", NICS[nic] + ",netdev=n0"]
+    return ["-netdev", "user,id=n0" + fwd, "-device", NICS[nic] + ",netdev=n0,romfile="]
 
 
 def qemu_cmd(esp, cpu="EPYC", mem=1024, kvm=False, icount=False, vars_path=None, extra=(), nic=None,

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""NIC figures for `make bench` (issue 14): TCP throughput into the host
+partition from the build machine through QEMU's user network, on virtio-net
+and on e1000, under -icount shift=0,sleep=off (TSC ticks are instructions).
+A server on the build machine's 127.0.0.1 sends 8 MiB per connection; the
+guest's /tests/bin/tcpget reads them from 10.0.2.2 and counts the ticks.
+
+Not deterministic: the sender runs in real time beside the emulated CPU, and
+when the guest waits for data the -icount clock jumps to its next timer
+(sleep=off), so idle waiting is charged as instructions at whatever rate the
+build machine's load lets the sender fill QEMU's queue.  Each figure is the
+median of RUNS transfers, printed with its spread."""
+import os
+import re
+import socket
+import statistics
+import sys
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
+from shell import Shell  # noqa: E402
+
+SIZE = 8 << 20
+RUNS = 5
+
+
+def sender():
+    """A listener on 127.0.0.1 that sends SIZE bytes to each connection; its port."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)
+    data = os.urandom(1 << 20)
+
+    def serve():
+        while True:
+            c, _ = ls.accept()
+            with c:
+                for _ in range(SIZE >> 20):
+                    c.sendall(data)
+    threading.Thread(target=serve, daemon=True).start()
+    return ls.getsockname()[1]
+
+
+def measure(nic, port):
+    s = Shell("bench-net-" + nic, icount=True, nic=nic)
+    try:
+        for _ in range(300):
+            if "inet addr" in s.run("ifconfig eth0"):
+                break
+            s.run("sleep 1")
+        ticks = []
+        for _ in range(RUNS):
+            out = dict(re.findall(r"^(\w+): (\d+)$", s.run(f"/tests/bin/tcpget 10.0.2.2 {port} {SIZE}",
+                                                              timeout=900), re.M))
+            assert out.get("ok") == "1", out
+            ticks.append(int(out["ticks"]))
+    finally:
+        s.close()
+    return ticks
+
+
+def main():
+    port = sender()
+    print("NIC: TCP into the host partition from the build machine (QEMU user net, -icount; not deterministic)")
+    for nic, name in (("virtio-modern", "virtio-net"), ("e1000", "e1000")):
+        t = measure(nic, port)
+        med = statistics.median(t)
+        print(f"{'bytes per instruction, build machine -> ' + name:<48} {SIZE / med:>14.3f} B/insn"
+              f"  (median of {RUNS}: {SIZE / max(t):.3f}..{SIZE / min(t):.3f})")
+
+
+if __name__ == "__main__":
+    main()
