@@ -66,11 +66,12 @@ def monitor_esp():
 
 class Machine:
     def __init__(self, name, esp=None, cpu=None, mem=1024, icount=False, kind="qemu", qemu_monitor=None,
-                 nic=None, hostfwd=()):
+                 nic=None, hostfwd=(), qemu_extra=()):
         """qemu_monitor: a path for QEMU's human monitor as a Unix socket
         (tests that inject NMIs and the like through it).  nic: a NIC on the
         emulator's user network (QEMU: a key of qemu.NICS, with hostfwd
-        pairs; Bochs: any true value, its e1000)."""
+        pairs; Bochs: any true value, its e1000).  qemu_extra: more QEMU
+        arguments (a second NIC, say)."""
         os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
         esp = esp or monitor_esp()
         self.kind = kind
@@ -85,7 +86,8 @@ class Machine:
             self.p = pexpect.fdpexpect.fdspawn(self.bochs.console, **opts)
             return
         vars_path = os.path.join(BUILD, "tests", name + ".vars.fd")
-        cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path, nic=nic, hostfwd=hostfwd)
+        cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path, nic=nic, hostfwd=hostfwd,
+                            extra=qemu_extra)
         if qemu_monitor:
             cmd[cmd.index("-monitor") + 1] = f"unix:{qemu_monitor},server=on,wait=off"
         self.p = pexpect.spawn(cmd[0], cmd[1:], **opts)
