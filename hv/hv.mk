@@ -16,15 +16,16 @@ $(BUILD)/hv.elf: $(HV_OBJS) linker/hv.ld
 	$(Q)$(CC) $(KLDFLAGS) -T linker/hv.ld $(HV_OBJS) -o $@
 
 # Unit tests of the pure parts: allocator, page-table builder (x86 and EPT
-# formats), VMX controls, formatting; and the guest's channel rings.
+# formats), VMX controls, formatting, device interrupts' EOIs; and the guest's channel rings.
 HV_UNIT := $(addprefix $(BUILD)/tests/unit/,test_pmem test_gpt test_ept test_vmx_controls test_fmt test_channel \
-	test_tags)
+	test_tags test_irq)
 $(BUILD)/tests/unit/test_pmem: tests/unit/test_pmem.c hv/pmem.c hv/pmem.h
 $(BUILD)/tests/unit/test_gpt: tests/unit/test_gpt.c hv/gpt.c hv/gpt.h
 $(BUILD)/tests/unit/test_ept: tests/unit/test_ept.c hv/gpt.c hv/vmx/ept.c hv/gpt.h
 $(BUILD)/tests/unit/test_vmx_controls: tests/unit/test_vmx_controls.c hv/vmx/controls.c hv/vmx/controls.h hv/vmx/vmcs.h
 $(BUILD)/tests/unit/test_fmt: tests/unit/test_fmt.c lib/fmt.c lib/fmt.h
 $(BUILD)/tests/unit/test_tags: tests/unit/test_tags.c hv/tags.c hv/tags.h
+$(BUILD)/tests/unit/test_irq: tests/unit/test_irq.c hv/irq.c hv/part.h hv/hv.h hv/vcpu.h
 $(BUILD)/tests/unit/test_channel: tests/unit/test_channel.c guest/bh/channel.c guest/bh/channel.h include/bulkhead/channel.h
 $(HV_UNIT):
 	@mkdir -p $(@D)

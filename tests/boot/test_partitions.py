@@ -98,13 +98,23 @@ def test_reading_foreign_memory_stops_partition(m, addr):
     m.cmd(f"part destroy {pid}")
 
 
-@pytest.mark.parametrize("nr", [6, 9, 11, 13, 15])
+@pytest.mark.parametrize("nr", [6, 9, 11, 13, 15, 17])
 def test_management_hypercalls_refused_to_utility(m, nr):
     pid = run(m, "rogue", 16, f"hc={nr}")
     wait_console(m, rf"partition {pid} \(rogue\) crashed: forbidden hypercall {nr}")
     assert part_line(m, pid)[0] == "crashed"
     assert "1 partitions" not in m.cmd("part list")  # nothing else was touched
     m.cmd(f"part destroy {pid}")
+
+
+def test_eoi_of_vectors_hv_does_not_hold(m):
+    """BH_HC_EOI (17) takes a device vector hv passed to the host and still
+    holds for it; the monitor routes no device, so hv holds none: every
+    vector, in the device range or not, and every number past 255 gets
+    BH_EINVAL, and hv goes on."""
+    for vector in ["0", "0x20", "0x30", "0x4c", "0xdf", "0xf0", "0xff", "0x100", "0xffffffffffffffff"]:
+        assert "hc 17 -> -22" in m.cmd(f"hc 17 {vector}"), vector
+    assert "hypervisor: BulkheadHV" in m.cmd("hv")
 
 
 def test_triple_fault_is_contained(m):

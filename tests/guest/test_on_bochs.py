@@ -2,10 +2,10 @@
 Bochs (Intel VT-x with EPT), in one boot: the syscall programs compared with
 Linux, the sandbox checks and a few shell checks.  Each runs the QEMU test's
 own body against the Bochs shell, so both backends are held to the same
-answers.  Typing is slow there (the UART is polled at the tick), so the
-subset keeps to short command lines."""
+answers."""
 import pytest
 
+import test_interrupts as interrupts
 import test_sandbox as sandbox
 import test_shell as shell
 import test_syscalls as syscalls
@@ -28,3 +28,8 @@ def test_sandbox(sh_bochs, check):
                                    "test_dmesg_has_the_kernel_log", "test_df_shows_the_root"])
 def test_shell(sh_bochs, check):
     getattr(shell, check)(sh_bochs)
+
+
+@pytest.mark.parametrize("check", ["test_console_input_comes_by_interrupt", "test_fast_typing_loses_nothing"])
+def test_interrupts(sh_bochs, check):
+    getattr(interrupts, check)(sh_bochs)
