@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 
-from machine import Machine, ESP
+from machine import Machine, ESP, BOOT_TIMEOUT
 
 SHELL_PROMPT = r"@bulkhead:[^\r\n]*# "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -28,7 +28,7 @@ def clean(text):
 
 
 class Shell:
-    def __init__(self, name, esp=ESP, icount=False, kind="qemu", **machine):
+    def __init__(self, name, esp=ESP, icount=False, kind="qemu", boot_timeout=BOOT_TIMEOUT, **machine):
         """machine: more of Machine's arguments (nic, hostfwd)."""
         extra = os.environ.get("BH_GUEST_CMDLINE")  # e.g. "strace" or "heartbeat" when debugging
         if extra:
@@ -38,7 +38,7 @@ class Shell:
             with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
                 f.write(f"cmdline = {extra}\n")
         self.m = Machine(name, esp=esp, icount=icount, kind=kind, **machine)
-        self.m.expect(SHELL_PROMPT)
+        self.m.expect(SHELL_PROMPT, boot_timeout)
         self.boot_text = self.m.p.before
 
     def run(self, line, timeout=120, marker="@@DONE@@"):

@@ -1,13 +1,24 @@
 /* TCP receive figure for tools/bench_net.py: `tcpget ADDR PORT BYTES`
  * connects to ADDR:PORT, reads until the peer closes, and prints "bytes: N",
  * "ticks: T" (TSC ticks from connect to the last byte: instructions under
- * QEMU -icount) and "ok: 1" when N is BYTES. */
+ * QEMU -icount), "idle_cs: I" (centiseconds the kernel idled meanwhile,
+ * /proc/uptime's second field) and "ok: 1" when N is BYTES. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+static long long idle_cs(void)
+{
+	FILE *f = fopen("/proc/uptime", "r");
+	double up, idle;
+	int n = f ? fscanf(f, "%lf %lf", &up, &idle) : 0;
+	if (f)
+		fclose(f);
+	return n == 2 ? (long long)(idle * 100 + 0.5) : -1;
+}
 
 static unsigned long long tsc(void)
 {
@@ -29,6 +40,7 @@ int main(int argc, char **argv)
 		perror("tcpget");
 		return 1;
 	}
+	long long i0 = idle_cs();
 	unsigned long long t0 = tsc(), n = 0;
 	if (connect(s, (struct sockaddr *)&a, sizeof a)) {
 		perror("tcpget: connect");
@@ -36,6 +48,7 @@ int main(int argc, char **argv)
 	}
 	for (ssize_t r; (r = read(s, buf, sizeof buf)) > 0;)
 		n += (unsigned long long)r;
-	printf("bytes: %llu\nticks: %llu\nok: %d\n", n, tsc() - t0, n == strtoull(argv[3], 0, 10));
+	unsigned long long t = tsc() - t0;
+	printf("bytes: %llu\nticks: %llu\nidle_cs: %lld\nok: %d\n", n, t, idle_cs() - i0, n == strtoull(argv[3], 0, 10));
 	return 0;
 }
