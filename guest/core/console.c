@@ -11,12 +11,11 @@
 #include "core/x86.h"
 #include "core/proc.h"
 
-static u16 port;
-int console_raw;
 enum { UART_IER = 1, UART_FCR = 2, UART_MCR = 4, UART_LSR = 5 };
 enum { LSR_DR = 0x01, LSR_OE = 0x02, LSR_THRE = 0x20 };
 
-
+static u16 port;
+int console_raw;
 static u8 kept[64];               /* received while output waited: kept[kept_tail..kept_head) */
 static u32 kept_head, kept_tail;
 u64 console_overruns;
@@ -121,13 +120,9 @@ void klog(const char *fmt, ...)
 
 int console_poll(void)
 {
-	if (kept_head != kept_tail)
-		return kept[kept_tail++ % sizeof kept];
-	if (!port)
-		return -1;
-	u8 lsr = inb(port + UART_LSR);
-	console_overruns += (lsr & LSR_OE) != 0;
-	return lsr & LSR_DR ? inb(port) : -1;
+	if (port && kept_head == kept_tail)
+		lsr_keep();
+	return kept_head != kept_tail ? kept[kept_tail++ % sizeof kept] : -1;
 }
 
 int console_getc(void)

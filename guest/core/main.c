@@ -59,6 +59,8 @@ void kmain(u64 bi_phys)
 	vm_init();                           /* own tables: no identity map */
 	clock_init();                        /* time since boot */
 	irq_register(BH_VEC_TIMER, tick);    /* the paravirtual timer's vector */
+	if (bi->role == BH_ROLE_HOST)
+		irq_init();                  /* device interrupts: MADT, IOAPICs masked */
 	timer_start(100);                    /* 100 Hz tick */
 	__asm__ volatile("sti");
 	if (bi->role == BH_ROLE_UTILITY)
@@ -71,7 +73,6 @@ void kmain(u64 bi_phys)
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
 	net_init();                          /* socket families: AF_UNIX, AF_INET (lwIP) */
-	irq_init();                          /* device interrupts: MADT, IOAPICs */
 	pci_init();                          /* the devices the host partition owns */
 	e1000_init();                        /* NICs: eth0... (net = in bulkhead.cfg) */
 	virtio_net_init();

@@ -378,14 +378,15 @@ const struct file_ops tty_fops = { .read = tty_read, .write = tty_write, .ioctl 
 
 /* The console UART's receive interrupt: its ISA IRQ (COM1 and COM3 4, COM2
  * and COM4 3) to the GSI the MADT gives it, on a vector of its own.  0, or
- * -errno when it cannot be had. */
+ * -errno when it cannot be had (another port, no IOAPIC). */
 static int console_irq_route(void)
 {
 	u16 port = boot_info->serial_port;
-	u32 gsi;
-	int level, low, vec = irq_alloc(console_irq, 0, "ttyS0");
-	int r = vec < 0 ? vec : irq_isa_gsi(port == 0x3f8 || port == 0x3e8 ? 4 : 3, &gsi, &level, &low);
+	u32 isa = port == 0x3f8 || port == 0x3e8 ? 4 : port == 0x2f8 || port == 0x2e8 ? 3 : 16, gsi;
+	int level, low, vec = 0, r = irq_isa_gsi(isa, &gsi, &level, &low);
 	if (!r)
+		r = vec = irq_alloc(console_irq, 0, "ttyS0");
+	if (vec > 0)
 		r = irq_route_gsi(gsi, vec, level, low);
 	if (r)
 		return r;
