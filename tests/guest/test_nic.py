@@ -50,8 +50,8 @@ def free_port():
 
 
 def wait_for_address(sh, seconds=60):
-    """ifconfig eth0 once it has an address (DHCP takes a moment).  Short
-    command lines: Bochs's polled UART drops what is typed too fast."""
+    """ifconfig eth0 once it has an address (DHCP takes a moment), asked
+    again each second: short command lines, quick to type under Bochs."""
     deadline = time.time() + seconds
     while True:
         out = sh.run("ifconfig eth0", timeout=120)
