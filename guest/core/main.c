@@ -10,6 +10,7 @@
 #include "dev/dev.h"
 #include "diag/diag.h"
 #include "net/net.h"
+#include "net/vswitch.h"
 
 struct bh_boot_info *boot_info;
 static const struct bh_module *root_module(void);
@@ -70,6 +71,7 @@ void kmain(u64 bi_phys)
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
 	net_init();                          /* socket families: AF_UNIX */
+	vswitch_init();                      /* /dev/vswitch, the network "nat" */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
 	sandbox_dev_init();                  /* /dev/sandbox */

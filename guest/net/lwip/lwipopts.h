@@ -14,8 +14,8 @@
 #define LWIP_SOCKET 0           /* guest/net/inet.c is the socket layer */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
-#define LWIP_ARP 0
-#define LWIP_ETHERNET 0
+#define LWIP_ARP 1              /* Ethernet interfaces: the virtual switch's (net/switch.c) */
+#define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_RAW 1              /* SOCK_RAW IPPROTO_ICMP: busybox ping */
 #define LWIP_UDP 1
@@ -83,5 +83,18 @@ void lwip_kfree(void *p);
 #define LWIP_NOASSERT_ON_ERROR 1
 #define LWIP_RAND() lwip_rand()
 unsigned int lwip_rand(void);
+
+/* The virtual switch and NAT (net/switch.c, net/nat.c, net/vswitch.h): an
+ * ARP cache for a network's gateway and its sandboxes' interfaces (entries
+ * are per interface); routing by source (a sandbox's sockets leave through
+ * its own interface); every received IPv4 packet seen by the NAT first. */
+#define ARP_TABLE_SIZE 64
+struct ip4_addr;
+struct netif;
+struct pbuf;
+struct netif *vswitch_route(const struct ip4_addr *src, const struct ip4_addr *dest);
+int nat_input(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) vswitch_route(src, dest)
+#define LWIP_HOOK_IP4_INPUT(p, inp) nat_input(p, inp)
 
 #endif

@@ -18,6 +18,9 @@
 #define S32_F "d"
 #define X32_F "x"
 #define SZT_F "lu"
+/* lwIP's arch.h takes ssize_t (etharp.h uses it) as given when limits.h
+ * has SSIZE_MAX, which the compiler's does: it is the kernel's to define. */
+typedef long ssize_t;
 
 void lwip_panic(const char *msg, int line, const char *file) __attribute__((noreturn));
 #ifndef BULKHEAD_GUEST_KERNEL_H /* core/kernel.h, where lwIP meets the kernel */
