@@ -111,4 +111,7 @@ extern const struct net_family unix_family;
 /* inet.c: AF_INET on lwIP; inet_init starts lwIP (the loopback) and registers. */
 void inet_init(void);
 
+/* packet.c: AF_PACKET SOCK_RAW, sending Ethernet frames (the virtual switch's raw path) */
+extern const struct net_family packet_family;
+
 #endif

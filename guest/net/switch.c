@@ -23,6 +23,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "dev/dev.h"
+#include "net/net.h"
 #include "net/vswitch.h"
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
@@ -664,6 +665,7 @@ static const struct file_ops vs_fops = { .read = vs_read, .write = vs_write, .op
 
 void vswitch_init(void)
 {
+	net_register(&packet_family);
 	devfs_register("vswitch", 10, 242, &vs_fops, 0600);
 	vswitch_net_new("nat", PP_HTONL(0xac140001ul), 16); /* 172.20.0.1/16 */
 }

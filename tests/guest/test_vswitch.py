@@ -18,7 +18,7 @@ def box(name, addr, cmd, extra=""):
 
 @pytest.fixture(scope="module")
 def boxes(sh):
-    for n in ("vc1", "vc2"):
+    for n in ("vc1", "vc2", "vc3"):
         sh.run(f"mkdir -p /tmp/{n}/bin /tmp/{n}/www /tmp/{n}/proc && cp /bin/busybox /tmp/{n}/bin/ && "
                f"for a in sh ifconfig ping wget httpd cat sleep; do ln -sf busybox /tmp/{n}/bin/$a; done")
     return sh
@@ -48,3 +48,61 @@ def test_ping_between(boxes):
     assert "100% packet loss" not in out, out
     out = boxes.run("ping -c 1 -W 2 172.20.0.2")  # the container is gone: its address with it
     assert "0 packets received" in out or "100% packet loss" in out, out
+
+
+def test_httpd_between(boxes):
+    """busybox httpd in one container, fetched by wget from another and from
+    the host; then published as the host's port 8080: reached from the host
+    (127.0.0.1 and the gateway address) and from the other container;
+    unpublished, the port is closed again."""
+    boxes.run("head -c 200000 /dev/urandom > /tmp/vc1/www/blob && echo hello from vc1 > /tmp/vc1/www/index.html")
+    out = boxes.run(box("vc1", "172.20.0.2", "httpd -f -p 80 -h /www") + " & sleep 1; " +
+                    box("vc2", "172.20.0.3", "wget -q -O - http://172.20.0.2/; wget -q -O /www/blob http://172.20.0.2/blob; "
+                        "wget -q -O - http://172.20.0.2:8080/ || echo closed") +
+                    "; cmp /tmp/vc1/www/blob /tmp/vc2/www/blob && echo same; wget -q -O - http://172.20.0.2/",
+                    timeout=120)
+    assert out.count("hello from vc1") == 2 and "same" in out.splitlines(), out
+    assert "closed" in out.splitlines(), out
+    out = boxes.run("echo publish tcp 8080 172.20.0.2:80 > /dev/vswitch && grep publish /dev/vswitch; "
+                    "wget -q -O - http://127.0.0.1:8080/; wget -q -O /tmp/blob.pub http://172.20.0.1:8080/blob && "
+                    "cmp /tmp/blob.pub /tmp/vc1/www/blob && echo same; " +
+                    box("vc2", "172.20.0.3", "wget -q -O - http://172.20.0.1:8080/"), timeout=120)
+    assert "publish tcp 8080 172.20.0.2:80" in out, out
+    assert out.count("hello from vc1") == 2 and "same" in out.splitlines(), out
+    out = boxes.run("echo unpublish tcp 8080 > /dev/vswitch; wget -q -O - http://127.0.0.1:8080/ || echo closed; "
+                    "echo publish tcp 8080 172.20.0.2:80 > /dev/vswitch; echo publish tcp 8080 172.20.0.2:81 > /dev/vswitch "
+                    "|| echo taken; echo publish tcp 8081 10.9.9.9:80 > /dev/vswitch || echo nonet; "
+                    "echo unpublish tcp 8080 > /dev/vswitch; kill %1; wait")
+    assert ["closed", "taken", "nonet"] == [l for l in out.splitlines() if l in ("closed", "taken", "nonet")], out
+
+
+def port_line(text, addr):
+    m = re.search(rf"^  port \w+ {re.escape(addr)} \S+ in (\d+) \d+ out (\d+) \d+ drop(.*)$", text, re.M)
+    assert m, text
+    drops = dict(zip(m.group(3).split()[::2], map(int, m.group(3).split()[1::2])))
+    return int(m.group(1)), int(m.group(2)), drops
+
+
+def test_hostile_frames_dropped_and_counted(boxes):
+    """A container writes spoofed, malformed and random frames on its port
+    (tests/guest/sys/sys_vswitch.c, AF_PACKET): each is dropped and counted
+    by reason; the other container and the host still reach each other."""
+    boxes.run("mkdir -p /tmp/vc3/bin && cp /tests/bin/sys_vswitch /tmp/vc3/bin/")
+    _, _, gw_before = port_line(boxes.run("cat /dev/vswitch"), "172.20.0.1")
+    out = boxes.run(box("vc3", "172.20.0.9", "/bin/sys_vswitch 20") + " & sleep 8; cat /dev/vswitch", timeout=120)
+    assert "short: EINVAL" in out and "long: EMSGSIZE" in out, out
+    sent = re.search(r"sent srcmac (\d+) srcip (\d+) type (\d+) malformed (\d+) nodest (\d+) random (\d+)", out)
+    assert sent, out
+    srcmac, srcip, typ, malformed, nodest, rnd = map(int, sent.groups())
+    assert (srcmac, srcip, typ, malformed, nodest, rnd) == (5, 15, 5, 25, 10, 2000), out
+    frames_in, frames_out, drops = port_line(out, "172.20.0.9")
+    assert drops["srcmac"] == srcmac and drops["srcip"] == srcip and drops["malformed"] == malformed, out
+    assert drops["type"] + drops["nodest"] == typ + nodest + rnd, out
+    total = srcmac + srcip + typ + malformed + nodest + rnd
+    assert sum(drops.values()) == total and frames_in == total + 1, out  # and its gratuitous ARP when it came up
+    _, _, gw_drops = port_line(out, "172.20.0.1")
+    assert gw_drops == gw_before, out
+    # the spoofed ARP reply did not move the gateway: the others still reach it and each other
+    out = boxes.run(box("vc1", "172.20.0.2", "ping -c 2 172.20.0.1; exec sleep 10") + " & sleep 3; ping -c 2 172.20.0.2; "
+                    "kill %1; wait")
+    assert out.count("2 packets received") == 2, out
