@@ -111,9 +111,9 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	return 0;
 }
 
-enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_COUNT };
+enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_NET, K_COUNT };
 static const char *const key_names[K_COUNT] = {
-	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline", "tlb_tags",
+	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline", "tlb_tags", "net",
 };
 
 struct ctx {
@@ -134,6 +134,55 @@ static int fail(struct ctx *c, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+/* A decimal number of 1..max digits at s[0..n): chars used, 0 if none. */
+static size_t parse_dec(const char *s, size_t n, size_t max, u32 *out)
+{
+	size_t i = 0;
+	u32 v = 0;
+	for (; i < n && i < max && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (u32)(s[i] - '0');
+	*out = v;
+	return i;
+}
+
+/* A dotted IPv4 address a.b.c.d (each 0..255) at the start of s[0..n):
+ * chars used, 0 if none. */
+static size_t parse_ip(const char *s, size_t n, u32 *out)
+{
+	size_t i = 0;
+	u32 v = 0;
+	for (int part = 0; part < 4; part++) {
+		u32 x;
+		size_t used = parse_dec(s + i, n - i, 3, &x);
+		if (!used || x > 255 || (part < 3 && (i + used >= n || s[i + used] != '.')))
+			return 0;
+		v = v << 8 | x;
+		i += used + (part < 3);
+	}
+	*out = v;
+	return i;
+}
+
+/* `net = dhcp` or `net = ADDR/PREFIX,GATEWAY` (the gateway in ADDR's subnet). */
+static int parse_net(struct ctx *c, struct bh_config *cfg, const char *v, size_t n)
+{
+	u32 addr, gw, prefix;
+	size_t a, p;
+	if (eq_nocase(v, n, "dhcp")) {
+		cfg->net_addr = cfg->net_gateway = cfg->net_prefix = 0;
+		return 0;
+	}
+	if (!(a = parse_ip(v, n, &addr)) || a + 1 >= n || v[a] != '/' || !(p = parse_dec(v + a + 1, n - a - 1, 2, &prefix)) ||
+	    prefix > 32 || a + 1 + p >= n || v[a + 1 + p] != ',' || parse_ip(v + a + 2 + p, n - a - 2 - p, &gw) != n - a - 2 - p)
+		return fail(c, "bad net '%.*s' (dhcp, or ADDR/PREFIX,GATEWAY such as 10.0.2.15/24,10.0.2.2)", (int)n, v);
+	u32 mask = prefix ? ~0u << (32 - prefix) : 0;
+	if ((addr & ~mask) == 0 || (addr | mask) == ~0u || (gw & mask) != (addr & mask) || gw == addr)
+		return fail(c, "bad net '%.*s': the address must be a host of its subnet and the gateway another one",
+			    (int)n, v);
+	cfg->net_addr = addr, cfg->net_gateway = gw, cfg->net_prefix = prefix;
+	return 0;
 }
 
 /* A file name on the ESP root: printable ASCII, no path separators, no "..". */
@@ -218,6 +267,8 @@ static int set_value(struct ctx *c, struct bh_config *cfg, enum key_id k, const 
 			return fail(c, "bad tlb_tags '%.*s' (2..65535)", (int)n, v);
 		cfg->tlb_tags = (u32)x;
 		return 0;
+	case K_NET:
+		return parse_net(c, cfg, v, n);
 	case K_CMDLINE:
 		if (n >= BH_CMDLINE_MAX)
 			return fail(c, "cmdline too long (%u chars, max %u)", (unsigned)n,

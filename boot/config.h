@@ -27,6 +27,8 @@ struct bh_config {
 	char images[BH_CFG_MAX_IMAGES][BH_MOD_NAME_MAX];
 	char cmdline[BH_CMDLINE_MAX];  /* default "" */
 	u32 tlb_tags;                  /* at most this many ASIDs/VPIDs; 0 (default) = the CPU's count */
+	u32 net_addr, net_gateway;     /* `net = ADDR/PREFIX,GATEWAY` (a << 24 | b << 16 | c << 8 | d); 0: dhcp (default) */
+	u32 net_prefix;                /* 0..32 */
 };
 
 /* Fills *out with the defaults. */

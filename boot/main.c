@@ -458,6 +458,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 	bi->serial_port = cfg.serial_port;
 	bi->isolation = cfg.isolation;
 	bi->tlb_tags = cfg.tlb_tags;
+	bi->net_addr = cfg.net_addr, bi->net_gateway = cfg.net_gateway, bi->net_prefix = cfg.net_prefix;
 	bi->entry = guest.entry_phys; /* hv starts the kernel on an identity map */
 	bi->kernel_file = kernel_file.base;
 	bi->kernel_file_size = kernel_file.size;

@@ -191,9 +191,12 @@ static void exit_mce(struct vcpu *v) { part_crash(v->part, "machine check"); }
 /* VMX and SVM instructions, MONITOR and MWAIT: #UD, as on a CPU without them. */
 static void exit_ud(struct vcpu *v) { vcpu_ops->inject_exception(v, X86_UD, 0, 0); }
 
-/* The host is told with #GP and goes on; any other partition is stopped. */
+/* The host is told with #GP and goes on (unless it touched device memory
+ * above RAM, mapped now); any other partition is stopped. */
 static void exit_page_fault(struct vcpu *v)
 {
+	if (!host_map_device(v->part, v->exit.gpa))
+		return;
 	if (v->part->role != BH_ROLE_HOST)
 		return part_crash(v->part, "access to gpa 0x%llx denied (rip 0x%llx)", v->exit.gpa,
 				  vcpu_ops->get(v, VREG_RIP));

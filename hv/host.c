@@ -5,9 +5,10 @@
  *
  *   1. its RAM: the guest kernel and boot modules where boot/ put them, a boot
  *      block, then free pages up to host_memory (bulkhead.cfg);
- *   2. nested tables: everything up to the top of the address space one to one
- *      (uncached: devices), RAM write-back, with holes for all RAM that is not
- *      the host's, and for the APIC page;
+ *   2. nested tables: everything up to the top of RAM one to one (uncached:
+ *      devices), RAM write-back, with holes for all RAM that is not the host's,
+ *      and for the APIC page; device memory above the top of RAM (64-bit BARs
+ *      the firmware put high) is mapped on the host's first touch;
  *   3. boot info (with the firmware's non-RAM ranges) and initial page tables
  *      in the boot block, and its vCPU at the kernel's entry.
  */
@@ -18,6 +19,7 @@
 #define HOST_RESERVE_PAGES 2048 /* kept by hv when host_memory = all */
 
 static struct partition host;
+static u64 npt_top; /* the nested tables map everything below; above is device memory only */
 
 static void take_ram(struct partition *p, const struct bh_boot_info *bi)
 {
@@ -52,6 +54,7 @@ static void build_npt(struct partition *p, const struct bh_boot_info *bi)
 		if (bi->mem[i].base + bi->mem[i].size > top)
 			top = bi->mem[i].base + bi->mem[i].size;
 	top = BH_ALIGN_UP(top, 1ull << 30);
+	npt_top = top;
 
 	p->npt = (struct gpt){ .fmt = vcpu_ops->gpt_fmt, .alloc = gpt_hv_alloc, .free = gpt_hv_free,
 			       .p2v = gpt_hv_p2v, .max_level = vcpu_ops->gpt_1g() ? GPT_1G : GPT_2M };
@@ -74,6 +77,18 @@ static void build_npt(struct partition *p, const struct bh_boot_info *bi)
 		panic("host partition: cannot build nested page tables");
 }
 
+int host_map_device(struct partition *p, u64 gpa)
+{
+	u32 a, b, c, d;
+	cpuid(0x80000008, 0, &a, &b, &c, &d); /* EAX[7:0]: physical address bits */
+	u32 bits = (a & 0xff) < 48 ? a & 0xff : 48;
+	if (p != &host || gpa < npt_top || gpa >> bits)
+		return -1;
+	u64 base = BH_ALIGN_DOWN(gpa, 1ull << 30);
+	hv_printf("hv: host partition: device memory at 0x%llx mapped\n", base);
+	return gpt_map(&p->npt, base, base, 1ull << 30, GPT_WRITE | GPT_UC);
+}
+
 struct partition *host_create(const struct bh_boot_info *bi)
 {
 	struct partition *p = &host;
@@ -93,7 +108,8 @@ struct partition *host_create(const struct bh_boot_info *bi)
 	t = (struct bh_boot_info){ .magic = BH_BOOTINFO_MAGIC, .version = BH_BOOTINFO_VERSION, .size = sizeof t,
 				   .tsc_hz = bi->tsc_hz, .rsdp = bi->rsdp, .hv_entry_tsc = bi->hv_entry_tsc,
 				   .entry = bi->entry, .serial_port = bi->serial_port, .role = BH_ROLE_HOST,
-				   .isolation = bi->isolation, .nr_modules = bi->nr_modules };
+				   .isolation = bi->isolation, .nr_modules = bi->nr_modules, .net_addr = bi->net_addr,
+				   .net_gateway = bi->net_gateway, .net_prefix = bi->net_prefix };
 	__builtin_memcpy(t.modules, bi->modules, sizeof t.modules);
 	__builtin_memcpy(t.cmdline, bi->cmdline, sizeof t.cmdline);
 	for (u32 i = 0; i < bi->nr_mem && t.nr_mem < BH_MAX_MEM - PART_MAX_EXTENTS; i++) {

@@ -61,6 +61,11 @@ void part_crash(struct partition *p, const char *fmt, ...) __attribute__((format
 
 /* host.c */
 struct partition *host_create(const struct bh_boot_info *bi);
+/* The host touched gpa above the top of RAM, below the CPU's physical
+ * address width: its 1 GiB is mapped one to one, uncached (device memory
+ * no partition's RAM can be).  0, or -1 if gpa is not such an address
+ * (or p not the host) or a table page cannot be had. */
+int host_map_device(struct partition *p, u64 gpa);
 
 /* sched.c: which vCPU runs, and for how long */
 void sched_add(struct vcpu *v);

@@ -36,15 +36,18 @@ display_library: rfb, options="timeout=0"
 sound: driver=dummy
 clock: sync=none
 log: {log}
-info: action=ignore
+{e1000}info: action=ignore
 panic: action=fatal
 """
+# Bochs's e1000 on its own user network (slirp): DHCP gives 10.0.2.15 and
+# 10.0.2.2 is the build machine, as under QEMU.
+E1000 = "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp\n"
 
 
 class Bochs:
     """One Bochs machine booting `esp`; `console` is the serial console's fd."""
 
-    def __init__(self, esp, name="bochs", cpu="corei7_skylake_x", mem=1024):
+    def __init__(self, esp, name="bochs", cpu="corei7_skylake_x", mem=1024, nic=False):
         out = os.path.join(ROOT, "build", "bochs")
         os.makedirs(out, exist_ok=True)
         base = os.path.join(out, name)
@@ -56,7 +59,7 @@ class Bochs:
         tty.setraw(self._tty)
         with open(base + ".bochsrc", "w") as f:
             f.write(BOCHSRC.format(mem=mem, cpu=cpu, ips=IPS, ovmf=OVMF, vgabios=VGABIOS, img=self.img,
-                                   tty=os.ttyname(self._tty), log=base + ".log"))
+                                   tty=os.ttyname(self._tty), log=base + ".log", e1000=E1000 if nic else ""))
         self.proc = subprocess.Popen(["bochs", "-q", "-f", base + ".bochsrc"], stdin=subprocess.PIPE,
                                      stdout=open(base + ".out", "w"), stderr=subprocess.STDOUT)
         self.proc.stdin.write(b"c\n")  # the debugger's "continue"
@@ -84,7 +87,7 @@ def main():
     ap.add_argument("--cpu", default="corei7_skylake_x")
     ap.add_argument("--mem", type=int, default=1024, help="MiB of RAM")
     a = ap.parse_args()
-    b = Bochs(a.esp, cpu=a.cpu, mem=a.mem)
+    b = Bochs(a.esp, cpu=a.cpu, mem=a.mem, nic=True)
     print("Booting Bulkhead in Bochs (quit: Ctrl-])", file=sys.stderr)
     old = tty.tcgetattr(0) if os.isatty(0) else None
     if old:

@@ -70,7 +70,10 @@ void kmain(u64 bi_phys)
 	rtc_init();                          /* wall clock */
 	sched_init();                        /* this context becomes the idle task */
 	fs_init();                           /* root ramfs, devfs, procfs */
-	net_init();                          /* socket families: AF_UNIX */
+	net_init();                          /* socket families: AF_UNIX, AF_INET (lwIP) */
+	pci_init();                          /* the devices the host partition owns */
+	e1000_init();                        /* NICs: eth0... (net = in bulkhead.cfg) */
+	virtio_net_init();
 	vswitch_init();                      /* /dev/vswitch, the network "nat" */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */

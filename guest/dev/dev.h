@@ -61,4 +61,34 @@ void sandbox_dev_init(void);
 void rtc_init(void);
 extern u64 boot_epoch;              /* wall-clock seconds at boot */
 
+/* pci.c: PCI configuration space, devices, BARs, capabilities, MSI-X */
+#define PCI_MAX_DEVS 64             /* functions kept; more are not seen */
+#define PCI_CAP_MSIX 0x11
+#define PCI_CAP_VENDOR 0x09
+struct pci_dev {
+	u8 bus, dev, fn;
+	u16 vendor, device;
+	u32 class;                  /* class << 16 | subclass << 8 | prog-if */
+	u8 irq_line, irq_pin;       /* Interrupt Line (the firmware's ISA IRQ) and Pin (0: none, 1: INTA#) */
+	u8 bar_io;                  /* bit i: BAR i is I/O space */
+	u64 bar[6], bar_size[6];    /* base (address or port) and bytes; 0: none (the upper half of a 64-bit BAR) */
+};
+void pci_init(void);                /* enumerates bus 0 and what bridges lead to */
+struct pci_dev *pci_find(u16 vendor, u16 device, int *pos); /* next match from *pos (start at 0), or NULL */
+u32 pci_read(const struct pci_dev *d, u16 off, int size);    /* size 1, 2 or 4 bytes, naturally aligned */
+void pci_write(const struct pci_dev *d, u16 off, int size, u32 v);
+void pci_enable(struct pci_dev *d); /* memory and I/O decoding, bus mastering (DMA) */
+void pci_intx(struct pci_dev *d, int on); /* INTx# allowed (on) or disabled */
+/* len bytes at off in memory BAR bar, mapped uncached; NULL if no such BAR,
+ * out of its bounds, or not reachable (hv maps nothing there). */
+void *pci_map(struct pci_dev *d, int bar, u64 off, u64 len);
+int pci_cap(const struct pci_dev *d, u8 id, int after); /* config offset of the next capability id after `after` (0: from the start), 0 if none */
+/* MSI-X table entry `entry` sends (addr, data), unmasked; MSI-X on, INTx off.
+ * 0, -ENODEV (no MSI-X, table out of reach) or -EINVAL (no such entry). */
+int pci_msix(struct pci_dev *d, int entry, u64 addr, u32 data);
+
+/* e1000.c, virtio_net.c: NIC drivers; each starts every device of its kind as an eth interface */
+void e1000_init(void);
+void virtio_net_init(void);
+
 #endif

@@ -2,8 +2,8 @@
  * procfs (guest ring 0): synthetic files generated when opened, enough for
  * busybox ps, top, free and uptime: /proc/{meminfo,uptime,loadavg,stat,
  * version,mounts,cpuinfo,filesystems}, /proc/self and /proc/<pid>/{stat,
- * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root} and
- * the directory /proc/<pid>/fd.  Inodes are made per lookup and freed on
+ * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root},
+ * the directory /proc/<pid>/fd, and /proc/net/{dev,route} (net/ether.c).  Inodes are made per lookup and freed on
  * release.
  */
 #include "../../lib/fmt.h"
@@ -13,6 +13,7 @@
 #include "core/proc.h"
 #include "bh/bh.h"
 #include "dev/dev.h"
+#include "net/net.h"
 
 struct inode *procfs_root;
 
@@ -84,16 +85,23 @@ static int g_filesystems(struct task *t, char *b, int n)
 }
 
 /* Bulkhead's own figures: TSC at kernel entry and at the shell's first wait
- * for input, the kernel image and the memory in use; and the default
- * isolation for new containers (bulkhead.cfg's isolation =, for the engine). */
+ * for input, the kernel image and the memory in use; the default isolation
+ * for new containers (bulkhead.cfg's isolation =, for the engine) and its
+ * net = (dhcp, or the static ADDR/PREFIX,GATEWAY). */
 static int g_bulkhead(struct task *t, char *b, int n)
 {
 	(void)t;
 	const char *iso = boot_info->isolation == BH_ISO_HYPERV ? "hyperv" : "process";
-	return bh_snprintf(b, (size_t)n,
-			   "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\nisolation %s\n",
-			   prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
-			   pages_total - pages_free, fs_pages, iso);
+	u32 a = boot_info->net_addr, g = boot_info->net_gateway;
+	int k = bh_snprintf(b, (size_t)n,
+			    "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\nisolation %s\n",
+			    prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
+			    pages_total - pages_free, fs_pages, iso);
+	if (!a)
+		return k + bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net dhcp\n");
+	return k + bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net %u.%u.%u.%u/%u,%u.%u.%u.%u\n", a >> 24,
+			       a >> 16 & 255, a >> 8 & 255, a & 255, boot_info->net_prefix, g >> 24, g >> 16 & 255,
+			       g >> 8 & 255, g & 255);
 }
 
 static char state_char(struct task *t)
@@ -174,6 +182,8 @@ static int g_pid_maps(struct task *t, char *b, int n)
 }
 
 static int g_pid_comm(struct task *t, char *b, int n) { return bh_snprintf(b, (size_t)n, "%s\n", t->comm); }
+static int g_net_dev(struct task *t, char *b, int n) { return (void)t, net_proc_dev(b, n); }
+static int g_net_route(struct task *t, char *b, int n) { return (void)t, net_proc_route(b, n); }
 
 static const struct pentry {
 	const char *name;
@@ -185,6 +195,8 @@ static const struct pentry {
 }, pid_files[] = {
 	{ "stat", g_pid_stat }, { "status", g_pid_status }, { "cmdline", g_pid_cmdline }, { "comm", g_pid_comm },
 	{ "environ", g_pid_environ }, { "maps", g_pid_maps },
+}, net_files[] = {
+	{ "dev", g_net_dev }, { "route", g_net_route },
 };
 
 struct pbuf {
@@ -393,6 +405,26 @@ static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 
 static const struct dir_ops pid_dops = { .lookup = pid_lookup, .iterate = pid_iterate };
 
+/* /proc/net: the interfaces' counters and routes. */
+static struct inode *net_lookup(struct inode *dir, const char *name)
+{
+	struct inode *r = dot(dir, name, dir->parent);
+	for (u32 k = 0; !r && k < BH_ARRAY_SIZE(net_files); k++)
+		if (!strcmp(name, net_files[k].name))
+			return file_inode(net_files[k].gen, 0);
+	return r;
+}
+
+static int net_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	for (; *pos < BH_ARRAY_SIZE(net_files); (*pos)++)
+		if (emit(ctx, net_files[*pos].name, dir->ino * 16 + *pos, 8, *pos + 1))
+			return 1;
+	return 0;
+}
+
+static const struct dir_ops net_dops = { .lookup = net_lookup, .iterate = net_iterate };
+
 static struct inode *root_lookup(struct inode *dir, const char *name)
 {
 	struct inode *r = dot(dir, name, dir->parent ? dir->parent : dir);
@@ -401,6 +433,11 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	for (u32 k = 0; k < BH_ARRAY_SIZE(top_files); k++)
 		if (!strcmp(name, top_files[k].name))
 			return file_inode(top_files[k].gen, 0);
+	if (!strcmp(name, "net")) {
+		if ((r = inode_new(S_IFDIR | 0555)))
+			r->dops = &net_dops, r->parent = dir;
+		return r;
+	}
 	if (!strcmp(name, "self")) {
 		char pid[16];
 		bh_snprintf(pid, sizeof pid, "%d", current->pid);
@@ -425,10 +462,10 @@ static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx
 {
 	(void)dir;
 	u64 nfix = BH_ARRAY_SIZE(top_files);
-	for (; *pos < 2 + nfix + 1; (*pos)++) {
+	for (; *pos < 2 + nfix + 2; (*pos)++) {
 		u64 k = *pos;
-		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : "self";
-		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : 10, k + 1))
+		const char *n = k == 0 ? "." : k == 1 ? ".." : k < 2 + nfix ? top_files[k - 2].name : k == 2 + nfix ? "self" : "net";
+		if (emit(ctx, n, 0x10000 + k, k < 2 ? 4 : k < 2 + nfix ? 8 : k == 2 + nfix ? 10 : 4, k + 1))
 			return 1;
 	}
 	/* then the tasks, by pid: position = 1000 + pid */
@@ -455,7 +492,7 @@ static const struct dir_ops root_dops = { .lookup = root_lookup, .iterate = root
 int procfs_owns(struct inode *i)
 {
 	return i == procfs_root || i->fops == &proc_fops || i->dops == &root_dops || i->dops == &pid_dops ||
-	       i->dops == &fd_dops;
+	       i->dops == &fd_dops || i->dops == &net_dops;
 }
 
 void procfs_init(void)

@@ -12,6 +12,8 @@
 #define KVBASE 0xffffffff80000000ull      /* kernel image: KVBASE + physical */
 #define DIRECT_BASE 0xffff800000000000ull /* all of the first DIRECT_SIZE bytes */
 #define DIRECT_SIZE (4ull << 30)
+#define IOMAP_BASE (DIRECT_BASE + DIRECT_SIZE) /* device windows (ioremap), after the direct map */
+#define IOMAP_SIZE (1ull << 30)
 #define USER_TOP 0x00007ffffffff000ull    /* user addresses are below */
 #define PAGE 4096ull
 #define VMA_IMAGE 0x80000000u             /* vma flag: a program segment, zeros past its file data */
@@ -50,5 +52,9 @@ int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page (PTE_FILE on
 void vm_switch(u64 *pml4);
 extern u64 *kernel_pml4;
 void vm_init(void);                 /* drops the identity map */
+/* A device's registers (a PCI BAR): len bytes at physical pa mapped uncached
+ * in the kernel half, shared by every address space; NULL when the 1 GiB
+ * window is used up or a page table cannot be had.  Never unmapped. */
+void *ioremap(u64 pa, u64 len);
 
 #endif

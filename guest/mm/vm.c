@@ -21,6 +21,20 @@ void vm_init(void)
 
 void vm_switch(u64 *pml4) { write_cr3(v2p(pml4)); }
 
+void *ioremap(u64 pa, u64 len)
+{
+	static u64 next = IOMAP_BASE; /* the window's first unused byte */
+	u64 base = BH_ALIGN_DOWN(pa, PAGE), size = BH_ALIGN_UP(pa + len, PAGE) - base;
+	if (!len || pa + len < pa || size > IOMAP_BASE + IOMAP_SIZE - next)
+		return 0;
+	u64 va = next;
+	for (u64 off = 0; off < size; off += PAGE)
+		if (vm_map(kernel_pml4, va + off, base + off, PTE_W | PTE_PCD | PTE_PWT))
+			return 0;
+	next += size;
+	return (void *)(va + (pa - base));
+}
+
 u64 *vm_new(void)
 {
 	u64 *p = page_alloc();

@@ -8,7 +8,8 @@
  * sleepers: a socket's wait channel is its struct isk.  Received TCP data
  * stays in lwIP's pbufs until read (the window opens as it is read);
  * datagrams are copied out into a queue bounded by SO_RCVBUF.  The
- * loopback interface answers the SIOCGIF* ioctls busybox ifconfig uses.
+ * interfaces (the loopback, and the NICs of net/ether.c) answer the
+ * SIOCGIF* ioctls busybox ifconfig uses.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -117,6 +118,10 @@ static int sin_get(const u8 *a, u32 len, ip_addr_t *ip, u16 *port, int unspec)
 
 static int is_local(const ip_addr_t *ip)
 {
+	struct netif *n;
+	NETIF_FOREACH(n)
+		if (ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(n)))
+			return 1;
 	return ip_addr_isany(ip) || ip4_addr1(ip_2_ip4(ip)) == 127;
 }
 
@@ -885,28 +890,20 @@ static int inet_unread(struct socket *s)
 #define IFREQ_SIZE 40
 #define IFF_UP 0x1
 #define IFF_BROADCAST 0x2
-#define IFF_MULTICAST 0x1000
-#define ARPHRD_ETHER 1
 #define IFF_LOOPBACK 0x8
 #define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
 #define LO_MTU 65536        /* what Linux's lo reports; lwIP's loopif has no MTU */
 #define ENODEV 19
-
-static void if_name(struct netif *n, char *b) /* "lo", as Linux names it: no number */
-{
-	if (vswitch_ifname(n, b))
-		return;
-	memset(b, 0, IFNAMSIZ);
-	b[0] = n->name[0], b[1] = n->name[1];
-}
 
 static struct netif *if_find(const char *name)
 {
 	struct netif *n;
 	char b[IFNAMSIZ];
 	NETIF_FOREACH(n) {
-		if_name(n, b);
+		netif_ifname(n, b);
 		if (!strcmp(b, name) && vswitch_visible(n))
 			return n;
 	}
@@ -922,12 +919,12 @@ static s64 if_conf(u64 arg)
 	struct netif *n;
 	NETIF_FOREACH(n) {
 		u8 r[IFREQ_SIZE] = { 0 };
-		if (!vswitch_visible(n))
-			continue;
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)) || !vswitch_visible(n))
+			continue; /* as Linux: only interfaces with an address (a NIC waiting for DHCP has none) */
 		if (c.buf && c.len - used < IFREQ_SIZE)
 			break;
 		if (c.buf) {
-			if_name(n, (char *)r);
+			netif_ifname(n, (char *)r);
 			sin_make(r + IFNAMSIZ, &n->ip_addr, 0);
 			if (copy_to_user(c.buf + (u64)used, r, IFREQ_SIZE))
 				return -EFAULT;
@@ -953,11 +950,15 @@ static s64 inet_ioctl(struct socket *s, u64 cmd, u64 arg)
 	if (!n)
 		return -ENODEV;
 	u8 *u = r + IFNAMSIZ;
-	int v = 0, eth = (n->flags & NETIF_FLAG_ETHERNET) != 0;
+	int v = 0, ether = !!(n->flags & NETIF_FLAG_ETHERNET);
+	if (ip4_addr_isany_val(*netif_ip4_addr(n)) && (cmd == SIOCGIFADDR || cmd == SIOCGIFDSTADDR ||
+						       cmd == SIOCGIFNETMASK || cmd == SIOCGIFBRDADDR))
+		return -EADDRNOTAVAIL; /* no address yet (DHCP): ifconfig then shows none, as on Linux */
 	memset(u, 0, IFREQ_SIZE - IFNAMSIZ);
 	switch (cmd) {
 	case SIOCGIFFLAGS:
-		v = (netif_is_up(n) ? IFF_UP | IFF_RUNNING : 0) | (eth ? IFF_BROADCAST | IFF_MULTICAST : IFF_LOOPBACK);
+		v = (netif_is_up(n) ? IFF_UP : 0) | (netif_is_up(n) && netif_is_link_up(n) ? IFF_RUNNING : 0) |
+		    (ether ? IFF_BROADCAST | IFF_MULTICAST : IFF_LOOPBACK);
 		break;
 	case SIOCGIFADDR: case SIOCGIFDSTADDR:
 		sin_make(u, &n->ip_addr, 0);
@@ -967,18 +968,14 @@ static s64 inet_ioctl(struct socket *s, u64 cmd, u64 arg)
 		break;
 	case SIOCGIFBRDADDR: {
 		ip_addr_t b;
-		ip_addr_set_ip4_u32(&b, eth ? ip_2_ip4(&n->ip_addr)->addr | ~ip_2_ip4(&n->netmask)->addr : 0);
-		sin_make(u, &b, 0);
+		ip_addr_set_ip4_u32(&b, ip4_addr_get_u32(netif_ip4_addr(n)) | ~ip4_addr_get_u32(netif_ip4_netmask(n)));
+		sin_make(u, ether ? &b : 0, 0);
 		break;
 	}
-	case SIOCGIFMTU: v = eth ? n->mtu : LO_MTU; break;
+	case SIOCGIFMTU: v = ether ? n->mtu : LO_MTU; break;
 	case SIOCGIFHWADDR:
-		if (eth) {
-			u[0] = ARPHRD_ETHER;
-			memcpy(u + 2, n->hwaddr, 6);
-		} else {
-			u[0] = (u8)ARPHRD_LOOPBACK, u[1] = ARPHRD_LOOPBACK >> 8;
-		}
+		u[0] = (u8)(ether ? ARPHRD_ETHER : ARPHRD_LOOPBACK), u[1] = (ether ? ARPHRD_ETHER : ARPHRD_LOOPBACK) >> 8;
+		memcpy(u + 2, n->hwaddr, n->hwaddr_len);
 		break;
 	case SIOCGIFINDEX: v = netif_get_index(n); break;
 	case SIOCGIFMETRIC: break;

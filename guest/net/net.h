@@ -111,6 +111,37 @@ extern const struct net_family unix_family;
 /* inet.c: AF_INET on lwIP; inet_init starts lwIP (the loopback) and registers. */
 void inet_init(void);
 
+/* ether.c: Ethernet interfaces (eth0, eth1...) on lwIP, for NIC drivers.
+ * A driver fills in a struct nic (mac, ops, drv) and calls nic_add; from
+ * then on lwIP transmits through ops and the driver hands up each received
+ * frame with nic_rx.  A frame is 14..NIC_FRAME_MAX bytes (no FCS). */
+#define NIC_FRAME_MAX 1514            /* an Ethernet frame of MTU 1500, without its FCS */
+#define NIC_NAME_MAX 16               /* IFNAMSIZ */
+struct nic_stats {                    /* what /proc/net/dev shows */
+	u64 rx_packets, rx_bytes, rx_errors, rx_dropped, tx_packets, tx_bytes, tx_errors, tx_dropped;
+};
+struct nic_ops {
+	void *(*tx_buf)(void *drv);          /* a free buffer of NIC_FRAME_MAX bytes, or NULL (ring full) */
+	void (*tx_send)(void *drv, u32 len); /* sends the len bytes written into that buffer */
+	void (*poll)(void *drv);             /* reclaims sent buffers, hands up what arrived */
+};
+struct nic {
+	char name[NIC_NAME_MAX];      /* "eth0": set by nic_add */
+	u8 mac[6];                    /* the driver's */
+	u8 present;                   /* 0 once the device stopped answering (nic_gone) */
+	u8 polled;                    /* the driver has no interrupt: poll at each tick and idle wake-up */
+	const struct nic_ops *ops;
+	void *drv;
+	void *netif;                  /* lwIP's struct netif (ether.c) */
+	struct nic_stats st;          /* drivers count rx_errors and rx_dropped they see; ether.c the rest */
+};
+int nic_add(struct nic *n);           /* at boot: up, with bulkhead.cfg's net; 0, -ENOSPC (4 NICs) or -ENOMEM */
+void nic_rx(struct nic *n, const void *frame, u32 len); /* one frame received, copied out; a bad length is counted */
+void nic_link(struct nic *n, int up); /* carrier up or down */
+void nic_gone(struct nic *n);         /* the device vanished (reads all ones): down for good */
+int net_proc_dev(char *b, int len);   /* /proc/net/dev; bytes it needs (it writes at most len) */
+int net_proc_route(char *b, int len); /* /proc/net/route */
+
 /* packet.c: AF_PACKET SOCK_RAW, sending Ethernet frames (the virtual switch's raw path) */
 extern const struct net_family packet_family;
 

@@ -77,7 +77,7 @@ static struct vs_net *net_of(u32 ip)
 	return 0;
 }
 
-static struct vs_port *port_of_netif(struct netif *n);
+static struct vs_port *port_of_netif(const struct netif *n);
 
 /* ---- the forwarding path ---- */
 
@@ -222,7 +222,7 @@ static err_t vs_netif_init(struct netif *n)
 	return ERR_OK;
 }
 
-static struct vs_port *port_of_netif(struct netif *n)
+static struct vs_port *port_of_netif(const struct netif *n)
 {
 	return n && n->linkoutput == vs_linkoutput ? n->state : 0;
 }
@@ -402,7 +402,7 @@ struct netif *vswitch_route(const struct ip4_addr *src, const struct ip4_addr *d
 
 /* A sandbox with an interface sees it and the loopback; the host sees its
  * own interfaces (its gateways among them), not the sandboxes'. */
-int vswitch_visible(struct netif *n)
+int vswitch_visible(const struct netif *n)
 {
 	struct vs_port *pt = port_of_netif(n), *own = own_port();
 	if (own)
@@ -410,7 +410,7 @@ int vswitch_visible(struct netif *n)
 	return !pt || pt->kind == VS_GATEWAY;
 }
 
-int vswitch_ifname(struct netif *n, char *b)
+int vswitch_ifname(const struct netif *n, char *b)
 {
 	struct vs_port *pt = port_of_netif(n);
 	if (!pt)
@@ -443,6 +443,21 @@ struct netif *vswitch_gateway_of(u32 ip)
 {
 	struct vs_net *net = net_of(ip);
 	return net ? &net->gw->nif : 0;
+}
+
+/* The interface's view: what it received is what the switch gave the port. */
+const struct nic_stats *vswitch_stats(const struct netif *n)
+{
+	static struct nic_stats st;
+	const struct vs_port *p = port_of_netif(n);
+	u64 dropped = 0;
+	if (!p)
+		return 0;
+	for (int d = 0; d < D_N; d++)
+		dropped += p->drop[d];
+	st = (struct nic_stats){ .rx_packets = p->out, .rx_bytes = p->out_bytes, .tx_packets = p->in - dropped,
+				 .tx_bytes = p->in_bytes, .tx_dropped = dropped };
+	return &st;
 }
 
 int vswitch_is_gateway(struct netif *n)

@@ -16,6 +16,7 @@ struct netif;
 struct pbuf;
 struct ip4_addr;
 struct vs_port;
+struct nic_stats;
 
 #define VS_MTU 1500
 #define VS_FRAME_MAX (VS_MTU + 14)   /* bytes: an Ethernet II frame without its FCS */
@@ -49,8 +50,10 @@ u32 vswitch_port_addr(const struct vs_port *p);
 /* For lwIP and inet.c; vswitch_route (LWIP_HOOK_IP4_ROUTE_SRC) and nat_input
  * (LWIP_HOOK_IP4_INPUT: 1 = it took the packet) are declared in lwipopts.h */
 int vswitch_pump(void);              /* frames queued for local ports delivered: 1 if any */
-int vswitch_visible(struct netif *n);  /* the caller's sandbox sees interface n */
-int vswitch_ifname(struct netif *n, char *b); /* 1: b (16 bytes) has the name the caller sees n by */
+int vswitch_visible(const struct netif *n);  /* the caller's sandbox sees interface n */
+int vswitch_ifname(const struct netif *n, char *b); /* 1: b (16 bytes) has the name the caller sees n by */
+/* A port's counters as its interface's (/proc/net/dev), or NULL: not a port */
+const struct nic_stats *vswitch_stats(const struct netif *n);
 int vswitch_bindable(u32 ip);          /* the caller may bind ip (a host or its own address) */
 u32 vswitch_own_addr(void);            /* the caller's sandbox's address, or 0 */
 

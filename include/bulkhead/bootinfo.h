@@ -65,6 +65,9 @@ struct bh_boot_info {
 	u32 nr_mem;
 	u32 nr_modules;
 	u32 tlb_tags;    /* most ASIDs/VPIDs hv may use, 0 = the CPU's count (bulkhead.cfg, for tests) */
+	u32 net_addr;    /* bulkhead.cfg `net`: the host's IPv4 address, a.b.c.d as a << 24 | ... | d; 0 = DHCP */
+	u32 net_gateway; /* its gateway, the same way; 0 = none */
+	u32 net_prefix;  /* its netmask's length, 0..32 */
 	struct bh_mem_range mem[BH_MAX_MEM];
 	struct bh_module modules[BH_MAX_MODULES];
 	char cmdline[BH_CMDLINE_MAX];

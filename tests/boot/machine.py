@@ -65,9 +65,12 @@ def monitor_esp():
 
 
 class Machine:
-    def __init__(self, name, esp=None, cpu=None, mem=1024, icount=False, kind="qemu", qemu_monitor=None):
+    def __init__(self, name, esp=None, cpu=None, mem=1024, icount=False, kind="qemu", qemu_monitor=None,
+                 nic=None, hostfwd=()):
         """qemu_monitor: a path for QEMU's human monitor as a Unix socket
-        (tests that inject NMIs and the like through it)."""
+        (tests that inject NMIs and the like through it).  nic: a NIC on the
+        emulator's user network (QEMU: a key of qemu.NICS, with hostfwd
+        pairs; Bochs: any true value, its e1000)."""
         os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
         esp = esp or monitor_esp()
         self.kind = kind
@@ -78,11 +81,11 @@ class Machine:
         self.log = open(self.log_path, "w")
         opts = dict(encoding="utf-8", codec_errors="replace", timeout=BOOT_TIMEOUT, logfile=self.log)
         if kind == "bochs":
-            self.bochs = bochs.Bochs(esp, name, cpu=cpu, mem=mem)
+            self.bochs = bochs.Bochs(esp, name, cpu=cpu, mem=mem, nic=bool(nic))
             self.p = pexpect.fdpexpect.fdspawn(self.bochs.console, **opts)
             return
         vars_path = os.path.join(BUILD, "tests", name + ".vars.fd")
-        cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path)
+        cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path, nic=nic, hostfwd=hostfwd)
         if qemu_monitor:
             cmd[cmd.index("-monitor") + 1] = f"unix:{qemu_monitor},server=on,wait=off"
         self.p = pexpect.spawn(cmd[0], cmd[1:], **opts)

@@ -29,7 +29,8 @@ def clean(text):
 
 
 class Shell:
-    def __init__(self, name, esp=ESP, icount=False, kind="qemu"):
+    def __init__(self, name, esp=ESP, icount=False, kind="qemu", **machine):
+        """machine: more of Machine's arguments (nic, hostfwd)."""
         extra = os.environ.get("BH_GUEST_CMDLINE")  # e.g. "strace" or "heartbeat" when debugging
         if extra:
             src, esp = esp, os.path.join(os.path.dirname(ESP), "tests", "esp-" + name)
@@ -37,7 +38,7 @@ class Shell:
             shutil.copytree(src, esp)
             with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
                 f.write(f"cmdline = {extra}\n")
-        self.m = Machine(name, esp=esp, icount=icount, kind=kind)
+        self.m = Machine(name, esp=esp, icount=icount, kind=kind, **machine)
         self.m.expect(SHELL_PROMPT)
         self.boot_text = self.m.p.before
 

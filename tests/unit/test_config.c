@@ -122,6 +122,12 @@ static void test_good(void)
 	CHECK(parse("") == 0 && cfg.tlb_tags == 0);
 	CHECK(parse("tlb_tags = 3") == 0 && cfg.tlb_tags == 3);
 	CHECK(parse("tlb_tags = 0xffff") == 0 && cfg.tlb_tags == 0xffff);
+	/* the host's network: DHCP (default) or a static address */
+	CHECK(parse("") == 0 && cfg.net_addr == 0);
+	CHECK(parse("net = DHCP") == 0 && cfg.net_addr == 0);
+	CHECK(parse("net = 10.0.2.15/24,10.0.2.2") == 0 && cfg.net_addr == 0x0a00020f && cfg.net_prefix == 24 &&
+	      cfg.net_gateway == 0x0a000202);
+	CHECK(parse("net = 192.168.1.200/16,192.168.0.1") == 0 && cfg.net_prefix == 16);
 	/* a value may contain '=' */
 	CHECK(parse("cmdline = a=b c=d") == 0 && strcmp(cfg.cmdline, "a=b c=d") == 0);
 	/* dots inside a name are fine, only ".." is not */
@@ -155,6 +161,16 @@ static void test_bad(void)
 	CHECK(fails_with("tlb_tags = 1\n", ":1:", "bad tlb_tags '1' (2..65535)"));
 	CHECK(fails_with("tlb_tags = 65536\n", ":1:", "bad tlb_tags"));
 	CHECK(fails_with("tlb_tags = many\n", ":1:", "bad tlb_tags"));
+	CHECK(fails_with("net = static\n", ":1:", "bad net 'static' (dhcp, or ADDR/PREFIX,GATEWAY"));
+	CHECK(fails_with("net = 10.0.2.15\n", ":1:", "bad net"));
+	CHECK(fails_with("net = 10.0.2.15/24\n", ":1:", "bad net"));
+	CHECK(fails_with("net = 10.0.2.256/24,10.0.2.2\n", ":1:", "bad net"));
+	CHECK(fails_with("net = 10.0.2.15/33,10.0.2.2\n", ":1:", "bad net"));
+	CHECK(fails_with("net = 10.0.2.15/24,10.0.2.2x\n", ":1:", "bad net"));
+	CHECK(fails_with("net = 10.0.2.15/24,10.0.3.2\n", ":1:", "the gateway another one"));
+	CHECK(fails_with("net = 10.0.2.0/24,10.0.2.2\n", ":1:", "a host of its subnet"));
+	CHECK(fails_with("net = 10.0.2.255/24,10.0.2.2\n", ":1:", "a host of its subnet"));
+	CHECK(fails_with("net = 10.0.2.2/24,10.0.2.2\n", ":1:", "another one"));
 	CHECK(fails_with("serial = com5\n", ":1:", "bad serial port 'com5'"));
 	CHECK(fails_with("serial = 0\n", ":1:", "bad serial port '0'"));
 	CHECK(fails_with("serial = 0x10000\n", ":1:", "bad serial port"));

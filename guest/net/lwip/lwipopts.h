@@ -3,7 +3,8 @@
  * Debian's lwIP 2.1.3 with it).  NO_SYS: the kernel has no threads; lwIP is
  * called only from kernel code with interrupts off (syscalls, and the
  * scheduler's poller at each tick and idle wake-up), so it is never entered
- * twice.  IPv4 only, loopback only (no NIC yet): TCP, UDP, raw ICMP.
+ * twice.  IPv4 only: TCP, UDP, raw ICMP; the loopback, and in the host
+ * partition Ethernet NICs (net/ether.c) with ARP and DHCP.
  */
 #ifndef BULKHEAD_LWIPOPTS_H
 #define BULKHEAD_LWIPOPTS_H
@@ -14,19 +15,20 @@
 #define LWIP_SOCKET 0           /* guest/net/inet.c is the socket layer */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
-#define LWIP_ARP 1              /* Ethernet interfaces: the virtual switch's (net/switch.c) */
+#define LWIP_ARP 1               /* NICs (net/ether.c), the virtual switch (net/switch.c) */
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_RAW 1              /* SOCK_RAW IPPROTO_ICMP: busybox ping */
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DHCP 0
+#define LWIP_DHCP 1              /* bulkhead.cfg's net = dhcp, the default */
+#define LWIP_NETIF_STATUS_CALLBACK 1 /* ether.c logs each NIC's address as it comes */
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0
 #define LWIP_STATS 0
 #define LWIP_NETIF_API 0
-#define IP_REASSEMBLY 0         /* nothing fragments on loopback (MTU 0: none) */
+#define IP_REASSEMBLY 0         /* nothing fragments on loopback (MTU 0: none); a NIC's fragments are dropped */
 #define IP_FRAG 0
 #define IP_DEFAULT_TTL 64       /* as Linux's net.ipv4.ip_default_ttl */
 #define ICMP_TTL 64

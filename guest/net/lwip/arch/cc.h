@@ -18,8 +18,8 @@
 #define S32_F "d"
 #define X32_F "x"
 #define SZT_F "lu"
-/* lwIP's arch.h takes ssize_t (etharp.h uses it) as given when limits.h
- * has SSIZE_MAX, which the compiler's does: it is the kernel's to define. */
+/* The compiler's limits.h defines SSIZE_MAX, so lwIP's arch.h leaves
+ * ssize_t to unistd.h, which a freestanding kernel lacks (etharp.h uses it). */
 typedef long ssize_t;
 
 void lwip_panic(const char *msg, int line, const char *file) __attribute__((noreturn));
