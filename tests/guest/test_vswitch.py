@@ -106,3 +106,49 @@ def test_hostile_frames_dropped_and_counted(boxes):
     out = boxes.run(box("vc1", "172.20.0.2", "ping -c 2 172.20.0.1; exec sleep 10") + " & sleep 3; ping -c 2 172.20.0.2; "
                     "kill %1; wait")
     assert out.count("2 packets received") == 2, out
+
+
+def test_nat_through_the_nic(tmp_path):
+    """With a NIC on QEMU's user network (eth0 10.0.2.15 by DHCP): a
+    container fetches from an HTTP server on the build machine's 127.0.0.1
+    (10.0.2.2 to the guest) through outbound NAT, and pings it; a port
+    published as the host's 8080 is reached from the build machine through
+    QEMU's hostfwd; the container's mappings go with it."""
+    import functools
+    import hashlib
+    import http.server
+    import os
+    import socket
+    import threading
+    import urllib.request
+    from shell import Shell
+
+    blob = os.urandom(300000)
+    (tmp_path / "blob").write_bytes(blob)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        fwd = s.getsockname()[1]
+    sh = Shell("vswitch-nat", nic="virtio", hostfwd=[(fwd, 8080)])
+    try:
+        sh.run("for i in $(seq 100); do ifconfig eth0 | grep -q 'inet addr' && break; sleep 0.2; done")
+        sh.run("mkdir -p /tmp/vn/bin /tmp/vn/www && cp /bin/busybox /tmp/vn/bin/ && "
+               "for a in sh wget ping sha256sum httpd; do ln -sf busybox /tmp/vn/bin/$a; done && "
+               "echo served from a container > /tmp/vn/www/index.html")
+        port = srv.server_address[1]
+        out = sh.run(box("vn", "172.20.0.5", f"wget -q -O /www/blob http://10.0.2.2:{port}/blob; echo status $?; "
+                         "sha256sum /www/blob; ping -c 2 10.0.2.2") + "; cat /dev/vswitch", timeout=300)
+        assert "status 0" in out and hashlib.sha256(blob).hexdigest() + "  /www/blob" in out, out
+        assert "2 packets transmitted, 2 packets received" in out, out
+        assert re.search(r"^nat mappings 0 max 1024 refused 0$", out, re.M), out  # gone with its port
+        sh.run(box("vn", "172.20.0.5", "httpd -f -p 80 -h /www") + " & sleep 1; "
+               "echo publish tcp 8080 172.20.0.5:80 > /dev/vswitch")
+        with urllib.request.urlopen(f"http://127.0.0.1:{fwd}/", timeout=60) as r:
+            assert r.read() == b"served from a container\n"
+        sh.run("echo unpublish tcp 8080 > /dev/vswitch; kill %1; wait")
+    finally:
+        sh.close()
+        srv.shutdown()
