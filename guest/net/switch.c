@@ -32,7 +32,7 @@
 
 #define VS_NETS 8
 #define VS_PORTS 64          /* on all networks, gateways too */
-#define VS_QUEUE 256         /* frames waiting for one local port */
+#define VS_QUEUE 64          /* frames waiting for one local port */
 #define ETH_HDR 14
 #define ETH_ARP 0x0806
 #define ETH_IP 0x0800
@@ -219,6 +219,10 @@ static err_t vs_netif_init(struct netif *n)
 	n->hwaddr_len = 6;
 	memcpy(n->hwaddr, pt->mac, 6);
 	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	/* No checksums, as the loopback: these frames never leave memory (what
+	 * leaves through NAT gets them computed there, and a remote port's
+	 * driver does without them too: chnic.c). */
+	NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_DISABLE_ALL);
 	return ERR_OK;
 }
 

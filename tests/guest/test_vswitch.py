@@ -28,7 +28,7 @@ def test_ifconfig_own_interface(boxes):
     out = boxes.run(box("vc1", "172.20.0.2", "ifconfig; echo; ifconfig -a eth0"))
     assert re.search(r"^eth0\s+Link encap:Ethernet\s+HWaddr 02:42:AC:14:00:02", out, re.M), out
     assert "inet addr:172.20.0.2  Bcast:172.20.255.255  Mask:255.255.0.0" in out, out
-    assert re.search(r"UP BROADCAST RUNNING MULTICAST\s+MTU:1500", out), out
+    assert re.search(r"UP BROADCAST RUNNING MULTICAST\s+MTU:9000", out), out
     assert re.search(r"^lo\s+Link encap:Local Loopback", out, re.M), out
     assert "nat" not in re.findall(r"^(\S+)", out, re.M), out  # not the host's gateway
     host = boxes.run("ifconfig")

@@ -71,7 +71,11 @@ void lwip_kfree(void *p);
 #define TCP_MSS 8000
 #define TCP_WND 65535
 #define TCP_SND_BUF 65535
-#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+/* Segments a send queue holds: a full send buffer in segments of the
+ * smallest MSS a peer may give (536, without the option), not only the
+ * loopback's: on Ethernet (the switch, NICs: MSS 1460) the loopback's
+ * count ran out first and a 64 KiB write failed with ENOBUFS. */
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / 536)
 #define TCP_OOSEQ_MAX_BYTES TCP_WND
 #define TCP_MSL 30000U          /* ms: TIME_WAIT (2 MSL) lasts 60 s, as Linux's */
 #define TCP_LISTEN_BACKLOG 1    /* tcp_listen_with_backlog: listen(2)'s backlog */

@@ -51,7 +51,7 @@ static int arp(unsigned char *f, int op, const unsigned char *sip)
 
 int main(int argc, char **argv)
 {
-	unsigned char f[2048], other_mac[6] = { 2, 0x42, 172, 20, 0, 2 }, other_ip[4] = { 172, 20, 0, 2 };
+	unsigned char f[9100], other_mac[6] = { 2, 0x42, 172, 20, 0, 2 }, other_ip[4] = { 172, 20, 0, 2 };
 	int reps = 5, srcmac = 0, srcip = 0, type = 0, malformed = 0, nodest = 0, random_n = 2000, n;
 	struct ifreq ifr = { 0 };
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	printf("short: %s\n", ename(-send_frame(f, 10)));
 	memset(f, 0, sizeof f);
 	n = ipv4(f, own_mac, own_ip);
-	printf("long: %s\n", ename(-send_frame(f, 1515)));
+	printf("long: %s\n", ename(-send_frame(f, 9015))); /* MTU 9000 */
 	for (int i = 0; i < reps; i++) {
 		n = ipv4(f, other_mac, own_ip), srcmac += !send_frame(f, n);       /* another port's MAC */
 		n = ipv4(f, own_mac, other_ip), srcip += !send_frame(f, n);        /* another port's address */

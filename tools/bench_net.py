@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Network figures for `make bench` (issue 14), under QEMU -icount
+shift=0,sleep=off, where TSC ticks and the guest's clock count instructions:
+TCP throughput in bytes per instruction over the loopback inside the host
+partition and between the host and a process container through the virtual
+switch (tests/guest/sys/bench_net.c), and ping round trips in instructions
+(busybox ping's times: one ms is 1,000,000 instructions here)."""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
+from shell import Shell  # noqa: E402
+
+MIB = 16
+BOX = ("sh -c 'echo root=/tmp/bn hostname=bn net=172.20.0.2/16 > /dev/sandbox && "
+       "exec /bin/busybox sh -c \"{}\"'")
+
+
+def tcp(s, server, addr):
+    """ticks per MiB from the host's sender to a server started by the shell line server."""
+    out = s.run(f"{server} & sleep 1; /tests/bin/bench_net send {addr} 5001 {MIB}; wait", timeout=900)
+    per = re.search(r"tcp_per_mib: (\d+)", out)
+    assert per and "tcp_ok: 1" in out, out
+    return int(per.group(1))
+
+
+def rtt(s, addr):
+    out = s.run(f"ping -c 20 -i 0.2 {addr}", timeout=300)
+    avg = re.search(r"round-trip min/avg/max = [\d.]+/([\d.]+)/[\d.]+ ms", out)
+    assert avg and "20 packets received" in out, out
+    return int(float(avg.group(1)) * 1e6)
+
+
+def main():
+    s = Shell("bench-net", icount=True)
+    try:
+        s.run("mkdir -p /tmp/bn/bin && cp /bin/busybox /tests/bin/bench_net /tmp/bn/bin/ && "
+              "ln -sf busybox /tmp/bn/bin/ping")
+        lo = tcp(s, "/tests/bin/bench_net serve 5001", "127.0.0.1")
+        sw = tcp(s, BOX.format("/bin/bench_net serve 5001"), "172.20.0.2")
+        ping_lo = rtt(s, "127.0.0.1")
+        s.run(BOX.format("exec /bin/busybox sleep 60") + " & sleep 1")
+        ping_sw = rtt(s, "172.20.0.2")
+        s.run("kill %1; wait")
+    finally:
+        s.close()
+    print("network (QEMU TCG, AMD-V, -icount shift=0: instructions)")
+    for name, per in (("loopback TCP in the host partition (127.0.0.1)", lo),
+                      ("TCP host -> process container (virtual switch)", sw)):
+        print(f"{name:<56} {(1 << 20) / per:>10.3f} B/insn")
+    print(f"{'switch TCP as a share of loopback TCP':<56} {lo / sw:>10.2f}")
+    print(f"{'ping round trip, loopback (busybox ping, avg of 20)':<56} {ping_lo:>10,} insns")
+    print(f"{'ping round trip, host -> process container':<56} {ping_sw:>10,} insns")
+
+
+if __name__ == "__main__":
+    main()
