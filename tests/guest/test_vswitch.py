@@ -152,3 +152,68 @@ def test_nat_through_the_nic(tmp_path):
     finally:
         sh.close()
         srv.shutdown()
+
+
+from test_containers_cli import csh  # noqa: E402  a fresh boot with the engine daemon up
+
+
+def api_json(sh, method, path, body=None):
+    """apiclient's status and decoded JSON body (None if not JSON)."""
+    import json
+    arg = f" '{body}'" if body is not None else ""
+    out = sh.run(f"/tests/bin/apiclient {method} {path}{arg}")
+    status = int(re.search(r"^STATUS (\d+)", out, re.M).group(1))
+    text = out.split("\n\n", 1)[1].strip() if "\n\n" in out else ""
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def test_engine_networks(csh):
+    """The engine's containers get an address on "nat" (inspect shows it),
+    -p publishes, a second container reaches the first by address; GET
+    /networks lists nat, host and none; a user-defined network is made,
+    used, refused removal while in use, then removed."""
+    from test_bulkhead import run_ok, wait_for
+    sh = csh
+    run_ok(sh, "bulkhead container new web --image busybox -p 8080:80 -- httpd -f -p 80 -h /etc")
+    run_ok(sh, "bulkhead container start web")
+    st, j = api_json(sh, "GET", "/containers/web/json")
+    ns = j["NetworkSettings"]
+    assert st == 200 and ns["IPAddress"] == "172.20.0.2" and ns["Gateway"] == "172.20.0.1", j
+    assert ns["IPPrefixLen"] == 16 and ns["MacAddress"] == "02:42:ac:14:00:02", ns
+    assert list(ns["Networks"]) == ["nat"] and j["HostConfig"]["NetworkMode"] == "default", j
+    host = wait_for(sh, "wget -q -O - http://127.0.0.1:8080/hostname",
+                    lambda o: re.fullmatch(r"[0-9a-f]{12}", o.strip()), timeout=60).strip()
+    assert re.fullmatch(r"[0-9a-f]{12}", host), host
+    run_ok(sh, "bulkhead container new cli --image busybox -- wget -q -O - http://172.20.0.2/hostname")
+    run_ok(sh, "bulkhead container start cli")
+    wait_for(sh, "/tests/bin/apiclient GET '/containers/cli/logs?stdout=1' | tr -d '\\001\\000'",
+             lambda o: host in o, timeout=60)
+
+    st, nets = api_json(sh, "GET", "/networks")
+    assert st == 200 and [n["Name"] for n in nets] == ["nat", "host", "none"], nets
+    nat = nets[0]
+    assert nat["Driver"] == "nat" and nat["IPAM"]["Config"] == [{"Subnet": "172.20.0.0/16", "Gateway": "172.20.0.1"}]
+    assert [c["IPv4Address"] for c in nat["Containers"].values()] == ["172.20.0.2/16"], nat
+    st, j = api_json(sh, "POST", "/networks/create", '{"Name":"mynet"}')
+    assert st == 201 and re.fullmatch(r"[0-9a-f]{64}", j["Id"]), j
+    assert api_json(sh, "POST", "/networks/create", '{"Name":"mynet"}')[0] == 409
+    st, j = api_json(sh, "GET", "/networks/mynet")
+    assert st == 200 and j["IPAM"]["Config"] == [{"Subnet": "172.21.0.0/16", "Gateway": "172.21.0.1"}], j
+    st, j = api_json(sh, "POST", "/containers/create?name=other",
+                     '{"Image":"busybox","Cmd":["sleep","60"],"HostConfig":{"NetworkMode":"mynet"}}')
+    assert st == 201, j
+    run_ok(sh, "bulkhead container start other")
+    st, j = api_json(sh, "GET", "/containers/other/json")
+    assert j["NetworkSettings"]["IPAddress"] == "172.21.0.2" and j["HostConfig"]["NetworkMode"] == "mynet", j
+    # networks meet only through NAT: other cannot reach web's address
+    out = run_ok(sh, "bulkhead enter other -- ping -c 1 -W 2 172.20.0.2; true")
+    assert "0 packets received" in out, out
+    assert api_json(sh, "DELETE", "/networks/mynet")[0] == 403
+    assert api_json(sh, "DELETE", "/networks/nat")[0] == 403
+    run_ok(sh, "bulkhead container rm -f other")
+    assert api_json(sh, "DELETE", "/networks/mynet")[0] == 204
+    assert api_json(sh, "GET", "/networks/mynet")[0] == 404
+    run_ok(sh, "bulkhead container rm -f web; bulkhead container rm -f cli")
