@@ -269,7 +269,8 @@ int nat_input(struct pbuf *p, struct netif *inp)
 	struct netif *own = vswitch_sandbox_netif(dst);
 	if (own && own != inp) /* a sandbox's address is reached through its port only */
 		return drop(p);
-	if ((rd16(ip + 6) & PP_HTONS(IP_MF | IP_OFFMASK)) || !flow_of(ip, hl, &f) || (ip[9] == P_TCP && len < hl + 20))
+	if ((rd16(ip + 6) & PP_HTONS(IP_MF | IP_OFFMASK)) || !flow_of(ip, hl, &f) ||
+	    (ip[9] == P_TCP && (len < hl + 20 || p->len < hl + 20))) /* TCP's header in the first pbuf */
 		return 0;
 	u8 proto = ip[9];
 	int from_in = 0, r = 0;
