@@ -77,20 +77,6 @@ static int lookup_dir(const char *path, struct inode **dir)
 	return r;
 }
 
-/* Sandbox sb's interface as net= says (NULL: none): 0 or -errno. */
-static int interface(const char *net, struct sandbox *sb)
-{
-	u32 ip, gw;
-	int prefix, has_mac, r;
-	u8 mac[6];
-	if (!net)
-		return 0;
-	if ((r = vswitch_parse_if(net, &ip, &prefix, &gw, mac, &has_mac)) ||
-	    (r = vswitch_port_new(ip, has_mac ? mac : 0, 0, 0, &sb->port)))
-		return r;
-	return vswitch_port_check(sb->port, prefix, gw);
-}
-
 /* The sandbox a line names (referenced): task PID's for join=PID, else a
  * new one (root=, or lower= and upper=). */
 static int target(char *line, u64 n, struct sandbox **out)
@@ -124,7 +110,8 @@ static int target(char *line, u64 n, struct sandbox **out)
 		r = -ENOMEM;
 	iput(low);
 	iput(dir);
-	if (!r && (r = interface(word(line, n, "net"), *out))) {
+	char *net = word(line, n, "net");
+	if (!r && net && (r = vswitch_attach(net, 0, 0, &(*out)->port))) {
 		sandbox_put(*out);
 		*out = 0;
 	}

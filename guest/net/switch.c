@@ -542,6 +542,22 @@ int vswitch_parse_if(const char *s, u32 *ip, int *prefix, u32 *gw, u8 *mac, int 
 	return *s ? -EINVAL : 0;
 }
 
+int vswitch_attach(const char *net, int (*tx)(void *arg, const void *frame, u32 len), void *arg,
+		   struct vs_port **out)
+{
+	u32 ip, gw;
+	int prefix, has_mac, r;
+	u8 mac[6];
+	if ((r = vswitch_parse_if(net, &ip, &prefix, &gw, mac, &has_mac)) ||
+	    (r = vswitch_port_new(ip, has_mac ? mac : 0, tx, arg, out)))
+		return r;
+	if ((r = vswitch_port_check(*out, prefix, gw))) {
+		vswitch_port_free(*out);
+		*out = 0;
+	}
+	return r;
+}
+
 /* ---- /dev/vswitch ---- */
 
 static int show(char *b, int n)

@@ -48,6 +48,11 @@ void vswitch_input(struct vs_port *p, const void *frame, u32 len);
  * The prefix and gateway must be the network's (checked by the port). */
 int vswitch_parse_if(const char *s, u32 *ip, int *prefix, u32 *gw, u8 *mac, int *has_mac);
 int vswitch_port_check(const struct vs_port *p, int prefix, u32 gw); /* 0 or -EINVAL */
+/* A port as net= ("ADDR/PREFIX[,GATEWAY[,MAC]]") says, with the prefix and
+ * gateway of the network holding ADDR: vswitch_parse_if, vswitch_port_new
+ * and vswitch_port_check in one; 0 or their error (*out NULL). */
+int vswitch_attach(const char *net, int (*tx)(void *arg, const void *frame, u32 len), void *arg,
+		   struct vs_port **out);
 u32 vswitch_port_addr(const struct vs_port *p);
 
 /* For lwIP and inet.c; vswitch_route (LWIP_HOOK_IP4_ROUTE_SRC) and nat_input
@@ -71,5 +76,14 @@ int nat_publish(int proto, u16 host_port, u32 ip, u16 port);
 int nat_unpublish(int proto, u16 host_port); /* 0 or -ENOENT */
 void nat_forget(u32 ip);                       /* a port went: its mappings and published ports go */
 int nat_show(char *b, int n);                  /* the published ports and mappings, as text */
+
+/* chnic.c: a utility partition's NIC, frames over its channel.  chnic_start:
+ * eth0 up with net= ("ADDR/PREFIX[,GATEWAY[,MAC]]"), frames sent by
+ * send(BH_MSG_FRAME, frame, len); 0, -EINVAL (malformed, or already up),
+ * -ENOMEM.  chnic_input: a BH_MSG_FRAME received (copied).  chnic_fuzz: n
+ * hostile frames (malformed, spoofed, random) through send, for the tests. */
+int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32 len));
+void chnic_input(const void *frame, u32 len);
+void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len));
 
 #endif

@@ -217,3 +217,26 @@ def test_engine_networks(csh):
     assert api_json(sh, "DELETE", "/networks/mynet")[0] == 204
     assert api_json(sh, "GET", "/networks/mynet")[0] == 404
     run_ok(sh, "bulkhead container rm -f web; bulkhead container rm -f cli")
+
+
+def test_utility_partition_nic(boxes):
+    """A utility partition's channel NIC (guest/net/chnic.c, BH_MSG_FRAME):
+    net= on its command line gives it a port; the host and a container ping
+    it through the switch.  Another floods its port with hostile frames
+    (framefuzz=): every one is dropped and counted, the first still answers."""
+    sh = boxes
+    out = sh.run("bulkhead run -d u1 net=172.20.0.7/16; sleep 2; ping -c 2 172.20.0.7; " +
+                 box("vc1", "172.20.0.2", "ping -c 2 172.20.0.7"), timeout=120)
+    u1 = re.search(r"^(\d+)$", out, re.M).group(1)
+    assert "eth0 172.20.0.7/16: up" in out and out.count("2 packets received") == 2, out
+    out = sh.run("bulkhead run -d u2 net=172.20.0.8/16 framefuzz=400; sleep 5; cat /dev/vswitch; ping -c 2 172.20.0.7",
+                 timeout=120)
+    u2 = re.search(r"^(\d+)$", out, re.M).group(1)
+    assert "sent 400 hostile frames" in out and "2 packets received" in out, out
+    frames_in, _, drops = port_line(out, "172.20.0.8")
+    assert frames_in == 401 and sum(drops.values()) == 400, out  # all but its gratuitous ARP
+    assert drops["srcmac"] == 100 and drops["malformed"] + drops["srcip"] + drops["type"] + drops["nodest"] == 300, out
+    out = sh.run(f"bulkhead kill {u1}; bulkhead kill {u2}; sleep 1; cat /dev/vswitch")
+    assert "172.20.0.7" not in out and "172.20.0.8" not in out, out  # the ports go with them
+    out = sh.run("bulkhead run -d u3 net=10.9.9.9/16; bulkhead run -d u4 net=172.20.0.1/16")
+    assert "run u3: Address not available" in out and "run u4: Invalid argument" in out, out  # no network; the gateway's

@@ -30,7 +30,8 @@ $(BUILD)/guest/lwip/sys_arch.o: guest/net/lwip/sys_arch.c $(LWIP_HDRS) $(GUEST_H
 # inet.c, the AF_INET family, ether.c (the NICs' interfaces) and the virtual
 # switch include lwIP's headers.
 LWIP_USERS := $(BUILD)/guest/guest/net/inet.c.o $(BUILD)/guest/guest/net/ether.c.o \
-	$(BUILD)/guest/guest/net/switch.c.o $(BUILD)/guest/guest/net/nat.c.o $(BUILD)/guest/guest/net/packet.c.o
+	$(BUILD)/guest/guest/net/switch.c.o $(BUILD)/guest/guest/net/nat.c.o $(BUILD)/guest/guest/net/packet.c.o \
+	$(BUILD)/guest/guest/net/chnic.c.o
 $(LWIP_USERS): GUEST_CFLAGS += $(LWIP_INC)
 $(LWIP_USERS): $(LWIP_HDRS) $(LWIP_SRC)/src/core/init.c
 GUEST_OBJS += $(LWIP_OBJS)
