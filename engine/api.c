@@ -301,6 +301,8 @@ void api_dispatch(struct req *r)
 		containers_route(r);
 	else if (!strncmp(r->path, "/exec/", 6))
 		exec_route(r);
+	else if (!strcmp(r->path, "/networks") || !strncmp(r->path, "/networks/", 10))
+		networks_route(r);
 	else
 		http_error(r->c, 404, "page not found");
 }

@@ -394,6 +394,7 @@ static void create(struct req *r)
 	cJSON_AddNumberToObject(hco, "Memory", mem);
 	cJSON_AddNumberToObject(hco, "PidsLimit", pids);
 	cJSON_AddBoolToObject(hco, "AutoRemove", cJSON_IsTrue(cJSON_GetObjectItem(hc, "AutoRemove")));
+	net_config(hc, hco);
 	cJSON_Delete(icj);
 	ctr_dir(ct, NULL, path, sizeof path);
 	mkdir(path, 0700);
@@ -524,11 +525,17 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 		return 500;
 	}
 	ctr_dir(ct, "upper", upper, sizeof upper);
+	char net[64];
+	int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
+	if (nst) {
+		free(lower);
+		return nst;
+	}
 	cJSON *c = cfg_of(ct), *hc = hc_of(ct);
 	long long pages = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory")) / 4096;
 	long long tasks = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit"));
-	snprintf(line, sizeof line, "lower=%s upper=%s hostname=%s tasks=%lld pages=%lld", lower, upper,
-		 jstr(c, "Hostname"), tasks > 0 ? tasks : 0, pages > 0 ? pages : 0);
+	snprintf(line, sizeof line, "lower=%s upper=%s hostname=%s tasks=%lld pages=%lld%s", lower, upper,
+		 jstr(c, "Hostname"), tasks > 0 ? tasks : 0, pages > 0 ? pages : 0, net);
 	free(lower);
 	cJSON *spec = cJSON_CreateObject();
 	cJSON_AddStringToObject(spec, "sandbox", line);
@@ -573,6 +580,7 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	read_state(ct);
 	ct->status = RUNNING;
 	ct->error[0] = 0;
+	net_publish(ct);
 	events_emit("container", "start", ct->id, name_of(ct));
 	return 0;
 }
@@ -876,7 +884,6 @@ static cJSON *inspect_json(struct ctr *ct)
 	cJSON_AddStringToObject(j, "Platform", "linux");
 	cJSON *hc = cJSON_Duplicate(hc_of(ct), 1);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "LogConfig"), "Type", "json-file");
-	cJSON_AddStringToObject(hc, "NetworkMode", "none");
 	cJSON_AddItemToObject(j, "HostConfig", hc);
 	cJSON *g = cJSON_AddObjectToObject(j, "GraphDriver"), *d = cJSON_AddObjectToObject(g, "Data");
 	cJSON_AddStringToObject(g, "Name", "overlay");
@@ -888,7 +895,7 @@ static cJSON *inspect_json(struct ctr *ct)
 	cJSON_AddStringToObject(d, "MergedDir", p);   /* the upper is the merged tree */
 	cJSON_AddArrayToObject(j, "Mounts");
 	cJSON_AddItemToObject(j, "Config", cJSON_Duplicate(c, 1));
-	cJSON_AddObjectToObject(j, "NetworkSettings");
+	net_inspect(ct, hc, cJSON_AddObjectToObject(j, "NetworkSettings"));
 	return j;
 }
 
@@ -980,7 +987,7 @@ static void list(struct req *r)
 		cJSON_AddStringToObject(j, "Status", st);
 		cJSON_AddArrayToObject(j, "Ports");
 		cJSON_AddItemToObject(j, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(c, "Labels"), 1));
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", "none");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", net_mode(ct));
 		cJSON_AddStringToObject(j, "Isolation", jstr(hc_of(ct), "Isolation"));
 		cJSON_AddArrayToObject(j, "Mounts");
 		cJSON_AddItemToArray(out, j);

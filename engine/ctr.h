@@ -76,4 +76,14 @@ void follow_tick(struct hold *h, int last);        /* new lines; last: and the e
 /* ---- exec.c */
 void exec_create(struct req *r, struct ctr *ct);
 void exec_done(struct execr *e);                   /* its shim has exited */
+/* network.c: networks on the kernel's virtual switch */
+/* The sandbox line's " net=ADDR/PREFIX" for ct's NetworkMode (or "" for
+ * host), its address kept in the record's NetworkSettings: 0, or an HTTP
+ * status with the message in err. */
+int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap);
+void net_config(const cJSON *hc, cJSON *rec_hc);  /* create: NetworkMode and PortBindings kept */
+void net_publish(struct ctr *ct);                 /* its PortBindings, once it runs */
+const char *net_mode(const struct ctr *ct);       /* HostConfig.NetworkMode as inspect shows it */
+void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns); /* NetworkMode, NetworkSettings */
+
 #endif

@@ -182,6 +182,7 @@ void events_tick(void);
 void containers_open(void);                       /* reads DATA/containers/ */
 void containers_route(struct req *r);
 void exec_route(struct req *r);                   /* exec.c */
+void networks_route(struct req *r);               /* network.c: /networks... */
 void containers_conn_gone(struct conn *c);
 int containers_poll_fill(struct pollfd *p, int max);  /* monitor fds; how many */
 void containers_poll_done(const struct pollfd *p, int n);

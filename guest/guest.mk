@@ -50,6 +50,7 @@ GUEST_TESTS += sys_paths
 GUEST_TESTS += sys_pty
 GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
 GUEST_TESTS += sys_inet sys_inet_fuzz
+GUEST_TESTS += sys_vswitch bench_net
 GUEST_TESTS += apiclient
 GUEST_TESTS += tcpget
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)

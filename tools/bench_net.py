@@ -1,84 +1,60 @@
 #!/usr/bin/python3
-"""NIC figures for `make bench` (issue 14): TCP throughput into the host
-partition from the build machine through QEMU's user network, on virtio-net
-(what `make run` gives it), under -icount shift=0,sleep=off (TSC ticks are
-instructions).  Not on e1000: with it, OVMF alone takes about 5 minutes to
-boot under -icount on a loaded 2-core machine (2.5 for the whole boot with
-virtio-net), past the boot time-out of the test harness.
-A server on the build machine's 127.0.0.1 sends 8 MiB per connection; the
-guest's /tests/bin/tcpget reads them from 10.0.2.2 and counts the ticks.
-
-Not deterministic: the sender runs in real time beside the emulated CPU, and
-when the guest waits for data the -icount clock jumps to its next timer
-(sleep=off), so idle waiting is charged as instructions at whatever rate the
-build machine's load lets the sender fill QEMU's queue.  Beside it comes
-the share of the transfer the host partition's kernel idled (10 ms ticks of
-10,000,000 instructions under -icount): nearly all of it, so the figure is
-the pace of QEMU's user network, not the cost of the NIC path, whose busy
-instructions are below the tick's resolution.  Each figure is the median
-of RUNS transfers, printed with its spread."""
+"""Network figures for `make bench` (issue 14), under QEMU -icount
+shift=0,sleep=off, where TSC ticks and the guest's clock count instructions:
+TCP throughput in bytes per instruction over the loopback inside the host
+partition and between the host and a process container through the virtual
+switch (tests/guest/sys/bench_net.c), and ICMP echo round trips in
+instructions (bench_net's own raw-socket ping: busybox ping's times are
+whole microseconds, here thousands of instructions)."""
 import os
 import re
-import socket
-import statistics
 import sys
-import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
 from shell import Shell  # noqa: E402
 
-SIZE = 8 << 20
-RUNS = 5
+MIB = 16
+BOX = ("sh -c 'echo root=/tmp/bn hostname=bn net=172.20.0.2/16 > /dev/sandbox && "
+       "exec /bin/busybox sh -c \"{}\"'")
 
 
-def sender():
-    """A listener on 127.0.0.1 that sends SIZE bytes to each connection; its port."""
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(4)
-    data = os.urandom(1 << 20)
-
-    def serve():
-        while True:
-            c, _ = ls.accept()
-            with c:
-                for _ in range(SIZE >> 20):
-                    c.sendall(data)
-    threading.Thread(target=serve, daemon=True).start()
-    return ls.getsockname()[1]
+def tcp(s, server, addr):
+    """ticks per MiB from the host's sender to a server started by the shell line server."""
+    out = s.run(f"{server} & sleep 1; /tests/bin/bench_net send {addr} 5001 {MIB}; wait", timeout=900)
+    per = re.search(r"tcp_per_mib: (\d+)", out)
+    assert per and "tcp_ok: 1" in out, out
+    return int(per.group(1))
 
 
-def measure(nic, port):
-    s = Shell("bench-net-" + nic, icount=True, nic=nic, boot_timeout=900)  # -icount boots slowly when loaded
-    try:
-        for _ in range(300):
-            if "inet addr" in s.run("ifconfig eth0"):
-                break
-            s.run("sleep 1")
-        ticks, idle = [], []
-        for _ in range(RUNS):
-            out = dict(re.findall(r"^(\w+): (\d+)$", s.run(f"/tests/bin/tcpget 10.0.2.2 {port} {SIZE}",
-                                                              timeout=900), re.M))
-            assert out.get("ok") == "1", out
-            ticks.append(int(out["ticks"]))
-            idle.append(int(out["idle_cs"]) * 10_000_000 / int(out["ticks"]))
-    finally:
-        s.close()
-    return ticks, idle
+def rtt(s, addr):
+    out = s.run(f"/tests/bin/bench_net ping {addr} 100", timeout=300)
+    per = re.search(r"ping_ticks: (\d+)", out)
+    assert per, out
+    return int(per.group(1))
 
 
 def main():
-    port = sender()
-    print("NIC: TCP into the host partition from the build machine (QEMU user net, -icount; not deterministic)")
-    for nic, name in (("virtio-modern", "virtio-net"),):
-        t, idle = measure(nic, port)
-        med = statistics.median(t)
-        print(f"{'bytes per instruction, build machine -> ' + name:<48} {SIZE / med:>14.3f} B/insn"
-              f"  (median of {RUNS}: {SIZE / max(t):.3f}..{SIZE / min(t):.3f})")
-        print(f"{'  share of it the host partition idled':<48} {100 * statistics.median(idle):>14.0f} %")
+    s = Shell("bench-net", icount=True)
+    try:
+        s.run("mkdir -p /tmp/bn/bin && cp /bin/busybox /tests/bin/bench_net /tmp/bn/bin/ && "
+              "ln -sf busybox /tmp/bn/bin/ping")
+        lo = tcp(s, "/tests/bin/bench_net serve 5001", "127.0.0.1")
+        sw = tcp(s, BOX.format("/bin/bench_net serve 5001"), "172.20.0.2")
+        ping_lo = rtt(s, "127.0.0.1")
+        s.run(BOX.format("exec /bin/busybox sleep 60") + " & sleep 1")
+        ping_sw = rtt(s, "172.20.0.2")
+        s.run("kill %1; wait")
+    finally:
+        s.close()
+    print("network (QEMU TCG, AMD-V, -icount shift=0: instructions)")
+    for name, per in (("loopback TCP in the host partition (127.0.0.1)", lo),
+                      ("TCP host -> process container (virtual switch)", sw)):
+        print(f"{name:<56} {(1 << 20) / per:>10.3f} B/insn")
+    print(f"{'switch TCP as a share of loopback TCP':<56} {lo / sw:>10.2f}")
+    print(f"{'ping round trip, loopback (avg of 100)':<56} {ping_lo:>10,} insns")
+    print(f"{'ping round trip, host -> process container':<56} {ping_sw:>10,} insns")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@
  *   hc=NR       issue hypercall NR with no arguments
  *   crash       triple-fault
  *   exit=N      report exit status N, as a container's process would
+ *   net=ADDR/PREFIX[,GATEWAY[,MAC]]  its NIC (net/chnic.c) up on the host's
+ *               virtual switch, where the host gave it that port: lwIP answers
+ *               ARP and ping on it
+ *   framefuzz=N send N hostile frames on that NIC (malformed, spoofed, random)
  * and, as an attacker would (hostile.c has what they print):
  *   scribble    breaks its channel: impossible ring indices, then the doorbell
  *   wrmsr=0xADDR:0xVAL  rdmsr=0xADDR  insn=NAME  xcr0=0xVAL  dr7=0xVAL
@@ -27,9 +31,21 @@
 #include "core/proc.h"
 #include "bh/bh.h"
 #include "diag/diag.h"
+#include "net/vswitch.h"
 
 static struct chan_end chan;
 static int have_chan, exited;
+
+/* A frame of its NIC (net/chnic.c): dropped when the ring is full, as a
+ * NIC's full ring drops. */
+static void send_frame(u16 type, const void *frame, u32 len)
+{
+	if (!chan_send(&chan, type, 0, 0, frame, len))
+		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+}
+
+static void send(u16 type, u16 seq, s64 arg, const void *payload, u32 len);
+static void send_waiting(u16 type, const void *frame, u32 len) { send(type, 0, 0, frame, len); }
 
 /* A message to the host; while the ring is full, the host gets the CPU. */
 static void send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)
@@ -97,6 +113,9 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 		send(BH_MSG_PS, m->seq, n, r.ps, n * (u32)sizeof r.ps[0]);
 		break;
 	}
+	case BH_MSG_FRAME:
+		chnic_input(payload, m->len);
+		break;
 	case BH_MSG_SHUTDOWN:
 		uprintf("shutting down, exit status %lld\n", m->arg);
 		send(BH_MSG_EXIT, m->seq, m->arg, 0, 0);
@@ -182,6 +201,12 @@ void utility_main(void)
 			c->to_host.head = 0xfffffff0u;
 			hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
 		} else if (hostile_word(tok, uprintf)) {
+		} else if (!memcmp(tok, "net=", 4) && have_chan) {
+			int r = chnic_start(tok + 4, send_frame);
+			uprintf("eth0 %s: %s\n", tok + 4, r ? "refused" : "up");
+		} else if (arg(tok, "framefuzz=", &v)) {
+			chnic_fuzz((u32)v, send_waiting); /* each waits for room: all reach the host */
+			uprintf("sent %llu hostile frames\n", v);
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);
 			send(BH_MSG_EXIT, 0, (s64)v, 0, 0);

@@ -23,6 +23,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "bh/bh.h"
+#include "net/vswitch.h"
 #include "dev/dev.h"
 
 #define REQ_TIMEOUT_NS 5000000000ull
@@ -45,6 +46,7 @@ struct cs {
 	struct bh_msg reply;
 	u8 *reply_buf;              /* BH_MSG_MAX bytes */
 	struct conbuf con;
+	struct vs_port *port;       /* its NIC's port on the virtual switch (net= on its command line), or NULL */
 };
 
 static struct cs *systems[BH_PART_MAX];
@@ -84,6 +86,9 @@ static void take(struct cs *c)
 		} else if (m.type == BH_MSG_EXIT) {
 			c->exit_status = m.arg;
 			set_state(c, BH_CS_EXITED, "exited");
+		} else if (m.type == BH_MSG_FRAME) {
+			if (c->port)
+				vswitch_input(c->port, buf, m.len);
 		} else if (c->busy && !c->replied && m.seq == c->seq) {
 			c->reply = m;
 			memcpy(c->reply_buf, buf, m.len);
@@ -184,6 +189,34 @@ static s64 request(struct cs *c, u16 type, s64 arg, const void *payload, u32 len
 	return err ? err : (s64)t;
 }
 
+/* A frame from the virtual switch for the partition's NIC: 0, or -ENOBUFS
+ * (not running, or its ring is full: the switch counts the drop). */
+static int frame_out(void *arg, const void *frame, u32 len)
+{
+	struct cs *c = arg;
+	if (!running(c) || chan_send(&c->ch, BH_MSG_FRAME, 0, 0, frame, len))
+		return -ENOBUFS;
+	hcall(BH_HC_NOTIFY, c->id, 0, 0, 0);
+	return 0;
+}
+
+/* net=ADDR/PREFIX[,GATEWAY[,MAC]] on its command line: a port of the
+ * virtual switch for its NIC (net/switch.c, net/chnic.c); 0 or -errno. */
+static s64 net_attach(struct cs *c, const struct bh_part_create *req)
+{
+	char w[64];
+	for (u32 i = 0; i + 4 < sizeof req->cmdline && req->cmdline[i]; i++) {
+		if ((i && req->cmdline[i - 1] != ' ') || memcmp(req->cmdline + i, "net=", 4))
+			continue;
+		u32 n = 0;
+		for (i += 4; i < sizeof req->cmdline && req->cmdline[i] && req->cmdline[i] != ' ' && n + 1 < sizeof w; i++)
+			w[n++] = req->cmdline[i];
+		w[n] = 0;
+		return vswitch_attach(w, frame_out, c, &c->port);
+	}
+	return 0;
+}
+
 static s64 create(struct file *f, u64 uarg)
 {
 	static struct bh_part_create req;
@@ -204,8 +237,12 @@ static s64 create(struct file *f, u64 uarg)
 		s64 r = id >= BH_PART_MAX || chan_open(&c->ch, pages, 1) ? -EIO
 			: hcall(BH_HC_PART_CHANNEL, (u64)id, v2p(pages), BH_CHAN_PAGES * PAGE, 0);
 		if (!r)
+			r = net_attach(c, &req); /* before it runs: its first frames find the port */
+		if (!r)
 			r = hcall(BH_HC_PART_START, (u64)id, 0, 0, 0);
 		if (r) {
+			if (c->port)
+				vswitch_port_free(c->port);
 			hcall(BH_HC_PART_DESTROY, (u64)id, 0, 0, 0);
 			id = r;
 		}
@@ -243,6 +280,9 @@ static void release(struct file *f)
 		return;
 	hcall(BH_HC_PART_DESTROY, c->id, 0, 0, 0); /* hv maps the channel no more */
 	systems[c->id] = 0;
+	if (c->port)
+		vswitch_port_free(c->port);
+	c->port = 0;
 	page_free_run(c->chan_pages, BH_CHAN_PAGES);
 	if (running(c))
 		set_state(c, BH_PART_STOPPED, "destroyed");

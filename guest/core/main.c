@@ -11,6 +11,7 @@
 #include "dev/irq.h"
 #include "diag/diag.h"
 #include "net/net.h"
+#include "net/vswitch.h"
 
 struct bh_boot_info *boot_info;
 static const struct bh_module *root_module(void);
@@ -76,6 +77,7 @@ void kmain(u64 bi_phys)
 	pci_init();                          /* the devices the host partition owns */
 	e1000_init();                        /* NICs: eth0... (net = in bulkhead.cfg) */
 	virtio_net_init();
+	vswitch_init();                      /* /dev/vswitch, the network "nat" */
 	tty_init();                          /* /dev/console on the UART */
 	vmhost_init();                       /* /dev/bulkhead, the channel doorbell */
 	sandbox_dev_init();                  /* /dev/sandbox */

@@ -7,13 +7,15 @@
  * limits: a task count (fork and clone give EAGAIN), resident user pages (a
  * fault past them is the out-of-memory kill, a fork ENOMEM) and a CPU weight
  * (the scheduler runs the sandbox that has had least time for its weight:
- * core/task.c).  Made through /dev/sandbox (dev/sandbox.c) until the
+ * core/task.c), and maybe a network interface of its own (a port of the
+ * virtual switch, net/switch.c), which its sockets use.  Made through /dev/sandbox (dev/sandbox.c) until the
  * container engine makes them.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
 #include "mm/mm.h"
 #include "core/proc.h"
+#include "net/vswitch.h"
 
 struct sandbox sandbox_root = { .refs = 1, .hostname = "bulkhead", .cpu_weight = 1024, .vtime_step = 1024 };
 static int next_id = 1;
@@ -48,6 +50,8 @@ void sandbox_put(struct sandbox *sb)
 		return;
 	iput(sb->root);
 	iput(sb->dev);
+	if (sb->port)
+		vswitch_port_free(sb->port);
 	kfree(sb);
 	sandboxes--;
 }

@@ -24,6 +24,15 @@
  * task PID (or a zombie); ENOTEMPTY for an upper not empty on its first use;
  * EAGAIN for a sandbox at its task limit; the lookup's error (ENOTDIR for a
  * file) for a PATH or DIR.  Limits of 0 (or none given): only the kernel's own.
+ * A new sandbox may also get a network interface of its own:
+ *     net=ADDR/PREFIX[,GATEWAY[,MAC]]
+ * a port of the virtual switch whose network holds ADDR (net/switch.c),
+ * with that network's prefix and gateway, and MAC (default 02:42 and the
+ * address); its sockets then use ADDR, and it sees that interface (eth0)
+ * and the loopback.  Errors: EINVAL (malformed, not the network's prefix or
+ * gateway, with join=), EADDRNOTAVAIL (no network holds ADDR), EADDRINUSE
+ * (ADDR or MAC taken), ENOSPC (too many ports).  Without net= a sandbox
+ * shares the host's interfaces, as before.
  */
 #include "../../lib/string.h"
 #include "../../lib/fmt.h"
@@ -31,6 +40,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "dev/dev.h"
+#include "net/vswitch.h"
 
 #define LINE_MAX_BYTES 512
 
@@ -78,7 +88,7 @@ static int target(char *line, u64 n, struct sandbox **out)
 	    number(line, n, "cpu", 1 << 20, &cpu) || number(line, n, "join", 1 << 30, &pid))
 		return -EINVAL;
 	if (word(line, n, "join")) {
-		if (!pid || root || lower || upper || host || tasks || pages || cpu)
+		if (!pid || root || lower || upper || host || tasks || pages || cpu || word(line, n, "net"))
 			return -EINVAL;
 		struct task *t = task_find((int)pid);
 		if (!t || t->state == T_ZOMBIE)
@@ -100,6 +110,11 @@ static int target(char *line, u64 n, struct sandbox **out)
 		r = -ENOMEM;
 	iput(low);
 	iput(dir);
+	char *net = word(line, n, "net");
+	if (!r && net && (r = vswitch_attach(net, 0, 0, &(*out)->port))) {
+		sandbox_put(*out);
+		*out = 0;
+	}
 	return r;
 }
 

@@ -16,6 +16,7 @@
 #include "mm/mm.h"
 #include "core/proc.h"
 #include "net/net.h"
+#include "net/vswitch.h"
 #include "net/lwip/port.h"
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
@@ -167,6 +168,8 @@ int nic_add(struct nic *n)
 void netif_ifname(const struct netif *nif, char *b)
 {
 	struct nic *n = nic_of(nif);
+	if (vswitch_ifname(nif, b)) /* a network's gateway, a sandbox's eth0 */
+		return;
 	memset(b, 0, NIC_NAME_MAX);
 	if (n)
 		memcpy(b, n->name, sizeof n->name);
@@ -177,7 +180,7 @@ void netif_ifname(const struct netif *nif, char *b)
 const struct nic_stats *netif_stats(const struct netif *nif)
 {
 	struct nic *n = nic_of(nif);
-	return n ? &n->st : 0;
+	return n ? &n->st : vswitch_stats(nif);
 }
 
 /* /proc/net/dev as Linux prints it (net/core/net-procfs.c's columns). */
@@ -192,6 +195,8 @@ int net_proc_dev(char *b, int len)
 		char name[NIC_NAME_MAX];
 		static const struct nic_stats none;
 		const struct nic_stats *s = netif_stats(nif);
+		if (!vswitch_visible(nif))
+			continue;
 		s = s ? s : &none;
 		netif_ifname(nif, name);
 		k += bh_snprintf(b + k, (size_t)(k < len ? len - k : 0),

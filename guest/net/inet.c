@@ -17,6 +17,7 @@
 #include "core/proc.h"
 #include "net/net.h"
 #include "net/lwip/port.h"
+#include "net/vswitch.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "lwip/raw.h"
@@ -75,6 +76,7 @@ struct isk {
 	u8 fin, shut_rd, shut_wr, nodelay;
 	u8 pending;            /* a non-blocking connect said EINPROGRESS: the next connect reports */
 	u8 local[SIN_LEN], peer[SIN_LEN]; /* kept for getsockname/getpeername once the pcb is gone */
+	u32 own;               /* its sandbox's interface address (net/switch.c), or 0 */
 };
 
 static struct isk *isk(struct socket *s) { return s->sk; }
@@ -128,6 +130,24 @@ static void dst_fix(ip_addr_t *ip)
 {
 	if (ip_addr_isany(ip))
 		ip_addr_set_ip4_u32(ip, PP_HTONL(0x7f000001ul));
+}
+
+/* Whether a packet to dst is socket k's to receive: a sandbox with an
+ * interface gets its own address's and the loopback's, the host's sockets
+ * any but a sandbox's (net/switch.c). */
+static int for_me(const struct isk *k, const ip_addr_t *dst)
+{
+	u32 a = ip_2_ip4(dst)->addr;
+	if (k->own)
+		return a == k->own || ip4_addr_isloopback(ip_2_ip4(dst));
+	return !vswitch_sandbox_netif(a);
+}
+
+/* An address to bind: 0.0.0.0 is a sandbox's interface's, if it has one. */
+static void any_fix(const struct isk *k, ip_addr_t *ip)
+{
+	if (ip_addr_isany(ip) && k->own)
+		ip_addr_set_ip4_u32(ip, k->own);
 }
 
 static int err_of(err_t e)
@@ -233,7 +253,7 @@ static void tcp_unhook(struct tcp_pcb *p)
 static err_t tcp_accept_cb(void *arg, struct tcp_pcb *np, err_t err)
 {
 	struct isk *l = arg, *k;
-	if (err != ERR_OK || !np)
+	if (err != ERR_OK || !np || !for_me(l, &np->local_ip))
 		return ERR_VAL;
 	if (l->naq > l->backlog || !(k = kzalloc(sizeof *k)))
 		return ERR_MEM;
@@ -263,7 +283,8 @@ static void dq_push(struct isk *k, struct pbuf *p, const ip_addr_t *from, u16 po
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *from, u16_t port)
 {
 	(void)pcb;
-	dq_push(arg, p, from, port);
+	if (for_me(arg, ip_current_dest_addr()))
+		dq_push(arg, p, from, port);
 	pbuf_free(p);
 }
 
@@ -272,7 +293,8 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *from)
 {
 	(void)pcb;
-	dq_push(arg, p, from, 0);
+	if (for_me(arg, ip_current_dest_addr()))
+		dq_push(arg, p, from, 0);
 	return 0;
 }
 
@@ -297,7 +319,7 @@ static int inet_create(struct socket *s, int type, int proto)
 		return -ESOCKTNOSUPPORT;
 	if (!(k = kzalloc(sizeof *k)))
 		return -ENOMEM;
-	k->type = type, k->sock = s;
+	k->type = type, k->sock = s, k->own = vswitch_own_addr();
 	k->dq_tail = &k->dq, k->aq_tail = &k->aq;
 	if (type == SOCK_STREAM && (k->pcb.tcp = tcp_new()))
 		tcp_hook(k, k->pcb.tcp);
@@ -324,8 +346,9 @@ static int inet_bind(struct socket *s, const u8 *a, u32 len)
 	int r = sin_get(a, len, &ip, &port, 1);
 	if (r)
 		return r;
-	if (!is_local(&ip))
+	if (!is_local(&ip) && !vswitch_bindable(ip_2_ip4(&ip)->addr))
 		return -EADDRNOTAVAIL;
+	any_fix(k, &ip);
 	if (!k->pcb.tcp || (k->type == SOCK_STREAM && k->state != I_NEW) || bound(k) ||
 	    (k->type == SOCK_RAW && !ip_addr_isany(&k->pcb.raw->local_ip)))
 		return -EINVAL;
@@ -350,7 +373,9 @@ static int inet_listen(struct socket *s, int backlog)
 	}
 	if (k->state != I_NEW)
 		return -EINVAL;
-	int r = bound(k) ? 0 : err_of(tcp_bind(k->pcb.tcp, IP_ADDR_ANY, 0));
+	ip_addr_t any = *IP_ADDR_ANY;
+	any_fix(k, &any);
+	int r = bound(k) ? 0 : err_of(tcp_bind(k->pcb.tcp, &any, 0));
 	if (r)
 		return r;
 	err_t e;
@@ -879,7 +904,7 @@ static struct netif *if_find(const char *name)
 	char b[IFNAMSIZ];
 	NETIF_FOREACH(n) {
 		netif_ifname(n, b);
-		if (!strcmp(b, name))
+		if (!strcmp(b, name) && vswitch_visible(n))
 			return n;
 	}
 	return 0;
@@ -894,7 +919,7 @@ static s64 if_conf(u64 arg)
 	struct netif *n;
 	NETIF_FOREACH(n) {
 		u8 r[IFREQ_SIZE] = { 0 };
-		if (ip4_addr_isany_val(*netif_ip4_addr(n)))
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)) || !vswitch_visible(n))
 			continue; /* as Linux: only interfaces with an address (a NIC waiting for DHCP has none) */
 		if (c.buf && c.len - used < IFREQ_SIZE)
 			break;

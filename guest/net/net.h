@@ -142,4 +142,7 @@ void nic_gone(struct nic *n);         /* the device vanished (reads all ones): d
 int net_proc_dev(char *b, int len);   /* /proc/net/dev; bytes it needs (it writes at most len) */
 int net_proc_route(char *b, int len); /* /proc/net/route */
 
+/* packet.c: AF_PACKET SOCK_RAW, sending Ethernet frames (the virtual switch's raw path) */
+extern const struct net_family packet_family;
+
 #endif

@@ -6,7 +6,8 @@
  *             [-p HOST:CONT]... [-e K=V]... [-- CMD [ARG...]]   New-Container
  *       GET /images/{IMAGE}/json (an unknown image is refused before
  *       anything is made), then POST /containers/create?name=NAME; prints
- *       the id (64 hex digits).  -p is stored as PortBindings (no network yet).
+ *       the id (64 hex digits).  -p is stored as PortBindings, which the engine
+ *       publishes on the host's addresses (engine/network.c).
  *   container start NAME | stop [-t SECONDS] NAME | rm [-f] NAME
  *       POST /containers/{NAME}/start, /stop?t=, DELETE /containers/{NAME}?force=1;
  *       print NAME, as docker does.

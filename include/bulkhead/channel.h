@@ -58,6 +58,8 @@ enum bh_msg_type {
 	BH_MSG_PS,          /* reply: struct bh_guest_task[] */
 	BH_MSG_SHUTDOWN,    /* arg: exit status to report; reply: BH_MSG_EXIT */
 	BH_MSG_EXIT,        /* utility -> host: done, arg = exit status; nothing follows */
+	BH_MSG_FRAME,       /* either way, no reply: payload = one Ethernet frame (14..BH_MSG_MAX
+			     * bytes, no FCS) of the partition's NIC on the host's virtual switch */
 };
 
 struct bh_guest_stats {

@@ -27,10 +27,11 @@ $(BUILD)/guest/lwip/%.o: $(LWIP_SRC)/src/%.c $(LWIP_HDRS) guest/net/lwip/lwip.mk
 $(BUILD)/guest/lwip/sys_arch.o: guest/net/lwip/sys_arch.c $(LWIP_HDRS) $(GUEST_HDRS) $(LWIP_SRC)/src/core/init.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_WARN) -Iguest $(LWIP_INC) -c $< -o $@
-# inet.c, the AF_INET family, includes lwIP's headers.
-$(BUILD)/guest/guest/net/inet.c.o: GUEST_CFLAGS += $(LWIP_INC)
-$(BUILD)/guest/guest/net/inet.c.o: $(LWIP_HDRS) $(LWIP_SRC)/src/core/init.c
-# So does ether.c, the Ethernet interfaces NIC drivers register.
-$(BUILD)/guest/guest/net/ether.c.o: GUEST_CFLAGS += $(LWIP_INC)
-$(BUILD)/guest/guest/net/ether.c.o: $(LWIP_HDRS) $(LWIP_SRC)/src/core/init.c
+# inet.c, the AF_INET family, ether.c (the NICs' interfaces) and the virtual
+# switch include lwIP's headers.
+LWIP_USERS := $(BUILD)/guest/guest/net/inet.c.o $(BUILD)/guest/guest/net/ether.c.o \
+	$(BUILD)/guest/guest/net/switch.c.o $(BUILD)/guest/guest/net/nat.c.o $(BUILD)/guest/guest/net/packet.c.o \
+	$(BUILD)/guest/guest/net/chnic.c.o
+$(LWIP_USERS): GUEST_CFLAGS += $(LWIP_INC)
+$(LWIP_USERS): $(LWIP_HDRS) $(LWIP_SRC)/src/core/init.c
 GUEST_OBJS += $(LWIP_OBJS)

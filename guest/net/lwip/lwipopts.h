@@ -15,7 +15,7 @@
 #define LWIP_SOCKET 0           /* guest/net/inet.c is the socket layer */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
-#define LWIP_ARP 1               /* NICs (net/ether.c) */
+#define LWIP_ARP 1               /* NICs (net/ether.c), the virtual switch (net/switch.c) */
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_RAW 1              /* SOCK_RAW IPPROTO_ICMP: busybox ping */
@@ -71,7 +71,11 @@ void lwip_kfree(void *p);
 #define TCP_MSS 8000
 #define TCP_WND 65535
 #define TCP_SND_BUF 65535
-#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+/* Segments a send queue holds: a full send buffer in segments of the
+ * smallest MSS a peer may give (536, without the option), not only the
+ * loopback's: on Ethernet (the switch, NICs: MSS 1460) the loopback's
+ * count ran out first and a 64 KiB write failed with ENOBUFS. */
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / 536)
 #define TCP_OOSEQ_MAX_BYTES TCP_WND
 #define TCP_MSL 30000U          /* ms: TIME_WAIT (2 MSL) lasts 60 s, as Linux's */
 #define TCP_LISTEN_BACKLOG 1    /* tcp_listen_with_backlog: listen(2)'s backlog */
@@ -85,5 +89,18 @@ void lwip_kfree(void *p);
 #define LWIP_NOASSERT_ON_ERROR 1
 #define LWIP_RAND() lwip_rand()
 unsigned int lwip_rand(void);
+
+/* The virtual switch and NAT (net/switch.c, net/nat.c, net/vswitch.h): an
+ * ARP cache for a network's gateway and its sandboxes' interfaces (entries
+ * are per interface); routing by source (a sandbox's sockets leave through
+ * its own interface); every received IPv4 packet seen by the NAT first. */
+#define ARP_TABLE_SIZE 64
+struct ip4_addr;
+struct netif;
+struct pbuf;
+struct netif *vswitch_route(const struct ip4_addr *src, const struct ip4_addr *dest);
+int nat_input(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) vswitch_route(src, dest)
+#define LWIP_HOOK_IP4_INPUT(p, inp) nat_input(p, inp)
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * lwIP's system layer for the guest kernel (NO_SYS): its clock, memory,
  * randomness and assertions, and the loop that drives it: lwip_pump
- * delivers what waits on the loopback queue and runs lwIP's timers.  It runs
+ * delivers what waits on the loopback queue and on the virtual switch's
+ * ports (net/switch.c) and runs lwIP's timers.  It runs
  * after each call into lwIP (inet.c) and from the scheduler's poller, at
  * each tick and idle wake-up.
  */
@@ -11,6 +12,7 @@
 #include "core/proc.h"
 #include <stdlib.h>
 #include "net/lwip/port.h"
+#include "net/vswitch.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/sys.h"
@@ -58,7 +60,7 @@ void lwip_panic(const char *msg, int line, const char *file)
 void lwip_pump(void)
 {
 	for (int more = 1; more;) {
-		more = 0;
+		more = vswitch_pump();
 		struct netif *n;
 		NETIF_FOREACH(n)
 			if (n->loop_first) {

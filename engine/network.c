@@ -1,0 +1,419 @@
+/*
+ * Networks (Docker's /networks API and a container's network), on the host
+ * kernel's virtual switch (docs/design.md "Virtual switch and NAT"): the
+ * networks are the kernel's, listed and made through /dev/vswitch.  "nat"
+ * (the default, made at boot, 172.20.0.0/16) and user-defined nat networks
+ * (POST /networks/create), plus the two modes Docker also lists: "host" (a
+ * process container shares the host's interfaces) and "none".
+ *
+ * A process container on a nat network gets the lowest address of it that
+ * no running container has, given to its sandbox as net=ADDR/PREFIX (its
+ * own interface; the kernel drops it with the sandbox), and its
+ * PortBindings ("80/tcp": [{"HostPort": "8080"}]) are published on the
+ * host's addresses once it runs (the kernel unpublishes them when its
+ * interface goes).  Not done: NetworkMode none (refused: the kernel has no
+ * interface-less sandbox yet), connecting a container to a second network,
+ * HostIp in bindings (every host address), user-defined networks across a
+ * reboot of the host partition, hyperv containers' interfaces.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include "engine.h"
+#include "ctr.h"
+
+#define VSWITCH "/dev/vswitch"
+
+struct net {
+	char name[16];
+	unsigned addr, prefix;     /* the gateway's address (host order) and the prefix length */
+};
+
+/* The kernel's networks (at most max): how many, or -1. */
+static int nets_read(struct net *n, int max)
+{
+	char buf[16384], name[32], a[20];
+	int fd = open(VSWITCH, O_RDONLY | O_CLOEXEC), k = 0;
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	for (char *l = buf; l && *l && k < max; l = strchr(l, '\n'), l = l ? l + 1 : 0) {
+		unsigned pl;
+		struct in_addr ia;
+		if (sscanf(l, "network %31s %19[0-9.]/%u", name, a, &pl) != 3 || strlen(name) >= sizeof n->name ||
+		    !inet_aton(a, &ia))
+			continue;
+		snprintf(n[k].name, sizeof n[k].name, "%s", name);
+		n[k].addr = ntohl(ia.s_addr), n[k].prefix = pl;
+		k++;
+	}
+	return k;
+}
+
+/* One control line to the kernel: 0 or an errno. */
+static int vswitch_do(const char *line)
+{
+	int fd = open(VSWITCH, O_WRONLY | O_CLOEXEC), e = 0;
+	if (fd < 0)
+		return errno;
+	if (write(fd, line, strlen(line)) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static unsigned mask_of(unsigned prefix) { return prefix ? ~0u << (32 - prefix) : 0; }
+
+static void ip_str(unsigned a, char *out, size_t cap)
+{
+	snprintf(out, cap, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+/* A network's ID: 64 hex digits from its name (FNV-1a, four ways), stable
+ * across restarts as the kernel keeps only names. */
+static void net_id(const char *name, char *out)
+{
+	for (int part = 0; part < 4; part++) {
+		unsigned long long h = 1469598103934665603ull ^ (unsigned long long)part;
+		for (const char *p = name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		snprintf(out + part * 16, 17, "%016llx", h);
+	}
+}
+
+static const char *const fixed[] = { "host", "none" };
+
+/* The network a name, an ID or an ID's prefix names: its index in n, or -1.
+ * -2 and -3: the fixed modes host and none. */
+static int net_find(const struct net *n, int k, const char *key)
+{
+	char id[65];
+	for (int i = 0; i < 2; i++) {
+		net_id(fixed[i], id);
+		if (!strcmp(key, fixed[i]) || (strlen(key) >= 12 && !strncmp(id, key, strlen(key))))
+			return -2 - i;
+	}
+	for (int i = 0; i < k; i++) {
+		net_id(n[i].name, id);
+		if (!strcmp(key, n[i].name) || (strlen(key) >= 12 && !strncmp(id, key, strlen(key))))
+			return i;
+	}
+	return -1;
+}
+
+/* A running container's address on network net, or 0. */
+static unsigned ctr_addr(const struct ctr *ct, const char *net)
+{
+	cJSON *s = cJSON_GetObjectItem(ct->rec, "NetworkSettings");
+	struct in_addr ia;
+	if (ct->status != RUNNING || strcmp(jstr(s, "Network"), net) || !inet_aton(jstr(s, "IPAddress"), &ia))
+		return 0;
+	return ntohl(ia.s_addr);
+}
+
+static cJSON *net_json(const char *name, const char *driver, const struct net *n)
+{
+	char id[65], a[20];
+	cJSON *j = cJSON_CreateObject(), *ipam, *cfg, *members;
+	net_id(name, id);
+	cJSON_AddStringToObject(j, "Name", name);
+	cJSON_AddStringToObject(j, "Id", id);
+	cJSON_AddStringToObject(j, "Created", "0001-01-01T00:00:00Z");
+	cJSON_AddStringToObject(j, "Scope", "local");
+	cJSON_AddStringToObject(j, "Driver", driver);
+	cJSON_AddBoolToObject(j, "EnableIPv6", 0);
+	ipam = cJSON_AddObjectToObject(j, "IPAM");
+	cJSON_AddStringToObject(ipam, "Driver", "default");
+	cJSON_AddNullToObject(ipam, "Options");
+	cfg = cJSON_AddArrayToObject(ipam, "Config");
+	if (n) {
+		cJSON *c = cJSON_CreateObject();
+		char sub[32];
+		ip_str(n->addr & mask_of(n->prefix), a, sizeof a);
+		snprintf(sub, sizeof sub, "%s/%u", a, n->prefix);
+		cJSON_AddStringToObject(c, "Subnet", sub);
+		ip_str(n->addr, a, sizeof a);
+		cJSON_AddStringToObject(c, "Gateway", a);
+		cJSON_AddItemToArray(cfg, c);
+	}
+	cJSON_AddBoolToObject(j, "Internal", 0);
+	cJSON_AddBoolToObject(j, "Attachable", 0);
+	cJSON_AddBoolToObject(j, "Ingress", 0);
+	members = cJSON_AddObjectToObject(j, "Containers");
+	for (struct ctr *ct = ctrs; n && ct; ct = ct->next) {
+		unsigned ip = ctr_addr(ct, name);
+		if (!ip)
+			continue;
+		cJSON *e = cJSON_AddObjectToObject(members, ct->id);
+		char cidr[32];
+		ip_str(ip, a, sizeof a);
+		snprintf(cidr, sizeof cidr, "%s/%u", a, n->prefix);
+		cJSON_AddStringToObject(e, "Name", name_of(ct));
+		cJSON_AddStringToObject(e, "MacAddress", jstr(cJSON_GetObjectItem(ct->rec, "NetworkSettings"), "MacAddress"));
+		cJSON_AddStringToObject(e, "IPv4Address", cidr);
+		cJSON_AddStringToObject(e, "IPv6Address", "");
+	}
+	cJSON_AddObjectToObject(j, "Options");
+	cJSON_AddObjectToObject(j, "Labels");
+	return j;
+}
+
+static void list(struct req *r)
+{
+	struct net n[16];
+	int k = nets_read(n, 16);
+	cJSON *a = cJSON_CreateArray();
+	for (int i = 0; i < k; i++)
+		cJSON_AddItemToArray(a, net_json(n[i].name, "nat", &n[i]));
+	cJSON_AddItemToArray(a, net_json("host", "host", 0));
+	cJSON_AddItemToArray(a, net_json("none", "null", 0));
+	http_json(r->c, 200, a);
+}
+
+/* A free /16 for a new network: 172.21.0.0 and up; 0 if none is. */
+static unsigned free_subnet(const struct net *n, int k)
+{
+	for (unsigned b = 21; b < 32; b++) {
+		unsigned s = 172u << 24 | b << 16, clash = 0;
+		for (int i = 0; i < k; i++)
+			clash |= (n[i].addr & mask_of(n[i].prefix < 16 ? n[i].prefix : 16)) ==
+				 (s & mask_of(n[i].prefix < 16 ? n[i].prefix : 16));
+		if (!clash)
+			return s;
+	}
+	return 0;
+}
+
+static void create(struct req *r)
+{
+	struct net n[16];
+	int k = nets_read(n, 16);
+	cJSON *b = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
+	const char *name = jstr(b, "Name"), *driver = jstr(b, "Driver");
+	cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "IPAM"), "Config"), 0);
+	char line[128], a[20], id[65];
+	unsigned gw = 0, prefix = 16;
+	struct in_addr ia;
+	int e;
+	if (!b || !cJSON_IsObject(b)) {
+		http_error(r->c, 400, "invalid JSON");
+	} else if (!*name) {
+		http_error(r->c, 400, "network name is required");
+	} else if (*driver && strcmp(driver, "nat") && strcmp(driver, "bridge")) {
+		http_error(r->c, 400, "network driver %s is not supported: nat only", driver);
+	} else if (k < 0) {
+		http_error(r->c, 500, "the virtual switch is not available (%s)", strerror(errno));
+	} else if (net_find(n, k, name) != -1) {
+		http_error(r->c, 409, "network with name %s already exists", name);
+	} else {
+		const char *sub = jstr(c0, "Subnet"), *g = jstr(c0, "Gateway");
+		char sa[20];
+		if (*sub && (sscanf(sub, "%19[0-9.]/%u", sa, &prefix) != 2 || !inet_aton(sa, &ia) || prefix < 8 || prefix > 30)) {
+			http_error(r->c, 400, "invalid subnet %s", sub);
+			goto out;
+		}
+		if (*sub)
+			gw = (ntohl(ia.s_addr) & mask_of(prefix)) + 1;
+		else if ((gw = free_subnet(n, k)))
+			gw += 1; /* the subnet's first address */
+		if (*g && (!inet_aton(g, &ia) || (ntohl(ia.s_addr) & mask_of(prefix)) != (gw & mask_of(prefix)))) {
+			http_error(r->c, 400, "invalid gateway %s for subnet %s", g, sub);
+			goto out;
+		}
+		if (*g)
+			gw = ntohl(ia.s_addr);
+		if (!gw) {
+			http_error(r->c, 403, "could not find an available, non-overlapping IPv4 address pool");
+			goto out;
+		}
+		ip_str(gw, a, sizeof a);
+		snprintf(line, sizeof line, "network %s %s/%u\n", name, a, prefix);
+		if ((e = vswitch_do(line))) {
+			http_error(r->c, e == EEXIST ? 403 : 400, "cannot create network %s: %s", name,
+				   e == EEXIST ? "its subnet overlaps another network's" : strerror(e));
+			goto out;
+		}
+		net_id(name, id);
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "Id", id);
+		cJSON_AddStringToObject(j, "Warning", "");
+		http_json(r->c, 201, j);
+		events_emit("network", "create", id, name);
+	}
+out:
+	cJSON_Delete(b);
+}
+
+void networks_route(struct req *r)
+{
+	int get = r->method == HTTP_GET || r->method == HTTP_HEAD;
+	struct net n[16];
+	if (!strcmp(r->path, "/networks") && get) {
+		list(r);
+		return;
+	}
+	if (!strcmp(r->path, "/networks/create") && r->method == HTTP_POST) {
+		create(r);
+		return;
+	}
+	const char *key = r->path + 10; /* "/networks/" */
+	if (strncmp(r->path, "/networks/", 10) || !*key || strchr(key, '/')) {
+		http_error(r->c, 404, "page not found");
+		return;
+	}
+	int k = nets_read(n, 16), i = net_find(n, k > 0 ? k : 0, key);
+	char line[64], id[65];
+	if (i == -1) {
+		http_error(r->c, 404, "network %s not found", key);
+	} else if (get) {
+		http_json(r->c, 200, i >= 0 ? net_json(n[i].name, "nat", &n[i]) :
+			  net_json(fixed[-2 - i], i == -2 ? "host" : "null", 0));
+	} else if (r->method != HTTP_DELETE) {
+		http_error(r->c, 404, "page not found");
+	} else if (i < 0 || !strcmp(n[i].name, "nat")) {
+		http_error(r->c, 403, "%s is a pre-defined network and cannot be removed", i < 0 ? fixed[-2 - i] : "nat");
+	} else {
+		snprintf(line, sizeof line, "rmnetwork %s\n", n[i].name);
+		int e = vswitch_do(line);
+		if (e) {
+			http_error(r->c, e == EBUSY ? 403 : 500, "error while removing network: network %s has active endpoints",
+				   n[i].name);
+			return;
+		}
+		net_id(n[i].name, id);
+		events_emit("network", "destroy", id, n[i].name);
+		http_reply(r->c, 204, NULL, NULL, 0);
+	}
+}
+
+/* The network a container's HostConfig.NetworkMode names: its index in n,
+ * -2 for host, or -1 with err (an HTTP status). */
+static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
+{
+	const char *m = jstr(hc_of(ct), "NetworkMode");
+	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
+		m = "nat";
+	int i = net_find(n, k, m);
+	if (i == -3) {
+		snprintf(err, cap, "network mode none is not available yet");
+		*status = 400;
+		return -1;
+	}
+	if (i == -1) {
+		snprintf(err, cap, "network %s not found", m);
+		*status = 404;
+		return -1;
+	}
+	return i;
+}
+
+int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap)
+{
+	struct net n[16];
+	int k = nets_read(n, 16), status = 0, i;
+	*word = 0;
+	cJSON_DeleteItemFromObject(ct->rec, "NetworkSettings");
+	if (k < 0) { /* no switch (an older kernel): the host's interfaces, as before */
+		return 0;
+	}
+	if ((i = mode_of(ct, n, k, err, ecap, &status)) == -1)
+		return status;
+	if (i == -2)
+		return 0;
+	unsigned m = mask_of(n[i].prefix), ip = 0;
+	for (unsigned a = (n[i].addr & m) + 1; a < ((n[i].addr & m) | ~m) && !ip; a++) {
+		int used = a == n[i].addr;
+		for (struct ctr *o = ctrs; o && !used; o = o->next)
+			used = o != ct && ctr_addr(o, n[i].name) == a;
+		if (!used)
+			ip = a;
+	}
+	if (!ip) {
+		snprintf(err, ecap, "no address left on network %s", n[i].name);
+		return 403;
+	}
+	char a[20], g[20], mac[20], id[65];
+	ip_str(ip, a, sizeof a);
+	ip_str(n[i].addr, g, sizeof g);
+	snprintf(mac, sizeof mac, "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	snprintf(word, cap, " net=%s/%u", a, n[i].prefix);
+	net_id(n[i].name, id);
+	cJSON *s = cJSON_AddObjectToObject(ct->rec, "NetworkSettings");
+	cJSON_AddStringToObject(s, "Network", n[i].name);
+	cJSON_AddStringToObject(s, "NetworkID", id);
+	cJSON_AddStringToObject(s, "IPAddress", a);
+	cJSON_AddNumberToObject(s, "IPPrefixLen", n[i].prefix);
+	cJSON_AddStringToObject(s, "Gateway", g);
+	cJSON_AddStringToObject(s, "MacAddress", mac);
+	return 0;
+}
+
+void net_publish(struct ctr *ct)
+{
+	cJSON *s = cJSON_GetObjectItem(ct->rec, "NetworkSettings"), *pb = cJSON_GetObjectItem(hc_of(ct), "PortBindings"), *e;
+	if (!*jstr(s, "IPAddress"))
+		return;
+	cJSON_ArrayForEach(e, pb) {
+		unsigned port;
+		char proto[8] = "tcp", line[96];
+		if (sscanf(e->string, "%u/%7s", &port, proto) < 1 || !port || port > 65535)
+			continue;
+		cJSON *h;
+		cJSON_ArrayForEach(h, e) {
+			unsigned hp = (unsigned)atoi(jstr(h, "HostPort"));
+			if (!hp)
+				hp = port; /* no host port given: the same (Docker would pick an ephemeral one) */
+			snprintf(line, sizeof line, "publish %s %u %s:%u\n", proto, hp, jstr(s, "IPAddress"), port);
+			int err = vswitch_do(line);
+			if (err)
+				logmsg("container %.12s: cannot publish %s/%u on %u: %s", ct->id, proto, port, hp, strerror(err));
+		}
+	}
+}
+
+void net_config(const cJSON *hc, cJSON *rec_hc)
+{
+	cJSON *m = cJSON_GetObjectItem(hc, "NetworkMode"), *pb = cJSON_GetObjectItem(hc, "PortBindings");
+	if (cJSON_IsString(m) && *m->valuestring)
+		cJSON_AddStringToObject(rec_hc, "NetworkMode", m->valuestring);
+	if (cJSON_IsObject(pb))
+		cJSON_AddItemToObject(rec_hc, "PortBindings", cJSON_Duplicate(pb, 1));
+}
+
+const char *net_mode(const struct ctr *ct)
+{
+	const char *m = jstr(hc_of(ct), "NetworkMode");
+	return *m ? m : "default";
+}
+
+void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns)
+{
+	cJSON *s = cJSON_GetObjectItem(ct->rec, "NetworkSettings"), *nets, *one, *ports, *e;
+	cJSON_DeleteItemFromObject(hc, "NetworkMode");
+	cJSON_AddStringToObject(hc, "NetworkMode", net_mode(ct));
+	int up = ct->status == RUNNING && s;
+	const char *keys[] = { "IPAddress", "Gateway", "MacAddress" };
+	for (int i = 0; i < 3; i++)
+		cJSON_AddStringToObject(ns, keys[i], up ? jstr(s, keys[i]) : "");
+	cJSON_AddNumberToObject(ns, "IPPrefixLen", up ? cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")) : 0);
+	ports = cJSON_AddObjectToObject(ns, "Ports");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(hc_of(ct), "PortBindings"))
+		cJSON_AddItemToObject(ports, e->string, up ? cJSON_Duplicate(e, 1) : cJSON_CreateNull());
+	nets = cJSON_AddObjectToObject(ns, "Networks");
+	if (!up)
+		return;
+	one = cJSON_AddObjectToObject(nets, jstr(s, "Network"));
+	cJSON_AddStringToObject(one, "NetworkID", jstr(s, "NetworkID"));
+	cJSON_AddStringToObject(one, "EndpointID", ct->id);
+	for (int i = 0; i < 3; i++)
+		cJSON_AddStringToObject(one, keys[i], jstr(s, keys[i]));
+	cJSON_AddNumberToObject(one, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")));
+}

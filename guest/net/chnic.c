@@ -1,0 +1,108 @@
+/*
+ * The channel NIC (guest ring 0, utility partitions): a paravirtual
+ * Ethernet interface, eth0, whose frames travel as BH_MSG_FRAME messages
+ * on the partition's channel to its port on the host's virtual switch
+ * (net/switch.c; include/bulkhead/channel.h).  The utility role brings it up
+ * (chnic_start, from its command line's net=ADDR/PREFIX[,GATEWAY[,MAC]],
+ * the address the host gave the port) with the function that sends a
+ * message, and hands it each BH_MSG_FRAME received (chnic_input, from the
+ * role's poller: never inside lwIP).  The MTU is what one message holds;
+ * no checksums, as the switch's own interfaces (the frames never leave
+ * memory).  chnic_fuzz sends what a hostile partition would, for the tests.
+ */
+#include "../../lib/string.h"
+#include "core/kernel.h"
+#include "mm/mm.h"
+#include "linux.h"
+#include "net/vswitch.h"
+#include "net/lwip/port.h"
+#include "lwip/netif.h"
+#include "lwip/etharp.h"
+#include "netif/ethernet.h"
+#include <bulkhead/channel.h>
+
+static struct netif nif;
+static u8 mac[6];
+static void (*send_msg)(u16 type, const void *payload, u32 len);
+static int up;
+
+static err_t chnic_linkoutput(struct netif *n, struct pbuf *p)
+{
+	static u8 frame[BH_MSG_MAX];
+	(void)n;
+	if (p->tot_len > sizeof frame)
+		return ERR_BUF;
+	pbuf_copy_partial(p, frame, p->tot_len, 0);
+	send_msg(BH_MSG_FRAME, frame, p->tot_len);
+	return ERR_OK;
+}
+
+static err_t chnic_init(struct netif *n)
+{
+	n->name[0] = 'e', n->name[1] = 't';
+	n->output = etharp_output;
+	n->linkoutput = chnic_linkoutput;
+	n->mtu = BH_MSG_MAX - 14;
+	n->hwaddr_len = 6;
+	memcpy(n->hwaddr, mac, 6);
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_DISABLE_ALL);
+	return ERR_OK;
+}
+
+int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32 len))
+{
+	u32 ip, gw;
+	int prefix, has_mac;
+	ip4_addr_t a, m, g;
+	if (up || vswitch_parse_if(net, &ip, &prefix, &gw, mac, &has_mac))
+		return -EINVAL;
+	if (!has_mac) /* 02:42 then the address, as the switch makes them */
+		mac[0] = 0x02, mac[1] = 0x42, memcpy(mac + 2, &ip, 4);
+	send_msg = send;
+	lwip_start();
+	a.addr = ip, m.addr = lwip_htonl(~0u << (32 - prefix)), g.addr = gw;
+	if (!netif_add(&nif, &a, &m, &g, 0, chnic_init, ethernet_input))
+		return -ENOMEM;
+	netif_set_default(&nif);
+	netif_set_up(&nif);
+	netif_set_link_up(&nif);
+	up = 1;
+	lwip_pump();
+	return 0;
+}
+
+void chnic_input(const void *frame, u32 len)
+{
+	struct pbuf *p;
+	if (!up || len < 14 || len > BH_MSG_MAX || !(p = pbuf_alloc(PBUF_RAW, (u16)len, PBUF_RAM)))
+		return;
+	memcpy(p->payload, frame, len);
+	if (nif.input(p, &nif) != ERR_OK)
+		pbuf_free(p);
+	lwip_pump();
+}
+
+/* n frames a hostile partition would send, each through send (which may
+ * wait for room): every fourth one malformed IPv4, then another's MAC,
+ * another's address, and random bytes (neither IPv4 nor ARP). */
+void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len))
+{
+	static u8 f[BH_MSG_MAX];
+	u64 x = rdtsc() | 1;
+	for (u32 i = 0; i < n && up; i++) {
+		u32 len = 14 + (u32)(x % 1500);
+		for (u32 k = 0; k < len; k++)
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17, f[k] = (u8)x;
+		memcpy(f + 6, mac, 6);
+		if (i % 4 == 0)
+			f[12] = 8, f[13] = 0, f[14] = 0x65;        /* IPv4 of version 6 */
+		else if (i % 4 == 1)
+			f[11] ^= 1;                                 /* not its MAC */
+		else if (i % 4 == 2)
+			f[12] = 8, f[13] = 0, f[14] = 0x45, f[16] = 0, f[17] = 20, f[26] = 10; /* not its address */
+		else if (f[12] == 8 && (f[13] == 0 || f[13] == 6))
+			f[13] = 1;                                  /* random, not IPv4 or ARP */
+		send(BH_MSG_FRAME, f, len);
+	}
+}
