@@ -52,7 +52,7 @@ GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
 GUEST_TESTS += sys_inet sys_inet_fuzz
 GUEST_TESTS += apiclient
 GUEST_TESTS += sys_threads sys_futex
-GUEST_TESTS += sys_events
+GUEST_TESTS += sys_events sys_mremap
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)

@@ -35,6 +35,7 @@ enum {
 	NR_pipe = 22,
 	NR_select = 23,
 	NR_sched_yield = 24,
+	NR_mremap = 25,
 	NR_msync = 26,
 	NR_madvise = 28,
 	NR_dup = 32,
@@ -326,6 +327,9 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define MAP_GROWSDOWN 0x100
 #define MAP_NORESERVE 0x4000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
 
 /* clone flags (the low byte is the exit signal) */
 #define CLONE_VM 0x100

@@ -176,6 +176,13 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 	   u64 file_len);
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+/* madvise DONTNEED/FREE: the pages of a wholly mapped range go (private ones
+ * read as zeros or the file again); 0, -EINVAL or -ENOMEM (a hole). */
+int mm_discard(struct mm *mm, u64 addr, u64 len);
+/* mremap(2) without MREMAP_FIXED: shrinks, grows in place, or (MAYMOVE)
+ * moves the pages to a new region; its address or -EINVAL, -EFAULT (not
+ * within one region), -ENOMEM. */
+s64 mm_remap(struct mm *mm, u64 old, u64 old_len, u64 new_len, u64 flags);
 void mm_file_shrunk(struct inode *i, u64 end); /* shared mappings drop its pages past end */
 struct vma *vma_find(struct mm *mm, u64 addr);
 int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */

@@ -147,6 +147,7 @@ s64 sys_munmap(u64 addr, u64 len);
 s64 sys_msync(u64 addr, u64 len, u64 flags);
 s64 sys_mprotect(u64 addr, u64 len, u64 prot);
 s64 sys_madvise(u64 addr, u64 len, u64 advice);
+s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags);
 
 /* sys_time.c */
 s64 sys_clock_gettime(u64 clk, u64 uts);

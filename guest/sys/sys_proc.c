@@ -169,9 +169,13 @@ s64 sys_msync(u64 addr, u64 len, u64 flags)
 	return 0;
 }
 
+/* madvise(2): DONTNEED and FREE drop the pages; other advice is only checked. */
 s64 sys_madvise(u64 addr, u64 len, u64 advice)
 {
-	(void)addr, (void)len, (void)advice;
-	return 0;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return mm_discard(current->mm, addr, len);
+	return addr & (PAGE - 1) ? -EINVAL : 0;
 }
+
+s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags) { return mm_remap(current->mm, old, old_len, new_len, flags); }
 
