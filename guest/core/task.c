@@ -430,6 +430,7 @@ static void group_dead(struct task *l)
 void thread_exit(int status)
 {
 	struct task *t = current, *l = t->leader;
+	fd_drop_holds(); /* the syscall that ends here never returns */
 	futex_exit(t);
 	if (t->files)
 		fdtable_put(t->files);
