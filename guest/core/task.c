@@ -117,8 +117,8 @@ int signal_pending(void)
 }
 
 /* Work drivers register (the tty's UART input, the host driver's deferred
- * channel work), polled with the rest below. */
-static void (*pollers[4])(void);
+ * channel work, timerfd expiries), polled with the rest below. */
+static void (*pollers[8])(void);
 
 int sched_add_poller(void (*fn)(void))
 {
