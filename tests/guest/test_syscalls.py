@@ -33,6 +33,19 @@ def test_same_as_linux(sh, name):
     assert not diff and len(got) == len(want), "\n".join(diff) + f"\n({len(want)} vs {len(got)} lines)"
 
 
+def test_threads_in_ps_and_proc(sh):
+    """A process with threads is one line in ps and one /proc entry; its
+    /proc/PID/task lists each thread, whose own /proc/TID/status names the
+    process as Tgid."""
+    sh.run("/tests/bin/sys_threads park 5 & p=$!; sleep 1")
+    pid = sh.run("echo $p").split()[-1]
+    assert sh.run("ps | grep -c '[s]ys_threads'").split()[-1] == "1"
+    assert sh.run('ls /proc | grep -c "^$p$"').split()[-1] == "1"
+    assert sh.run("ls /proc/$p/task | wc -l").split()[-1] == "6"
+    assert sh.run("t=$(ls /proc/$p/task | tail -1); grep Tgid /proc/$t/status").split()[-2:] == ["Tgid:", pid]
+    assert "status 0" in sh.run("wait $p; echo status $?", timeout=60)
+
+
 def test_dynamic_programs(sh):
     """PT_INTERP: a musl program with /lib/ld-musl-x86_64.so.1, and a glibc one
     with the build machine's loader and libc in a tree it runs chrooted in;

@@ -192,6 +192,12 @@ static void *die_holding(void *arg)
 	return 0; /* ends holding it: its robust list marks the owner dead */
 }
 
+static void *parked(void *arg)
+{
+	sleep(3);
+	return arg;
+}
+
 static char *self;
 static void *execer(void *arg)
 {
@@ -237,6 +243,13 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, 0, _IONBF, 0);
 	self = argv[0];
+	if (argc == 3 && !strcmp(argv[1], "park")) { /* N threads asleep for 3 s, for ps and /proc */
+		for (long i = 0; i < atoi(argv[2]) && i < NT; i++)
+			pthread_create(&chain[i], 0, parked, 0);
+		for (long i = 0; i < atoi(argv[2]) && i < NT; i++)
+			pthread_join(chain[i], 0);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "execd")) {
 		printf("exec from a thread keeps the pid: %d\n", getpid() == atoi(argv[2]));
 		printf("after exec one thread: %d\n", count_tasks());
