@@ -5,9 +5,10 @@
  * while ready; edge-triggered ones (EPOLLET) when a ready bit appears that
  * the last look did not see, or when ready after a syscall used the file
  * since (a read that drained it, then more data): never fewer edges than
- * Linux.  EPOLLONESHOT disables an item once reported until EPOLL_CTL_MOD.  An item goes when its file's last reference does
- * (file_put calls epoll_forget), as Linux's do, not when its descriptor is
- * closed while a dup keeps the file.
+ * Linux.  EPOLLONESHOT disables an item once reported until EPOLL_CTL_MOD.
+ * An item goes when its file's last reference does (file_put calls
+ * epoll_forget), as Linux's do, not when its descriptor is closed while a
+ * dup keeps the file.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"

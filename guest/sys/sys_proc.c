@@ -177,5 +177,8 @@ s64 sys_madvise(u64 addr, u64 len, u64 advice)
 	return addr & (PAGE - 1) ? -EINVAL : 0;
 }
 
-s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags) { return mm_remap(current->mm, old, old_len, new_len, flags); }
+s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags)
+{
+	return mm_remap(current->mm, old, old_len, new_len, flags);
+}
 

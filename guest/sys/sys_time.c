@@ -139,10 +139,11 @@ s64 sys_getitimer(u64 which, u64 uold)
 	s64 v[4] = { 0 };
 	u64 now = rdtsc();
 	if (which == 0) {
-		u64 iv = tsc_to_ns(current->leader->alarm_interval) / 1000, left = current->leader->alarm_tsc > now ? tsc_to_ns(current->leader->alarm_tsc - now) / 1000 : 0;
+		struct task *l = current->leader; /* the alarm is the process's */
+		u64 iv = tsc_to_ns(l->alarm_interval) / 1000, left = l->alarm_tsc > now ? tsc_to_ns(l->alarm_tsc - now) / 1000 : 0;
 		v[0] = (s64)(iv / 1000000), v[1] = (s64)(iv % 1000000);
 		v[2] = (s64)(left / 1000000), v[3] = (s64)(left % 1000000);
-		if (current->leader->alarm_tsc && !left)
+		if (l->alarm_tsc && !left)
 			v[3] = 1;
 	}
 	return copy_to_user(uold, v, sizeof v) ? -EFAULT : 0;

@@ -33,10 +33,11 @@ static const sysfn table[] = {
 	S1(sched_getaffinity), S1(getdents64), S1(set_tid_address), S1(clock_gettime), S1(clock_getres),
 	S1(clock_nanosleep), S1(exit_group), S1(tgkill), S1(openat), S1(mkdirat), S1(mknodat), S1(fchownat),
 	S1(newfstatat), S1(unlinkat), S1(renameat), S1(linkat), S1(symlinkat), S1(readlinkat), S1(fchmodat),
-	S1(faccessat), S1(pselect6), S1(ppoll), S1(set_robust_list), S1(get_robust_list), S1(clone3), S1(utimensat), S1(accept4), S1(dup3), S1(pipe2),
-	S1(prlimit64), S1(renameat2),
-	S1(epoll_create), S1(epoll_create1), S1(epoll_ctl), S1(epoll_wait), S1(epoll_pwait), S1(eventfd), S1(eventfd2),
-	S1(timerfd_create), S1(timerfd_settime), S1(timerfd_gettime), S1(signalfd), S1(signalfd4), S1(getrandom), S1(statx), S(faccessat2, faccessat),
+	S1(faccessat), S1(pselect6), S1(ppoll), S1(set_robust_list), S1(get_robust_list), S1(clone3), S1(utimensat),
+	S1(accept4), S1(dup3), S1(pipe2), S1(prlimit64), S1(renameat2), S1(epoll_create), S1(epoll_create1),
+	S1(epoll_ctl), S1(epoll_wait), S1(epoll_pwait), S1(eventfd), S1(eventfd2), S1(timerfd_create),
+	S1(timerfd_settime), S1(timerfd_gettime), S1(signalfd), S1(signalfd4), S1(getrandom), S1(statx),
+	S(faccessat2, faccessat),
 };
 
 s64 sys_exit_group(u64 code) { do_exit(((int)code & 0xff) << 8); }
