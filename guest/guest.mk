@@ -53,10 +53,27 @@ GUEST_TESTS += sys_inet sys_inet_fuzz
 GUEST_TESTS += sys_vswitch bench_net
 GUEST_TESTS += apiclient
 GUEST_TESTS += tcpget
+GUEST_TESTS += sys_threads sys_futex
+GUEST_TESTS += sys_events sys_mremap
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)
 	$(Q)musl-gcc -static -O1 -Wall -Werror -o $@ $<
+
+# Dynamic programs: tests/guest/sys/dyn_hello.c linked against musl (its
+# loader goes to /lib, as Debian's musl puts it) and against the build
+# machine's glibc, which runs in /tests/glibc, a tree with its loader and libc
+# (chroot); /tests/glibc/bin/true is the build machine's, for the figures.
+DYN_TESTS := $(BUILD)/guest-tests/dyn_musl $(BUILD)/guest-tests/dyn_glibc
+$(BUILD)/guest-tests/dyn_musl: tests/guest/sys/dyn_hello.c
+	@mkdir -p $(@D)
+	$(Q)musl-gcc -O1 -Wall -Werror -o $@ $<
+$(BUILD)/guest-tests/dyn_glibc: tests/guest/sys/dyn_hello.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -O1 -Wall -Werror -pthread -o $@ $<
+GLIBC_TREE := $(realpath /lib64/ld-linux-x86-64.so.2):tests/glibc/lib64/ld-linux-x86-64.so.2 \
+	$(realpath /lib/x86_64-linux-gnu/libc.so.6):tests/glibc/lib/x86_64-linux-gnu/libc.so.6 \
+	$(realpath /bin/true):tests/glibc/bin/true $(BUILD)/guest-tests/dyn_glibc:tests/glibc/dyn_glibc
 
 # Host userland (guest/user/): the bulkhead tool, a static musl program, is
 # /usr/bin/bulkhead in the root image; tools/mkroot.sh links /usr/libexec/vmwp
@@ -71,10 +88,12 @@ $(BUILD)/user/bulkhead: $(USER_SRCS) guest/user/bulkhead.h $(wildcard include/bu
 
 # The engine daemon (engine/engine.mk) is /usr/bin/bulkheadd; init starts it.
 GUEST_ROOT_EXTRA := tests/guest/applets.sh tests/guest/overlay.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \
-	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh
+	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh $(DYN_TESTS)
 GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.sh:tests/overlay.sh \
 	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
-	$(BUILD)/user/bulkhead:usr/bin/bulkhead $(BUILD)/engine/bulkheadd.stripped:usr/bin/bulkheadd
+	$(BUILD)/user/bulkhead:usr/bin/bulkhead $(BUILD)/engine/bulkheadd.stripped:usr/bin/bulkheadd \
+	$(BUILD)/guest-tests/dyn_musl:tests/bin/dyn_musl $(realpath /lib/ld-musl-x86_64.so.1):lib/ld-musl-x86_64.so.1 \
+	$(GLIBC_TREE)
 
 # The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
 # guest test programs, as an OCI-layout tarball that boots as root.tar.

@@ -35,6 +35,7 @@ enum {
 	NR_pipe = 22,
 	NR_select = 23,
 	NR_sched_yield = 24,
+	NR_mremap = 25,
 	NR_msync = 26,
 	NR_madvise = 28,
 	NR_dup = 32,
@@ -136,6 +137,7 @@ enum {
 	NR_tkill = 200,
 	NR_time = 201,
 	NR_futex = 202,
+	NR_epoll_create = 213,
 	NR_sched_setaffinity = 203,
 	NR_sched_getaffinity = 204,
 	NR_getdents64 = 217,
@@ -144,6 +146,8 @@ enum {
 	NR_clock_getres = 229,
 	NR_clock_nanosleep = 230,
 	NR_exit_group = 231,
+	NR_epoll_wait = 232,
+	NR_epoll_ctl = 233,
 	NR_tgkill = 234,
 	NR_openat = 257,
 	NR_mkdirat = 258,
@@ -160,14 +164,25 @@ enum {
 	NR_pselect6 = 270,
 	NR_ppoll = 271,
 	NR_set_robust_list = 273,
+	NR_get_robust_list = 274,
 	NR_utimensat = 280,
+	NR_epoll_pwait = 281,
+	NR_signalfd = 282,
+	NR_timerfd_create = 283,
+	NR_eventfd = 284,
+	NR_timerfd_settime = 286,
+	NR_timerfd_gettime = 287,
 	NR_accept4 = 288,
+	NR_signalfd4 = 289,
+	NR_eventfd2 = 290,
+	NR_epoll_create1 = 291,
 	NR_dup3 = 292,
 	NR_pipe2 = 293,
 	NR_prlimit64 = 302,
 	NR_renameat2 = 316,
 	NR_getrandom = 318,
 	NR_statx = 332,
+	NR_clone3 = 435,
 	NR_faccessat2 = 439,
 };
 
@@ -312,6 +327,9 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define MAP_GROWSDOWN 0x100
 #define MAP_NORESERVE 0x4000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
 
 /* clone flags (the low byte is the exit signal) */
 #define CLONE_VM 0x100
@@ -319,11 +337,42 @@ static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* ge
 #define CLONE_FILES 0x400
 #define CLONE_SIGHAND 0x800
 #define CLONE_VFORK 0x4000
+#define CLONE_PARENT 0x8000
 #define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
 #define CLONE_SETTLS 0x80000
 #define CLONE_PARENT_SETTID 0x100000
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
+
+/* clone3's argument (each field 64-bit; size 64 up to set_tid, 88 with cgroup) */
+struct clone_args_k {
+	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* futex operations and flags */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+/* sigaltstack(2) */
+struct stack_k {
+	u64 sp;
+	u32 flags, pad;
+	u64 size;
+};
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
 
 /* wait4 options */
 #define WNOHANG 1

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Guest-kernel figures for `make bench` (issue 4), under QEMU -icount
+"""Guest-kernel figures for `make bench` (issues 4 and 15), under QEMU -icount
 shift=0,sleep=off, where TSC ticks count instructions: kernel entry to the
-shell prompt, fork+exec+wait of /bin/true and of `sh -c true`, pipe, unix
-socket and loopback TCP throughput (also in bytes per instruction), the kernel image and the memory in use at the prompt."""
+shell prompt, fork+exec+wait of /bin/true (static busybox), of a dynamic
+/bin/true (glibc's, with its loader) and of `sh -c true`, a futex wake-up
+round trip between two threads, pipe, unix socket and loopback TCP
+throughput (also in bytes per instruction), the kernel image and the memory
+in use at the prompt."""
 import os
 import re
 import subprocess
@@ -35,11 +38,14 @@ def main():
         b = dict(re.findall(r"^(\w+): (\d+)$", s.run("/tests/bin/bench_guest 20", timeout=900), re.M))
     finally:
         s.close()
-    assert all(b.get(k + "_ok") == "1" for k in ("pipe", "unix", "tcp")), f"a child read short: {b}"
+    assert all(b.get(k + "_ok") == "1" for k in ("pipe", "unix", "tcp", "futex")), f"a child read short: {b}"
     print("guest kernel (QEMU TCG, AMD-V, -icount shift=0: instructions)")
     figure("instructions, guest-kernel entry to shell prompt", int(vals["entry_to_prompt_tsc"]), "insns")
     figure("instructions per fork+exec+wait of /bin/true", int(b["spawn_true"]), "insns")
+    figure("instructions per fork+exec+wait of glibc's true", int(b["spawn_dynamic_true"]), "insns")
+    print(f"{'  dynamic (glibc) over static (busybox)':<48} {int(b['spawn_dynamic_true']) / int(b['spawn_true']):>14.2f} x")
     figure("instructions per fork+exec+wait of sh -c true", int(b["spawn_sh_c_true"]), "insns")
+    figure("instructions per futex wake-up round trip", int(b["futex_round_trip"]), "insns")
     figure("instructions per MiB through a pipe", int(b["pipe_per_mib"]), "insns")
     figure("instructions per MiB through a unix socket pair", int(b["unix_per_mib"]), "insns")
     figure("instructions per MiB through loopback TCP (127.0.0.1)", int(b["tcp_per_mib"]), "insns")

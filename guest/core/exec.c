@@ -1,8 +1,11 @@
 /*
- * execve for static ELF64 programs (guest ring 0): ET_EXEC at its link
- * address and static-PIE (ET_DYN) at a fixed base, PT_LOAD segments as
- * private file mappings, "#!" scripts, and the initial stack the System V
- * x86-64 ABI describes: argc, argv, envp, auxv, strings, 16 random bytes.
+ * execve for ELF64 programs (guest ring 0): ET_EXEC at its link address and
+ * ET_DYN (PIE) at a fixed base, PT_LOAD segments as private file mappings;
+ * a PT_INTERP program gets its interpreter (the dynamic loader, ET_DYN)
+ * mapped too, where mmap would put it, and starts there; "#!" scripts; and
+ * the initial stack the System V x86-64 ABI describes: argc, argv, envp,
+ * auxv (AT_BASE the loader's base, AT_ENTRY the program's), strings, 16
+ * random bytes.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -105,7 +108,13 @@ static u64 hwcap(void)
 	return d;
 }
 
-static int build_stack(struct mm *mm, struct args *a, const char *execfn, u64 phdr, u64 phnum, u64 entry,
+/* What load_elf found: where the headers and entry are; the interpreter's path. */
+struct image {
+	u64 entry, phdr, phnum, base, end;
+	char interp[PATH_MAX];            /* "" without PT_INTERP */
+};
+
+static int build_stack(struct mm *mm, struct args *a, const char *execfn, const struct image *prog, u64 interp_base,
 		       u64 *sp_out)
 {
 	u64 sp = STACK_TOP, rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15ull, rdtsc() ^ 0xc2b2ae3d27d4eb4full };
@@ -129,11 +138,13 @@ static int build_stack(struct mm *mm, struct args *a, const char *execfn, u64 ph
 		mm->arg_end += strlen(a->buf + (mm->arg_end - strings)) + 1;
 	mm->env_start = mm->arg_end;
 	mm->env_end = strings + a->len;
-	u64 aux[][2] = {
-		{ 3, phdr }, { 4, sizeof(struct phdr) }, { 5, phnum }, { 6, PAGE }, { 7, 0 }, { 8, 0 },
-		{ 9, entry }, { 11, 0 }, { 12, 0 }, { 13, 0 }, { 14, 0 }, { 15, at_platform },
-		{ 16, hwcap() }, { 17, 100 }, { 23, 0 }, { 25, at_random }, { 26, 0 }, { 31, at_execfn },
-		{ 0, 0 },
+	u64 aux[][2] = { /* AT_PHDR, PHENT, PHNUM, PAGESZ, BASE, FLAGS, ENTRY, UID, EUID, GID, EGID, PLATFORM,
+			  * HWCAP, CLKTCK, SECURE, RANDOM, HWCAP2, EXECFN, MINSIGSTKSZ (what rt_sigframe and
+			  * the fxsave area take), NULL */
+		{ 3, prog->phdr }, { 4, sizeof(struct phdr) }, { 5, prog->phnum }, { 6, PAGE }, { 7, interp_base },
+		{ 8, 0 }, { 9, prog->entry }, { 11, current->uid[0] }, { 12, current->uid[1] }, { 13, current->gid[0] },
+		{ 14, current->gid[1] }, { 15, at_platform }, { 16, hwcap() }, { 17, 100 }, { 23, 0 },
+		{ 25, at_random }, { 26, 0 }, { 31, at_execfn }, { 51, 2048 }, { 0, 0 },
 	};
 	u64 nptr = 1 + (u64)a->argc + 1 + (u64)a->envc + 1;
 	sp = BH_ALIGN_DOWN(sp - nptr * 8 - sizeof aux, 16);
@@ -157,7 +168,9 @@ static int build_stack(struct mm *mm, struct args *a, const char *execfn, u64 ph
 	return r ? -ENOMEM : 0;
 }
 
-static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, u64 *phnum)
+/* Maps ino's PT_LOAD segments into mm: ET_EXEC where linked, ET_DYN at
+ * base, or (base 0) where mmap finds room for them all. */
+static int load_elf(struct mm *mm, struct inode *ino, u64 base, struct image *im)
 {
 	struct ehdr eh;
 	if (ramfs_read(ino, &eh, sizeof eh, 0) != sizeof eh || memcmp(eh.ident, "\177ELF\2\1", 6) ||
@@ -165,17 +178,35 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 	    eh.phnum == 0 || eh.phnum > 64)
 		return -ENOEXEC;
 	struct phdr ph[64];
-	u64 n = eh.phnum * sizeof(struct phdr);
+	u64 n = eh.phnum * sizeof(struct phdr), span = 0;
 	if ((u64)ramfs_read(ino, ph, n, eh.phoff) != n)
 		return -ENOEXEC;
-	u64 base = eh.type == 3 ? PIE_BASE : 0, end = 0;
-	*phdr_va = 0;
+	im->interp[0] = 0;
 	for (int i = 0; i < eh.phnum; i++) {
 		struct phdr *p = &ph[i];
-		if (p->type == 3) /* PT_INTERP: dynamic programs are not supported */
+		if (p->type == 1 && p->vaddr + p->memsz > span)
+			span = p->vaddr + p->memsz;
+		if (p->type != 3) /* PT_INTERP: the loader's path */
+			continue;
+		if (p->filesz < 2 || p->filesz > PATH_MAX || ramfs_read(ino, im->interp, p->filesz, p->offset) != (s64)p->filesz ||
+		    im->interp[p->filesz - 1])
 			return -ENOEXEC;
+	}
+	if (eh.type == 2)
+		base = 0;
+	else if (!base) { /* the highest hole that takes every segment */
+		s64 r = mm_map(mm, 0, span, 0, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, 0);
+		if (r < 0)
+			return (int)r;
+		base = (u64)r;
+		mm_unmap(mm, base, span);
+	}
+	u64 end = 0;
+	im->phdr = 0;
+	for (int i = 0; i < eh.phnum; i++) {
+		struct phdr *p = &ph[i];
 		if (p->type == 6)
-			*phdr_va = base + p->vaddr;
+			im->phdr = base + p->vaddr;
 		if (p->type != 1)
 			continue;
 		if (p->filesz > p->memsz || (p->vaddr & (PAGE - 1)) != (p->offset & (PAGE - 1)) ||
@@ -188,15 +219,28 @@ static int load_elf(struct mm *mm, struct inode *ino, u64 *entry, u64 *phdr_va, 
 		s64 r = mm_map(mm, va, vend - va, prot, MAP_PRIVATE | MAP_FIXED | VMA_IMAGE, ino, off, p->offset + p->filesz);
 		if (r < 0)
 			return (int)r;
-		if (!*phdr_va && eh.phoff >= p->offset && eh.phoff + n <= p->offset + p->filesz)
-			*phdr_va = base + p->vaddr + (eh.phoff - p->offset);
+		if (!im->phdr && eh.phoff >= p->offset && eh.phoff + n <= p->offset + p->filesz)
+			im->phdr = base + p->vaddr + (eh.phoff - p->offset);
 		if (vend > end)
 			end = vend;
 	}
-	mm->brk_start = mm->brk = end;
-	*entry = base + eh.entry;
-	*phnum = eh.phnum;
+	im->entry = base + eh.entry;
+	im->phnum = eh.phnum;
+	im->base = base;
+	im->end = end;
 	return 0;
+}
+
+/* The program's interpreter, mapped where mmap finds room: its base and entry. */
+static int load_interp(struct mm *mm, const char *path, struct image *ld)
+{
+	struct inode *ino;
+	int r = path_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &ino, 0);
+	if (r)
+		return r;
+	r = !S_ISREG(ino->mode) ? -EACCES : load_elf(mm, ino, 0, ld);
+	iput(ino); /* its regions hold it */
+	return !r && ld->interp[0] ? -ENOEXEC : r; /* no loader of loaders */
 }
 
 /* Runs the program at path; name is what execve was given (a script's, when
@@ -254,20 +298,40 @@ static int exec_file(const char *path, const char *name, struct args *a, int dep
 		iput(ino);
 		return -ENOMEM;
 	}
-	u64 entry, phdr, phnum, sp;
-	r = load_elf(mm, ino, &entry, &phdr, &phnum);
+	u64 sp = 0;
+	struct image *im = kmalloc(2 * sizeof *im), *ld = im + 1;
+	r = im ? load_elf(mm, ino, PIE_BASE, im) : -ENOMEM;
 	mm->exe = ino; /* the reference lookup gave */
 	if (!r)
 		r = mm_map(mm, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_GROWSDOWN,
 			   0, 0, 0) < 0 ? -ENOMEM : 0;
 	if (!r)
-		r = build_stack(mm, a, name, phdr, phnum, entry, &sp);
+		mm->brk_start = mm->brk = im->end;
+	if (!r && im->interp[0])
+		r = load_interp(mm, im->interp, ld);
+	if (!r)
+		r = build_stack(mm, a, name, im, im->interp[0] ? ld->base : 0, &sp);
+	u64 entry = !im ? 0 : im->interp[0] ? ld->entry : im->entry;
+	kfree(im);
+	struct task *t = current;
+	struct sighand *sh = 0;
+	if (!r && t->sighand->refs > 1 && !(sh = kmalloc(sizeof *sh))) /* its own handlers from now on */
+		r = -ENOMEM;
+	if (!r && (r = exec_end_threads()))
+		kfree(sh);
 	if (r) {
 		mm_put(mm);
 		return r;
 	}
 	/* the point of no return */
-	struct task *t = current;
+	if (sh) {
+		*sh = *t->sighand;
+		sh->refs = 1;
+		t->sighand->refs--;
+		t->sighand = sh;
+	}
+	futex_exit(t); /* the old image's robust futexes and clear_tid */
+	t->altstack = (struct stack_k){ 0, SS_DISABLE, 0, 0 };
 	struct mm *old = t->mm;
 	t->mm = mm;
 	vm_switch(mm->pml4);
@@ -275,8 +339,8 @@ static int exec_file(const char *path, const char *name, struct args *a, int dep
 	mm_put(old);
 	fdtable_cloexec(t->files);
 	for (int s = 1; s < NSIG; s++)
-		if (t->sa[s].handler != SIG_IGN)
-			t->sa[s] = (struct ksigaction){ 0 };
+		if (t->sighand->sa[s].handler != SIG_IGN)
+			t->sighand->sa[s] = (struct ksigaction){ 0 };
 	const char *base = name;
 	for (const char *p = name; *p; p++)
 		if (*p == '/' && p[1])

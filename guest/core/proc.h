@@ -55,11 +55,31 @@ struct sandbox {
 
 enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };
 
+/* Signal handlers, shared by clone(CLONE_SIGHAND): every thread of a process. */
+struct sighand {
+	int refs;
+	struct ksigaction sa[NSIG];
+};
+
 #define KSTACK_SIZE 16384
+/* A thread group (a process) is its leader and the tasks cloned with
+ * CLONE_THREAD; each task's pid is its thread id, the leader's the process
+ * id (tgid).  The leader's task holds what belongs to the process (parent,
+ * group and session, process-directed pending signals, the exit status,
+ * stops) and stays, a zombie if it exited first, until the last thread has. */
 struct task {
 	struct task *next;            /* all tasks */
 	int pid, pgid, sid;
-	struct task *parent;
+	struct task *parent;          /* a leader's: a leader; other threads': NULL */
+	struct task *leader;          /* the group's leader; itself for a leader */
+	int live;                     /* leader: its group's threads not yet exited */
+	int group_exit;               /* leader: exit_group or a fatal signal ended the group */
+	u64 shared_pending;           /* leader: signals sent to the process */
+	struct task *execer;          /* leader: the thread whose execve ends the others */
+	u8 autoreap;                  /* a thread other than the leader, gone: freed by the scheduler */
+	int fs_id;                    /* tasks with one fs_id share cwd, root and umask (CLONE_FS) */
+	u64 robust_list;              /* set_robust_list's head, or 0 */
+	struct stack_k altstack;      /* sigaltstack(2); flags SS_DISABLE when none */
 	enum task_state state;
 	const void *chan;             /* what a sleeper waits for */
 	u64 wake_tsc;                 /* timed sleep: wake at this TSC, 0 = never */
@@ -72,8 +92,10 @@ struct task {
 	struct sandbox *sb;           /* inherited on fork */
 	u32 umask;
 	u32 uid[3], gid[3];           /* real, effective, saved; fork copies them */
-	struct ksigaction sa[NSIG];
-	u64 sigmask, sigpending;
+	struct sighand *sighand;
+	u64 sigmask, sigpending;      /* per thread; sigpending: signals sent to this thread */
+	u64 suspend_mask;             /* rt_sigsuspend: the mask to restore */
+	u8 suspended;
 	u64 alarm_tsc, alarm_interval; /* ITIMER_REAL: next expiry, period (TSC) */
 	int exit_code;                /* wait status */
 	int stop_sig;                 /* T_STOPPED: the signal that stopped it */
@@ -82,6 +104,9 @@ struct task {
 	struct task *vfork_parent;
 	u64 fs_base, clear_tid;
 	int kaccess;                  /* "user" pointers may be kernel ones (kernel_write) */
+	u64 syscall_seq;              /* a number of its current syscall, unique among all */
+	struct file **held;           /* files fd_get holds until the syscall returns */
+	u32 nheld, held_cap;
 	u64 start_tsc, utime, stime;  /* ticks */
 	char comm[16];
 	u8 fx[512] __attribute__((aligned(16)));
@@ -107,7 +132,13 @@ extern int heartbeat;                  /* a line every 5 s */
 int task_spawn_init(const char *path); /* pid 1 */
 void sched_on_init_exit(void (*fn)(int status)); /* what init's exit does (main.c) */
 s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
-void do_exit(int status) __attribute__((noreturn));
+void do_exit(int status) __attribute__((noreturn));   /* the whole process (exit_group, fatal signal) */
+void thread_exit(int status) __attribute__((noreturn)); /* the calling thread only (exit(2)) */
+int exec_end_threads(void);            /* execve: the other threads end; 0 or -EINTR (killed meanwhile) */
+void fs_set(int root, struct inode *i); /* cwd (0) or root (1) of current and its CLONE_FS peers; takes i's reference */
+void fs_set_umask(u32 mask);
+/* The tasks of current's process and of t's: same leader, alive. */
+static inline int same_group(const struct task *a, const struct task *b) { return a->leader == b->leader; }
 s64 do_wait4(int pid, u64 ustatus, int options);
 int signal_pending(void);
 void mm_put(struct mm *mm);
@@ -146,12 +177,25 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 	   u64 file_len);
 int mm_unmap(struct mm *mm, u64 addr, u64 len);
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot);
+/* madvise DONTNEED/FREE: the pages of a wholly mapped range go (private ones
+ * read as zeros or the file again); 0, -EINVAL or -ENOMEM (a hole). */
+int mm_discard(struct mm *mm, u64 addr, u64 len);
+/* mremap(2) without MREMAP_FIXED: shrinks, grows in place, or (MAYMOVE)
+ * moves the pages to a new region; its address or -EINVAL, -EFAULT (not
+ * within one region), -ENOMEM. */
+s64 mm_remap(struct mm *mm, u64 old, u64 old_len, u64 new_len, u64 flags);
 void mm_file_shrunk(struct inode *i, u64 end); /* shared mappings drop its pages past end */
 struct vma *vma_find(struct mm *mm, u64 addr);
 int mm_access(struct mm *mm, u64 va, void *buf, u64 n, int write); /* any space; 0 or -EFAULT */
 
-/* signal.c */
+/* sys/sys_futex.c: futexes, the clear_tid and robust-list ends of a thread */
+void futex_exit(struct task *t);       /* at a thread's exit: robust list, then clear_tid and wake */
+s64 futex_wake(u64 uaddr, int priv, int n, u32 bitset); /* woken count or -errno */
+
+/* signal.c: send_signal is to t's process (any of its threads not blocking
+ * sig takes it); send_signal_thread to t only (tgkill, faults). */
 void send_signal(struct task *t, int sig);
+void send_signal_thread(struct task *t, int sig);
 int kill_pgrp(int pgid, int sig);
 void deliver_signals(struct trap_frame *f);
 void force_signal(struct task *t, int sig);

@@ -1,8 +1,9 @@
 /*
  * Tasks and the scheduler (guest ring 0): round robin over runnable tasks,
  * preempted by the timer tick on the way back to user mode; sleeping on a
- * channel and waking it; fork (clone without threads; vfork shares the
- * address space until exec or exit), exit, and wait4 with zombies.
+ * channel and waking it; clone (fork, vfork sharing the address space until
+ * exec or exit, and threads: CLONE_VM, FS, FILES, SIGHAND, THREAD), exit of
+ * a thread and of a whole process, and wait4 with zombies.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -14,11 +15,16 @@ int need_resched;
 int heartbeat; /* "heartbeat" on the kernel command line: a line every 5 s */
 static int next_pid = 1;
 static int nr_tasks; /* in task_list, zombies too */
+static int dead_threads; /* exited threads (not leaders) not yet freed */
+static struct sighand idle_sighand;
+static void reap(struct task *z);
 
 void sched_init(void)
 {
 	memcpy(idle_task.comm, "idle", 5);
 	idle_task.sb = &sandbox_root;
+	idle_task.leader = &idle_task;
+	idle_task.sighand = &idle_sighand;
 	current = &idle_task;
 	__asm__ volatile("fninit; fxsave64 %0" : "=m"(idle_task.fx));
 }
@@ -77,6 +83,12 @@ void schedule(void)
 	set_fs_base(next->fs_base);
 	switch_to(&prev->ksp, next->ksp);
 	__asm__ volatile("fxrstor64 %0" : : "m"(current->fx));
+	if (dead_threads) /* off their kernel stacks now */
+		for (struct task *t = task_list, *n; t; t = n) {
+			n = t->next;
+			if (t->autoreap && t != current)
+				reap(t);
+		}
 }
 
 void sleep_on(const void *chan)
@@ -99,11 +111,14 @@ void wakeup(const void *chan)
 
 void sleep_on_any(void) { sleep_on(&any_event); }
 
-int signal_pending(void) { return (current->sigpending & ~current->sigmask) != 0; }
+int signal_pending(void)
+{
+	return ((current->sigpending | current->leader->shared_pending) & ~current->sigmask) != 0;
+}
 
 /* Work drivers register (the tty's UART input, the host driver's deferred
- * channel work), polled with the rest below. */
-static void (*pollers[4])(void);
+ * channel work, timerfd expiries), polled with the rest below. */
+static void (*pollers[8])(void);
 
 int sched_add_poller(void (*fn)(void))
 {
@@ -169,10 +184,11 @@ void idle_loop(void)
 	}
 }
 
+/* A live task by thread id; a leader gone before its threads still names the process. */
 static struct task *task_by_pid(int pid)
 {
 	for (struct task *t = task_list; t; t = t->next)
-		if (t->pid == pid && t->state != T_ZOMBIE)
+		if (t->pid == pid && (t->state != T_ZOMBIE || (t->leader == t && t->live)))
 			return t;
 	return 0;
 }
@@ -201,6 +217,10 @@ static struct task *task_alloc(void (*ret)(void))
 	t->ksp = (u64)sp;
 	t->pid = next_pid++;
 	t->start_tsc = rdtsc();
+	t->leader = t;
+	t->live = 1;
+	t->fs_id = t->pid;
+	t->altstack.flags = SS_DISABLE;
 	return t;
 }
 
@@ -244,6 +264,8 @@ int task_spawn_init(const char *path)
 	t->pgid = t->sid = t->pid;
 	t->mm = mm_new();
 	t->files = fdtable_new();
+	t->sighand = kzalloc(sizeof *t->sighand);
+	t->sighand->refs = 1;
 	if (!sandbox_root.root) {
 		sandbox_root.root = root_inode;
 		iget(root_inode);
@@ -282,11 +304,20 @@ int task_count(void)
 
 #define MAX_TASKS 512
 
+static void task_free(struct task *t)
+{
+	kfree(t->kstack);
+	kfree(t);
+	next_pid--;
+}
+
+/* clone(2): flags as Linux checks them (a thread shares handlers, handlers
+ * share memory); the low byte, the exit signal, is always SIGCHLD here. */
 s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
-	if ((flags & CLONE_THREAD) || ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
-		return -EINVAL; /* no threads */
-	struct task *p = current;
+	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) || ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
+		return -EINVAL;
+	struct task *p = current, *pl = p->leader;
 	if (nr_tasks >= MAX_TASKS || sandbox_full(p->sb))
 		return -EAGAIN;
 	if (!(flags & CLONE_VM) && sandbox_pages_over(p->sb, p->mm->pages))
@@ -294,15 +325,24 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	struct task *t = task_alloc(fork_ret);
 	if (!t)
 		return -ENOMEM;
+	if (flags & CLONE_SIGHAND) {
+		t->sighand = p->sighand;
+	} else if ((t->sighand = kmalloc(sizeof *t->sighand))) {
+		*t->sighand = *p->sighand;
+		t->sighand->refs = 0;
+	} else {
+		task_free(t);
+		return -ENOMEM;
+	}
 	if (flags & CLONE_VM) {
 		t->mm = p->mm;
 		p->mm->refs++;
 	} else if (!(t->mm = mm_copy(p->mm))) {
-		kfree(t->kstack);
-		kfree(t);
-		next_pid--;
+		kfree(t->sighand); /* a copy: CLONE_SIGHAND needs CLONE_VM */
+		task_free(t);
 		return -ENOMEM;
 	}
+	t->sighand->refs++;
 	if (flags & CLONE_FILES) {
 		t->files = p->files;
 		p->files->refs++;
@@ -313,14 +353,23 @@ s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	t->root = p->root;
 	iget(t->cwd);
 	iget(t->root);
+	if (flags & CLONE_FS)
+		t->fs_id = p->fs_id;
 	t->sb = p->sb;
 	sandbox_get(t->sb);
 	t->umask = p->umask;
 	memcpy(t->uid, p->uid, sizeof t->uid);
 	memcpy(t->gid, p->gid, sizeof t->gid);
-	memcpy(t->sa, p->sa, sizeof t->sa);
 	t->sigmask = p->sigmask;
-	t->parent = p;
+	if (flags & CLONE_THREAD) { /* one more thread of p's process */
+		t->leader = pl;
+		t->live = 0;
+		pl->live++;
+	} else {
+		t->parent = flags & CLONE_PARENT ? pl->parent : pl;
+	}
+	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK))
+		t->altstack = p->altstack; /* a new thread starts without one */
 	t->pgid = p->pgid;
 	t->sid = p->sid;
 	t->fs_base = flags & CLONE_SETTLS ? tls : p->fs_base;
@@ -360,9 +409,29 @@ void vfork_release(struct task *t)
 	}
 }
 
-void do_exit(int status)
+/* The last thread of l's process has gone: its children go to init, its
+ * parent may wait for it. */
+static void group_dead(struct task *l)
 {
-	struct task *t = current, *init = task_by_pid(1);
+	struct task *init = task_by_pid(1);
+	for (struct task *c = task_list; c; c = c->next)
+		if (c->parent == l)
+			c->parent = init != l ? init : 0;
+	if (init && init != l)
+		wakeup(init);
+	if (l->pid == 1 && init_exit)
+		init_exit(l->exit_code);
+	if (l->parent) {
+		send_signal(l->parent, SIGCHLD);
+		wakeup(l->parent);
+	}
+}
+
+void thread_exit(int status)
+{
+	struct task *t = current, *l = t->leader;
+	fd_drop_holds(); /* the syscall that ends here never returns */
+	futex_exit(t);
 	if (t->files)
 		fdtable_put(t->files);
 	t->files = 0;
@@ -372,23 +441,99 @@ void do_exit(int status)
 	vm_switch(kernel_pml4);
 	mm_put(t->mm);
 	t->mm = 0;
-	t->alarm_tsc = 0;
-	for (struct task *c = task_list; c; c = c->next)
-		if (c->parent == t)
-			c->parent = init != t ? init : 0;
-	if (init && init != t)
-		wakeup(init);
-	t->exit_code = status;
 	t->state = T_ZOMBIE;
-	if (t->pid == 1 && init_exit)
-		init_exit(status);
-	if (t->parent) {
-		send_signal(t->parent, SIGCHLD);
-		wakeup(t->parent);
+	if (t != l) {
+		t->autoreap = 1;
+		dead_threads++;
 	}
+	if (!l->group_exit) /* as Linux: the last thread's status is the process's */
+		l->exit_code = status;
+	if (--l->live == 0) {
+		l->alarm_tsc = 0; /* the process's */
+		group_dead(l);
+	}
+	else if (l->execer)
+		wakeup(&l->execer);
 	schedule();
 	for (;;)
 		;
+}
+
+/* The first to end the process sets its status and kills the other threads. */
+void do_exit(int status)
+{
+	struct task *l = current->leader;
+	if (!l->group_exit && !l->execer) {
+		l->group_exit = 1;
+		l->exit_code = status;
+		for (struct task *x = task_list; x; x = x->next)
+			if (x->leader == l && x != current && x->state != T_ZOMBIE) {
+				x->sigpending |= 1ull << (SIGKILL - 1);
+				x->state = T_RUNNABLE;
+			}
+	}
+	thread_exit(status);
+}
+
+/* execve in a process with other threads: they end (each as if by SIGKILL,
+ * the process going on); a thread other than the leader takes its place
+ * and its pid. */
+int exec_end_threads(void)
+{
+	struct task *t = current, *l = t->leader;
+	if (l->live == 1 && t == l)
+		return 0;
+	if (l->execer || l->group_exit)
+		return -EINTR; /* another thread is ending the process */
+	l->execer = t;
+	for (struct task *x = task_list; x; x = x->next)
+		if (x->leader == l && x != t && x->state != T_ZOMBIE) {
+			x->sigpending |= 1ull << (SIGKILL - 1);
+			x->state = T_RUNNABLE;
+		}
+	while (l->live > 1)
+		sleep_on(&l->execer);
+	l->execer = 0;
+	if (t == l)
+		return 0;
+	/* t becomes the leader: the pid, parent, group and pending signals of l */
+	int tid = t->pid;
+	t->pid = l->pid, l->pid = tid;
+	t->parent = l->parent, l->parent = 0;
+	t->pgid = l->pgid, t->sid = l->sid;
+	t->shared_pending = l->shared_pending;
+	t->start_tsc = l->start_tsc;
+	for (struct task *x = task_list; x; x = x->next) {
+		if (x->parent == l)
+			x->parent = t;
+		if (x->leader == l)
+			x->leader = t;
+	}
+	t->live = 1;
+	l->live = 0;
+	l->autoreap = 1;
+	dead_threads++;
+	return 0;
+}
+
+/* chdir and chroot reach every task of current's fs_id; umask too. */
+void fs_set(int root, struct inode *i)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->fs_id == current->fs_id && t->state != T_ZOMBIE) {
+			struct inode **w = root ? &t->root : &t->cwd;
+			iget(i);
+			iput(*w);
+			*w = i;
+		}
+	iput(i);
+}
+
+void fs_set_umask(u32 mask)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->fs_id == current->fs_id && t->state != T_ZOMBIE)
+			t->umask = mask;
 }
 
 static void reap(struct task *z)
@@ -399,8 +544,12 @@ static void reap(struct task *z)
 			break;
 		}
 	nr_tasks--;
+	dead_threads -= z->autoreap;
 	z->sb->tasks--;
 	sandbox_put(z->sb);
+	if (z->sighand && --z->sighand->refs == 0)
+		kfree(z->sighand);
+	kfree(z->held);
 	kfree(z->kstack);
 	kfree(z);
 }
@@ -425,12 +574,12 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 	for (;;) {
 		int found = 0;
 		for (struct task *t = task_list; t; t = t->next) {
-			if (t->parent != current)
+			if (t->parent != current->leader)
 				continue;
 			if (pid > 0 ? t->pid != pid : pid == 0 ? t->pgid != current->pgid : pid < -1 ? t->pgid != -pid : 0)
 				continue;
 			found = 1;
-			if (t->state != T_ZOMBIE) {
+			if (t->state != T_ZOMBIE || t->live) {
 				int st = options & (WUNTRACED | WCONTINUED) ? stop_status(t, options) : 0;
 				if (!st)
 					continue;
@@ -440,6 +589,11 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 			if (ustatus && copy_to_user(ustatus, &st, 4))
 				return -EFAULT;
 			current->stime += t->utime + t->stime; /* children's time, roughly */
+			for (struct task *x = task_list, *n; x; x = n) { /* its threads first */
+				n = x->next;
+				if (x->autoreap && x->leader == t)
+					reap(x);
+			}
 			reap(t);
 			return cpid;
 		}
@@ -449,7 +603,7 @@ s64 do_wait4(int pid, u64 ustatus, int options)
 			return 0;
 		if (signal_pending())
 			return -ERESTART;
-		sleep_on(current);
+		sleep_on(current->leader);
 	}
 }
 

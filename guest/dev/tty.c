@@ -177,7 +177,7 @@ static int background(struct tty *tty, int sig)
 	struct task *c = current;
 	if (c->sid != tty->sid || c->pgid == tty->pgrp)
 		return 0;
-	if (c->sa[sig].handler == SIG_IGN || (c->sigmask & (1ull << (sig - 1))))
+	if (c->sighand->sa[sig].handler == SIG_IGN || (c->sigmask & (1ull << (sig - 1))))
 		return sig == SIGTTIN ? -EIO : 0;
 	kill_pgrp(c->pgid, sig);
 	return -ERESTART;

@@ -28,6 +28,8 @@ void file_put(struct file *f)
 {
 	if (--f->refs > 0)
 		return;
+	if (f->ep_items)
+		epoll_forget(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	iput(f->ino);
@@ -36,9 +38,32 @@ void file_put(struct file *f)
 
 struct file *fd_get(int fd)
 {
-	if (fd < 0 || fd >= NR_FDS || !current->files)
-		return 0;
-	return current->files->fd[fd];
+	struct task *t = current;
+	struct file *f = fd >= 0 && fd < NR_FDS && t->files ? t->files->fd[fd] : 0;
+	if (!f || f->hold_seq == t->syscall_seq)
+		return f;
+	if (t->nheld == t->held_cap) {
+		u32 cap = t->held_cap ? t->held_cap * 2 : 8;
+		struct file **h = kmalloc(cap * sizeof *h);
+		if (!h)
+			return 0;
+		memcpy(h, t->held, t->nheld * sizeof *h);
+		kfree(t->held);
+		t->held = h, t->held_cap = cap;
+	}
+	file_get(f);
+	t->held[t->nheld++] = f;
+	f->hold_seq = t->syscall_seq;
+	if (f->ep_items)
+		epoll_touch(f);
+	return f;
+}
+
+void fd_drop_holds(void)
+{
+	struct task *t = current;
+	while (t->nheld)
+		file_put(t->held[--t->nheld]);
 }
 
 int fd_install(struct file *f, int min, int cloexec)

@@ -4,8 +4,10 @@
  * version,mounts,cpuinfo,filesystems}, the files drivers register
  * (/proc/interrupts), /proc/self and /proc/<pid>/{stat,
  * status,cmdline,environ,comm,maps}, the links /proc/<pid>/{exe,cwd,root},
- * the directory /proc/<pid>/fd, and /proc/net/{dev,route} (net/ether.c).
- * Inodes are made per lookup and freed on release.
+ * the directories /proc/<pid>/fd and /proc/<pid>/task (a <pid> directory per
+ * thread), and /proc/net/{dev,route} (net/ether.c).  Only processes are
+ * listed; a thread's id names its own too.  Inodes are made per lookup and
+ * freed on release.
  */
 #include "../../lib/fmt.h"
 #include "../../lib/string.h"
@@ -112,6 +114,8 @@ static char state_char(struct task *t)
 	return t->state == T_ZOMBIE ? 'Z' : t == current || t->state == T_RUNNABLE ? 'R' : 'S';
 }
 
+static int ppid(struct task *t) { return t->leader->parent ? t->leader->parent->pid : 0; }
+
 static int g_pid_stat(struct task *t, char *b, int n)
 {
 	u64 vsz = 0;
@@ -120,10 +124,10 @@ static int g_pid_stat(struct task *t, char *b, int n)
 			vsz += v->end - v->start;
 	u64 start = boot_ns_of(t->start_tsc) / 10000000ull;
 	return bh_snprintf(b, (size_t)n,
-			   "%d (%s) %c %d %d %d %d %d 4194560 0 0 0 0 %llu %llu 0 0 20 0 1 0 %llu %llu %llu "
+			   "%d (%s) %c %d %d %d %d %d 4194560 0 0 0 0 %llu %llu 0 0 20 0 %d 0 %llu %llu %llu "
 			   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-			   t->pid, t->comm, state_char(t), t->parent ? t->parent->pid : 0, t->pgid, t->sid, 0x8801,
-			   t->pgid, t->utime, t->stime, start, vsz, t->mm ? t->mm->pages : 0);
+			   t->pid, t->comm, state_char(t), ppid(t), t->pgid, t->sid, 0x8801, t->pgid, t->utime, t->stime,
+			   t->leader->live, start, vsz, t->mm ? t->mm->pages : 0);
 }
 
 static int g_pid_status(struct task *t, char *b, int n)
@@ -134,9 +138,9 @@ static int g_pid_status(struct task *t, char *b, int n)
 			vsz += v->end - v->start;
 	return bh_snprintf(b, (size_t)n,
 			   "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-			   "VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\nThreads:\t1\n",
-			   t->comm, state_char(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, vsz >> 10,
-			   t->mm ? t->mm->pages * 4 : 0);
+			   "VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\nThreads:\t%d\n",
+			   t->comm, state_char(t), t->leader->pid, t->pid, ppid(t), vsz >> 10, t->mm ? t->mm->pages * 4 : 0,
+			   t->leader->live);
 }
 
 /* Strings from the task's own memory, where execve put them (at most
@@ -389,6 +393,39 @@ static int fd_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 
 static const struct dir_ops fd_dops = { .lookup = fd_lookup, .iterate = fd_iterate };
 
+static const struct dir_ops pid_dops;
+
+/* /proc/<pid>/task: a <pid> directory per thread of the process. */
+static struct inode *task_lookup(struct inode *dir, const char *name)
+{
+	struct inode *r = dot(dir, name, 0);
+	struct task *l = task_find((int)dir->priv2), *t = task_find(parse_pid(name));
+	if (r || !l || !t || !same_group(l, t) || !(r = inode_new(S_IFDIR | 0555)))
+		return r;
+	r->dops = &pid_dops;
+	r->priv2 = (u64)t->pid;
+	r->parent = dir->parent;
+	return r;
+}
+
+static int task_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
+{
+	struct task *l = task_find((int)dir->priv2);
+	u64 k = 0;
+	for (struct task *t = task_list; l && t; t = t->next) {
+		if (!same_group(l, t) || t->state == T_ZOMBIE || k++ < *pos)
+			continue;
+		char n[16];
+		bh_snprintf(n, sizeof n, "%d", t->pid);
+		if (emit(ctx, n, 0x20000 + (u64)t->pid, 4, *pos + 1))
+			return 1;
+		(*pos)++;
+	}
+	return 0;
+}
+
+static const struct dir_ops task_dops = { .lookup = task_lookup, .iterate = task_iterate };
+
 static struct inode *pid_lookup(struct inode *dir, const char *name)
 {
 	struct inode *r = dot(dir, name, dir->parent);
@@ -401,21 +438,22 @@ static struct inode *pid_lookup(struct inode *dir, const char *name)
 	for (u32 k = 0; k < BH_ARRAY_SIZE(pid_links); k++)
 		if (!strcmp(name, pid_links[k].name))
 			return link_inode(pid_links[k].fill, t);
-	if (strcmp(name, "fd") || !(r = inode_new(S_IFDIR | 0500)))
+	int task = !strcmp(name, "task");
+	if ((!task && strcmp(name, "fd")) || !(r = inode_new(S_IFDIR | (task ? 0555 : 0500))))
 		return 0;
-	r->dops = &fd_dops;
+	r->dops = task ? &task_dops : &fd_dops;
 	r->priv2 = dir->priv2;
 	r->parent = dir->parent;
 	return r;
 }
 
-/* Entries: the files, the links, then "fd". */
+/* Entries: the files, the links, then "fd" and "task". */
 static int pid_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx)
 {
 	u64 nf = BH_ARRAY_SIZE(pid_files), nl = BH_ARRAY_SIZE(pid_links);
-	for (; *pos < nf + nl + 1; (*pos)++) {
+	for (; *pos < nf + nl + 2; (*pos)++) {
 		u64 k = *pos;
-		const char *n = k < nf ? pid_files[k].name : k < nf + nl ? pid_links[k - nf].name : "fd";
+		const char *n = k < nf ? pid_files[k].name : k < nf + nl ? pid_links[k - nf].name : k == nf + nl ? "fd" : "task";
 		if (emit(ctx, n, dir->ino * 16 + k, k < nf ? 8 : k < nf + nl ? 10 : 4, k + 1))
 			return 1;
 	}
@@ -459,7 +497,7 @@ static struct inode *root_lookup(struct inode *dir, const char *name)
 	}
 	if (!strcmp(name, "self")) {
 		char pid[16];
-		bh_snprintf(pid, sizeof pid, "%d", current->pid);
+		bh_snprintf(pid, sizeof pid, "%d", current->leader->pid);
 		return link_inode(text_target, pid);
 	}
 	int pid = parse_pid(name);
@@ -491,7 +529,8 @@ static int root_iterate(struct inode *dir, u64 *pos, dir_emit_fn emit, void *ctx
 	for (;;) {
 		struct task *best = 0;
 		for (struct task *t = task_list; t; t = t->next)
-			if ((u64)t->pid + 1000 >= *pos && (!best || t->pid < best->pid) && sandbox_sees(current, t))
+			if (t->leader == t && (u64)t->pid + 1000 >= *pos && (!best || t->pid < best->pid) &&
+			    sandbox_sees(current, t))
 				best = t;
 		if (!best)
 			return 0;
@@ -511,7 +550,7 @@ static const struct dir_ops root_dops = { .lookup = root_lookup, .iterate = root
 int procfs_owns(struct inode *i)
 {
 	return i == procfs_root || i->fops == &proc_fops || i->dops == &root_dops || i->dops == &pid_dops ||
-	       i->dops == &fd_dops || i->dops == &net_dops;
+	       i->dops == &fd_dops || i->dops == &net_dops || i->dops == &task_dops;
 }
 
 void procfs_init(void)

@@ -76,6 +76,8 @@ struct file {
 	struct inode *ino;
 	const struct file_ops *ops;
 	void *priv;
+	u64 hold_seq;             /* fd_get: the syscall that holds it last */
+	struct epitem *ep_items;  /* epoll items watching it (epoll.c) */
 };
 
 #define NR_FDS 256
@@ -136,7 +138,11 @@ int may_access(struct inode *i, int mask);
 struct file *file_new(struct inode *i, u32 flags);
 void file_get(struct file *f);
 void file_put(struct file *f);
-struct file *fd_get(int fd);       /* not referenced: valid during the syscall */
+/* The open file of descriptor fd, or NULL (bad fd, or no memory for the
+ * hold): held (referenced) until the syscall returns, as Linux's fdget, so
+ * that a close by a thread sharing the table cannot free it under a sleeper. */
+struct file *fd_get(int fd);
+void fd_drop_holds(void);          /* syscall.c, at the end of each syscall */
 int fd_install(struct file *f, int min, int cloexec); /* fd or -EMFILE */
 struct fdtable *fdtable_new(void);
 struct fdtable *fdtable_copy(struct fdtable *t);
@@ -157,6 +163,13 @@ int procfs_register(const char *name, int (*gen)(struct task *t, char *b, int n)
 int pipe_create(struct file **rd, struct file **wr);
 s64 pipe_fcntl(struct file *f, u64 cmd, u64 arg); /* F_[GS]ETPIPE_SZ; -EBADF if f is no pipe */
 extern const struct file_ops fifo_fops;
+
+/* eventfd.c: eventfd, timerfd, signalfd; and the files they and epoll are */
+int anon_file(const struct file_ops *ops, void *priv, u32 flags); /* a new fd (O_NONBLOCK, O_CLOEXEC
+								    * of flags) or -errno */
+/* epoll.c */
+void epoll_forget(struct file *f); /* f's last reference goes: the items watching it too */
+void epoll_touch(struct file *f);  /* a syscall uses f: its edge-triggered items may report again */
 
 /* overlay.c: overlay roots with copy-up (docs/design.md, "Overlay roots") */
 extern struct inode ovl_whiteout;  /* the entry of a name removed from the lower */

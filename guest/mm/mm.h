@@ -48,6 +48,8 @@ u64 *vm_pte(u64 *pml4, u64 va, int create); /* leaf entry or NULL */
 int vm_map(u64 *pml4, u64 va, u64 pa, u64 flags); /* 0 or -ENOMEM */
 void vm_unmap_range(u64 *pml4, u64 start, u64 end); /* frees the pages (not PTE_FILE ones) */
 void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable);
+/* mremap: the pages of [from, from + len) to [to, to + len); 0 or -ENOMEM (nothing moved) */
+int vm_move_range(u64 *pml4, u64 from, u64 to, u64 len);
 int vm_copy(u64 *dst, u64 *src);    /* fork: copies every user page (PTE_FILE ones too); 0 or -ENOMEM */
 void vm_switch(u64 *pml4);
 extern u64 *kernel_pml4;

@@ -2,7 +2,8 @@
  * User address-space regions (guest ring 0): a sorted list of VMAs per
  * space, demand paging on faults (anonymous pages zeroed, private file
  * pages copied from the ramfs inode, shared ones the inode's own pages),
- * mmap/munmap/mprotect with region splitting, brk, and fork's copy.
+ * mmap/munmap/mprotect with region splitting, mremap, madvise's discards,
+ * brk, and fork's copy.
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -297,6 +298,66 @@ s64 mm_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct inode *
 		iget(file);
 	vma_insert(mm, n);
 	return (s64)addr;
+}
+
+/* Checks a page-aligned range [addr, addr + len) wholly mapped: 0, -EINVAL, -ENOMEM (a hole). */
+static int range_mapped(struct mm *mm, u64 addr, u64 len)
+{
+	u64 end = addr + BH_ALIGN_UP(len, PAGE);
+	if ((addr & (PAGE - 1)) || end < addr || end > USER_TOP)
+		return -EINVAL;
+	for (u64 a = addr; a < end;) {
+		struct vma *v = vma_find(mm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	return 0;
+}
+
+int mm_discard(struct mm *mm, u64 addr, u64 len)
+{
+	int r = range_mapped(mm, addr, len);
+	if (r)
+		return r;
+	u64 end = addr + BH_ALIGN_UP(len, PAGE);
+	count_unmapped(mm, addr, end);
+	vm_unmap_range(mm->pml4, addr, end);
+	return 0;
+}
+
+s64 mm_remap(struct mm *mm, u64 old, u64 old_len, u64 new_len, u64 flags)
+{
+	old_len = BH_ALIGN_UP(old_len, PAGE);
+	new_len = BH_ALIGN_UP(new_len, PAGE);
+	if ((old & (PAGE - 1)) || !old_len || !new_len || (flags & ~(u64)MREMAP_MAYMOVE))
+		return -EINVAL;
+	struct vma *v = vma_find(mm, old);
+	if (!v || old + old_len > v->end || old + old_len < old)
+		return -EFAULT;
+	if (new_len <= old_len) {
+		if (new_len < old_len)
+			mm_unmap(mm, old + new_len, old_len - new_len);
+		return (s64)old;
+	}
+	u64 grow = new_len - old_len;
+	if (old + old_len == v->end && v->end + grow <= MMAP_TOP && range_free(mm, v->end, grow) &&
+	    !(v->flags & MAP_GROWSDOWN)) {
+		v->end += grow; /* in place */
+		return (s64)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	s64 n = mm_map(mm, 0, new_len, v->prot, v->flags & ~(u32)(MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_GROWSDOWN),
+		       v->file, v->off + (old - v->start), v->file_end);
+	if (n < 0)
+		return n;
+	if (vm_move_range(mm->pml4, old, (u64)n, old_len)) {
+		mm_unmap(mm, (u64)n, new_len);
+		return -ENOMEM;
+	}
+	mm_unmap(mm, old, old_len); /* nothing left there to free */
+	return n;
 }
 
 /* A file shrank to end (page-aligned): every shared mapping of it lets go

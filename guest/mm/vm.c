@@ -94,6 +94,22 @@ void vm_unmap_range(u64 *pml4, u64 start, u64 end)
 	flush(pml4);
 }
 
+int vm_move_range(u64 *pml4, u64 from, u64 to, u64 len)
+{
+	for (u64 k = 0; k < len; k += PAGE) /* page tables first: the move cannot fail halfway */
+		if (!vm_pte(pml4, to + k, 1))
+			return -ENOMEM;
+	for (u64 k = 0; k < len; k += PAGE) {
+		u64 *src = vm_pte(pml4, from + k, 0);
+		if (src && (*src & PTE_P)) {
+			*vm_pte(pml4, to + k, 0) = *src;
+			*src = 0;
+		}
+	}
+	flush(pml4);
+	return 0;
+}
+
 void vm_protect_range(u64 *pml4, u64 start, u64 end, int writable)
 {
 	for (u64 va = start; va < end; va += PAGE) {

@@ -19,6 +19,9 @@ s64 sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size);
 s64 sys_rt_sigsuspend(u64 uset, u64 size);
 s64 sys_rt_sigpending(u64 uset, u64 size);
 s64 sys_kill(u64 upid, u64 sig);
+s64 sys_tkill(u64 tid, u64 sig);
+s64 sys_tgkill(u64 tgid, u64 tid, u64 sig);
+s64 sys_sigaltstack(u64 uss, u64 uoss);
 
 /* sys_info.c */
 s64 sys_uname(u64 ubuf);
@@ -46,7 +49,6 @@ s64 sys_getgroups(u64 size, u64 list);
 s64 sys_getrandom(u64 ubuf, u64 n, u64 flags);
 s64 sys_prctl(u64 op, u64 a2);
 s64 sys_nop(void);
-s64 sys_futex(u64 uaddr, u64 op, u64 val);
 s64 sys_statfs(u64 path, u64 ubuf);
 s64 sys_fstatfs(u64 fd, u64 ubuf);
 
@@ -124,6 +126,7 @@ int vfs_mknod(int dirfd, const char *path, struct inode *i);
 
 /* sys_proc.c */
 s64 sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
+s64 sys_clone3(u64 uargs, u64 size);
 s64 sys_fork(void);
 s64 sys_vfork(void);
 s64 sys_execve(u64 path, u64 argv, u64 envp);
@@ -144,6 +147,7 @@ s64 sys_munmap(u64 addr, u64 len);
 s64 sys_msync(u64 addr, u64 len, u64 flags);
 s64 sys_mprotect(u64 addr, u64 len, u64 prot);
 s64 sys_madvise(u64 addr, u64 len, u64 advice);
+s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags);
 
 /* sys_time.c */
 s64 sys_clock_gettime(u64 clk, u64 uts);
@@ -183,8 +187,26 @@ s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen);
 
 /* syscall.c */
 s64 sys_exit_group(u64 code);
-s64 sys_sigaltstack(void);
-s64 sys_tkill(u64 tid, u64 sig);
-s64 sys_tgkill(u64 tgid, u64 tid, u64 sig);
+
+/* fs/eventfd.c */
+s64 sys_eventfd(u64 initval);
+s64 sys_eventfd2(u64 initval, u64 flags);
+s64 sys_timerfd_create(u64 clock, u64 flags);
+s64 sys_timerfd_settime(u64 fd, u64 flags, u64 unew, u64 uold);
+s64 sys_timerfd_gettime(u64 fd, u64 ucur);
+s64 sys_signalfd(u64 fd, u64 umask, u64 size);
+s64 sys_signalfd4(u64 fd, u64 umask, u64 size, u64 flags);
+
+/* fs/epoll.c */
+s64 sys_epoll_create(u64 size);
+s64 sys_epoll_create1(u64 flags);
+s64 sys_epoll_ctl(u64 epfd, u64 op, u64 fd, u64 uevent);
+s64 sys_epoll_wait(u64 epfd, u64 uevents, u64 max, u64 ms);
+s64 sys_epoll_pwait(u64 epfd, u64 uevents, u64 max, u64 ms, u64 umask, u64 size);
+
+/* sys_futex.c */
+s64 sys_futex(u64 uaddr, u64 op, u64 val, u64 utime, u64 uaddr2, u64 val3);
+s64 sys_set_robust_list(u64 head, u64 len);
+s64 sys_get_robust_list(u64 pid, u64 uhead, u64 ulen);
 
 #endif

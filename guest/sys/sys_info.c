@@ -1,8 +1,7 @@
 /*
  * System information syscalls (guest ring 0): uname, sysinfo, resource
  * limits and usage, user and group ids (everyone is root), getrandom,
- * prctl, and the calls that only need to succeed (sync, fsync, futex
- * without threads).
+ * prctl, and the calls that only need to succeed (sync, fsync).
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -191,15 +190,6 @@ s64 sys_prctl(u64 op, u64 a2)
 }
 
 s64 sys_nop(void) { return 0; }
-
-s64 sys_futex(u64 uaddr, u64 op, u64 val)
-{
-	(void)val;
-	u32 v;
-	if (copy_from_user(&v, uaddr, 4))
-		return -EFAULT;
-	return (op & 127) == 0 ? -EAGAIN : 0; /* no threads: nobody to wait for */
-}
 
 /* statfs and fstatfs: proc has no blocks; ramfs (the root, tmpfs mounts)
  * and devtmpfs share the page pool, so their blocks are the pages files

@@ -11,19 +11,8 @@
 
 #define IOV_MAX 1024
 
+/* fd_get holds the file until the syscall returns. */
 static struct file *get_fd(u64 fd) { return fd >= NR_FDS ? 0 : fd_get((int)fd); }
-
-/* A call that may sleep holds its file, as Linux's fdget does: a task
- * sharing the descriptor table (clone CLONE_FILES) may close the
- * descriptor meanwhile, and the file then ends when the call does.  The
- * caller file_put()s it. */
-static struct file *hold_fd(u64 fd)
-{
-	struct file *f = get_fd(fd);
-	if (f)
-		file_get(f);
-	return f;
-}
 
 static s64 do_read(struct file *f, u64 buf, u64 n)
 {
@@ -45,22 +34,14 @@ static s64 do_write(struct file *f, u64 buf, u64 n)
 
 s64 sys_read(u64 fd, u64 buf, u64 n)
 {
-	struct file *f = hold_fd(fd);
-	if (!f)
-		return -EBADF;
-	s64 r = do_read(f, buf, n);
-	file_put(f);
-	return r;
+	struct file *f = get_fd(fd);
+	return f ? do_read(f, buf, n) : -EBADF;
 }
 
 s64 sys_write(u64 fd, u64 buf, u64 n)
 {
-	struct file *f = hold_fd(fd);
-	if (!f)
-		return -EBADF;
-	s64 r = do_write(f, buf, n);
-	file_put(f);
-	return r;
+	struct file *f = get_fd(fd);
+	return f ? do_write(f, buf, n) : -EBADF;
 }
 
 static s64 vec_rw(struct file *f, u64 uiov, u64 cnt, int wr)
@@ -88,12 +69,8 @@ static s64 vec_rw(struct file *f, u64 uiov, u64 cnt, int wr)
 
 static s64 do_vec(u64 fd, u64 uiov, u64 cnt, int wr)
 {
-	struct file *f = hold_fd(fd);
-	if (!f)
-		return -EBADF;
-	s64 r = vec_rw(f, uiov, cnt, wr);
-	file_put(f);
-	return r;
+	struct file *f = get_fd(fd);
+	return f ? vec_rw(f, uiov, cnt, wr) : -EBADF;
 }
 
 s64 sys_readv(u64 fd, u64 iov, u64 cnt) { return do_vec(fd, iov, cnt, 0); }
@@ -310,11 +287,5 @@ static s64 do_sendfile(struct file *out, struct file *in, u64 uoff, u64 count)
 
 s64 sys_sendfile(u64 out_fd, u64 in_fd, u64 uoff, u64 count)
 {
-	struct file *in = hold_fd(in_fd), *out = hold_fd(out_fd);
-	s64 r = do_sendfile(out, in, uoff, count);
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
-	return r;
+	return do_sendfile(get_fd(out_fd), get_fd(in_fd), uoff, count);
 }

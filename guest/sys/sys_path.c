@@ -603,8 +603,7 @@ s64 sys_chdir(u64 path)
 	int r = lookup_dir(path, &i);
 	if (r)
 		return r;
-	iput(current->cwd);
-	current->cwd = i;
+	fs_set(0, i);
 	return 0;
 }
 
@@ -618,8 +617,7 @@ s64 sys_fchdir(u64 fd)
 	if (!dir_reachable(f->ino))
 		return -EACCES;
 	iget(f->ino);
-	iput(current->cwd);
-	current->cwd = f->ino;
+	fs_set(0, f->ino);
 	return 0;
 }
 
@@ -629,15 +627,14 @@ s64 sys_chroot(u64 path)
 	int r = lookup_dir(path, &i);
 	if (r)
 		return r;
-	iput(current->root);
-	current->root = i;
+	fs_set(1, i);
 	return 0;
 }
 
 s64 sys_umask(u64 mask)
 {
 	u32 old = current->umask;
-	current->umask = (u32)mask & 0777;
+	fs_set_umask((u32)mask & 0777);
 	return old;
 }
 

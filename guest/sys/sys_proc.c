@@ -10,14 +10,35 @@
 #include "sys/sys.h"
 
 s64 sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls) { return do_fork(flags, newsp, ptid, ctid, tls); }
+/* clone3(2): the same, its arguments in a structure; a stack is given as
+ * its lowest address and size.  Fields past ours must be zeros. */
+s64 sys_clone3(u64 uargs, u64 size)
+{
+	struct clone_args_k a = { 0 };
+	if (size < 64)
+		return -EINVAL;
+	if (size > PAGE)
+		return -E2BIG;
+	if (copy_from_user(&a, uargs, sizeof a))
+		return -EFAULT;
+	for (u64 off = sizeof a; off < size; off += 8) {
+		u64 v = 0;
+		if (copy_from_user(&v, uargs + off, size - off < 8 ? size - off : 8))
+			return -EFAULT;
+		if (v)
+			return off < 88 ? -EINVAL : -E2BIG; /* set_tid, cgroup: not offered */
+	}
+	if ((a.flags & 0xffull) || a.exit_signal >= NSIG || (!a.stack != !a.stack_size) ||
+	    ((a.flags & CLONE_THREAD) && a.exit_signal))
+		return -EINVAL;
+	return do_fork(a.flags | a.exit_signal, a.stack ? a.stack + a.stack_size : 0, a.parent_tid, a.child_tid, a.tls);
+}
+
 s64 sys_fork(void) { return do_fork(SIGCHLD, 0, 0, 0, 0); }
 s64 sys_vfork(void) { return do_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); }
 s64 sys_execve(u64 path, u64 argv, u64 envp) { return exec_user(path, argv, envp); }
 
-s64 sys_exit(u64 code)
-{
-	do_exit(((int)code & 0xff) << 8);
-}
+s64 sys_exit(u64 code) { thread_exit(((int)code & 0xff) << 8); }
 
 s64 sys_wait4(u64 pid, u64 status, u64 options, u64 rusage)
 {
@@ -26,11 +47,11 @@ s64 sys_wait4(u64 pid, u64 status, u64 options, u64 rusage)
 	return do_wait4((int)pid, status, (int)options);
 }
 
-s64 sys_getpid(void) { return current->pid; }
+s64 sys_getpid(void) { return current->leader->pid; }
 s64 sys_gettid(void) { return current->pid; }
 s64 sys_getppid(void)
 {
-	struct task *p = current->parent;
+	struct task *p = current->leader->parent;
 	return p && sandbox_sees(current, p) ? p->pid : 0; /* a parent outside the sandbox: 0 */
 }
 s64 sys_getpgrp(void) { return current->pgid; }
@@ -47,25 +68,35 @@ s64 sys_getsid(u64 pid)
 	return t ? t->sid : -ESRCH;
 }
 
+/* Every thread of l's process gets the process group and session. */
+static void set_group_ids(struct task *l, int pgid, int sid)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->leader == l)
+			t->pgid = pgid, t->sid = sid;
+}
+
 s64 sys_setpgid(u64 pid, u64 pgid)
 {
-	struct task *t = pid ? task_find((int)pid) : current;
-	if (!t || (t != current && t->parent != current))
+	struct task *t = pid ? task_find((int)pid) : current, *me = current->leader;
+	if (!t || (t->leader != me && t->leader->parent != me))
 		return -ESRCH;
 	if ((s64)pgid < 0)
 		return -EINVAL;
+	t = t->leader;
 	if (t->sid == t->pid)
 		return -EPERM;
-	t->pgid = pgid ? (int)pgid : t->pid;
+	set_group_ids(t, pgid ? (int)pgid : t->pid, t->sid);
 	return 0;
 }
 
 s64 sys_setsid(void)
 {
-	if (current->pgid == current->pid)
+	struct task *l = current->leader;
+	if (l->pgid == l->pid)
 		return -EPERM;
-	current->sid = current->pgid = current->pid;
-	return current->sid;
+	set_group_ids(l, l->pid, l->pid);
+	return l->sid;
 }
 
 s64 sys_set_tid_address(u64 p)
@@ -138,9 +169,16 @@ s64 sys_msync(u64 addr, u64 len, u64 flags)
 	return 0;
 }
 
+/* madvise(2): DONTNEED and FREE drop the pages; other advice is only checked. */
 s64 sys_madvise(u64 addr, u64 len, u64 advice)
 {
-	(void)addr, (void)len, (void)advice;
-	return 0;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return mm_discard(current->mm, addr, len);
+	return addr & (PAGE - 1) ? -EINVAL : 0;
+}
+
+s64 sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags)
+{
+	return mm_remap(current->mm, old, old_len, new_len, flags);
 }
 

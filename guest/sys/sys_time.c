@@ -124,10 +124,10 @@ s64 sys_sched_yield(void)
 s64 sys_alarm(u64 secs)
 {
 	u64 now = rdtsc(), left = 0;
-	if (current->alarm_tsc > now)
-		left = (current->alarm_tsc - now + boot_info->tsc_hz - 1) / boot_info->tsc_hz;
-	current->alarm_tsc = secs ? now + secs * boot_info->tsc_hz : 0;
-	current->alarm_interval = 0;
+	if (current->leader->alarm_tsc > now)
+		left = (current->leader->alarm_tsc - now + boot_info->tsc_hz - 1) / boot_info->tsc_hz;
+	current->leader->alarm_tsc = secs ? now + secs * boot_info->tsc_hz : 0;
+	current->leader->alarm_interval = 0;
 	return (s64)left;
 }
 
@@ -139,10 +139,11 @@ s64 sys_getitimer(u64 which, u64 uold)
 	s64 v[4] = { 0 };
 	u64 now = rdtsc();
 	if (which == 0) {
-		u64 iv = tsc_to_ns(current->alarm_interval) / 1000, left = current->alarm_tsc > now ? tsc_to_ns(current->alarm_tsc - now) / 1000 : 0;
+		struct task *l = current->leader; /* the alarm is the process's */
+		u64 iv = tsc_to_ns(l->alarm_interval) / 1000, left = l->alarm_tsc > now ? tsc_to_ns(l->alarm_tsc - now) / 1000 : 0;
 		v[0] = (s64)(iv / 1000000), v[1] = (s64)(iv % 1000000);
 		v[2] = (s64)(left / 1000000), v[3] = (s64)(left % 1000000);
-		if (current->alarm_tsc && !left)
+		if (l->alarm_tsc && !left)
 			v[3] = 1;
 	}
 	return copy_to_user(uold, v, sizeof v) ? -EFAULT : 0;
@@ -164,8 +165,8 @@ s64 sys_setitimer(u64 which, u64 unew, u64 uold)
 	if (which != 0)
 		return 0; /* virtual and profiling timers never fire */
 	u64 value = (u64)v[2] * 1000000000ull + (u64)v[3] * 1000ull;
-	current->alarm_interval = ns_to_tsc((u64)v[0] * 1000000000ull + (u64)v[1] * 1000ull);
-	current->alarm_tsc = value ? rdtsc() + ns_to_tsc(value) : 0;
+	current->leader->alarm_interval = ns_to_tsc((u64)v[0] * 1000000000ull + (u64)v[1] * 1000ull);
+	current->leader->alarm_tsc = value ? rdtsc() + ns_to_tsc(value) : 0;
 	return 0;
 }
 

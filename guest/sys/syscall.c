@@ -17,7 +17,7 @@ static const sysfn table[] = {
 	S1(read), S1(write), S1(open), S1(close), S1(stat), S1(fstat), S1(lstat), S1(poll), S1(lseek), S1(mmap),
 	S1(mprotect), S1(msync), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
 	S1(pread64), S1(pwrite64), S1(readv), S1(writev), S1(access), S1(pipe), S1(select), S1(sched_yield),
-	S1(madvise), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
+	S1(madvise), S1(mremap), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
 	S1(getpid), S1(sendfile), S1(socket), S1(connect), S1(accept), S1(sendto), S1(recvfrom), S1(sendmsg),
 	S1(recvmsg), S1(shutdown), S1(bind), S1(listen), S1(getsockname), S1(getpeername), S1(socketpair),
 	S1(setsockopt), S1(getsockopt), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
@@ -33,16 +33,14 @@ static const sysfn table[] = {
 	S1(sched_getaffinity), S1(getdents64), S1(set_tid_address), S1(clock_gettime), S1(clock_getres),
 	S1(clock_nanosleep), S1(exit_group), S1(tgkill), S1(openat), S1(mkdirat), S1(mknodat), S1(fchownat),
 	S1(newfstatat), S1(unlinkat), S1(renameat), S1(linkat), S1(symlinkat), S1(readlinkat), S1(fchmodat),
-	S1(faccessat), S1(pselect6), S1(ppoll), S(set_robust_list, nop), S1(utimensat), S1(accept4), S1(dup3), S1(pipe2),
-	S1(prlimit64), S1(renameat2), S1(getrandom), S1(statx), S(faccessat2, faccessat),
+	S1(faccessat), S1(pselect6), S1(ppoll), S1(set_robust_list), S1(get_robust_list), S1(clone3), S1(utimensat),
+	S1(accept4), S1(dup3), S1(pipe2), S1(prlimit64), S1(renameat2), S1(epoll_create), S1(epoll_create1),
+	S1(epoll_ctl), S1(epoll_wait), S1(epoll_pwait), S1(eventfd), S1(eventfd2), S1(timerfd_create),
+	S1(timerfd_settime), S1(timerfd_gettime), S1(signalfd), S1(signalfd4), S1(getrandom), S1(statx),
+	S(faccessat2, faccessat),
 };
 
 s64 sys_exit_group(u64 code) { do_exit(((int)code & 0xff) << 8); }
-s64 sys_sigaltstack(void) { return 0; }
-
-/* tkill(tid, sig) and tgkill(tgid, tid, sig): one thread per process */
-s64 sys_tkill(u64 tid, u64 sig) { return (int)tid <= 0 ? -EINVAL : sys_kill(tid, sig); }
-s64 sys_tgkill(u64 tgid, u64 tid, u64 sig) { return (int)tid <= 0 || tgid != tid ? -EINVAL : sys_kill(tid, sig); }
 
 void user_return(struct trap_frame *f)
 {
@@ -54,11 +52,14 @@ void user_return(struct trap_frame *f)
 int syscall_trace; /* "strace" on the kernel command line */
 static u64 logged[8]; /* syscall numbers < 512 already reported */
 
+static u64 syscall_seq;
+
 void syscall_handler(struct trap_frame *f)
 {
 	u64 nr = f->rax;
 	s64 r;
 	current->frame = f;
+	current->syscall_seq = ++syscall_seq;
 	if (nr < BH_ARRAY_SIZE(table) && table[nr]) {
 		r = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	} else {
@@ -71,6 +72,7 @@ void syscall_handler(struct trap_frame *f)
 	if (syscall_trace)
 		kprintf("[%d %s] sys %llu(%llx, %llx, %llx) = %lld\n", current->pid, current->comm, nr, f->rdi, f->rsi,
 			f->rdx, r);
+	fd_drop_holds();
 	f->rax = (u64)r;
 	user_return(f);
 }

@@ -1,12 +1,15 @@
 /* Guest figures for tools/bench_guest.py: TSC ticks (instructions under QEMU
- * -icount) per fork+exec+wait of /bin/true, per `sh -c true`, and per MiB
- * through a pipe, an AF_UNIX socket pair and a loopback TCP connection
- * (127.0.0.1).  Prints "name: value" lines.
+ * -icount) per fork+exec+wait of /bin/true, of a dynamically linked
+ * /bin/true (the build machine's glibc one, in /tests/glibc), per `sh -c
+ * true`, per MiB through a pipe, an AF_UNIX socket pair and a loopback TCP
+ * connection (127.0.0.1), and per futex wake-up round trip between two
+ * threads.  Prints "name: value" lines.
  * `bench_guest ctr N` instead: ticks per process container of busybox running
  * `true` (create + start + wait through /var/run/docker.sock; its removal
  * not counted), for tools/bench_engine.py. */
 #include "t.h"
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,18 +22,60 @@ static unsigned long long tsc(void)
 	return ((unsigned long long)hi << 32) | lo;
 }
 
-static unsigned long long spawn(char *const argv[], int n)
+/* The child runs argv[0] chrooted in root when root is not NULL. */
+static unsigned long long spawn_in(const char *root, char *const argv[], int n)
 {
 	unsigned long long t0 = tsc();
 	for (int i = 0; i < n; i++) {
 		pid_t p = fork();
 		if (!p) {
+			if (root && chroot(root))
+				_exit(126);
 			execv(argv[0], argv);
 			_exit(127);
 		}
 		waitpid(p, 0, 0);
 	}
 	return (tsc() - t0) / n;
+}
+
+static unsigned long long spawn(char *const argv[], int n) { return spawn_in(0, argv, n); }
+
+/* Futex ping-pong: each side waits for its word to turn 1, clears it, sets
+ * the other's and wakes the other side. */
+static volatile unsigned words[2];
+static int rounds;
+
+static void pass(int me)
+{
+	while (!__atomic_load_n(&words[me], __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, &words[me], 128 /* FUTEX_WAIT_PRIVATE */, 0, 0, 0, 0);
+	words[me] = 0;
+	__atomic_store_n(&words[!me], 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &words[!me], 129 /* FUTEX_WAKE_PRIVATE */, 1, 0, 0, 0);
+}
+
+static void *pong(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < rounds; i++)
+		pass(1);
+	return 0;
+}
+
+/* Ticks per round trip (a wake and a wake back); *ok if every round ran. */
+static unsigned long long futex_round_trip(int n, int *ok)
+{
+	pthread_t t;
+	rounds = n;
+	words[0] = 1;
+	pthread_create(&t, 0, pong, 0);
+	unsigned long long t0 = tsc();
+	for (int i = 0; i < n; i++)
+		pass(0);
+	unsigned long long dt = tsc() - t0;
+	*ok = !pthread_join(t, 0) && words[0] == 1;
+	return dt / (unsigned long long)n;
 }
 
 /* Ticks per MiB of 16 MiB written to wr in 64 KiB writes and read from rd
@@ -133,8 +178,12 @@ int main(int argc, char **argv)
 		return containers(atoi(argv[2]));
 	int n = argc > 1 ? atoi(argv[1]) : 20;
 	printf("spawn_true: %llu\n", spawn((char *[]){ "/bin/true", 0 }, n));
+	printf("spawn_dynamic_true: %llu\n", spawn_in("/tests/glibc", (char *[]){ "/bin/true", 0 }, n));
 	printf("spawn_sh_c_true: %llu\n", spawn((char *[]){ "/bin/sh", "-c", "true", 0 }, n));
 	int p[2], ok;
+	unsigned long long ft = futex_round_trip(1000, &ok);
+	printf("futex_round_trip: %llu\n", ft);
+	printf("futex_ok: %d\n", ok);
 	pipe(p);
 	unsigned long long t = per_mib(p[0], p[1], &ok);
 	printf("pipe_per_mib: %llu\n", t);
