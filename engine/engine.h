@@ -25,6 +25,7 @@ struct engine {
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
 	char self[4096];         /* this program, run again as bulkhead-shim */
+	char vmwp[4096];         /* DATA/vmwp: a link to it, run as a hyperv container's worker */
 };
 extern struct engine eng;
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -199,6 +200,9 @@ int shim_main(int argc, char **argv);
 void now_rfc3339(char *out, size_t cap);
 long long proc_start_time(int pid);           /* /proc/PID/stat field 22; -1: none or a zombie */
 int write_file_atomic(const char *path, const char *data);  /* 0 or -1 */
+
+/* ---- vmwp.c: the worker of a hyperv container (see there) */
+int vmwp_main(int argc, char **argv);
 
 /* ---- tarw.c: writing ustar archives */
 int tarw_file(int fd, const char *name, const void *p, uint64_t n);  /* 0 or -1 */
