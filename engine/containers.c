@@ -94,7 +94,8 @@ static void read_state(struct ctr *ct)
 		return;
 	ct->pid = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "Pid"));
 	ct->pid_start = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "PidStart"));
-	ct->partition = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "Partition"));
+	const cJSON *part = cJSON_GetObjectItem(s, "Partition");
+	ct->partition = cJSON_IsNumber(part) ? part->valueint : 0;
 	ct->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "ExitCode"));
 	ct->oom = cJSON_IsTrue(cJSON_GetObjectItem(s, "OOMKilled"));
 	snprintf(ct->started, sizeof ct->started, "%s", jstr(s, "StartedAt"));
