@@ -104,6 +104,8 @@ int hv_top(struct ctr *ct, cJSON *rows, char *err, size_t cap)
 	if (fd >= 0)
 		close(fd);
 	for (long i = 0; i < n && i < PS_MAX; i++) {
+		if (t[i].pid <= 0)
+			continue;   /* its kernel's idle task */
 		char cmd[sizeof t[i].comm + 1];
 		size_t k = 0;
 		for (; k < sizeof t[i].comm && t[i].comm[k]; k++)

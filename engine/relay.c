@@ -27,7 +27,7 @@ int relay_open(struct relay *r, const char *sock, const char *log)
 	unlink(sock);
 	r->sock = sock;
 	r->log_fd = -1;
-	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);   /* accept never waits */
 	if (r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&a, sizeof a) || listen(r->lfd, 16))
 		return -1;
 	r->log_name = log;

@@ -130,8 +130,15 @@ static int build_spec(const cJSON *spec, const struct bh_layer *layers, u32 nlay
 	const char *cwd = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "cwd"));
 	const char *user = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "user"));
 	const char *host = run ? cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "hyperv"), "hostname")) : "";
-	const char *strs[] = { cwd ? cwd : "", user ? user : "", host ? host : "" };
-	for (int i = 0; i < 3; i++)
+	char resolv[1024] = "";   /* RUN: the host's, as Docker gives it */
+	int rfd = run ? open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC) : -1;
+	if (rfd >= 0) {
+		ssize_t k = read(rfd, resolv, sizeof resolv - 1);
+		resolv[k > 0 ? k : 0] = 0;
+		close(rfd);
+	}
+	const char *strs[] = { cwd ? cwd : "", user ? user : "", host ? host : "", resolv };
+	for (int i = 0; i < 4; i++)
 		buf_put(out, strs[i], strlen(strs[i]) + 1);
 	if (!out->p || !h.nargv || out->len > BH_SPEC_MAX)
 		return -1;
@@ -531,6 +538,7 @@ int vmwp_main(int argc, char **argv)
 		static struct pollfd pf[MAXP];
 		static int first[BH_HANDLE_MAX + 1], count[BH_HANDLE_MAX + 1];
 		int np = 0, pending = 0;
+		memset(count, 0, sizeof count);
 		pf[np++] = (struct pollfd){ dev, POLLIN, 0 };
 		for (int h = 1; h <= BH_HANDLE_MAX; h++) {
 			struct proc *p = &procs[h];
@@ -560,8 +568,8 @@ int vmwp_main(int argc, char **argv)
 		long long now = mono_ms();
 		for (int h = 1; h <= BH_HANDLE_MAX && !ended; h++) {
 			struct proc *p = &procs[h];
-			if (!p->used)
-				continue;
+			if (!p->used || !count[h])
+				continue;   /* free, or new since the poll */
 			if (h != BH_HANDLE_INIT && p->ctl_fd >= 0 && p->ctl_fd == pf[first[h] - 1].fd &&
 			    pf[first[h] - 1].revents) {
 				if (!p->started) {   /* the daemon gave up waiting */
