@@ -696,8 +696,11 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 			return -ENOTCONN;
 		return cmd == BH_IOC_GRANT ? grant(c, arg) : start(c);
 	}
-	if (cmd == BH_IOC_HOST_STATS)
+	if (cmd == BH_IOC_HOST_STATS) {
+		static struct bh_stats hv;
+		stats.hv_pages_free = hcall(BH_HC_STATS, v2p(&hv), sizeof hv, 0, 0) > 0 ? hv.pages_free : 0;
 		return copy_to_user(arg, &stats, sizeof stats) ? -EFAULT : 0;
+	}
 	if (cmd < BH_IOC_LIST || cmd > BH_IOC_KILL)
 		return -ENOTTY;
 	if (copy_from_user(&a, arg, sizeof a))

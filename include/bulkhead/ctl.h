@@ -165,6 +165,7 @@ struct bh_host_stats {
 	u64 doorbells;    /* BH_VEC_CHANNEL interrupts taken */
 	u64 drains;       /* channels read because their ring had data */
 	u64 hv_queries;   /* BH_HC_PART_QUERY calls for partitions' states */
+	u64 hv_pages_free; /* hv's free RAM pages (BH_HC_STATS) when asked: what destroys give back */
 };
 
 #endif
