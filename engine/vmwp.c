@@ -48,6 +48,7 @@
 #define KILL_GRACE_MS 5000    /* after SIGKILL, PID 1's PROC_EXIT */
 #define WRITE_MS 2000         /* a message the ring has no room for */
 #define HELD_MAX 65536u       /* an exec's output before its client is there */
+#define READ_TURN 16384u      /* bytes of messages read between the clients' turns */
 
 struct proc {
 	int used, started, pid;           /* pid: inside the partition */
@@ -551,7 +552,7 @@ int vmwp_main(int argc, char **argv)
 			np += count[h];
 		}
 		poll(pf, (nfds_t)np, pending || kill_at ? 50 : 1000);
-		for (int k = 0; k < 64; k++) {   /* then the clients get their turn */
+		for (size_t got = 0; got < READ_TURN;) {   /* then the clients get their turn */
 			ssize_t n = read(dev, mb, sizeof mb);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
@@ -559,6 +560,7 @@ int vmwp_main(int argc, char **argv)
 				ended = 1;   /* the end, or the driver broke its word */
 				break;
 			}
+			got += (size_t)n;
 			if (message(m, mb + sizeof *m)) {
 				status = m->arg;
 				ended = 1;
