@@ -27,15 +27,16 @@ def test_missing_command(sh):
 
 
 def test_exec_and_host_ps(sh):
-    out, rc = run_rc(sh, f"bulkhead uvm -n box2 -x 'echo from-exec; ps' {IMG} -- sh -c 'sleep 4441; echo done'", 180)
+    out, rc = run_rc(sh, f"bulkhead uvm -n box2 -x 'echo from-exec; ps' {IMG} -- sh -c 'sleep 6; echo done'", 180)
     assert "from-exec" in out, out
-    assert "sleep 4441" in out, out  # the exec's ps sees PID 1's child
+    assert re.search(r"^\s*3\s+root\s+sleep 6$", out, re.M), out  # the exec's ps sees PID 1's child
+    assert "done" in out.splitlines() and rc == 0, out
     assert "uvm: exec exited 0" in out, out
     # host ps: no sleep 4441 (the container's) -- checked while one runs
-    sh.run(f"bulkhead uvm -n box3 {IMG} -- sleep 4442 > /tmp/uvm3.log 2>&1 &")
+    sh.run(f"bulkhead uvm -n box3 {IMG} -- sleep 20 > /tmp/uvm3.log 2>&1 &")
     sh.run("sleep 3")
     host_ps = sh.run("ps")
-    assert "sleep 4442" not in host_ps, host_ps
+    assert "sleep 20" not in host_ps, host_ps
     assert "bulkhead uvm" in host_ps or "bulkhead" in host_ps, host_ps
     lst = sh.run("bulkhead list")
     assert re.search(r"box3\s+bulkhead\s+container\s+running", lst), lst
