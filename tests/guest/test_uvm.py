@@ -33,8 +33,7 @@ def test_exec_and_host_ps(sh):
     assert "done" in out.splitlines() and rc == 0, out
     assert "uvm: exec exited 0" in out, out
     # host ps: no sleep 4441 (the container's) -- checked while one runs
-    sh.run(f"bulkhead uvm -n box3 {IMG} -- sleep 20 > /tmp/uvm3.log 2>&1 &")
-    sh.run("sleep 3")
+    sh.run(f"bulkhead uvm -n box3 {IMG} -- sleep 20 > /tmp/uvm3.log 2>&1 & sleep 3")
     host_ps = sh.run("ps")
     assert "sleep 20" not in host_ps, host_ps
     assert "bulkhead uvm" in host_ps or "bulkhead" in host_ps, host_ps
