@@ -35,8 +35,8 @@ def test_exec_and_host_ps(sh):
     # host ps: no sleep 4441 (the container's) -- checked while one runs
     sh.run(f"bulkhead uvm -n box3 {IMG} -- sleep 20 > /tmp/uvm3.log 2>&1 & sleep 3")
     host_ps = sh.run("ps")
-    assert "sleep 20" not in host_ps, host_ps
-    assert "bulkhead uvm" in host_ps or "bulkhead" in host_ps, host_ps
+    assert not re.search(r"^\s*\d+\s+\S+\s+sleep 20", host_ps, re.M), host_ps
+    assert re.search(r"^\s*\d+\s+\S+\s+bulkhead uvm -n box3", host_ps, re.M), host_ps
     lst = sh.run("bulkhead list")
     assert re.search(r"box3\s+bulkhead\s+container\s+running", lst), lst
 
