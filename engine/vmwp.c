@@ -510,6 +510,9 @@ int vmwp_main(int argc, char **argv)
 			end_reason(why, sizeof why);
 			return fail(1, "%s", *why ? why : "the utility partition ended before the container's process started");
 		}
+		if (m->type == BH_MSG_CONSOLE)   /* its kernel's word while it starts: the daemon's log, made safe */
+			for (u32 i = 0; i < m->len && i < 512; i++)
+				fputc(mb[sizeof *m + i] >= ' ' && mb[sizeof *m + i] < 0x7f ? mb[sizeof *m + i] : '\n', stderr);
 		if (m->type != BH_MSG_STARTED || m->seq != BH_HANDLE_INIT)
 			continue;
 		if (m->arg <= 0) {
