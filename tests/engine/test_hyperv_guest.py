@@ -154,6 +154,20 @@ def test_memory_from_m(sh):
     assert js(sh, "GET", "/containers/huge/json")[1]["State"]["Status"] == "created"
 
 
+def test_top_shows_printable_names_only(sh):
+    """A partition's process list is its own word, shown and never trusted: a
+    process named with a terminal escape comes out with '?' for each control
+    byte."""
+    cid = create(sh, "names", {"Image": "busybox", "Cmd": ["sleep", "600"]})
+    api(sh, "POST", "/containers/names/start")
+    run_exec(sh, cid, ["sh", "-c", 'f="/tmp/x$(printf "\\033")[2Jy"; printf "#!/bin/sh\\nsleep 600\\n" > "$f"; '
+                       'chmod +x "$f"; "$f" >/dev/null 2>&1 &'])
+    st, top = js(sh, "GET", "/containers/names/top")
+    cmds = [p[7] for p in top["Processes"]]
+    assert st == 200 and "x?[2Jy" in cmds and all(c.isprintable() for c in cmds), top
+    api(sh, "DELETE", "/containers/names?force=1")
+
+
 def test_flood_is_bounded(sh):
     """A container that writes without end: its log stays two files of 1 MiB,
     the daemon answers meanwhile, stop ends it."""
