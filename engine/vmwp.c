@@ -82,14 +82,41 @@ static long ioc(unsigned long cmd, const void *arg)
 	return syscall(SYS_ioctl, dev, cmd, arg);   /* the full 64-bit result */
 }
 
-/* One message to the partition, waiting at most WRITE_MS for room. */
+/* Control messages (no payload) the ring had no room for, sent in order
+ * from the main loop: the worker never waits in write() with messages
+ * unread (the utility may wait for room for its output before it takes
+ * more input). */
+#define OUTQ 64
+static struct bh_msg outq[OUTQ];
+static int outq_n;
+
+static int flush_outq(void)
+{
+	int i = 0;
+	while (i < outq_n && write(dev, &outq[i], sizeof outq[i]) == (ssize_t)sizeof outq[i])
+		i++;
+	memmove(outq, outq + i, (size_t)(outq_n - i) * sizeof *outq);
+	outq_n -= i;
+	return outq_n;
+}
+
+/* A control message: sent now or queued; dropped (a partition that takes
+ * nothing for OUTQ messages) only when the queue is full. */
+static void send_ctl(int type, int handle, long long arg)
+{
+	if (outq_n < OUTQ)
+		outq[outq_n++] = (struct bh_msg){ .type = (u16)type, .seq = (u16)handle, .arg = arg };
+	flush_outq();
+}
+
+/* One message to the partition, waiting at most WRITE_MS for room (RUN and
+ * EXEC's spec: nothing else is sent meanwhile). */
 static int send_msg(int type, int handle, long long arg, const void *p, size_t n)
 {
 	static char b[sizeof(struct bh_msg) + BH_MSG_MAX];
 	struct bh_msg *m = (struct bh_msg *)b;
 	*m = (struct bh_msg){ .len = (u32)n, .type = (u16)type, .seq = (u16)handle, .arg = arg };
-	if (n)
-		memcpy(b + sizeof *m, p, n);
+	memcpy(b + sizeof *m, p, n);
 	for (long long until = mono_ms() + WRITE_MS;;) {
 		ssize_t w = write(dev, b, sizeof *m + n);
 		if (w == (ssize_t)(sizeof *m + n))
@@ -180,7 +207,7 @@ static void flush_in(struct proc *p)
 		p->in_len = 0;
 	}
 	if (!p->in_len && p->in_close == 1) {
-		send_msg(BH_MSG_STDIN_CLOSE, h, 0, NULL, 0);
+		send_ctl(BH_MSG_STDIN_CLOSE, h, 0);
 		p->in_close = 2;
 	}
 	p->r.paused = p->in_len != 0;
@@ -208,7 +235,7 @@ static void resize(struct relay *r, unsigned h, unsigned w)
 {
 	struct proc *p = r->ctx;
 	if (h && w && h < 65536 && w < 65536)
-		send_msg(BH_MSG_RESIZE, (int)(p - procs), (long long)h << 16 | w, NULL, 0);
+		send_ctl(BH_MSG_RESIZE, (int)(p - procs), (long long)h << 16 | w);
 }
 
 static void start_exec(int fd, const char *name);
@@ -219,7 +246,7 @@ static void control(struct relay *r, int fd, char *line)
 	int sig;
 	char name[64];
 	if (sscanf(line, "signal %d", &sig) == 1 && sig > 0 && sig <= BH_SIG_MAX) {
-		send_msg(BH_MSG_SIGNAL, (int)(p - procs), sig, NULL, 0);
+		send_ctl(BH_MSG_SIGNAL, (int)(p - procs), sig);
 		if (sig == SIGKILL && !kill_at)
 			kill_at = mono_ms() + KILL_GRACE_MS;
 	} else if (p == &procs[BH_HANDLE_INIT] && sscanf(line, "exec %63s", name) == 1)
@@ -548,7 +575,7 @@ int vmwp_main(int argc, char **argv)
 			struct proc *p = &procs[h];
 			if (!p->used)
 				continue;
-			pending |= p->in_len != 0 || (!p->started && h != BH_HANDLE_INIT);
+			pending |= p->in_len != 0 || (!p->started && h != BH_HANDLE_INIT) || outq_n;
 			pf[np] = (struct pollfd){ h != BH_HANDLE_INIT ? p->ctl_fd : -1, POLLIN, 0 };
 			first[h] = ++np;
 			count[h] = relay_poll_fill(&p->r, pf + np);
@@ -570,6 +597,7 @@ int vmwp_main(int argc, char **argv)
 				break;
 			}
 		}
+		flush_outq();
 		long long now = mono_ms();
 		for (int h = 1; h <= BH_HANDLE_MAX && !ended; h++) {
 			struct proc *p = &procs[h];
