@@ -106,6 +106,8 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 	case BH_MSG_RUN:
 		timer_start(100); /* processes from now on: the scheduler's tick */
 		uvm_message(m, payload);
+		if (!(m->arg & BH_SPEC_MORE))
+			uprintf("guest: RUN done, %llu TSC ticks since create\n", rdtsc() - boot_info->hv_entry_tsc);
 		break;
 	case BH_MSG_EXEC:
 	case BH_MSG_STDIN:

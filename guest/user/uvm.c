@@ -3,13 +3,14 @@
  * partition, driven straight over /dev/bulkhead's message mode (ctl.h), with
  * no engine: the host-side test of the container protocol (channel.h).
  *
- *   bulkhead uvm [-t] [-i] [-m MIB] [-n HOSTNAME] [-x CMD] [-k SIG] IMAGE.tar -- CMD [ARG...]
+ *   bulkhead uvm [-t] [-i] [-v] [-m MIB] [-n HOSTNAME] [-x CMD] [-k SIG] IMAGE.tar -- CMD [ARG...]
  *
  * The archive is granted whole at offset 0 of the image window; its layers
  * (manifest.json's Layers) are RUN's layers, used in place.  -t: a pty (the
  * local terminal goes raw meanwhile), -i: stdin is sent, -x: `sh -c CMD` is
  * EXEC'd once PID 1 has started (its output as the container's), -k: signal
- * SIG goes to PID 1 after its first output.  Exits with the container's
+ * SIG goes to PID 1 after its first output, -v: the utility kernel's own
+ * console text on stderr.  Exits with the container's
  * exit code; "uvm: exec exited N" on stderr for -x's process.
  */
 #define _GNU_SOURCE
@@ -116,12 +117,14 @@ int cmd_uvm(int argc, char **argv)
 {
 	unsigned long long mib = BH_UVM_DEFAULT_MEMORY >> 20;
 	const char *host = "uvm", *xcmd = 0;
-	int tty = 0, in = 0, sig = 0, i = 1;
+	int tty = 0, in = 0, sig = 0, verbose = 0, i = 1;
 	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-t"))
 			tty = 1;
 		else if (!strcmp(argv[i], "-i"))
 			in = 1;
+		else if (!strcmp(argv[i], "-v"))
+			verbose = 1;
 		else if (!strcmp(argv[i], "-m") && i + 1 < argc && !parse_u64(argv[i + 1], 1024, &mib))
 			i++;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -231,6 +234,10 @@ int cmd_uvm(int argc, char **argv)
 			send_spec(BH_MSG_EXEC, 2, spec, xa);
 		} else if (m->type == BH_MSG_PROC_EXIT && m->seq != BH_HANDLE_INIT) {
 			fprintf(stderr, "uvm: exec exited %d\n", (int)((m->arg >> 8) & 0xff));
+		} else if (m->type == BH_MSG_CONSOLE && verbose) {
+			for (u32 k = 0; k < m->len; k++) /* the utility's text, escaped as ctl.h asks */
+				fprintf(stderr, (unsigned char)pl[k] < ' ' && pl[k] != '\n' ? "\\x%02x" : "%c",
+					(unsigned char)pl[k]);
 		} else if (m->type == BH_MSG_EXIT) {
 			code = (int)m->arg;
 		}
