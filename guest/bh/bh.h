@@ -27,6 +27,7 @@ void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len);
 /* uvm.c: a hyperv container in the utility partition (channel.h's protocol) */
 void uvm_message(const struct bh_msg *m, const u8 *payload); /* RUN EXEC STDIN STDIN_CLOSE RESIZE SIGNAL */
 void uvm_poll(void);    /* the relay: starts, stdin, output, exits */
+int uvm_active(void);   /* a container's root is built: its processes run here */
 
 /* vmhost.c: the host driver */
 void vmhost_init(void);  /* /dev/bulkhead and the channel doorbell */

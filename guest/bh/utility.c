@@ -58,11 +58,12 @@ static void uprintf(const char *fmt, ...)
 		hcall(BH_HC_CONSOLE_WRITE, v2p(buf), len, 0, 0);
 }
 
-/* Its tasks, the first max of them into out; returns how many there are. */
+/* Its tasks, the first max of them into out; returns how many there are.
+ * With a container: its processes only, as its own ps shows them. */
 static u32 task_records(struct bh_guest_task *out, u32 max)
 {
 	u32 n = 0;
-	for (struct task *t = &idle_task; t; t = t == &idle_task ? task_list : t->next, n++) {
+	for (struct task *t = uvm_active() ? task_list : &idle_task; t; t = t == &idle_task ? task_list : t->next, n++) {
 		static const char st[] = { 'R', 'S', 'Z', 'T' };
 		if (n >= max)
 			continue;
@@ -105,6 +106,8 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 	case BH_MSG_RUN:
 		timer_start(100); /* processes from now on: the scheduler's tick */
 		uvm_message(m, payload);
+		if (!(m->arg & BH_SPEC_MORE))
+			uprintf("guest: RUN done, %llu TSC ticks since create\n", rdtsc() - boot_info->hv_entry_tsc);
 		break;
 	case BH_MSG_EXEC:
 	case BH_MSG_STDIN:

@@ -507,6 +507,8 @@ static void start(const struct bh_msg *m, const u8 *payload)
 	p->pid = pid;
 }
 
+int uvm_active(void) { return have_root; }
+
 static struct task *proc_task(u16 h)
 {
 	struct proc *p = h && h <= BH_HANDLE_MAX ? &procs[h] : 0;

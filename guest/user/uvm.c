@@ -3,13 +3,14 @@
  * partition, driven straight over /dev/bulkhead's message mode (ctl.h), with
  * no engine: the host-side test of the container protocol (channel.h).
  *
- *   bulkhead uvm [-t] [-i] [-m MIB] [-n HOSTNAME] [-x CMD] [-k SIG] IMAGE.tar -- CMD [ARG...]
+ *   bulkhead uvm [-t] [-i] [-v] [-m MIB] [-n HOSTNAME] [-x CMD] [-k SIG] IMAGE.tar -- CMD [ARG...]
  *
  * The archive is granted whole at offset 0 of the image window; its layers
  * (manifest.json's Layers) are RUN's layers, used in place.  -t: a pty (the
  * local terminal goes raw meanwhile), -i: stdin is sent, -x: `sh -c CMD` is
  * EXEC'd once PID 1 has started (its output as the container's), -k: signal
- * SIG goes to PID 1 after its first output.  Exits with the container's
+ * SIG goes to PID 1 after its first output, -v: the utility kernel's own
+ * console text on stderr.  Exits with the container's
  * exit code; "uvm: exec exited N" on stderr for -x's process.
  */
 #define _GNU_SOURCE
@@ -38,12 +39,21 @@ static int send_msg(u16 type, u16 h, s64 arg, const void *p, u32 len)
 	return write(dev, buf, sizeof m + len) == (ssize_t)(sizeof m + len) ? 0 : -1;
 }
 
+/* A control message: small, so the ring's room comes soon. */
+static int send_wait(u16 type, u16 h, s64 arg, const void *p, u32 len)
+{
+	int r;
+	while ((r = send_msg(type, h, arg, p, len)) && errno == EAGAIN)
+		usleep(1000);
+	return r;
+}
+
 /* A spec sent as RUN or EXEC, in chunks of at most BH_MSG_MAX. */
 static int send_spec(u16 type, u16 h, const unsigned char *spec, u32 size)
 {
 	for (u32 at = 0; at < size; at += BH_MSG_MAX) {
 		u32 n = size - at < BH_MSG_MAX ? size - at : BH_MSG_MAX;
-		if (send_msg(type, h, at + n < size ? BH_SPEC_MORE : 0, spec + at, n))
+		if (send_wait(type, h, at + n < size ? BH_SPEC_MORE : 0, spec + at, n))
 			return -1;
 	}
 	return 0;
@@ -107,12 +117,14 @@ int cmd_uvm(int argc, char **argv)
 {
 	unsigned long long mib = BH_UVM_DEFAULT_MEMORY >> 20;
 	const char *host = "uvm", *xcmd = 0;
-	int tty = 0, in = 0, sig = 0, i = 1;
+	int tty = 0, in = 0, sig = 0, verbose = 0, i = 1;
 	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-t"))
 			tty = 1;
 		else if (!strcmp(argv[i], "-i"))
 			in = 1;
+		else if (!strcmp(argv[i], "-v"))
+			verbose = 1;
 		else if (!strcmp(argv[i], "-m") && i + 1 < argc && !parse_u64(argv[i + 1], 1024, &mib))
 			i++;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -179,24 +191,29 @@ int cmd_uvm(int argc, char **argv)
 		cfmakeraw(&t);
 		tcsetattr(0, TCSANOW, &t);
 	}
-	static unsigned char buf[sizeof(struct bh_msg) + BH_MSG_MAX];
+	static unsigned char buf[sizeof(struct bh_msg) + BH_MSG_MAX], pend[BH_MSG_MAX];
 	int code = 1, out_seen = 0;
+	ssize_t pend_len = -1; /* stdin read, not yet sent: ctl.h's rule, never block in write() */
+	fcntl(dev, F_SETFL, O_NONBLOCK);
 	for (;;) {
-		struct pollfd p[2] = { { dev, POLLIN, 0 }, { in ? 0 : -1, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (pend_len >= 0 && !send_msg(pend_len ? BH_MSG_STDIN : BH_MSG_STDIN_CLOSE, BH_HANDLE_INIT, 0, pend,
+					       (u32)pend_len)) {
+			in = pend_len > 0;
+			pend_len = -1;
+		}
+		struct pollfd p[2] = { { dev, POLLIN, 0 }, { in && pend_len < 0 ? 0 : -1, POLLIN, 0 } };
+		if (poll(p, 2, pend_len >= 0 ? 10 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents) {
-			ssize_t n = read(0, buf, BH_MSG_MAX);
-			if (n > 0)
-				send_msg(BH_MSG_STDIN, BH_HANDLE_INIT, 0, buf, (u32)n);
-			else {
-				send_msg(BH_MSG_STDIN_CLOSE, BH_HANDLE_INIT, 0, 0, 0);
-				in = 0;
-			}
+			pend_len = read(0, pend, BH_MSG_MAX);
+			if (pend_len < 0)
+				pend_len = 0;
 		}
 		if (!p[0].revents)
 			continue;
 		ssize_t n = read(dev, buf, sizeof buf);
+		if (n < 0 && errno == EAGAIN)
+			continue;
 		if (n <= 0)
 			break;
 		struct bh_msg *m = (void *)buf;
@@ -204,7 +221,7 @@ int cmd_uvm(int argc, char **argv)
 		if (m->type == BH_MSG_STDOUT || m->type == BH_MSG_STDERR) {
 			write_all(m->type == BH_MSG_STDOUT ? 1 : 2, pl, m->len);
 			if (sig && !out_seen)
-				send_msg(BH_MSG_SIGNAL, BH_HANDLE_INIT, sig, 0, 0);
+				send_wait(BH_MSG_SIGNAL, BH_HANDLE_INIT, sig, 0, 0);
 			out_seen = 1;
 		} else if (m->type == BH_MSG_STARTED && m->arg < 0) {
 			fprintf(stderr, "uvm: start of handle %u: %.*s\n", m->seq, (int)m->len, pl);
@@ -217,6 +234,10 @@ int cmd_uvm(int argc, char **argv)
 			send_spec(BH_MSG_EXEC, 2, spec, xa);
 		} else if (m->type == BH_MSG_PROC_EXIT && m->seq != BH_HANDLE_INIT) {
 			fprintf(stderr, "uvm: exec exited %d\n", (int)((m->arg >> 8) & 0xff));
+		} else if (m->type == BH_MSG_CONSOLE && verbose) {
+			for (u32 k = 0; k < m->len; k++) /* the utility's text, escaped as ctl.h asks */
+				fprintf(stderr, (unsigned char)pl[k] < ' ' && pl[k] != '\n' ? "\\x%02x" : "%c",
+					(unsigned char)pl[k]);
 		} else if (m->type == BH_MSG_EXIT) {
 			code = (int)m->arg;
 		}

@@ -80,6 +80,10 @@
  *      poll(): POLLIN with a message or at the end, POLLOUT when a write of a
  *      BH_MSG_MAX payload would not block.  O_NONBLOCK: EAGAIN.
  * PING, STATS, PS, SHUTDOWN and KILL work on container partitions too.
+ * A worker that both writes and reads (stdin and output) must not block in
+ * write() while it leaves messages unread: as with a pair of pipes, the
+ * utility may wait for room to send output before it takes more input.  Use
+ * O_NONBLOCK and poll() for POLLOUT, reading meanwhile.
  */
 #ifndef BULKHEAD_CTL_H
 #define BULKHEAD_CTL_H
