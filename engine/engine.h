@@ -157,6 +157,10 @@ int store_untag(const char *ref);    /* 0; -1 if absent or not recorded */
  * -1 (the tags may be gone already). */
 int store_delete(struct image *im);
 char *store_path(const struct image *im, const char *file); /* malloc'd; NULL */
+/* Layer l of im as a plain tar: its blob, or (a gzip blob) an uncompressed
+ * copy made from it once, images/<id>/layer<l>.tar.  malloc'd path, or
+ * NULL with err. */
+char *store_layer_tar(const struct image *im, int l, char *err, size_t cap);
 /* Writes a docker-archive of the images (tags[i] the tag to record, or
  * NULL) to fd.  0 or -1 with err. */
 int store_export(int fd, struct image **ims, const char **tags, int n, char *err, size_t cap);
