@@ -197,7 +197,7 @@ def test_hundred_containers_free_every_page(sh):
                  f"{A} POST /containers/loop$i/wait | grep -q '\"StatusCode\":0' && "
                  "bulkhead container rm loop$i >/dev/null || echo fail $i; done", timeout=1800)
     took = time.monotonic() - t0
-    assert "fail" not in out, out
+    assert "fail" not in out, out + sh.run("tail -40 /var/log/bulkheadd.log")
     print(f"100 hyperv containers: {took:.0f} s")
     wait_gone(sh)
     assert free_pages(sh) == before
