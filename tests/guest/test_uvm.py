@@ -60,3 +60,12 @@ def test_tty_ctrl_c(sh):
     sh.send("exit 5\r")
     out = sh.run("echo rc=$?")
     assert "rc=5" in out, out
+
+
+def test_bad_requests_and_a_liar(sh):
+    """/dev/bulkhead's message mode refuses bad messages with an errno; a
+    utility that sends output for a handle never started is stopped."""
+    out = sh.run("/tests/bin/sys_uvm", 300)
+    assert "sys_uvm: 0 failed" in out, out
+    assert "FAIL" not in out, out
+    assert "sysuvm" not in sh.run("bulkhead list")
