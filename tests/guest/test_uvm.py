@@ -69,3 +69,14 @@ def test_bad_requests_and_a_liar(sh):
     assert "sys_uvm: 0 failed" in out, out
     assert "FAIL" not in out, out
     assert "sysuvm" not in sh.run("bulkhead list")
+
+
+def test_on_vtx():
+    """The same container path on the other backend: Bochs, VT-x with EPT."""
+    from shell import Shell
+    b = Shell("guest-bochs-uvm", kind="bochs")
+    try:
+        out, rc = run_rc(b, f"bulkhead uvm -n vbox {IMG} -- sh -c 'hostname; exit 4'", 600)
+        assert rc == 4 and "vbox" in out.splitlines(), out
+    finally:
+        b.close()
