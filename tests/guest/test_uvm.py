@@ -20,6 +20,15 @@ def test_run_output_status(sh):
     assert "init" not in out and "bulkheadd" not in out, out
 
 
+def test_output_is_never_dropped(sh):
+    """300 KB of output, far more than the ring and the host's queue hold:
+    the writer inside waits for the host to read, and every byte arrives."""
+    out = sh.run(f"bulkhead uvm {IMG} -- sh -c 'yes abcdefghi | head -c 300000' | md5sum; "
+                 "yes abcdefghi | head -c 300000 | md5sum", 300)
+    sums = re.findall(r"^([0-9a-f]{32})\s", out, re.M)
+    assert len(sums) == 2 and sums[0] == sums[1], out
+
+
 def test_missing_command(sh):
     out, rc = run_rc(sh, f"bulkhead uvm {IMG} -- nosuchcmd")
     assert rc == 127, out
