@@ -51,6 +51,7 @@ GUEST_TESTS += sys_pty
 GUEST_TESTS += sys_unix sys_unix_dg sys_unix_sb
 GUEST_TESTS += sys_inet sys_inet_fuzz
 GUEST_TESTS += apiclient
+GUEST_TESTS += sys_uvm
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
 	@mkdir -p $(@D)

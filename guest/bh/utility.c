@@ -15,6 +15,7 @@
  *   exit=N      report exit status N, as a container's process would
  * and, as an attacker would (hostile.c has what they print):
  *   scribble    breaks its channel: impossible ring indices, then the doorbell
+ *   badmsg      output for a process handle the host never started
  *   wrmsr=0xADDR:0xVAL  rdmsr=0xADDR  insn=NAME  xcr0=0xVAL  dr7=0xVAL
  *   msrsweep=0xLO:0xHI:0xVAL  msrfind=0xLO:0xHI:0xVAL  xfill=0xBYTE  xcheck=0xBYTE
  */
@@ -217,6 +218,8 @@ void utility_main(void)
 			c->magic = 0;
 			c->to_host.head = 0xfffffff0u;
 			hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+		} else if (!strcmp(tok, "badmsg") && have_chan) {
+			utility_send(BH_MSG_STDOUT, 7, 0, "lies", 4);
 		} else if (hostile_word(tok, uprintf)) {
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);

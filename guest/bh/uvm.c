@@ -53,7 +53,8 @@ struct spec_strs {
 	const char *cwd, *user, *hostname, *resolv;
 };
 
-/* Checks a whole spec: 0, or -EINVAL.  s gets its strings (argv and env kmalloc'd). */
+/* Checks a whole spec: 0, or -EINVAL or -ENOMEM.  s gets its strings (argv
+ * and env kmalloc'd, pointing into b). */
 static int spec_parse(const u8 *b, u32 len, int run, struct spec_strs *s)
 {
 	const struct bh_proc_spec *h = (const void *)b;
@@ -62,33 +63,36 @@ static int spec_parse(const u8 *b, u32 len, int run, struct spec_strs *s)
 		return -EINVAL;
 	u64 at = sizeof *h + (u64)h->nlayers * sizeof(struct bh_layer);
 	u32 nstr = h->nargv + h->nenv + 4;
-	const char *str[4096 + 4];
-	for (u32 i = 0; i < nstr; i++) {
-		u64 z = at < len ? at + find((const char *)b + at, len - at, 0) : len;
-		if (z >= len)
-			return -EINVAL;
-		str[i] = (const char *)b + at;
-		at = z + 1;
-	}
-	if (at != len)
-		return -EINVAL;
+	const char *last[4];
 	s->argv = kmalloc((h->nargv + 1) * sizeof(char *));
 	s->env = kmalloc((h->nenv + 1) * sizeof(char *));
-	if (!s->argv || !s->env) {
+	int err = !s->argv || !s->env ? -ENOMEM : 0;
+	for (u32 i = 0; !err && i < nstr; i++) {
+		u64 z = at < len ? at + find((const char *)b + at, len - at, 0) : len;
+		char *str = (char *)b + at;
+		if (z >= len)
+			err = -EINVAL;
+		else if (i < h->nargv)
+			s->argv[i] = str;
+		else if (i < h->nargv + h->nenv)
+			s->env[i - h->nargv] = str;
+		else
+			last[i - h->nargv - h->nenv] = str;
+		at = z + 1;
+	}
+	if (!err && at != len)
+		err = -EINVAL;
+	if (err) {
 		kfree(s->argv);
 		kfree(s->env);
-		return -ENOMEM;
+		return err;
 	}
-	for (u32 i = 0; i < h->nargv; i++)
-		s->argv[i] = (char *)str[i];
 	s->argv[h->nargv] = 0;
-	for (u32 i = 0; i < h->nenv; i++)
-		s->env[i] = (char *)str[h->nargv + i];
 	s->env[h->nenv] = 0;
-	s->cwd = str[nstr - 4];
-	s->user = str[nstr - 3];
-	s->hostname = str[nstr - 2];
-	s->resolv = str[nstr - 1];
+	s->cwd = last[0];
+	s->user = last[1];
+	s->hostname = last[2];
+	s->resolv = last[3];
 	return 0;
 }
 

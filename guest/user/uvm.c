@@ -70,29 +70,27 @@ static u32 put_str(u32 at, const char *s)
 	return at + (u32)n;
 }
 
-/* The layers of a docker-archive in memory: its manifest.json's Layers, found
- * as entries of the outer tar.  Returns how many, or -1. */
-static int find_layers(const unsigned char *a, size_t size, struct bh_layer *l)
+/* The layers of a docker-archive: its manifest.json's Layers, found as
+ * entries of the outer tar (only its headers and the manifest are read).
+ * Returns how many, or -1. */
+static int find_layers(int fd, struct bh_layer *l)
 {
-	const char *man = 0;
-	size_t man_len = 0;
-	struct { const char *name; size_t off, size; } ent[512];
-	int ne = 0;
-	for (size_t at = 0; at + 512 <= size && a[at] && ne < 512;) {
-		size_t sz = strtoull((const char *)a + at + 124, 0, 8);
-		ent[ne].name = (const char *)a + at;
+	static struct { char name[101]; size_t off, size; } ent[256];
+	static char m[65536];
+	unsigned char hdr[512], magic[2];
+	int ne = 0, have_man = 0;
+	for (size_t at = 0; ne < 256 && pread(fd, hdr, 512, (off_t)at) == 512 && hdr[0];) {
+		size_t sz = strtoull((const char *)hdr + 124, 0, 8);
+		memcpy(ent[ne].name, hdr, 100);
 		ent[ne].off = at + 512;
 		ent[ne].size = sz;
-		if (!strcmp(ent[ne].name, "manifest.json"))
-			man = (const char *)a + at + 512, man_len = sz;
+		if (!strcmp(ent[ne].name, "manifest.json") && sz < sizeof m && pread(fd, m, sz, (off_t)at + 512) == (ssize_t)sz)
+			m[sz] = 0, have_man = 1;
 		ne++;
 		at += 512 + (sz + 511) / 512 * 512;
 	}
-	static char m[65536];
-	if (!man || man_len >= sizeof m)
+	if (!have_man)
 		return -1;
-	memcpy(m, man, man_len);
-	m[man_len] = 0;
 	char *p = strstr(m, "\"Layers\"");
 	int n = 0;
 	p = p ? strchr(p, '[') : 0;
@@ -102,10 +100,10 @@ static int find_layers(const unsigned char *a, size_t size, struct bh_layer *l)
 			break;
 		*e = 0;
 		for (int k = 0; k < ne; k++)
-			if (!strncmp(ent[k].name, p + 1, 100)) {
-				const unsigned char *d = a + ent[k].off;
+			if (!strncmp(ent[k].name, p + 1, 100) && pread(fd, magic, 2, (off_t)ent[k].off) == 2) {
 				l[n] = (struct bh_layer){ .offset = ent[k].off, .size = ent[k].size,
-							  .comp = d[0] == 0x1f && d[1] == 0x8b ? BH_COMP_GZIP : BH_COMP_NONE };
+							  .comp = magic[0] == 0x1f && magic[1] == 0x8b ? BH_COMP_GZIP
+												       : BH_COMP_NONE };
 				n++;
 			}
 		p = e + 1;
@@ -143,13 +141,11 @@ int cmd_uvm(int argc, char **argv)
 	int ncmd = argc - i - 2;
 
 	int ifd = open(image, O_RDONLY);
-	off_t size = ifd < 0 ? -1 : lseek(ifd, 0, SEEK_END);
-	unsigned char *a = size > 0 ? malloc((size_t)size) : 0;
-	if (!a || pread(ifd, a, (size_t)size, 0) != size)
-		return fail(image, ifd < 0 ? strerror(errno) : "cannot read it");
+	if (ifd < 0)
+		return fail(image, strerror(errno));
 	struct bh_proc_spec *h = (void *)spec;
 	struct bh_layer *l = (void *)(spec + sizeof *h);
-	int nl = find_layers(a, (size_t)size, l);
+	int nl = find_layers(ifd, l);
 	if (nl <= 0)
 		return fail(image, "no layers found (a docker-archive is needed)");
 

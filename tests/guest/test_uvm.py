@@ -20,6 +20,15 @@ def test_run_output_status(sh):
     assert "init" not in out and "bulkheadd" not in out, out
 
 
+def test_output_is_never_dropped(sh):
+    """300 KB of output, far more than the ring and the host's queue hold:
+    the writer inside waits for the host to read, and every byte arrives."""
+    out = sh.run(f"bulkhead uvm {IMG} -- sh -c 'yes abcdefghi | head -c 300000' | md5sum; "
+                 "yes abcdefghi | head -c 300000 | md5sum", 300)
+    sums = re.findall(r"^([0-9a-f]{32})\s", out, re.M)
+    assert len(sums) == 2 and sums[0] == sums[1], out
+
+
 def test_missing_command(sh):
     out, rc = run_rc(sh, f"bulkhead uvm {IMG} -- nosuchcmd")
     assert rc == 127, out
@@ -60,3 +69,26 @@ def test_tty_ctrl_c(sh):
     sh.send("exit 5\r")
     out = sh.run("echo rc=$?")
     assert "rc=5" in out, out
+
+
+def test_bad_requests_and_a_liar(sh):
+    """/dev/bulkhead's message mode refuses bad messages with an errno; a
+    utility that sends output for a handle never started is stopped."""
+    out = sh.run("/tests/bin/sys_uvm", 300)
+    assert "sys_uvm: 0 failed" in out, out
+    assert "FAIL" not in out, out
+    assert "sysuvm" not in sh.run("bulkhead list")
+
+
+def test_on_vtx():
+    """The same container path on the other backend: Bochs, VT-x with EPT."""
+    from shell import Shell
+    b = Shell("guest-bochs-uvm", kind="bochs")
+    try:
+        b.run("cd /boot/images")  # short lines: Bochs polls its UART at the tick
+        out, rc = run_rc(b, "bulkhead uvm -n vb busybox.tar -- hostname", 600)
+        assert rc == 0 and "vb" in out.splitlines(), out
+        out, rc = run_rc(b, "bulkhead uvm busybox.tar -- false", 600)
+        assert rc == 1, out
+    finally:
+        b.close()
