@@ -94,6 +94,8 @@ static void read_state(struct ctr *ct)
 		return;
 	ct->pid = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "Pid"));
 	ct->pid_start = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "PidStart"));
+	const cJSON *part = cJSON_GetObjectItem(s, "Partition");
+	ct->partition = cJSON_IsNumber(part) ? part->valueint : 0;
 	ct->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "ExitCode"));
 	ct->oom = cJSON_IsTrue(cJSON_GetObjectItem(s, "OOMKilled"));
 	snprintf(ct->started, sizeof ct->started, "%s", jstr(s, "StartedAt"));
@@ -213,11 +215,7 @@ static int isolation_ok(struct req *r, const cJSON *v, char *out, size_t cap)
 		return -1;
 	}
 	s = s ? s : "";
-	if (!strcasecmp(s, "hyperv")) {
-		http_error(r->c, 400, "hyperv isolation is not available on this host");
-		return -1;
-	}
-	if (*s && strcasecmp(s, "process") && strcasecmp(s, "default")) {
+	if (*s && strcasecmp(s, "process") && strcasecmp(s, "hyperv") && strcasecmp(s, "default")) {
 		http_error(r->c, 400, "invalid isolation: %s (process, hyperv or default)", s);
 		return -1;
 	}
@@ -336,7 +334,8 @@ static void create(struct req *r)
 	cJSON *ep = strslice(cJSON_GetObjectItem(b, "Entrypoint"), &bad);
 	double mem = cJSON_IsNumber(cJSON_GetObjectItem(hc, "Memory")) ? cJSON_GetObjectItem(hc, "Memory")->valuedouble : 0;
 	double pids = cJSON_IsNumber(cJSON_GetObjectItem(hc, "PidsLimit")) ? cJSON_GetObjectItem(hc, "PidsLimit")->valuedouble : 0;
-	if (bad || (cJSON_GetObjectItem(b, "Env") && !cJSON_IsArray(cJSON_GetObjectItem(b, "Env"))) ||
+	cJSON *env = cJSON_GetObjectItem(b, "Env");
+	if (bad || (env && !cJSON_IsArray(env) && !cJSON_IsNull(env)) ||   /* the docker CLI sends null */
 	    (cJSON_GetObjectItem(hc, "Memory") && (!cJSON_IsNumber(cJSON_GetObjectItem(hc, "Memory")) || mem < 0))) {
 		http_error(r->c, 400, "invalid Cmd, Entrypoint, Env or Memory");
 		cJSON_Delete(cmd), cJSON_Delete(ep), cJSON_Delete(icj);
@@ -420,11 +419,10 @@ out:
 /* Writes SPEC in the container's folder and runs bulkhead-shim on it; its
  * report line goes to msg ("ok PID" or "err STATUS MESSAGE"); the shim's
  * stdin (the go word) in *go.  0 or -1. */
-int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go)
+int spec_write(struct ctr *ct, const cJSON *spec, const char *specname, char *msg, size_t cap)
 {
-	char dir[4300], path[4400];
-	ctr_dir(ct, NULL, dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/%s", dir, specname);
+	char path[4400];
+	ctr_dir(ct, specname, path, sizeof path);
 	char *s = cJSON_Print(spec);
 	if (!s || write_file_atomic(path, s)) {
 		free(s);
@@ -432,6 +430,15 @@ int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, siz
 		return -1;
 	}
 	free(s);
+	return 0;
+}
+
+int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go)
+{
+	char dir[4300];
+	ctr_dir(ct, NULL, dir, sizeof dir);
+	if (spec_write(ct, spec, specname, msg, cap))
+		return -1;
 	int rep[2], gop[2];
 	if (pipe2(rep, O_CLOEXEC) || pipe2(gop, O_CLOEXEC)) {
 		snprintf(msg, cap, "err 1 pipe: %s", strerror(errno));
@@ -441,7 +448,10 @@ int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, siz
 	if (pid == 0) {
 		dup2(gop[0], 0);
 		dup2(rep[1], 1);
-		execl(eng.self, "bulkhead-shim", dir, specname, (char *)NULL);
+		if (cJSON_GetObjectItem(spec, "hyperv"))   /* ps shows its worker as vmwp */
+			execl(eng.vmwp, "vmwp", dir, specname, (char *)NULL);
+		else
+			execl(eng.self, "bulkhead-shim", dir, specname, (char *)NULL);
 		printf("err 1 cannot run the shim %s: %s\n", eng.self, strerror(errno));
 		_exit(1);
 	}
@@ -514,31 +524,35 @@ static int ctr_pids(struct ctr *ct, int *pids, int max);
 static int ctr_start(struct ctr *ct, char *err, size_t cap)
 {
 	char upper[4300], msg[700], line[1200];
-	const char *iso = jstr(hc_of(ct), "Isolation");
-	if (!strcasecmp(iso, "hyperv") || ((!*iso || !strcasecmp(iso, "default")) && !strcmp(eng.isolation, "hyperv"))) {
-		snprintf(err, cap, "hyperv isolation is not available on this host");
-		return 400;
-	}
-	char *lower = lower_of(ct);
-	if (!lower) {
+	struct image *im;
+	int by_tag;
+	if (store_find(jstr(ct->rec, "Image"), &im, &by_tag, msg, sizeof msg)) {
 		snprintf(err, cap, "the image of this container (%s) is gone", jstr(ct->rec, "Image"));
 		return 500;
 	}
-	ctr_dir(ct, "upper", upper, sizeof upper);
-	char net[64];
-	int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
-	if (nst) {
+	cJSON *c = cfg_of(ct), *hc = hc_of(ct), *spec = cJSON_CreateObject();
+	if (ctr_hyperv(ct)) {
+		if (hv_spec(ct, im, spec, err, cap)) {
+			cJSON_Delete(spec);
+			return 400;
+		}
+	} else {
+		char net[64];
+		int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
+		if (nst) {
+			cJSON_Delete(spec);
+			return nst;
+		}
+		char *lower = store_path(im, "rootfs");
+		ctr_dir(ct, "upper", upper, sizeof upper);
+		long long pages = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory")) / 4096;
+		long long tasks = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit"));
+		snprintf(line, sizeof line, "lower=%s upper=%s hostname=%s tasks=%lld pages=%lld%s", lower, upper,
+			 jstr(c, "Hostname"), tasks > 0 ? tasks : 0, pages > 0 ? pages : 0, net);
 		free(lower);
-		return nst;
+		cJSON_AddStringToObject(spec, "sandbox", line);
+		cJSON_AddBoolToObject(spec, "mounts", 1);
 	}
-	cJSON *c = cfg_of(ct), *hc = hc_of(ct);
-	long long pages = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory")) / 4096;
-	long long tasks = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit"));
-	snprintf(line, sizeof line, "lower=%s upper=%s hostname=%s tasks=%lld pages=%lld%s", lower, upper,
-		 jstr(c, "Hostname"), tasks > 0 ? tasks : 0, pages > 0 ? pages : 0, net);
-	free(lower);
-	cJSON *spec = cJSON_CreateObject();
-	cJSON_AddStringToObject(spec, "sandbox", line);
 	cJSON_AddItemToObject(spec, "argv", argv_of(cJSON_GetObjectItem(c, "Entrypoint"), cJSON_GetObjectItem(c, "Cmd")));
 	cJSON *env = cJSON_Duplicate(cJSON_GetObjectItem(c, "Env"), 1);
 	char hn[300];
@@ -549,7 +563,6 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	cJSON_AddStringToObject(spec, "user", jstr(c, "User"));
 	cJSON_AddBoolToObject(spec, "tty", cJSON_IsTrue(cJSON_GetObjectItem(c, "Tty")));
 	cJSON_AddBoolToObject(spec, "stdin", cJSON_IsTrue(cJSON_GetObjectItem(c, "OpenStdin")));
-	cJSON_AddBoolToObject(spec, "mounts", 1);
 	cJSON_AddStringToObject(spec, "sock", "shim.sock");
 	cJSON_AddStringToObject(spec, "state", "state.json");
 	cJSON_AddStringToObject(spec, "log", "container.log");
@@ -617,11 +630,34 @@ static int signal_number(const char *s)
 	return -1;
 }
 
+int ctr_hyperv(const struct ctr *ct)
+{
+	const char *iso = jstr(hc_of(ct), "Isolation");
+	return !strcasecmp(iso, "hyperv") || ((!*iso || !strcasecmp(iso, "default")) && !strcmp(eng.isolation, "hyperv"));
+}
+
+void ctr_signal(struct ctr *ct, int sig)
+{
+	if (!ct->partition) {
+		kill(ct->pid, sig);
+		return;
+	}
+	char dir[4300], line[32];
+	ctr_dir(ct, NULL, dir, sizeof dir);
+	int fd = shim_connect(dir, "shim.sock", SHIM_CONTROL);
+	int n = snprintf(line, sizeof line, "signal %d\n", sig);
+	if ((fd < 0 || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) && sig == SIGKILL &&
+	    proc_start_time(ct->pid) == ct->pid_start)
+		kill(ct->pid, SIGKILL);   /* the worker, deaf: its end destroys the partition */
+	if (fd >= 0)
+		close(fd);
+}
+
 static void ctr_stop(struct ctr *ct, int secs)
 {
 	const char *ss = jstr(cfg_of(ct), "StopSignal");
 	int sig = *ss ? signal_number(ss) : SIGTERM;
-	kill(ct->pid, sig > 0 ? sig : SIGTERM);
+	ctr_signal(ct, sig > 0 ? sig : SIGTERM);
 	ct->kill_at = secs < 0 ? 0 : mono_ms() + secs * 1000LL + (secs == 0);
 	events_emit("container", "kill", ct->id, name_of(ct));
 }
@@ -659,7 +695,7 @@ static void kill_ep(struct req *r, struct ctr *ct)
 		http_error(r->c, 409, "Cannot kill container: %s: container %s is not running", name_of(ct), ct->id);
 		return;
 	}
-	kill(ct->pid, sig);
+	ctr_signal(ct, sig);
 	events_emit("container", "kill", ct->id, name_of(ct));
 	http_reply(r->c, 204, NULL, "", 0);
 }
@@ -763,7 +799,7 @@ static void delete_ep(struct req *r, struct ctr *ct)
 		return;
 	}
 	if (ct->status == RUNNING) {
-		kill(ct->pid, SIGKILL);
+		ctr_signal(ct, SIGKILL);
 		ct->remove = 1;
 		hold_add(r->c, ct, H_DELETE, 0, 0);
 		return;
@@ -1035,18 +1071,36 @@ static ssize_t proc_read(int pid, const char *file, char *b, size_t cap)
 	return k > 0 ? k : 0;
 }
 
+void top_row(cJSON *rows, int pid, int ppid, const char *cmd)
+{
+	char sp[16], spp[16];
+	snprintf(sp, sizeof sp, "%d", pid);
+	snprintf(spp, sizeof spp, "%d", ppid);
+	const char *row[] = { "root", sp, spp, "0", "00:00", "?", "00:00:00", cmd };
+	cJSON *rw = cJSON_CreateArray();
+	for (int c = 0; c < 8; c++)
+		cJSON_AddItemToArray(rw, cJSON_CreateString(row[c]));
+	cJSON_AddItemToArray(rows, rw);
+}
+
 static void top(struct req *r, struct ctr *ct)
 {
 	if (ct->status != RUNNING) {
 		http_error(r->c, 409, "Container %s is not running", ct->id);
 		return;
 	}
-	int pids[1024], n = ctr_pids(ct, pids, 1024);
+	int pids[1024], n = ct->partition ? 0 : ctr_pids(ct, pids, 1024);
 	cJSON *j = cJSON_CreateObject(), *rows = cJSON_CreateArray();
 	static const char *const titles[] = { "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD" };
 	cJSON *t = cJSON_AddArrayToObject(j, "Titles");
 	for (int i = 0; i < 8; i++)
 		cJSON_AddItemToArray(t, cJSON_CreateString(titles[i]));
+	char err[256];
+	if (ct->partition && hv_top(ct, rows, err, sizeof err)) {   /* its partition's tasks */
+		cJSON_Delete(j), cJSON_Delete(rows);
+		http_error(r->c, 500, "%s", err);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		char b[4096], cmd[4096];
 		ssize_t k = proc_read(pids[i], "cmdline", cmd, sizeof cmd);
@@ -1058,14 +1112,7 @@ static void top(struct req *r, struct ctr *ct)
 		char *rp = strrchr(b, ')');
 		if (rp)
 			sscanf(rp + 2, "%*c %d", &ppid);
-		char sp[16], spp[16];
-		snprintf(sp, sizeof sp, "%d", pids[i]);
-		snprintf(spp, sizeof spp, "%d", ppid);
-		const char *row[] = { "root", sp, spp, "0", "00:00", "?", "00:00:00", cmd };
-		cJSON *rw = cJSON_CreateArray();
-		for (int c = 0; c < 8; c++)
-			cJSON_AddItemToArray(rw, cJSON_CreateString(row[c]));
-		cJSON_AddItemToArray(rows, rw);
+		top_row(rows, pids[i], ppid, cmd);
 	}
 	cJSON_AddItemToObject(j, "Processes", rows);
 	http_json(r->c, 200, j);
@@ -1306,7 +1353,7 @@ void containers_tick(void)
 	long long now = mono_ms();
 	for (struct ctr *ct = ctrs; ct; ct = ct->next) {
 		if (ct->kill_at && now >= ct->kill_at && ct->status == RUNNING) {
-			kill(ct->pid, SIGKILL);
+			ctr_signal(ct, SIGKILL);
 			ct->kill_at = 0;
 		}
 		/* without its shim, the pid's start time says whether it still runs */

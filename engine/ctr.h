@@ -12,6 +12,7 @@ struct ctr {
 	char id[65];
 	cJSON *rec;               /* config.json */
 	int status, pid, exit_code, oom, mon_fd;
+	int partition;            /* hyperv: its utility partition's id (pid: its worker's), else 0 */
 	long long pid_start;
 	char started[40], finished[40], error[512];
 	long long kill_at;        /* ms (monotonic) to send SIGKILL, 0: none */
@@ -59,12 +60,33 @@ int shim_connect(const char *dir, const char *name, int flags);
 void random_id(char *out);                         /* 64 hex digits and a NUL */
 cJSON *strslice(const cJSON *v, int *bad);         /* Cmd/Entrypoint: array, string or NULL */
 cJSON *merge_env(const cJSON *img, const cJSON *req);
-/* Runs bulkhead-shim on SPEC (written to the container's folder): 0 with
+/* Writes spec to the container's file specname; 0, or -1 with "err 1 ..." in msg. */
+int spec_write(struct ctr *ct, const cJSON *spec, const char *specname, char *msg, size_t cap);
+/* Runs bulkhead-shim (or for a "hyperv" spec the worker, vmwp.c) on SPEC (written to the container's folder): 0 with
  * "ok PID" in msg and the go pipe in *go, or -1 with "err STATUS MESSAGE". */
 int spawn_shim(struct ctr *ct, cJSON *spec, const char *specname, char *msg, size_t cap, int *go);
 void go_word(int go);                              /* lets the shim's process run */
 void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags);
 void resize(struct req *r, struct ctr *ct, const char *sock);   /* ?h=&w= */
+/* A row of docker top (UID PID PPID C STIME TTY TIME CMD) added to rows. */
+void top_row(cJSON *rows, int pid, int ppid, const char *cmd);
+int ctr_hyperv(const struct ctr *ct);   /* its next start makes a utility partition */
+/* Sends sig to the container's process: kill(2), or for hyperv through its
+ * worker (vmwp.c) to its PID 1 in the partition. */
+void ctr_signal(struct ctr *ct, int sig);
+
+/* ---- hyperv.c: the daemon's side of hyperv containers (their workers:
+ * vmwp.c) */
+/* Fills spec's "hyperv" part for starting ct from image im; 0, or -1 with
+ * the reason in err (no /dev/bulkhead here, -m too big): a 400. */
+int hv_spec(struct ctr *ct, struct image *im, cJSON *spec, char *err, size_t cap);
+/* Rows of docker top (UID PID PPID C STIME TTY TIME CMD) from the worker's
+ * PS; 0, or -1 with err. */
+int hv_top(struct ctr *ct, cJSON *rows, char *err, size_t cap);
+/* Writes spec to specname and asks the worker to run it as an exec: 0 with
+ * "ok PID" in msg and the go connection in *go, or -1 with "err STATUS
+ * MESSAGE", as spawn_shim. */
+int hv_exec(struct ctr *ct, const cJSON *spec, const char *specname, char *msg, size_t cap, int *go);
 
 /* ---- logs.c */
 void logs(struct req *r, struct ctr *ct);

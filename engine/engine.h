@@ -25,6 +25,7 @@ struct engine {
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
 	char self[4096];         /* this program, run again as bulkhead-shim */
+	char vmwp[4096];         /* DATA/vmwp: a link to it, run as a hyperv container's worker */
 };
 extern struct engine eng;
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -156,6 +157,10 @@ int store_untag(const char *ref);    /* 0; -1 if absent or not recorded */
  * -1 (the tags may be gone already). */
 int store_delete(struct image *im);
 char *store_path(const struct image *im, const char *file); /* malloc'd; NULL */
+/* Layer l of im as a plain tar: its blob, or (a gzip blob) an uncompressed
+ * copy made from it once, images/<id>/layer<l>.tar.  malloc'd path, or
+ * NULL with err. */
+char *store_layer_tar(const struct image *im, int l, char *err, size_t cap);
 /* Writes a docker-archive of the images (tags[i] the tag to record, or
  * NULL) to fd.  0 or -1 with err. */
 int store_export(int fd, struct image **ims, const char **tags, int n, char *err, size_t cap);
@@ -200,6 +205,9 @@ int shim_main(int argc, char **argv);
 void now_rfc3339(char *out, size_t cap);
 long long proc_start_time(int pid);           /* /proc/PID/stat field 22; -1: none or a zombie */
 int write_file_atomic(const char *path, const char *data);  /* 0 or -1 */
+
+/* ---- vmwp.c: the worker of a hyperv container (see there) */
+int vmwp_main(int argc, char **argv);
 
 /* ---- tarw.c: writing ustar archives */
 int tarw_file(int fd, const char *name, const void *p, uint64_t n);  /* 0 or -1 */

@@ -94,7 +94,8 @@ static void exec_start(struct req *r, struct execr *e)
 	cJSON_AddStringToObject(spec, "sock", sock);
 	cJSON_AddStringToObject(spec, "state", state);
 	cJSON_AddStringToObject(spec, "log", "");
-	int go, rc = spawn_shim(ct, spec, spec_name, msg, sizeof msg, &go);
+	int go, rc = ct->partition ? hv_exec(ct, spec, spec_name, msg, sizeof msg, &go)
+				   : spawn_shim(ct, spec, spec_name, msg, sizeof msg, &go);
 	cJSON_Delete(spec);
 	e->started = 1;
 	if (rc) {

@@ -130,6 +130,8 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	if (!strcmp(base, "bulkhead-shim"))
 		return shim_main(argc, argv);
+	if (!strcmp(base, "vmwp"))
+		return vmwp_main(argc, argv);
 	ssize_t sn = readlink("/proc/self/exe", eng.self, sizeof eng.self - 1);
 	if (sn > 0)
 		eng.self[sn] = 0;
@@ -166,6 +168,10 @@ int main(int argc, char **argv)
 	mkdir(eng.data_root, 0755);
 	if (realpath(eng.data_root, data_abs))
 		eng.data_root = data_abs;   /* the shims and sandboxes take absolute paths */
+	snprintf(eng.vmwp, sizeof eng.vmwp, "%s/vmwp", eng.data_root);
+	unlink(eng.vmwp);
+	if (symlink(eng.self, eng.vmwp))
+		logmsg("%s: %s (no hyperv containers)", eng.vmwp, strerror(errno));
 	if (store_open(err, sizeof err)) {
 		logmsg("%s", err);
 		return 1;

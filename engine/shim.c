@@ -16,7 +16,8 @@
  *     "ok PID\n"  or  "err STATUS MESSAGE\n"
  * (STATUS 127: no such executable, 126: not executable, 1: anything else),
  * then waits for a byte (or EOF) on its stdin: the daemon has connected what
- * must see the first output.  Then it relays: output to the log (json-file
+ * must see the first output.  Then it relays (relay.c, shared with the hyperv
+ * worker, vmwp.c): output to the log (json-file
  * lines, LOG_MAX bytes per file, one older file NAME.1) and to the clients of
  * the Unix socket NAME; input from them to the process.  A client's first
  * byte says what it wants: SHIM_STDIN | SHIM_STDOUT | SHIM_STDERR, or
@@ -54,19 +55,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "engine.h"
+#include "relay.h"
 
-#define LOG_MAX (1u << 20)   /* bytes per log file (json-file's max-size) */
-#define MAX_CLIENTS 32
-
-struct client {
-	int fd, flags, in_open;
-};
-
-static struct client cl[MAX_CLIENTS];
-static int ncl;
-static int tty, in_fd = -1, out_fd = -1, err_fd = -1, log_fd = -1;
-static const char *log_name;
-static off_t log_size;
+static struct relay rl;
+static int tty, in_fd = -1, out_fd = -1, err_fd = -1;
 
 void now_rfc3339(char *out, size_t cap)
 {
@@ -115,136 +107,34 @@ int write_file_atomic(const char *path, const char *data)
 	return 0;
 }
 
-static void log_line(const char *stream, const char *p, size_t n)
+/* The relay's hooks: the process's stdin, its end, its window. */
+static void input(struct relay *r, const char *p, size_t n)
 {
-	if (log_fd < 0)
+	(void)r;
+	if (in_fd >= 0 && write(in_fd, p, n) < 0)
 		return;
-	char ts[64];
-	now_rfc3339(ts, sizeof ts);
-	cJSON *j = cJSON_CreateObject();
-	char *s = malloc(n + 1);
-	if (!s)
+}
+
+static void close_stdin(struct relay *r)
+{
+	(void)r;
+	if (in_fd < 0)
 		return;
-	memcpy(s, p, n);
-	s[n] = 0;
-	cJSON_AddStringToObject(j, "log", s);
-	cJSON_AddStringToObject(j, "stream", stream);
-	cJSON_AddStringToObject(j, "time", ts);
-	free(s);
-	char *line = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (!line)
-		return;
-	size_t len = strlen(line);
-	line[len++] = '\n';
-	if (log_size + (off_t)len > LOG_MAX && log_size) {
-		char old[300];
-		snprintf(old, sizeof old, "%s.1", log_name);
-		rename(log_name, old);
-		close(log_fd);
-		log_fd = open(log_name, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
-		log_size = 0;
-	}
-	if (log_fd >= 0 && write(log_fd, line, len) == (ssize_t)len)
-		log_size += (off_t)len;
-	free(line);
-}
-
-/* The log keeps lines: a chunk of output becomes one entry per line (the
- * last one without its newline if the chunk ends mid-line). */
-static void log_output(const char *stream, const char *p, size_t n)
-{
-	while (n) {
-		const char *nl = memchr(p, '\n', n);
-		size_t k = nl ? (size_t)(nl - p) + 1 : n;
-		log_line(stream, p, k);
-		p += k, n -= k;
-	}
-}
-
-static void send_all(int fd, const void *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p = (const char *)p + w, n -= (size_t)w;
-	}
-}
-
-static void output(int stream, const char *p, size_t n)
-{
-	log_output(stream == 2 ? "stderr" : "stdout", p, n);
-	unsigned char h[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24),
-			       (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n };
-	for (int i = 0; i < ncl; i++) {
-		if (!(cl[i].flags & (stream == 2 ? SHIM_STDERR : SHIM_STDOUT)))
-			continue;
-		if (!tty)
-			send_all(cl[i].fd, h, 8);
-		send_all(cl[i].fd, p, n);
-	}
-}
-
-static void close_stdin(void)
-{
 	if (tty) {
 		char eof = 4;   /* ^D: the line discipline's end of file */
 		if (write(in_fd, &eof, 1) < 0)
 			return;
-	} else if (in_fd >= 0) {
+	} else {
 		close(in_fd);
 		in_fd = -1;
 	}
 }
 
-static void add_client(int fd)
+static void set_window(struct relay *r, unsigned h, unsigned w)
 {
-	unsigned char flags = 0;
-	struct pollfd p = { fd, POLLIN, 0 };
-	/* The first byte says what the client wants; it comes with the connect. */
-	if (poll(&p, 1, 1000) != 1 || recv(fd, &flags, 1, 0) != 1 || ncl == MAX_CLIENTS) {
-		close(fd);
-		return;
-	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	cl[ncl++] = (struct client){ fd, flags, (flags & SHIM_STDIN) != 0 };
-}
-
-static void drop_client(int i)
-{
-	close(cl[i].fd);
-	cl[i] = cl[--ncl];
-}
-
-static void client_input(int i)
-{
-	char b[4096];
-	ssize_t n = recv(cl[i].fd, b, sizeof b, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (cl[i].in_open && in_fd >= 0)
-			close_stdin();
-		if (cl[i].flags & (SHIM_STDOUT | SHIM_STDERR) && n == 0 && !(cl[i].flags & SHIM_CONTROL))
-			cl[i].in_open = 0, cl[i].flags |= 0x40;   /* half-closed: keeps its output */
-		else
-			drop_client(i);
-		return;
-	}
-	if (cl[i].flags & SHIM_CONTROL) {
-		unsigned short h, w;
-		b[n] = 0;
-		if (sscanf(b, "resize %hu %hu", &h, &w) == 2 && tty) {
-			struct winsize ws = { .ws_row = h, .ws_col = w };
-			ioctl(out_fd, TIOCSWINSZ, &ws);
-		}
-		return;
-	}
-	if (cl[i].in_open && in_fd >= 0 && write(in_fd, b, (size_t)n) < 0)
-		return;
+	(void)r;
+	struct winsize ws = { .ws_row = (unsigned short)h, .ws_col = (unsigned short)w };
+	ioctl(out_fd, TIOCSWINSZ, &ws);
 }
 
 /* PATH search inside the container's root, as execvp would: the path to
@@ -467,33 +357,12 @@ static int oom_killed(int pid)
 	return strstr(log, needle) != NULL;
 }
 
-static void write_state(int pid, long long start, const char *started, int running, int code, int oom)
-{
-	char fin[64] = "0001-01-01T00:00:00Z";
-	if (!running)
-		now_rfc3339(fin, sizeof fin);
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "Pid", pid);
-	cJSON_AddNumberToObject(j, "PidStart", (double)start);
-	cJSON_AddNumberToObject(j, "ShimPid", getpid());
-	cJSON_AddStringToObject(j, "StartedAt", started);
-	cJSON_AddBoolToObject(j, "Running", running);
-	cJSON_AddNumberToObject(j, "ExitCode", code);
-	cJSON_AddStringToObject(j, "FinishedAt", fin);
-	cJSON_AddBoolToObject(j, "OOMKilled", oom);
-	char *s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (s)
-		write_file_atomic(getenv("BH_SHIM_STATE"), s);
-	free(s);
-}
-
 static int drain(int fd, int stream)
 {
 	char b[16384];
 	ssize_t n = read(fd, b, sizeof b);
 	if (n > 0)
-		output(stream, b, (size_t)n);
+		relay_output(&rl, stream, b, (size_t)n);
 	return n > 0 ? 0 : n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 }
 
@@ -515,27 +384,18 @@ int shim_main(int argc, char **argv)
 		return 1;
 	}
 	const char *sock = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "sock"));
-	setenv("BH_SHIM_STATE", cJSON_GetStringValue(cJSON_GetObjectItem(spec, "state")), 1);
-	log_name = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "log"));
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "state"));
 	tty = cJSON_IsTrue(cJSON_GetObjectItem(spec, "tty"));
 	int open_stdin = cJSON_IsTrue(cJSON_GetObjectItem(spec, "stdin"));
 	signal(SIGPIPE, SIG_IGN);
 	setsid();   /* not in the daemon's process group: its ^C is not ours */
 
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
-	unlink(sock);
-	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 16)) {
+	if (!sock || !state || relay_open(&rl, sock, cJSON_GetStringValue(cJSON_GetObjectItem(spec, "log")))) {
 		printf("err 1 the shim cannot listen on %s/%s: %s\n", argv[1], sock, strerror(errno));
 		return 1;
 	}
-	if (log_name && *log_name) {
-		log_fd = open(log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		struct stat st;
-		if (log_fd >= 0 && !fstat(log_fd, &st))
-			log_size = st.st_size;
-	}
+	rl.tty = tty;
+	rl.input = input, rl.close_in = close_stdin, rl.resize = set_window;
 	int slave = -1, pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, rep[2], go[2];
 	if (tty) {
 		out_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -581,7 +441,7 @@ int shim_main(int argc, char **argv)
 	char started[64];
 	now_rfc3339(started, sizeof started);
 	long long start = proc_start_time(pid);
-	write_state(pid, start, started, 1, 0, 0);
+	relay_state(state, pid, start, started, 1, 0, 0, NULL, 0);
 	printf("ok %d\n", pid);
 	fflush(stdout);
 	/* The daemon connects what must see the first output, then says go
@@ -589,61 +449,44 @@ int shim_main(int argc, char **argv)
 	char word;
 	if (read(0, &word, 1) < 0)
 		word = 0;
-	for (;;) {
-		struct pollfd p = { lfd, POLLIN, 0 };
-		if (poll(&p, 1, 0) != 1)
-			break;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			add_client(fd);
-	}
+	relay_accept_waiting(&rl);
 	if (write(go[1], "g", 1) != 1)
 		return 1;
 	close(go[1]);
 	if (!open_stdin)
-		close_stdin();
+		close_stdin(&rl);
 
 	int status = 0, reaped = 0;
 	for (;;) {
-		struct pollfd p[3 + MAX_CLIENTS];
-		int np = 0;
-		p[np++] = (struct pollfd){ lfd, POLLIN, 0 };
-		p[np++] = (struct pollfd){ out_fd, POLLIN, 0 };
-		p[np++] = (struct pollfd){ err_fd, POLLIN, 0 };
-		for (int i = 0; i < ncl; i++)
-			p[np++] = (struct pollfd){ cl[i].flags & 0x40 ? -1 : cl[i].fd, POLLIN, 0 };
-		poll(p, (nfds_t)np, reaped ? 0 : 100);
+		struct pollfd p[3 + RELAY_CLIENTS];
+		p[0] = (struct pollfd){ out_fd, POLLIN, 0 };
+		p[1] = (struct pollfd){ err_fd, POLLIN, 0 };
+		int nr = relay_poll_fill(&rl, p + 2);
+		poll(p, (nfds_t)(2 + nr), reaped ? 0 : 100);
 		if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
 			reaped = 1;
 		int quiet = 1;
-		if (out_fd >= 0 && (p[1].revents || reaped)) {
+		if (out_fd >= 0 && (p[0].revents || reaped)) {
 			if (drain(out_fd, 1))
 				close(out_fd), out_fd = in_fd = tty ? -1 : in_fd;
 			else
-				quiet = !p[1].revents;
+				quiet = !p[0].revents;
 		}
-		if (err_fd >= 0 && (p[2].revents || reaped)) {
+		if (err_fd >= 0 && (p[1].revents || reaped)) {
 			if (drain(err_fd, 2))
 				close(err_fd), err_fd = -1;
 			else
-				quiet &= !p[2].revents;
+				quiet &= !p[1].revents;
 		}
-		for (int i = ncl; i-- > 0;)
-			if (p[3 + i].revents && cl[i].fd == p[3 + i].fd)
-				client_input(i);
-		if (p[0].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				add_client(fd);
-		}
+		relay_poll_done(&rl, p + 2, nr);
 		/* Done when it has exited and its output is drained (a process it
 		 * left behind holding the output does not keep the container). */
 		if (reaped && quiet)
 			break;
 	}
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	write_state(pid, start, started, 0, code,
-		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && oom_killed(pid));
-	unlink(sock);
+	relay_state(state, pid, start, started, 0, code,
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && oom_killed(pid), NULL, 0);
+	relay_close(&rl);
 	return 0;   /* the clients see EOF */
 }

@@ -30,6 +30,7 @@
 #include "ld.h"
 #include "util.h"
 #include "host/host.h"
+#include "gzip.h"
 
 struct tag {
 	char *ref;                /* canonical */
@@ -72,6 +73,57 @@ static char *path_of(const char *fmt, const char *a, const char *b)
 char *store_path(const struct image *im, const char *file)
 {
 	return path_of("%s/images/%s/%s", im->id, file);
+}
+
+char *store_layer_tar(const struct image *im, int l, char *err, size_t cap)
+{
+	char name[32], *blob = path_of("%s/blobs/sha256/%s%s", im->layers[l], NULL), *out = NULL, *tmp = NULL;
+	unsigned char magic[2] = { 0 };
+	int in = blob ? open(blob, O_RDONLY | O_CLOEXEC) : -1, fd = -1;
+	if (in < 0 || pread(in, magic, 2, 0) != 2) {
+		snprintf(err, cap, "layer %s: %s", im->layers[l], strerror(errno));
+		goto fail;
+	}
+	if (magic[0] != 0x1f || magic[1] != 0x8b) {   /* a plain tar already */
+		close(in);
+		return blob;
+	}
+	snprintf(name, sizeof name, "layer%d.tar", l);
+	out = store_path(im, name);
+	if (!out || !access(out, R_OK)) {
+		close(in);
+		free(blob);
+		return out;
+	}
+	static struct ld_gunzip g;   /* large: the inflate window */
+	struct ld_err e = { "" };
+	struct ld_src *src = ld_host_file_src(in, &e);
+	if (asprintf(&tmp, "%s.tmp", out) < 0 || !src || ld_gunzip_init(&g, src, &e) ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		goto bad;
+	for (;;) {
+		const u8 *p;
+		long n = g.src.pull(&g.src, &p);
+		if (n == 0)
+			break;
+		if (n < 0 || write(fd, p, (size_t)n) != n)
+			goto bad;
+	}
+	if (close(fd) || rename(tmp, out))
+		goto bad;
+	free(src), free(tmp), free(blob);
+	close(in);
+	return out;
+bad:
+	snprintf(err, cap, "layer %s: cannot write %s: %s", im->layers[l], out, e.msg[0] ? e.msg : strerror(errno));
+	if (fd >= 0)
+		close(fd), unlink(tmp);
+	free(src), free(tmp);
+fail:
+	if (in >= 0)
+		close(in);
+	free(blob), free(out);
+	return NULL;
 }
 
 static char *read_file(const char *path, size_t max, size_t *len)

@@ -9,6 +9,7 @@
 
 #include <bulkhead/hypercall.h>
 #include <bulkhead/types.h>
+#include "channel.h"
 
 /* hcall.c: talking to hv */
 int hv_detect(void);    /* 0 if Bulkhead's hv is underneath */
@@ -19,6 +20,14 @@ extern char hv_signature[13];
 
 /* utility.c: the utility partition's role */
 void utility_main(void) __attribute__((noreturn));
+extern struct chan_end uvm_chan;
+/* A message to the host; while the ring is full, the host gets the CPU. */
+void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len);
+
+/* uvm.c: a hyperv container in the utility partition (channel.h's protocol) */
+void uvm_message(const struct bh_msg *m, const u8 *payload); /* RUN EXEC STDIN STDIN_CLOSE RESIZE SIGNAL */
+void uvm_poll(void);    /* the relay: starts, stdin, output, exits */
+int uvm_active(void);   /* a container's root is built: its processes run here */
 
 /* vmhost.c: the host driver */
 void vmhost_init(void);  /* /dev/bulkhead and the channel doorbell */

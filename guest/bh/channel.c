@@ -50,18 +50,22 @@ static void get(const u8 *ring, u32 i, void *dst, u32 n)
 	memcpy((u8 *)dst + first, ring, n - first);
 }
 
+u32 chan_room(struct chan_end *e)
+{
+	u32 used = e->head - __atomic_load_n(&e->tx->tail, __ATOMIC_ACQUIRE);
+	if (used > BH_RING_SIZE || used % 8)
+		e->broken = 1;
+	return e->broken ? 0 : BH_RING_SIZE - used;
+}
+
 int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payload, u32 len)
 {
+	if (len > BH_MSG_MAX)
+		return e->broken ? CHAN_BROKEN : CHAN_FULL;
+	u32 room = chan_room(e);
 	if (e->broken)
 		return CHAN_BROKEN;
-	if (len > BH_MSG_MAX)
-		return CHAN_FULL;
-	u32 used = e->head - __atomic_load_n(&e->tx->tail, __ATOMIC_ACQUIRE);
-	if (used > BH_RING_SIZE || used % 8) {
-		e->broken = 1;
-		return CHAN_BROKEN;
-	}
-	if (BH_RING_SIZE - used < BH_MSG_SPACE(len))
+	if (room < BH_MSG_SPACE(len))
 		return CHAN_FULL;
 	struct bh_msg m = { len, type, seq, arg };
 	put(e->txd, e->head, &m, sizeof m);

@@ -21,6 +21,9 @@ void chan_init(void *base);                           /* the host, before the pa
 int chan_open(struct chan_end *e, void *base, int host);
 /* 0, CHAN_FULL (try again after the peer reads) or CHAN_BROKEN. */
 int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payload, u32 len);
+/* Bytes free in our ring (0 if broken): a message of len fits if
+ * BH_MSG_SPACE(len) <= this. */
+u32 chan_room(struct chan_end *e);
 /* 1 if the peer wrote something not yet received: one read of its index. */
 int chan_ready(const struct chan_end *e);
 /* 1 with a message (payload: BH_MSG_MAX bytes of room), 0 if none, or CHAN_BROKEN. */

@@ -19,6 +19,7 @@
  *   framefuzz=N send N hostile frames on that NIC (malformed, spoofed, random)
  * and, as an attacker would (hostile.c has what they print):
  *   scribble    breaks its channel: impossible ring indices, then the doorbell
+ *   badmsg      output for a process handle the host never started
  *   wrmsr=0xADDR:0xVAL  rdmsr=0xADDR  insn=NAME  xcr0=0xVAL  dr7=0xVAL
  *   msrsweep=0xLO:0xHI:0xVAL  msrfind=0xLO:0xHI:0xVAL  xfill=0xBYTE  xcheck=0xBYTE
  */
@@ -31,27 +32,28 @@
 #include "core/proc.h"
 #include "bh/bh.h"
 #include "diag/diag.h"
+#include "dev/dev.h"
+#include "net/net.h"
 #include "net/vswitch.h"
 
-static struct chan_end chan;
+struct chan_end uvm_chan;
 static int have_chan, exited;
 
 /* A frame of its NIC (net/chnic.c): dropped when the ring is full, as a
  * NIC's full ring drops. */
 static void send_frame(u16 type, const void *frame, u32 len)
 {
-	if (!chan_send(&chan, type, 0, 0, frame, len))
+	if (!chan_send(&uvm_chan, type, 0, 0, frame, len))
 		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
 }
 
-static void send(u16 type, u16 seq, s64 arg, const void *payload, u32 len);
-static void send_waiting(u16 type, const void *frame, u32 len) { send(type, 0, 0, frame, len); }
+static void send_waiting(u16 type, const void *frame, u32 len) { utility_send(type, 0, 0, frame, len); }
 
 /* A message to the host; while the ring is full, the host gets the CPU. */
-static void send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)
+void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)
 {
 	int r;
-	while ((r = chan_send(&chan, type, seq, arg, payload, len)) == CHAN_FULL) {
+	while ((r = chan_send(&uvm_chan, type, seq, arg, payload, len)) == CHAN_FULL) {
 		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
 		hcall(BH_HC_YIELD, 0, 0, 0, 0);
 	}
@@ -69,16 +71,17 @@ static void uprintf(const char *fmt, ...)
 	va_end(ap);
 	u64 len = n < (int)sizeof buf ? (u64)n : sizeof buf - 1;
 	if (have_chan)
-		send(BH_MSG_CONSOLE, 0, 0, buf, (u32)len);
+		utility_send(BH_MSG_CONSOLE, 0, 0, buf, (u32)len);
 	else
 		hcall(BH_HC_CONSOLE_WRITE, v2p(buf), len, 0, 0);
 }
 
-/* Its tasks, the first max of them into out; returns how many there are. */
+/* Its tasks, the first max of them into out; returns how many there are.
+ * With a container: its processes only, as its own ps shows them. */
 static u32 task_records(struct bh_guest_task *out, u32 max)
 {
 	u32 n = 0;
-	for (struct task *t = &idle_task; t; t = t == &idle_task ? task_list : t->next, n++) {
+	for (struct task *t = uvm_active() ? task_list : &idle_task; t; t = t == &idle_task ? task_list : t->next, n++) {
 		static const char st[] = { 'R', 'S', 'Z', 'T' };
 		if (n >= max)
 			continue;
@@ -98,19 +101,19 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 	} r;
 	switch (m->type) {
 	case BH_MSG_PING:
-		send(BH_MSG_PONG, m->seq, m->arg, payload, m->len);
+		utility_send(BH_MSG_PONG, m->seq, m->arg, payload, m->len);
 		break;
 	case BH_MSG_STATS:
 		r.st = (struct bh_guest_stats){ .uptime_ns = now_ns(), .mem_total = pages_total * PAGE,
-						.mem_free = pages_free * PAGE, .msgs_in = chan.received,
-						.msgs_out = chan.sent, .tasks = task_records(r.ps, BH_ARRAY_SIZE(r.ps)) };
-		send(BH_MSG_STATS, m->seq, 0, &r.st, sizeof r.st);
+						.mem_free = pages_free * PAGE, .msgs_in = uvm_chan.received,
+						.msgs_out = uvm_chan.sent, .tasks = task_records(r.ps, BH_ARRAY_SIZE(r.ps)) };
+		utility_send(BH_MSG_STATS, m->seq, 0, &r.st, sizeof r.st);
 		break;
 	case BH_MSG_PS: {
 		u32 n = task_records(r.ps, BH_ARRAY_SIZE(r.ps));
 		if (n > BH_ARRAY_SIZE(r.ps))
 			n = BH_ARRAY_SIZE(r.ps);
-		send(BH_MSG_PS, m->seq, n, r.ps, n * (u32)sizeof r.ps[0]);
+		utility_send(BH_MSG_PS, m->seq, n, r.ps, n * (u32)sizeof r.ps[0]);
 		break;
 	}
 	case BH_MSG_FRAME:
@@ -118,8 +121,21 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 		break;
 	case BH_MSG_SHUTDOWN:
 		uprintf("shutting down, exit status %lld\n", m->arg);
-		send(BH_MSG_EXIT, m->seq, m->arg, 0, 0);
+		utility_send(BH_MSG_EXIT, m->seq, m->arg, 0, 0);
 		exited = 1;
+		break;
+	case BH_MSG_RUN:
+		timer_start(100); /* processes from now on: the scheduler's tick */
+		uvm_message(m, payload);
+		if (!(m->arg & BH_SPEC_MORE))
+			uprintf("guest: RUN done, %llu TSC ticks since create\n", rdtsc() - boot_info->hv_entry_tsc);
+		break;
+	case BH_MSG_EXEC:
+	case BH_MSG_STDIN:
+	case BH_MSG_STDIN_CLOSE:
+	case BH_MSG_RESIZE:
+	case BH_MSG_SIGNAL:
+		uvm_message(m, payload);
 		break;
 	default:
 		uprintf("unknown request type %u from the host\n", m->type);
@@ -157,18 +173,41 @@ static int arg(const char *tok, const char *key, u64 *v)
 	return 1;
 }
 
+static void doorbell(void) {}
+
+/* The host's messages, at most a ring's worth a call; then the containers' relay. */
+static void utility_poll(void)
+{
+	static struct bh_msg m;
+	static u8 payload[BH_MSG_MAX];
+	for (u32 n = 0; have_chan && !exited && n < BH_RING_SIZE; n += BH_MSG_SPACE(m.len)) {
+		int r = chan_recv(&uvm_chan, &m, payload);
+		if (r == CHAN_BROKEN) {
+			have_chan = 0;
+			uprintf("channel broken by the host\n");
+		}
+		if (r <= 0)
+			break;
+		serve(&m, payload);
+	}
+	if (have_chan)
+		uvm_poll();
+}
+
 void utility_main(void)
 {
 	static char line[BH_CMDLINE_MAX];
 	u64 v;
-	static struct bh_msg m;
-	static u8 payload[BH_MSG_MAX];
 	timer_start(0); /* idle partitions cost no timer exits */
-	sched_init();   /* no processes yet: the idle task is all it runs */
+	sched_init();   /* the idle task; processes once a container runs */
+	fs_init();      /* root ramfs, devfs (null zero full random urandom), procfs */
+	devfs_register("tty", 5, 0, &tty_fops, 0666);
+	pty_init();     /* /dev/ptmx, /dev/pts */
+	net_init();     /* sockets: AF_UNIX, AF_INET on lwIP's loopback (and eth0 with net=) */
 	for (u32 i = 0; i < boot_info->nr_mem && i < BH_MAX_MEM; i++)
 		if (boot_info->mem[i].type == BH_MEM_CHANNEL && boot_info->mem[i].base == BH_CHAN_GPA &&
 		    boot_info->mem[i].size == BH_CHAN_PAGES * PAGE)
-			have_chan = !chan_open(&chan, p2v(BH_CHAN_GPA), 0);
+			have_chan = !chan_open(&uvm_chan, p2v(BH_CHAN_GPA), 0);
 	uprintf("guest: utility partition %u ready, %llu TSC ticks since create\n", boot_info->partition_id,
 		rdtsc() - boot_info->hv_entry_tsc);
 	memcpy(line, boot_info->cmdline, sizeof line);
@@ -200,6 +239,8 @@ void utility_main(void)
 			c->magic = 0;
 			c->to_host.head = 0xfffffff0u;
 			hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+		} else if (!strcmp(tok, "badmsg") && have_chan) {
+			utility_send(BH_MSG_STDOUT, 7, 0, "lies", 4);
 		} else if (hostile_word(tok, uprintf)) {
 		} else if (!memcmp(tok, "net=", 4) && have_chan) {
 			int r = chnic_start(tok + 4, send_frame);
@@ -209,23 +250,16 @@ void utility_main(void)
 			uprintf("sent %llu hostile frames\n", v);
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);
-			send(BH_MSG_EXIT, 0, (s64)v, 0, 0);
+			utility_send(BH_MSG_EXIT, 0, (s64)v, 0, 0);
 			exited = 1;
 		} else if (*tok) {
 			uprintf("unknown command-line word '%s'\n", tok);
 		}
 	}
-	/* Requests arrive with the doorbell (BH_VEC_CHANNEL); its handler does
-	 * nothing, the loop reads the ring after every wake-up.  Once it has
-	 * exited it only waits for the host to destroy it. */
-	for (;;) {
-		__asm__ volatile("cli" ::: "memory");
-		int r = have_chan && !exited ? chan_recv(&chan, &m, payload) : 0;
-		if (r > 0)
-			serve(&m, payload);
-		else if (r == CHAN_BROKEN)
-			have_chan = 0, uprintf("channel broken by the host\n");
-		else
-			__asm__ volatile("sti; hlt" ::: "memory");
-	}
+	/* Requests arrive with the doorbell (BH_VEC_CHANNEL), which only wakes
+	 * the idle loop; the poller reads the ring, from there and each tick.
+	 * Once it has exited it only waits for the host to destroy it. */
+	irq_register(BH_VEC_CHANNEL, doorbell);
+	sched_add_poller(utility_poll);
+	idle_loop();
 }

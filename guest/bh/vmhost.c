@@ -29,6 +29,7 @@
 #define REQ_TIMEOUT_NS 5000000000ull
 #define SWEEP_QUIET_NS 20000000ull  /* 20 ms */
 #define SWEEP_BUSY_NS 1000000000ull /* 1 s */
+#define BH_GRANTS_MAX 16            /* files granted to one partition */
 
 struct cs {
 	u32 id;
@@ -47,7 +48,28 @@ struct cs {
 	u8 *reply_buf;              /* BH_MSG_MAX bytes */
 	struct conbuf con;
 	struct vs_port *port;       /* its NIC's port on the virtual switch (net= on its command line), or NULL */
+	/* message mode (BH_IOC_NEW): a container's worker reads and writes messages */
+	u32 type;                   /* BH_CS_UTILITY or BH_CS_CONTAINER */
+	u8 msgs;                    /* in message mode */
+	u8 *q;                      /* BH_CS_QUEUE bytes: framed messages for read() */
+	u32 qhead, qtail;
+	u8 handle[BH_HANDLE_MAX + 1]; /* H_FREE, H_NAMED (RUN/EXEC sent), H_LIVE (started) */
+	u32 stdin_out[BH_HANDLE_MAX + 1]; /* STDIN bytes not yet acknowledged */
+	struct img *grants[BH_GRANTS_MAX];
+	u32 ngrants;
 };
+enum { H_FREE, H_NAMED, H_LIVE };
+
+/* A granted file's data: one copy per file version, in pages nothing else
+ * writes, mapped read-only by each partition that holds a reference. */
+struct img {
+	struct img *next;
+	u64 ino, size, pages;
+	struct timespec_k mtime;
+	u8 *data;                   /* pages contiguous pages */
+	int refs;
+};
+static struct img *images;
 
 static struct cs *systems[BH_PART_MAX];
 static struct bh_host_stats stats;
@@ -56,11 +78,26 @@ static u64 last_sweep, sweep_at; /* TSC; sweep_at 0: none due */
 
 static int running(const struct cs *c) { return c->state == BH_PART_RUNNING; }
 
+static void img_put(struct img *m)
+{
+	if (--m->refs)
+		return;
+	for (struct img **pp = &images; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	page_free_run(m->data, m->pages);
+	kfree(m);
+}
+
 static void put(struct cs *c)
 {
 	if (--c->refs)
 		return;
 	page_free(c->reply_buf);
+	if (c->q)
+		page_free_run(c->q, BH_CS_QUEUE / PAGE);
 	kfree(c);
 }
 
@@ -70,36 +107,104 @@ static void set_state(struct cs *c, u32 state, const char *reason)
 	bh_snprintf(c->reason, sizeof c->reason, "%s", reason);
 }
 
+/* Copies at queue index i, wrapping. */
+static void q_copy(struct cs *c, u32 i, void *p, u32 n, int in)
+{
+	for (u32 k = 0; k < n; k++, i++)
+		if (in)
+			c->q[i % BH_CS_QUEUE] = ((u8 *)p)[k];
+		else
+			((u8 *)p)[k] = c->q[i % BH_CS_QUEUE];
+}
+
+/* A container's message from the utility, checked (ctl.h): queued for
+ * read(), or 0 if it breaks the rules. */
+static int take_msg(struct cs *c, const struct bh_msg *m, u8 *buf)
+{
+	u16 h = m->seq;
+	int live = h && h <= BH_HANDLE_MAX && c->handle[h] == H_LIVE;
+	switch (m->type) {
+	case BH_MSG_CONSOLE:
+		break;
+	case BH_MSG_EXIT:
+		if (m->arg < 0 || m->arg > 255)
+			return 0;
+		break;
+	case BH_MSG_STARTED:
+		if (!h || h > BH_HANDLE_MAX || c->handle[h] != H_NAMED || m->arg == 0 || m->arg > 0x7fffffff ||
+		    m->arg < -4095 || (m->arg > 0 && m->len))
+			return 0;
+		c->handle[h] = m->arg > 0 ? H_LIVE : H_FREE;
+		break;
+	case BH_MSG_STDOUT:
+	case BH_MSG_STDERR:
+		if (!live || !m->len)
+			return 0;
+		break;
+	case BH_MSG_STDIN_ACK:
+		if (!live || m->arg <= 0 || (u64)m->arg > c->stdin_out[h])
+			return 0;
+		c->stdin_out[h] -= (u32)m->arg;
+		break;
+	case BH_MSG_PROC_EXIT:
+		if (!live || m->arg < 0 || m->arg > 0xffff)
+			return 0;
+		c->handle[h] = H_FREE;
+		c->stdin_out[h] = 0;
+		break;
+	default:
+		return 0;
+	}
+	struct bh_msg hd = *m;
+	q_copy(c, c->qhead, &hd, sizeof hd, 1);
+	q_copy(c, c->qhead + (u32)sizeof hd, buf, m->len, 1);
+	c->qhead += (u32)sizeof hd + m->len;
+	if (m->type == BH_MSG_EXIT) {
+		c->exit_status = m->arg;
+		set_state(c, BH_CS_EXITED, "exited");
+	}
+	return 1;
+}
+
 /* Takes in what the partition sent, at most one ring's worth: a partition
  * that keeps its ring full gets the rest read at the next poll, and does not
- * hold the host here. */
+ * hold the host here.  A container's messages stop coming in while its
+ * queue has no room for the largest one: its writers wait. */
 static void take(struct cs *c)
 {
 	static u8 buf[BH_MSG_MAX];
 	struct bh_msg m;
-	int r = 0;
+	int r = 0, bad = 0;
+	u32 n = 0;
 	stats.drains++;
-	for (u32 n = 0; running(c) && n < BH_RING_SIZE && (r = chan_recv(&c->ch, &m, buf)) > 0;
+	for (; running(c) && !bad && n < BH_RING_SIZE &&
+	       (!c->msgs || BH_CS_QUEUE - (c->qhead - c->qtail) >= sizeof m + BH_MSG_MAX) &&
+	       (r = chan_recv(&c->ch, &m, buf)) > 0;
 	     n += BH_MSG_SPACE(m.len)) {
-		if (m.type == BH_MSG_CONSOLE) {
+		if (m.type == BH_MSG_FRAME) { /* its NIC's, in either mode */
+			if (c->port)
+				vswitch_input(c->port, buf, m.len);
+		} else if (c->msgs && m.type != BH_MSG_PONG && m.type != BH_MSG_STATS && m.type != BH_MSG_PS) {
+			bad = !take_msg(c, &m, buf);
+		} else if (m.type == BH_MSG_CONSOLE) {
 			con_put(&c->con, buf, m.len, now_ns());
 		} else if (m.type == BH_MSG_EXIT) {
 			c->exit_status = m.arg;
 			set_state(c, BH_CS_EXITED, "exited");
-		} else if (m.type == BH_MSG_FRAME) {
-			if (c->port)
-				vswitch_input(c->port, buf, m.len);
 		} else if (c->busy && !c->replied && m.seq == c->seq) {
 			c->reply = m;
 			memcpy(c->reply_buf, buf, m.len);
 			c->replied = 1;
 		}
 	}
-	if (running(c) && r == CHAN_BROKEN) {
+	if (running(c) && (r == CHAN_BROKEN || bad)) {
 		hcall(BH_HC_PART_STOP, c->id, 0, 0, 0);
-		set_state(c, BH_PART_STOPPED, "broke its channel");
+		set_state(c, BH_PART_STOPPED, bad ? "sent a bad message" : "broke its channel");
 	}
-	drain_due |= running(c) && chan_ready(&c->ch);
+	if (c->msgs && n && running(c))
+		hcall(BH_HC_NOTIFY, c->id, 0, 0, 0); /* room again: its writers go on */
+	drain_due |= running(c) && chan_ready(&c->ch) &&
+		     (!c->msgs || BH_CS_QUEUE - (c->qhead - c->qtail) >= sizeof m + BH_MSG_MAX);
 	wakeup(c);
 }
 
@@ -217,19 +322,24 @@ static s64 net_attach(struct cs *c, const struct bh_part_create *req)
 	return 0;
 }
 
-static s64 create(struct file *f, u64 uarg)
+/* CREATE (started) or NEW (not yet, in message mode: n is then its request). */
+static s64 create(struct file *f, u64 uarg, const struct bh_cs_new *n)
 {
 	static struct bh_part_create req;
 	if (f->priv)
 		return -EBUSY;
-	if (copy_from_user(&req, uarg, sizeof req))
+	if (n)
+		req = n->part;
+	else if (copy_from_user(&req, uarg, sizeof req))
 		return -EFAULT;
+	if (n && (n->type > BH_CS_CONTAINER || n->flags || req.memory >= BH_IMAGE_GPA - (32ull << 20)))
+		return -EINVAL;
 	if (sched_add_poller(vmhost_poll))
 		return -ENOSPC;
 	struct cs *c = kzalloc(sizeof *c);
 	void *pages = page_alloc_run(BH_CHAN_PAGES);
-	u8 *rb = page_alloc();
-	s64 id = !c || !pages || !rb ? -ENOMEM : hcall(BH_HC_PART_CREATE, v2p(&req), 0, 0, 0);
+	u8 *rb = page_alloc(), *q = n ? page_alloc_run(BH_CS_QUEUE / PAGE) : 0;
+	s64 id = !c || !pages || !rb || (n && !q) ? -ENOMEM : hcall(BH_HC_PART_CREATE, v2p(&req), 0, 0, 0);
 	if (id > 0) {
 		/* The host's end is open and checked before the partition runs:
 		 * from then on it may write anything to the shared pages. */
@@ -238,7 +348,7 @@ static s64 create(struct file *f, u64 uarg)
 			: hcall(BH_HC_PART_CHANNEL, (u64)id, v2p(pages), BH_CHAN_PAGES * PAGE, 0);
 		if (!r)
 			r = net_attach(c, &req); /* before it runs: its first frames find the port */
-		if (!r)
+		if (!r && !n)
 			r = hcall(BH_HC_PART_START, (u64)id, 0, 0, 0);
 		if (r) {
 			if (c->port)
@@ -252,11 +362,15 @@ static s64 create(struct file *f, u64 uarg)
 			page_free_run(pages, BH_CHAN_PAGES);
 		if (rb)
 			page_free(rb);
+		if (q)
+			page_free_run(q, BH_CS_QUEUE / PAGE);
 		kfree(c);
 		return id ? id : -EIO;
 	}
 	c->id = (u32)id;
-	c->state = BH_PART_RUNNING;
+	c->state = n ? BH_PART_CREATED : BH_PART_RUNNING;
+	c->q = q;
+	c->msgs = n != 0;
 	c->refs = 1;
 	c->uid = current->uid[1];
 	c->worker = current->pid;
@@ -267,6 +381,9 @@ static s64 create(struct file *f, u64 uarg)
 	memcpy(c->name, req.name, sizeof c->name);
 	c->name[sizeof c->name - 1] = 0;
 	memcpy(c->owner, current->comm, sizeof c->owner);
+	if (n && n->owner[0])
+		bh_snprintf(c->owner, sizeof c->owner, "%.15s", n->owner);
+	c->type = n ? n->type : BH_CS_UTILITY;
 	systems[id] = c;
 	f->priv = c;
 	return id;
@@ -278,16 +395,180 @@ static void release(struct file *f)
 	struct cs *c = f->priv;
 	if (!c)
 		return;
-	hcall(BH_HC_PART_DESTROY, c->id, 0, 0, 0); /* hv maps the channel no more */
+	hcall(BH_HC_PART_DESTROY, c->id, 0, 0, 0); /* hv maps the channel and the grants no more */
 	systems[c->id] = 0;
 	if (c->port)
 		vswitch_port_free(c->port);
 	c->port = 0;
+	for (u32 i = 0; i < c->ngrants; i++)
+		img_put(c->grants[i]);
 	page_free_run(c->chan_pages, BH_CHAN_PAGES);
 	if (running(c))
 		set_state(c, BH_PART_STOPPED, "destroyed");
 	wakeup(c);
 	put(c);
+}
+
+/* ---- message mode (ctl.h, steps 2 to 5) ---- */
+
+/* The file's data as of now, shared with earlier grants of the same version. */
+static struct img *img_get(struct inode *i)
+{
+	for (struct img *m = images; m; m = m->next)
+		if (m->ino == i->ino && m->size == i->size && m->mtime.sec == i->mtime.sec &&
+		    m->mtime.nsec == i->mtime.nsec) {
+			m->refs++;
+			return m;
+		}
+	struct img *m = kzalloc(sizeof *m);
+	u64 pages = BH_ALIGN_UP(i->size, PAGE) / PAGE;
+	if (!m || !(m->data = page_alloc_run(pages))) {
+		kfree(m);
+		return 0;
+	}
+	if (ramfs_read(i, m->data, i->size, 0) != (s64)i->size) {
+		page_free_run(m->data, pages);
+		kfree(m);
+		return 0;
+	}
+	memset(m->data + i->size, 0, pages * PAGE - i->size);
+	*m = (struct img){ images, i->ino, i->size, pages, i->mtime, m->data, 1 };
+	images = m;
+	return m;
+}
+
+static s64 grant(struct cs *c, u64 uarg)
+{
+	struct bh_grant g;
+	if (copy_from_user(&g, uarg, sizeof g))
+		return -EFAULT;
+	struct file *fl = g.fd >= 0 ? fd_get(g.fd) : 0;
+	if (!fl)
+		return -EBADF;
+	struct inode *i = fl->ino;
+	if (c->state != BH_PART_CREATED)
+		return -EBUSY;
+	if ((fl->flags & 3) == O_WRONLY)
+		return -EACCES;
+	if (!i || !S_ISREG(i->mode) || (i->fops && i->fops != &ramfs_fops) || procfs_owns(i) || g.pad || g.offset % PAGE || g.offset > BH_IMAGE_MAX ||
+	    i->size > BH_IMAGE_MAX - g.offset)
+		return -EINVAL;
+	if (!i->size)
+		return 0;
+	if (c->ngrants == BH_GRANTS_MAX)
+		return -ENOSPC;
+	struct img *m = img_get(i);
+	if (!m)
+		return -ENOMEM;
+	s64 r = hcall(BH_HC_PART_GRANT_RO, c->id, v2p(m->data), m->pages * PAGE, BH_IMAGE_GPA + g.offset);
+	if (r) {
+		img_put(m);
+		return r == BH_EEXIST ? -EEXIST : r == BH_ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	c->grants[c->ngrants++] = m;
+	return (s64)(m->pages * PAGE);
+}
+
+static s64 start(struct cs *c)
+{
+	if (c->state != BH_PART_CREATED)
+		return -EBUSY;
+	s64 r = hcall(BH_HC_PART_START, c->id, 0, 0, 0);
+	if (r)
+		return r == BH_ENOMEM ? -ENOMEM : -EIO;
+	c->state = BH_PART_RUNNING;
+	c->created_ns = now_ns();
+	return 0;
+}
+
+static u32 q_free(const struct cs *c) { return BH_CS_QUEUE - (c->qhead - c->qtail); }
+
+/* One queued message to the reader. */
+static s64 read_msg(struct cs *c, struct file *f, u64 ubuf, u64 n)
+{
+	static u8 buf[sizeof(struct bh_msg) + BH_MSG_MAX];
+	struct bh_msg m;
+	while (c->qhead == c->qtail) {
+		if (!running(c))
+			return 0;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (signal_pending())
+			return -ERESTART;
+		sleep_on(c);
+	}
+	q_copy(c, c->qtail, &m, sizeof m, 0);
+	u64 len = sizeof m + m.len;
+	if (n < len)
+		return -EINVAL;
+	q_copy(c, c->qtail, buf, (u32)len, 0);
+	if (copy_to_user(ubuf, buf, len))
+		return -EFAULT;
+	c->qtail += (u32)len;
+	if (running(c) && chan_ready(&c->ch) && q_free(c) >= sizeof m + BH_MSG_MAX)
+		take(c);
+	return (s64)len;
+}
+
+/* Does message m from the worker fit the rules (ctl.h step 4)?  0 or -EINVAL. */
+static int check_out(const struct cs *c, const struct bh_msg *m)
+{
+	u16 h = m->seq;
+	if (!h || h > BH_HANDLE_MAX)
+		return -EINVAL;
+	switch (m->type) {
+	case BH_MSG_RUN:
+	case BH_MSG_EXEC:
+		return (m->arg & ~(s64)BH_SPEC_MORE) || c->handle[h] == H_LIVE ? -EINVAL : 0;
+	case BH_MSG_STDIN:
+		return m->len ? 0 : -EINVAL;
+	case BH_MSG_STDIN_CLOSE:
+		return m->len || m->arg ? -EINVAL : 0;
+	case BH_MSG_RESIZE:
+		return m->len || m->arg >> 32 || !(m->arg >> 16) || !(m->arg & 0xffff) ? -EINVAL : 0;
+	case BH_MSG_SIGNAL:
+		return m->len || m->arg < 1 || m->arg > BH_SIG_MAX ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+static s64 write(struct file *f, u64 ubuf, u64 n)
+{
+	static u8 payload[BH_MSG_MAX];
+	struct cs *c = f->priv;
+	struct bh_msg m;
+	if (!c || !c->msgs)
+		return -ENOTCONN;
+	if (n < sizeof m)
+		return -EINVAL;
+	if (copy_from_user(&m, ubuf, sizeof m))
+		return -EFAULT;
+	if (m.len > BH_MSG_MAX)
+		return -E2BIG;
+	if (n != sizeof m + m.len || check_out(c, &m))
+		return -EINVAL;
+	if (copy_from_user(payload, ubuf + sizeof m, m.len))
+		return -EFAULT;
+	for (;;) {
+		if (!running(c))
+			return -ESRCH;
+		if ((m.type != BH_MSG_STDIN || c->stdin_out[m.seq] + m.len <= BH_STDIN_WINDOW) &&
+		    chan_send(&c->ch, m.type, m.seq, m.arg, payload, m.len) == 0)
+			break;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (signal_pending())
+			return -EINTR;
+		current->wake_tsc = rdtsc() + ns_to_tsc(10000000); /* the utility rings only after writing */
+		sleep_on(c);
+		current->wake_tsc = 0;
+	}
+	if (m.type == BH_MSG_STDIN)
+		c->stdin_out[m.seq] += m.len;
+	if (m.type == BH_MSG_RUN || m.type == BH_MSG_EXEC)
+		c->handle[m.seq] = H_NAMED;
+	hcall(BH_HC_NOTIFY, c->id, 0, 0, 0);
+	return (s64)n;
 }
 
 static s64 read(struct file *f, u64 ubuf, u64 n)
@@ -296,6 +577,8 @@ static s64 read(struct file *f, u64 ubuf, u64 n)
 	if (!c)
 		return -EINVAL;
 	c->worker = current->pid;
+	if (c->msgs)
+		return read_msg(c, f, ubuf, n);
 	const char *p;
 	while (!con_peek(&c->con, &p)) {
 		if (!running(c))
@@ -320,6 +603,9 @@ static s64 read(struct file *f, u64 ubuf, u64 n)
 static int poll(struct file *f)
 {
 	struct cs *c = f->priv;
+	if (c && c->msgs)
+		return (c->qhead != c->qtail || (!running(c) && c->state != BH_PART_CREATED) ? POLLIN : 0) |
+		       (running(c) && chan_room(&c->ch) >= BH_MSG_SPACE(BH_MSG_MAX) ? POLLOUT : 0);
 	return c && (c->con.head != c->con.tail || !running(c)) ? POLLIN : 0;
 }
 
@@ -338,6 +624,7 @@ static int info(u32 id, struct bh_cs_info *o)
 		o->uptime_ns = now_ns();
 	if (c) {
 		memcpy(o->owner, c->owner, sizeof o->owner);
+		o->type = c->type;
 		o->worker = c->worker;
 		o->uid = c->uid;
 		o->con_dropped = c->con.dropped;
@@ -438,10 +725,22 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 	static struct bh_cs_info o;
 	if (current->sb != &sandbox_root)
 		return -EPERM;
+	static struct bh_cs_new req;
 	if (cmd == BH_IOC_CREATE)
-		return create(f, arg);
-	if (cmd == BH_IOC_HOST_STATS)
+		return create(f, arg, 0);
+	if (cmd == BH_IOC_NEW)
+		return copy_from_user(&req, arg, sizeof req) ? -EFAULT : create(f, 0, &req);
+	if (cmd == BH_IOC_GRANT || cmd == BH_IOC_START) {
+		struct cs *c = f->priv;
+		if (!c || !c->msgs)
+			return -ENOTCONN;
+		return cmd == BH_IOC_GRANT ? grant(c, arg) : start(c);
+	}
+	if (cmd == BH_IOC_HOST_STATS) {
+		static struct bh_stats hv;
+		stats.hv_pages_free = hcall(BH_HC_STATS, v2p(&hv), sizeof hv, 0, 0) > 0 ? hv.pages_free : 0;
 		return copy_to_user(arg, &stats, sizeof stats) ? -EFAULT : 0;
+	}
 	if (cmd < BH_IOC_LIST || cmd > BH_IOC_KILL)
 		return -ENOTTY;
 	if (copy_from_user(&a, arg, sizeof a))
@@ -455,7 +754,8 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 	return control(f, cmd, &a);
 }
 
-static const struct file_ops vmhost_fops = { .read = read, .ioctl = ioctl, .poll = poll, .release = release };
+static const struct file_ops vmhost_fops = { .read = read, .write = write, .ioctl = ioctl, .poll = poll,
+					    .release = release };
 
 /* /dev/bulkhead and the doorbell; the poller comes with the first partition. */
 void vmhost_init(void)

@@ -104,6 +104,8 @@ struct task {
 	struct task *vfork_parent;
 	u64 fs_base, clear_tid;
 	int kaccess;                  /* "user" pointers may be kernel ones (kernel_write) */
+	int (*kstart)(void *arg);     /* task_spawn's: its first run */
+	void *karg;
 	u64 syscall_seq;              /* a number of its current syscall, unique among all */
 	struct file **held;           /* files fd_get holds until the syscall returns */
 	u32 nheld, held_cap;
@@ -130,6 +132,14 @@ int last_pid(void);                    /* the pid given last in the caller's san
 void vfork_release(struct task *t);    /* its vfork parent may go on */
 extern int heartbeat;                  /* a line every 5 s */
 int task_spawn_init(const char *path); /* pid 1 */
+/* A task of a role's making (the utility's container processes): the next
+ * pid, no parent, the root sandbox, / as root and cwd.  Its first run calls
+ * start(arg) as itself (lookups, fd_install, do_execve; kaccess set), which
+ * returns only on failure: a wait status to exit with.  -> pid or -ENOMEM. */
+int task_spawn(int (*start)(void *arg), void *arg);
+/* A parentless task: 1 with its wait status once it has exited (then it is
+ * reaped), 0 while it lives, -ESRCH if there is no such task. */
+int task_collect(int pid, int *status);
 void sched_on_init_exit(void (*fn)(int status)); /* what init's exit does (main.c) */
 s64 do_fork(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
 void do_exit(int status) __attribute__((noreturn));   /* the whole process (exit_group, fatal signal) */
@@ -210,6 +220,7 @@ static inline int user_ok(u64 a, u64 n)
 	return (a <= 0x00007ffffffff000ull && n <= 0x00007ffffffff000ull - a) || current->kaccess;
 }
 s64 kernel_write(struct file *f, const void *buf, u64 n); /* f's write op on a kernel buffer */
+s64 kernel_read(struct file *f, void *buf, u64 n);        /* f's read op into a kernel buffer */
 
 /* user.S: the copies behind uaccess.c, their faults fixed up to -EFAULT */
 int __copy_user(void *dst, const void *src, u64 n);

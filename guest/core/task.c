@@ -255,12 +255,12 @@ static __attribute__((used)) void init_first_run(struct trap_frame *f)
 void init_ret(void);
 __asm__(".text\ninit_ret:\n\tmov %rsp, %rdi\n\tcall init_first_run\n\tjmp trap_return\n");
 
-int task_spawn_init(const char *path)
+/* A new session leader in the root sandbox, / its root and cwd, not yet linked. */
+static struct task *root_task(void (*ret)(void))
 {
-	struct task *t = task_alloc(init_ret);
+	struct task *t = task_alloc(ret);
 	if (!t)
-		return -ENOMEM;
-	init_path = (char *)path;
+		return 0;
 	t->pgid = t->sid = t->pid;
 	t->mm = mm_new();
 	t->files = fdtable_new();
@@ -277,6 +277,15 @@ int task_spawn_init(const char *path)
 	iget(t->root);
 	t->umask = 022;
 	memcpy(t->fx, idle_task.fx, sizeof t->fx);
+	return t;
+}
+
+int task_spawn_init(const char *path)
+{
+	struct task *t = root_task(init_ret);
+	if (!t)
+		return -ENOMEM;
+	init_path = (char *)path;
 	memcpy(t->comm, "init", 5);
 	struct file *con;
 	current = t; /* lookups and fd_install work on current */
@@ -290,6 +299,44 @@ int task_spawn_init(const char *path)
 	current = &idle_task;
 	task_link(t);
 	return t->pid;
+}
+
+static __attribute__((used)) void spawn_first_run(struct trap_frame *f)
+{
+	__asm__ volatile("fxrstor64 %0" : : "m"(current->fx));
+	current->kaccess = 1;
+	int status = current->kstart(current->karg);
+	current->kaccess = 0;
+	if (status)
+		do_exit(status);
+	user_return(f);
+}
+void spawn_ret(void);
+__asm__(".text\nspawn_ret:\n\tmov %rsp, %rdi\n\tcall spawn_first_run\n\tjmp trap_return\n");
+
+int task_spawn(int (*start)(void *arg), void *arg)
+{
+	struct task *t = root_task(spawn_ret);
+	if (!t)
+		return -ENOMEM;
+	t->kstart = start;
+	t->karg = arg;
+	memcpy(t->comm, "spawn", 6);
+	task_link(t);
+	return t->pid;
+}
+
+int task_collect(int pid, int *status)
+{
+	for (struct task *t = task_list; t; t = t->next)
+		if (t->pid == pid && !t->parent) {
+			if (t->state != T_ZOMBIE)
+				return 0;
+			*status = t->exit_code;
+			reap(t);
+			return 1;
+		}
+	return -ESRCH;
 }
 
 int task_count(void)

@@ -34,10 +34,20 @@ int user_strncpy(char *dst, u64 usrc, u64 max)
 	return __strncpy_user(dst, (const char *)usrc, max);
 }
 
+s64 kernel_read(struct file *f, void *buf, u64 n)
+{
+	int saved = current->kaccess;
+	current->kaccess = 1;
+	s64 r = f->ops->read(f, (u64)buf, n);
+	current->kaccess = saved;
+	return r;
+}
+
 s64 kernel_write(struct file *f, const void *buf, u64 n)
 {
+	int saved = current->kaccess;
 	current->kaccess = 1;
 	s64 r = f->ops->write(f, (u64)buf, n);
-	current->kaccess = 0;
+	current->kaccess = saved;
 	return r;
 }

@@ -4,11 +4,16 @@
  * the image loader (loader/), through the ld_fs back-end below.  Paths come
  * cleaned and resolved from the loader; no symlink is ever followed here.
  */
+#include "../../lib/fmt.h"
 #include "../../lib/string.h"
 /* loader/ld.h has its own fixed-width typedefs (u64 = uint64_t): rename them */
 #define u64 ld_u64_t
 #define s64 ld_s64_t
 #include "../../loader/ld.h"
+#include "../../loader/apply.h"
+#include "../../loader/gzip.h"
+#include "../../loader/stream.h"
+#include "../../loader/util.h"
 #undef u64
 #undef s64
 #include "core/kernel.h"
@@ -298,13 +303,13 @@ static void k_free(void *ctx, void *p)
 	kfree(p);
 }
 
+static struct rfs r = { .fs = { .lstat = r_lstat, .readlink = r_readlink, .mkdir = r_mkdir, .create = r_create,
+				.write = r_write, .close = r_close, .symlink = r_symlink, .hardlink = r_hardlink,
+				.mknod = r_mknod, .remove = r_remove, .setmeta = r_setmeta,
+				.clear_dir = r_clear_dir, .err = &r.err } };
+
 int rootfs_unpack_module(const struct bh_module *m)
 {
-	static struct rfs r;
-	r.fs = (struct ld_fs){ .lstat = r_lstat, .readlink = r_readlink, .mkdir = r_mkdir, .create = r_create,
-			       .write = r_write, .close = r_close, .symlink = r_symlink, .hardlink = r_hardlink,
-			       .mknod = r_mknod, .remove = r_remove, .setmeta = r_setmeta,
-			       .clear_dir = r_clear_dir, .err = &r.err };
 	struct ld_alloc a = { k_alloc, k_free, 0 };
 	struct ld_ra ra = { .base = p2v(m->base), .size = m->size };
 	struct ld_err err = { { 0 } };
@@ -330,6 +335,84 @@ int rootfs_unpack_module(const struct bh_module *m)
 	kprintf("guest: root image %s: %llu entries, %llu KiB unpacked\n", m->name, (unsigned long long)stats.entries,
 		(unsigned long long)(stats.bytes_out >> 10));
 	return 0;
+}
+
+/* A layer in memory as one stream: all of it in the first pull. */
+struct mem_src {
+	struct ld_src src;
+	const u8 *p;
+	u64 left;
+};
+
+static long mem_pull(struct ld_src *s, const u8 **p)
+{
+	struct mem_src *m = (struct mem_src *)s;
+	long n = m->left > (1ul << 30) ? 1l << 30 : (long)m->left;
+	*p = m->p;
+	m->p += n;
+	m->left -= (u64)n;
+	return n;
+}
+
+/* The stages of one layer, as loader/unpack.c stacks them. */
+struct layer_work {
+	struct mem_src mem;
+	struct ld_blob blob;
+	struct ld_verify verify;
+	struct ld_tar t;
+	struct ld_tar_entry e;
+	struct ld_apply ap;
+	struct ld_gunzip gz;
+	char bufs[]; /* the tar reader's */
+};
+
+static int apply_layer(struct layer_work *w, const struct rootfs_layer *l, struct ld_err *err)
+{
+	struct ld_src *s = &w->mem.src;
+	const u8 *p;
+	long n;
+	int rc;
+	w->mem = (struct mem_src){ { mem_pull, 0, err }, l->data, l->size };
+	if (l->sha256) {
+		memset(&w->blob, 0, sizeof w->blob);
+		memcpy(w->blob.digest, l->sha256, 32);
+		w->blob.has_digest = w->blob.has_size = 1;
+		w->blob.size = l->size;
+		ld_verify_init(&w->verify, s, &w->blob, err);
+		s = &w->verify.src;
+	}
+	if (l->gzip) {
+		if (ld_gunzip_init(&w->gz, s, err))
+			return -1;
+		s = &w->gz.src;
+	}
+	ld_tar_init(&w->t, s, w->bufs, w->ap.lim->max_path, err);
+	ld_apply_layer(&w->ap);
+	while ((rc = ld_tar_next(&w->t, &w->e)) > 0)
+		if (ld_apply_entry(&w->ap, &w->e, &w->t))
+			return ld_prefix(err, "entry '%s'", w->e.path);
+	while (!rc && (n = s->pull(s, &p)) > 0) /* the padding: the digest needs it all */
+		;
+	return rc || n < 0 ? -1 : 0;
+}
+
+int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap)
+{
+	struct ld_alloc a = { k_alloc, k_free, 0 };
+	static struct ld_limits lim;
+	struct ld_err err = { { 0 } };
+	ld_limits_default(&lim);
+	struct layer_work *w = kmalloc(sizeof *w + 2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
+	int rc = !w ? ld_fail(&err, "out of memory") : ld_apply_init(&w->ap, &r.fs, &lim, &a, &err);
+	for (u32 i = 0; !rc && i < n; i++)
+		if (apply_layer(w, &l[i], &err))
+			rc = ld_prefix(&err, "layer %u", i + 1);
+	if (w && w->ap.clean)
+		ld_apply_free(&w->ap, &a);
+	kfree(w);
+	if (rc)
+		bh_snprintf(msg, cap, "%s", err.msg);
+	return rc ? -1 : 0;
 }
 
 /* A directory of dir, made if missing; referenced, or NULL. */

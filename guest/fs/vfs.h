@@ -183,6 +183,15 @@ int ovl_in_lower(struct inode *dir, const char *name); /* removing name needs a 
 void fs_init(void);                /* root ramfs, devfs, procfs */
 void fs_mount_std(void);           /* /dev, /proc, /tmp */
 int rootfs_unpack_module(const struct bh_module *m);
+/* Layers in memory applied in order into the root ramfs, with the OCI
+ * layer rules (loader/): 0, or -1 with a one-line reason in msg (cap bytes). */
+struct rootfs_layer {
+	const u8 *data;
+	u64 size;
+	int gzip;          /* tar+gzip, else plain tar */
+	const u8 *sha256;  /* 32 bytes the data must hash to; NULL: not checked */
+};
+int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap);
 void rootfs_boot_images(const struct bh_module *root); /* the other modules: /boot/images/NAME */
 
 

@@ -7,6 +7,7 @@
  *   bulkhead run [-d] [-m MIB] NAME [WORD...]   create a utility partition and
  *            hand its owning file to a worker (exec'd; -d: in a new session,
  *            printing the id)
+ *   bulkhead uvm [-t] [-i] [-m MIB] [-n HOST] [-x CMD] [-k SIG] IMAGE.tar -- CMD...   (uvm.c)
  *   bulkhead list | ping ID [COUNT [SIZE]] | stats ID | ps ID | stop ID [STATUS] | kill ID
  *   bulkhead sandbox [-n HOST] [-t TASKS] [-p PAGES] [-c WEIGHT] [-u UPPER] [-w DIR] ROOT CMD [ARG...]
  *   bulkhead sandbox -j PID [-w DIR] CMD [ARG...]
@@ -407,7 +408,8 @@ static int cmd_list(int argc, char **argv)
 		if (c->worker > 0)
 			snprintf(wk, sizeof wk, "%d", c->worker);
 		printf("%-4u %-16.*s %-10.*s %-8s %-8s %8s %s\n", c->id, (int)strnlen(c->name, sizeof c->name), c->name,
-		       (int)strnlen(c->owner, sizeof c->owner), c->owner, role_name(c->role), state_name(c->state),
+		       (int)strnlen(c->owner, sizeof c->owner), c->owner,
+		       c->type == BH_CS_CONTAINER ? "container" : role_name(c->role), state_name(c->state),
 		       mem, wk);
 	}
 	return 0;
@@ -482,8 +484,8 @@ static int cmd_stats(int argc, char **argv)
 		static struct bh_host_stats hs;
 		if (bh_ioctl(fd, BH_IOC_HOST_STATS, &hs) < 0)
 			return cs_fail("stats", id, errno);
-		printf("doorbells: %llu\nchannel drains: %llu\nhv state queries: %llu\n", hs.doorbells, hs.drains,
-		       hs.hv_queries);
+		printf("doorbells: %llu\nchannel drains: %llu\nhv state queries: %llu\nhv free pages: %llu\n", hs.doorbells,
+		       hs.drains, hs.hv_queries, hs.hv_pages_free);
 		return 0;
 	}
 	struct bh_ctl req = { .id = id, .buf = (u64)(uintptr_t)&st, .len = sizeof st };
@@ -597,7 +599,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "run", cmd_run },     { "list", cmd_list }, { "ping", cmd_ping }, { "stats", cmd_stats },
 		{ "ps", cmd_ps },       { "stop", cmd_stop }, { "kill", cmd_kill }, { "sandbox", cmd_sandbox },
-		{ "container", cmd_container }, { "enter", cmd_enter },
+		{ "container", cmd_container }, { "enter", cmd_enter }, { "uvm", cmd_uvm },
 	};
 	if (argc < 2)
 		return usage(0);

@@ -55,4 +55,7 @@ int cmd_container(int argc, char **argv);
 
 /* ---- enter.c: bulkhead enter NAME [-- CMD [ARG...]] (exec -it) */
 int cmd_enter(int argc, char **argv);
+/* uvm.c: bulkhead uvm, a container in a utility partition without the engine */
+int cmd_uvm(int argc, char **argv);
+
 #endif

@@ -49,18 +49,138 @@ struct bh_msg {
 #define BH_MSG_SPACE(len) ((u32)sizeof(struct bh_msg) + (((len) + 7u) & ~7u))
 
 /* The control protocol.  Requests go host -> utility; each gets one reply of
- * the same type (PING: PONG) with the same seq. */
+ * the same type (PING: PONG) with the same seq.
+ *
+ * The container protocol (BH_MSG_RUN and after) drives the container that
+ * runs in a utility partition.  Its messages name a process by a handle in
+ * seq: 1 (BH_HANDLE_INIT) is the container's PID 1, started by RUN; the host
+ * picks 2..BH_HANDLE_MAX for the processes EXEC starts.  A handle is the
+ * host's to reuse once the utility has sent its PROC_EXIT.  Every message
+ * has a fixed header and an explicit length; counts are bounded; the host
+ * checks each field of what the utility sends (type, handle, length, arg)
+ * and stops a partition that breaks these rules.
+ *
+ *   RUN, EXEC (host -> utility; seq = handle; payload = a chunk of a struct
+ *     bh_proc_spec): a spec of at most BH_SPEC_MAX bytes goes in one message
+ *     or in several of the same type and handle, in order, arg = BH_SPEC_MORE
+ *     on all but the last.  The utility acts on the last; RUN once per
+ *     partition (the root is built from its layers), EXEC only after RUN's
+ *     STARTED, in the same root.  Answered by STARTED.
+ *   STARTED (utility -> host; seq = handle): arg = the process's pid inside
+ *     (> 0), or a negative errno (ENOENT: no such executable, EACCES, ENOEXEC,
+ *     EINVAL: a bad spec, EBUSY: handle in use or a second RUN, E2BIG, ENOMEM,
+ *     EIO: a layer's digest or contents); then payload = a one-line reason
+ *     (UTF-8, no NUL, e.g. `exec: "x": executable file not found in $PATH`).
+ *     After a failed RUN the partition sends EXIT (127 for ENOENT, 126 for
+ *     EACCES/ENOEXEC, else 1).
+ *   STDIN (host -> utility; seq = handle; payload = bytes for the process's
+ *     stdin: the pipe, or the pty's input side with a tty, where the line
+ *     discipline turns ^C into SIGINT for the foreground process group).
+ *     Flow control: at most BH_STDIN_WINDOW bytes may be sent and not yet
+ *     acknowledged per handle; the utility always has room for them.
+ *   STDIN_ACK (utility -> host; seq = handle): arg = bytes of STDIN taken by
+ *     the process (1..what is outstanding).
+ *   STDIN_CLOSE (host -> utility; seq = handle): end of input (EOF on the
+ *     pipe; ^D on a tty).  Further STDIN for the handle is ignored.
+ *   STDOUT, STDERR (utility -> host; seq = handle; payload = 1..BH_MSG_MAX
+ *     bytes of output).  With a tty all output is STDOUT.  Never dropped: a
+ *     process whose output finds the ring full blocks, as on a full pipe,
+ *     until the host reads.
+ *   RESIZE (host -> utility; seq = handle; arg = rows << 16 | cols, each
+ *     1..65535): the pty's window size (SIGWINCH to its foreground group);
+ *     ignored without a tty.
+ *   SIGNAL (host -> utility; seq = handle; arg = signo, 1..64): sent to the
+ *     handle's process (stop's SIGTERM then SIGKILL is the host's timing).
+ *   PROC_EXIT (utility -> host; seq = handle; arg = the wait(2) status word,
+ *     0..0xffff: WEXITSTATUS in bits 8..15, else the signal in bits 0..6):
+ *     the process ended and all its output has been sent (its stdout and
+ *     stderr reached end-of-file).  Docker's exit code is WEXITSTATUS, or 128
+ *     + the signal.  For handle 1 every other process of the container is
+ *     killed first, as when a PID namespace's init dies; then EXIT follows
+ *     with Docker's exit code, and the partition only waits to be destroyed.
+ */
 enum bh_msg_type {
 	BH_MSG_CONSOLE = 1, /* utility -> host: console text */
 	BH_MSG_PING,        /* arg and payload come back in the PONG */
 	BH_MSG_PONG,
 	BH_MSG_STATS,       /* reply: struct bh_guest_stats */
-	BH_MSG_PS,          /* reply: struct bh_guest_task[] */
+	BH_MSG_PS,          /* reply: struct bh_guest_task[]; with a container: its processes only */
 	BH_MSG_SHUTDOWN,    /* arg: exit status to report; reply: BH_MSG_EXIT */
-	BH_MSG_EXIT,        /* utility -> host: done, arg = exit status; nothing follows */
+	BH_MSG_EXIT,        /* utility -> host: done, arg = exit status (0..255); nothing follows */
+	/* The container protocol, above: */
+	BH_MSG_RUN,         /* host -> utility */
+	BH_MSG_EXEC,        /* host -> utility */
+	BH_MSG_STARTED,     /* utility -> host */
+	BH_MSG_STDIN,       /* host -> utility */
+	BH_MSG_STDIN_ACK,   /* utility -> host */
+	BH_MSG_STDIN_CLOSE, /* host -> utility */
+	BH_MSG_STDOUT,      /* utility -> host */
+	BH_MSG_STDERR,      /* utility -> host */
+	BH_MSG_RESIZE,      /* host -> utility */
+	BH_MSG_SIGNAL,      /* host -> utility */
+	BH_MSG_PROC_EXIT,   /* utility -> host */
 	BH_MSG_FRAME,       /* either way, no reply: payload = one Ethernet frame (14..BH_MSG_MAX
 			     * bytes, no FCS) of the partition's NIC on the host's virtual switch */
+	BH_MSG_TYPES        /* one past the last */
 };
+
+#define BH_HANDLE_INIT 1     /* the container's PID 1 */
+#define BH_HANDLE_MAX 63     /* handles are 1..63: PID 1 and 62 execs at once */
+#define BH_SPEC_MORE 1       /* RUN/EXEC arg: more chunks of this spec follow */
+#define BH_SPEC_MAX 0x10000u /* bytes of a whole struct bh_proc_spec */
+#define BH_STDIN_WINDOW 0x4000u /* bytes of STDIN per handle not yet acknowledged */
+#define BH_SIG_MAX 64
+
+/*
+ * The image window.  The host grants a container's image read-only
+ * (BH_HC_PART_GRANT_RO) at guest-physical BH_IMAGE_GPA + offset, offsets
+ * page-aligned, inside BH_IMAGE_MAX bytes; the partition's RAM must end
+ * below BH_IMAGE_GPA.  RUN's layers name byte ranges of that window.
+ */
+#define BH_IMAGE_GPA 0x80000000ull  /* 2 GiB */
+#define BH_IMAGE_MAX 0x40000000ull  /* 1 GiB */
+
+/* A layer: a tar stream (OCI layer semantics: whiteouts, opaque folders),
+ * applied in the order given into the container's root. */
+struct bh_layer {
+	u64 offset;      /* in the image window; any byte offset */
+	u64 size;        /* bytes, > 0; offset + size <= BH_IMAGE_MAX */
+	u32 comp;        /* BH_COMP_NONE or BH_COMP_GZIP */
+	u32 flags;       /* BH_LAYER_VERIFY */
+	u8 sha256[32];   /* of the bytes as granted (the blob's digest) */
+};
+#define BH_COMP_NONE 0
+#define BH_COMP_GZIP 1
+/* The utility checks sha256 before it trusts the layer.  Without it, the host
+ * vouches for the bytes: it verified them when it made the file (a host that
+ * lied could write the partition's memory anyway). */
+#define BH_LAYER_VERIFY 1
+#define BH_LAYERS_MAX 32
+
+/*
+ * A process to start (RUN's PID 1, or EXEC's): this header, then nlayers
+ * struct bh_layer (RUN only; EXEC: 0), then the strings, each NUL-terminated,
+ * in this order: nargv argv words (nargv >= 1; argv[0] is looked up on the
+ * PATH of env, or /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ * without one, unless it has a '/'), nenv "KEY=VALUE" words, cwd (absolute;
+ * made if missing; "" = /), user ("" = root; "uid", "uid:gid", "name" or
+ * "name:group", names from the container's /etc/passwd and /etc/group),
+ * hostname (RUN only: the container's, 1..63 bytes; EXEC: ""), resolv (RUN
+ * only: the text of /etc/resolv.conf to give it, as the host's; "" = none).
+ * RUN writes /etc/hostname, /etc/hosts (localhost and the hostname on
+ * 127.0.0.1) and /etc/resolv.conf into the root, as Docker does.  size
+ * counts everything; nothing may follow the last string.  nargv + nenv <=
+ * 4096.
+ */
+struct bh_proc_spec {
+	u32 size;        /* bytes, header included, <= BH_SPEC_MAX */
+	u32 flags;       /* BH_SPEC_TTY, BH_SPEC_STDIN */
+	u16 rows, cols;  /* with a tty: its first window size, 0 = 24 x 80 */
+	u32 nlayers;     /* <= BH_LAYERS_MAX */
+	u32 nargv, nenv;
+};
+#define BH_SPEC_TTY 1   /* stdin, stdout and stderr are one pty; else three pipes */
+#define BH_SPEC_STDIN 2 /* the host sends STDIN; without it stdin is at end-of-file at once */
 
 struct bh_guest_stats {
 	u64 uptime_ns;

@@ -56,6 +56,18 @@ def host_pid_of(sh, pattern):
     return m and int(m.group(1))
 
 
+def enter_stdio(sh, name):
+    """bulkhead enter's exit status, and without a tty: stdin relayed and
+    closed, stdout and stderr apart (multiplexed frames)."""
+    out, rc = run_rc(sh, f"bulkhead enter {name} -- sh -c 'exit 7'")
+    assert rc == 7, out
+    out = run_ok(sh, f"echo piped-in | bulkhead enter {name} -- cat")
+    assert "piped-in" in out.splitlines(), out
+    out, rc = run_rc(sh, f"bulkhead enter {name} -- sh -c 'echo to-out; echo to-err >&2; exit 4' </dev/null 2>/tmp/err")
+    assert rc == 4 and "to-out" in out.splitlines() and "to-err" not in out, out
+    assert sh.run("cat /tmp/err").split() == ["to-err"]
+
+
 def test_fresh_boot_lists_nothing(csh):
     assert containers(csh) == {}
 
@@ -85,14 +97,7 @@ def test_lifecycle(csh):
     assert cid[:12] in out.splitlines(), out
     out = run_ok(sh, "bulkhead enter c1 -- sh -c 'echo $GREETING; ls /'")
     assert "hi" in out.splitlines() and "bin" in out.split(), out
-    out, rc = run_rc(sh, "bulkhead enter c1 -- sh -c 'exit 7'")
-    assert rc == 7, out
-    # no tty: stdin relayed and closed, stdout and stderr apart (multiplexed frames)
-    out = run_ok(sh, "echo piped-in | bulkhead enter c1 -- cat")
-    assert "piped-in" in out.splitlines(), out
-    out, rc = run_rc(sh, "bulkhead enter c1 -- sh -c 'echo to-out; echo to-err >&2; exit 4' </dev/null 2>/tmp/err")
-    assert rc == 4 and "to-out" in out.splitlines() and "to-err" not in out, out
-    assert sh.run("cat /tmp/err").split() == ["to-err"]
+    enter_stdio(sh, "c1")
 
     out = run_ok(sh, "bulkhead container stop -t 1 c1", timeout=60)
     assert "c1" in out.splitlines(), out
@@ -142,13 +147,56 @@ def test_seed_ping_localhost(csh):
     run_ok(sh, "bulkhead container rm -f pinger")
 
 
-def test_hyperv_refused_until_part_2(csh):
-    """Issue 12: --runtime hyperv is a 400 until utility-partition
-    containers land; then this test must change with it."""
-    containers(csh)
-    out, rc = run_rc(csh, "bulkhead container new h1 --image busybox --runtime hyperv -- sleep 1")
-    assert rc == 1, out
-    assert "bulkhead: container new h1: hyperv isolation is not available on this host" in out, out
+def test_powershell_runtime_sequence(csh):
+    """The seeds' PowerShell sequence (issue 13): New-Container with the
+    default runtime, Set-Container -RuntimeType HyperV, start: it runs in a
+    utility partition (Get-ComputeProcess lists it, the host's ps has its
+    vmwp, not its sleep); stop, set back to Process, start: in the host."""
+    sh = csh
+    containers(sh)
+    cid = new(sh, "rt --image busybox -- sleep 4444")
+    assert containers(sh)["rt"] == (cid[:12], "busybox", "Default", "created")
+    run_ok(sh, "bulkhead container set rt --runtime hyperv")
+    assert containers(sh)["rt"][2] == "HyperV"
+    run_ok(sh, "bulkhead container start rt")
+    assert containers(sh)["rt"][2:] == ("HyperV", "running")
+    part = [l.split() for l in run_ok(sh, "bulkhead list").splitlines() if cid[:12] in l]
+    assert len(part) == 1 and part[0][2:5] == ["bulkheadd", "container", "running"], part
+    assert not host_pid_of(sh, "sleep 4444")
+    assert host_pid_of(sh, rf"vmwp /var/lib/bulkhead/containers/{cid[:20]}\S*( \S+)?") == int(part[0][-1])
+    out, rc = run_rc(sh, "bulkhead container set rt --runtime process")
+    assert rc == 1 and "cannot change the isolation of a running container" in out, out
+    run_ok(sh, "bulkhead container stop -t 1 rt", timeout=60)
+    assert containers(sh)["rt"][3] == "exited"
+    assert cid[:12] not in run_ok(sh, "bulkhead list")
+    run_ok(sh, "bulkhead container set rt --runtime process")
+    assert containers(sh)["rt"][2] == "Process"
+    run_ok(sh, "bulkhead container start rt")
+    pid = host_pid_of(sh, "sleep 4444")
+    assert pid and cid[:12] not in run_ok(sh, "bulkhead list")
+    out = run_ok(sh, "bulkhead enter rt -- ps -o pid,args")
+    assert re.search(rf"^\s*{pid}\s+sleep 4444\s*$", out, re.M), out
+    run_ok(sh, "bulkhead container rm -f rt")
+
+
+def test_enter_hyperv(csh):
+    """Enter-PSSession in a hyperv container: the image's root, the
+    container's hostname, only its own processes; stdin and exit status."""
+    sh = csh
+    containers(sh)
+    cid = new(sh, "hv1 --image busybox --runtime hyperv -e GREETING=hi -- sleep 3333")
+    run_ok(sh, "bulkhead container start hv1")
+    out = run_ok(sh, "bulkhead enter hv1 -- ls /")
+    assert {"bin", "etc", "proc"} <= set(out.split()) and "tests" not in out.split(), out
+    out = run_ok(sh, "bulkhead enter hv1 -- hostname")
+    assert cid[:12] in out.splitlines(), out
+    out = run_ok(sh, "bulkhead enter hv1 -- ps -o pid,args")
+    rows = re.findall(r"^\s*(\d+)\s+(.*?)\s*$", out, re.M)
+    assert rows[0] == ("1", "sleep 3333") and [a for _, a in rows[1:]] == ["ps -o pid,args"], out
+    out = run_ok(sh, "bulkhead enter hv1 -- sh -c 'echo $GREETING'")
+    assert "hi" in out.splitlines(), out
+    enter_stdio(sh, "hv1")
+    run_ok(sh, "bulkhead container rm -f hv1")
 
 
 def test_enter_interactive(csh):

@@ -76,8 +76,12 @@ static void lwip_tick(void)
 	lwip_pump();
 }
 
+/* Once per kernel: the sockets (net_init) and a utility's NIC (chnic_start) both ask. */
 void lwip_start(void)
 {
+	static int started;
+	if (started++)
+		return;
 	lwip_init(); /* the loopif comes up with 127.0.0.1/8 */
 	sched_add_poller(lwip_tick);
 }

@@ -4,9 +4,9 @@
  * true`, per MiB through a pipe, an AF_UNIX socket pair and a loopback TCP
  * connection (127.0.0.1), and per futex wake-up round trip between two
  * threads.  Prints "name: value" lines.
- * `bench_guest ctr N` instead: ticks per process container of busybox running
- * `true` (create + start + wait through /var/run/docker.sock; its removal
- * not counted), for tools/bench_engine.py. */
+ * `bench_guest ctr N [ISOLATION]` instead: ticks per container of busybox
+ * running `true` (create + start + wait through /var/run/docker.sock; its
+ * removal not counted), process or hyperv, for tools/bench_engine.py. */
 #include "t.h"
 #include <netinet/in.h>
 #include <pthread.h>
@@ -140,14 +140,16 @@ static int api(const char *method, const char *path, const char *body, char *out
 	return 0;
 }
 
-static int containers(int n)
+static int containers(int n, const char *isolation)
 {
-	char out[4096], path[128], id[65];
+	char out[4096], path[128], id[65], body[256];
+	snprintf(body, sizeof body, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"Isolation\":\"%s\"}}",
+		 isolation);
 	unsigned long long total = 0;
 	for (int i = 0; i < n; i++) {
 		unsigned long long t0 = tsc();
 		char *p;
-		if (api("POST", "/containers/create", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}", out, sizeof out) ||
+		if (api("POST", "/containers/create", body, out, sizeof out) ||
 		    !(p = strstr(out, "\"Id\":\"")) || sscanf(p + 6, "%64[0-9a-f]", id) != 1) {
 			printf("create failed: %s\n", out);
 			return 1;
@@ -175,7 +177,7 @@ static int containers(int n)
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "ctr"))
-		return containers(atoi(argv[2]));
+		return containers(atoi(argv[2]), argc > 3 ? argv[3] : "process");
 	int n = argc > 1 ? atoi(argv[1]) : 20;
 	printf("spawn_true: %llu\n", spawn((char *[]){ "/bin/true", 0 }, n));
 	printf("spawn_dynamic_true: %llu\n", spawn_in("/tests/glibc", (char *[]){ "/bin/true", 0 }, n));
