@@ -531,18 +531,18 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 		return 500;
 	}
 	cJSON *c = cfg_of(ct), *hc = hc_of(ct), *spec = cJSON_CreateObject();
+	char net[64];
+	int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
+	if (nst) {
+		cJSON_Delete(spec);
+		return nst;
+	}
 	if (ctr_hyperv(ct)) {
-		if (hv_spec(ct, im, spec, err, cap)) {
+		if (hv_spec(ct, im, net, spec, err, cap)) {
 			cJSON_Delete(spec);
 			return 400;
 		}
 	} else {
-		char net[64];
-		int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
-		if (nst) {
-			cJSON_Delete(spec);
-			return nst;
-		}
 		char *lower = store_path(im, "rootfs");
 		ctr_dir(ct, "upper", upper, sizeof upper);
 		long long pages = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory")) / 4096;

@@ -77,9 +77,10 @@ void ctr_signal(struct ctr *ct, int sig);
 
 /* ---- hyperv.c: the daemon's side of hyperv containers (their workers:
  * vmwp.c) */
-/* Fills spec's "hyperv" part for starting ct from image im; 0, or -1 with
+/* Fills spec's "hyperv" part for starting ct from image im, its NIC from net
+ * (net_sandbox_word's " net=ADDR/PREFIX,GATEWAY", or "": none); 0, or -1 with
  * the reason in err (no /dev/bulkhead here, -m too big): a 400. */
-int hv_spec(struct ctr *ct, struct image *im, cJSON *spec, char *err, size_t cap);
+int hv_spec(struct ctr *ct, struct image *im, const char *net, cJSON *spec, char *err, size_t cap);
 /* Rows of docker top (UID PID PPID C STIME TTY TIME CMD) from the worker's
  * PS; 0, or -1 with err. */
 int hv_top(struct ctr *ct, cJSON *rows, char *err, size_t cap);
@@ -99,7 +100,7 @@ void follow_tick(struct hold *h, int last);        /* new lines; last: and the e
 void exec_create(struct req *r, struct ctr *ct);
 void exec_done(struct execr *e);                   /* its shim has exited */
 /* network.c: networks on the kernel's virtual switch */
-/* The sandbox line's " net=ADDR/PREFIX" for ct's NetworkMode (or "" for
+/* The sandbox line's " net=ADDR/PREFIX,GATEWAY" for ct's NetworkMode (or "" for
  * host), its address kept in the record's NetworkSettings: 0, or an HTTP
  * status with the message in err. */
 int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap);

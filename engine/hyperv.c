@@ -26,7 +26,7 @@
 #define PS_MAX 256                           /* tasks top shows */
 #define WORKER_REPLY_MS 10000                /* the worker answers within */
 
-int hv_spec(struct ctr *ct, struct image *im, cJSON *spec, char *err, size_t cap)
+int hv_spec(struct ctr *ct, struct image *im, const char *net, cJSON *spec, char *err, size_t cap)
 {
 	double m = cJSON_GetNumberValue(cJSON_GetObjectItem(hc_of(ct), "Memory"));
 	unsigned long long mem = m > 0 ? (unsigned long long)m : BH_UVM_DEFAULT_MEMORY;
@@ -45,6 +45,7 @@ int hv_spec(struct ctr *ct, struct image *im, cJSON *spec, char *err, size_t cap
 	cJSON_AddStringToObject(h, "name", name);
 	cJSON_AddNumberToObject(h, "memory", (double)mem);
 	cJSON_AddStringToObject(h, "hostname", jstr(cfg_of(ct), "Hostname"));
+	cJSON_AddStringToObject(h, "net", net); /* " net=ADDR/PREFIX" or "": the partition's command line */
 	/* Plain tars: a gzip blob's uncompressed copy, which the host made from
 	 * the blob it verified, goes unverified (the host vouches for it; the
 	 * utility only copies); a blob granted as it is, the utility verifies. */

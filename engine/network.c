@@ -344,7 +344,7 @@ int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t e
 	ip_str(ip, a, sizeof a);
 	ip_str(n[i].addr, g, sizeof g);
 	snprintf(mac, sizeof mac, "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-	snprintf(word, cap, " net=%s/%u", a, n[i].prefix);
+	snprintf(word, cap, " net=%s/%u,%s", a, n[i].prefix, g);
 	net_id(n[i].name, id);
 	cJSON *s = cJSON_AddObjectToObject(ct->rec, "NetworkSettings");
 	cJSON_AddStringToObject(s, "Network", n[i].name);

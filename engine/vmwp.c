@@ -432,6 +432,8 @@ static int make_partition(const cJSON *hv, struct bh_layer *layers, u32 *nlayers
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(hv, "name"));
 	snprintf(req.part.name, sizeof req.part.name, "%s", name ? name : "container");
 	req.part.memory = (u64)cJSON_GetNumberValue(cJSON_GetObjectItem(hv, "memory"));
+	const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(hv, "net")); /* its NIC on the switch */
+	snprintf(req.part.cmdline, sizeof req.part.cmdline, "%s", net ? net + strspn(net, " ") : "");
 	req.part.vcpus = 1;
 	req.type = BH_CS_CONTAINER;
 	snprintf(req.owner, sizeof req.owner, "bulkheadd");

@@ -173,8 +173,10 @@ void netif_ifname(const struct netif *nif, char *b)
 	memset(b, 0, NIC_NAME_MAX);
 	if (n)
 		memcpy(b, n->name, sizeof n->name);
-	else /* lwIP's loopif: "lo", as Linux names it, with no number */
-		b[0] = nif->name[0], b[1] = nif->name[1];
+	else if (nif->name[0] == 'l' && nif->name[1] == 'o') /* lwIP's loopif: "lo", with no number, as Linux */
+		b[0] = 'l', b[1] = 'o';
+	else /* a utility partition's channel NIC (net/chnic.c), its only one */
+		memcpy(b, "eth0", 5);
 }
 
 const struct nic_stats *netif_stats(const struct netif *nif)
