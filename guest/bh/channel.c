@@ -52,6 +52,8 @@ static void get(const u8 *ring, u32 i, void *dst, u32 n)
 
 u32 chan_room(struct chan_end *e)
 {
+	if (e->broken) /* a failed open leaves no ring to look at */
+		return 0;
 	u32 used = e->head - __atomic_load_n(&e->tx->tail, __ATOMIC_ACQUIRE);
 	if (used > BH_RING_SIZE || used % 8)
 		e->broken = 1;
