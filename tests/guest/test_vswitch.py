@@ -245,7 +245,8 @@ def test_utility_partition_nic(boxes):
 def test_containers_across_modes(tmp_path):
     """The seeds' network across isolation modes, through the engine: a
     hyperv container serves busybox httpd on the switch, a process container
-    fetches from it by address and each pings the other; the hyperv one's
+    fetches from it by address and each pings the other, as does a second
+    hyperv container (partition to partition through the switch); the hyperv one's
     processes ping localhost inside their own partition and reach an HTTP
     server on the build machine (10.0.2.2 through QEMU's user network) by
     outbound NAT; a port published with -p reaches the hyperv container from
@@ -273,7 +274,8 @@ def test_containers_across_modes(tmp_path):
         run_ok(sh, "bulkhead container new web --runtime hyperv --image busybox -p 8080:80 -- "
                    "httpd -f -p 80 -h /etc")
         run_ok(sh, "bulkhead container new cli --runtime process --image busybox -- sleep 600")
-        run_ok(sh, "bulkhead container start web; bulkhead container start cli")
+        run_ok(sh, "bulkhead container new hv2 --runtime hyperv --image busybox -- sleep 600")
+        run_ok(sh, "bulkhead container start web; bulkhead container start cli; bulkhead container start hv2")
         st, j = api_json(sh, "GET", "/containers/web/json")
         web = j["NetworkSettings"]["IPAddress"]
         assert st == 200 and j["HostConfig"]["Isolation"] == "hyperv" and web.startswith("172.20.0."), j
@@ -285,7 +287,7 @@ def test_containers_across_modes(tmp_path):
                        lambda o: re.search(r"^[0-9a-f]{12}$", o, re.M), timeout=60)
         host = re.search(r"^[0-9a-f]{12}$", out, re.M).group(0)
         assert host == j["Config"]["Hostname"], (host, j["Config"])
-        for frm, to in (("cli", web), ("web", cli), ("web", "localhost")):
+        for frm, to in (("cli", web), ("web", cli), ("web", "localhost"), ("hv2", web)):
             out = run_ok(sh, f"bulkhead enter {frm} -- ping -c 2 {to}")
             assert "2 packets transmitted, 2 packets received" in out, (frm, to, out)
         # nothing of the hyperv container runs in the host: its httpd is not in the host's ps
@@ -297,7 +299,7 @@ def test_containers_across_modes(tmp_path):
         assert "from the build machine" in out, out
         with urllib.request.urlopen(f"http://127.0.0.1:{fwd}/hostname", timeout=60) as r:
             assert r.read().decode().strip() == host
-        run_ok(sh, "bulkhead container rm -f web; bulkhead container rm -f cli")
+        run_ok(sh, "bulkhead container rm -f web; bulkhead container rm -f cli; bulkhead container rm -f hv2")
         out = sh.run("cat /dev/vswitch")
         assert "port remote" not in out and "port sandbox" not in out, out
     finally:
