@@ -538,7 +538,7 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 		return nst;
 	}
 	if (ctr_hyperv(ct)) {
-		if (hv_spec(ct, im, net, spec, err, cap)) {
+		if (hv_spec(ct, im, strcmp(net, " net=none") ? net : "", spec, err, cap)) { /* none: no NIC */
 			cJSON_Delete(spec);
 			return 400;
 		}

@@ -295,18 +295,13 @@ void networks_route(struct req *r)
 }
 
 /* The network a container's HostConfig.NetworkMode names: its index in n,
- * -2 for host, or -1 with err (an HTTP status). */
+ * -2 for host, -3 for none, or -1 with err (an HTTP status). */
 static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
 {
 	const char *m = jstr(hc_of(ct), "NetworkMode");
 	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
 		m = "nat";
 	int i = net_find(n, k, m);
-	if (i == -3) {
-		snprintf(err, cap, "network mode none is not available yet");
-		*status = 400;
-		return -1;
-	}
 	if (i == -1) {
 		snprintf(err, cap, "network %s not found", m);
 		*status = 404;
@@ -328,6 +323,16 @@ int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t e
 		return status;
 	if (i == -2)
 		return 0;
+	char id[65];
+	if (i == -3) { /* no interface: the loopback only */
+		snprintf(word, cap, " net=none");
+		net_id("none", id);
+		cJSON *s = cJSON_AddObjectToObject(ct->rec, "NetworkSettings");
+		cJSON_AddStringToObject(s, "Network", "none");
+		cJSON_AddStringToObject(s, "NetworkID", id);
+		cJSON_AddNumberToObject(s, "IPPrefixLen", 0);
+		return 0;
+	}
 	unsigned m = mask_of(n[i].prefix), ip = 0;
 	for (unsigned a = (n[i].addr & m) + 1; a < ((n[i].addr & m) | ~m) && !ip; a++) {
 		int used = a == n[i].addr;
@@ -340,7 +345,7 @@ int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t e
 		snprintf(err, ecap, "no address left on network %s", n[i].name);
 		return 403;
 	}
-	char a[20], g[20], mac[20], id[65];
+	char a[20], g[20], mac[20];
 	ip_str(ip, a, sizeof a);
 	ip_str(n[i].addr, g, sizeof g);
 	snprintf(mac, sizeof mac, "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);

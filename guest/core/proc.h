@@ -51,6 +51,7 @@ struct sandbox {
 	u64 vtime_step;               /* 1024 * 1024 / cpu_weight */
 	int last_pid;                 /* the pid given last to one of its tasks */
 	struct vs_port *port;         /* its network interface (net/switch.c), or NULL: the host's */
+	u8 no_net;                    /* net=none: the loopback only, no interface */
 };
 
 enum task_state { T_RUNNABLE, T_SLEEPING, T_ZOMBIE, T_STOPPED };

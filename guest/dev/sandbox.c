@@ -31,7 +31,8 @@
  * address); its sockets then use ADDR, and it sees that interface (eth0)
  * and the loopback.  Errors: EINVAL (malformed, not the network's prefix or
  * gateway, with join=), EADDRNOTAVAIL (no network holds ADDR), EADDRINUSE
- * (ADDR or MAC taken), ENOSPC (too many ports).  Without net= a sandbox
+ * (ADDR or MAC taken), ENOSPC (too many ports).  net=none: no interface,
+ * the loopback only (elsewhere ENETUNREACH).  Without net= a sandbox
  * shares the host's interfaces, as before.
  */
 #include "../../lib/string.h"
@@ -111,7 +112,9 @@ static int target(char *line, u64 n, struct sandbox **out)
 	iput(low);
 	iput(dir);
 	char *net = word(line, n, "net");
-	if (!r && net && (r = vswitch_attach(net, 0, 0, &(*out)->port))) {
+	if (!r && net && !strcmp(net, "none"))
+		(*out)->no_net = 1;
+	else if (!r && net && (r = vswitch_attach(net, 0, 0, &(*out)->port))) {
 		sandbox_put(*out);
 		*out = 0;
 	}

@@ -132,6 +132,13 @@ static void dst_fix(ip_addr_t *ip)
 		ip_addr_set_ip4_u32(ip, PP_HTONL(0x7f000001ul));
 }
 
+/* A sandbox without a network (net=none: its own address the loopback's)
+ * reaches the loopback only: 0, or -ENETUNREACH, as Linux without a route. */
+static int reach(const struct isk *k, const ip_addr_t *dst)
+{
+	return k->own == PP_HTONL(0x7f000001ul) && !ip4_addr_isloopback(ip_2_ip4(dst)) ? -ENETUNREACH : 0;
+}
+
 /* Whether a packet to dst is socket k's to receive: a sandbox with an
  * interface gets its own address's and the loopback's, the host's sockets
  * any but a sandbox's (net/switch.c). */
@@ -438,7 +445,7 @@ static int tcp_connect_to(struct socket *s, struct isk *k, ip_addr_t *ip, u16 po
 		/* fall through */
 	default:
 		dst_fix(ip);
-		if ((r = err_of(tcp_connect(k->pcb.tcp, ip, port, tcp_connected_cb))))
+		if ((r = reach(k, ip)) || (r = err_of(tcp_connect(k->pcb.tcp, ip, port, tcp_connected_cb))))
 			return r;
 		k->state = I_CONNECTING;
 		remember(k);
@@ -482,6 +489,8 @@ static int inet_connect(struct socket *s, const u8 *a, u32 len)
 		return 0;
 	}
 	dst_fix(&ip);
+	if ((r = reach(k, &ip)))
+		return r;
 	r = err_of(k->type == SOCK_DGRAM ? udp_connect(k->pcb.udp, &ip, port) : raw_connect(k->pcb.raw, &ip));
 	remember(k);
 	return r;
@@ -609,6 +618,8 @@ static s64 dgram_send(struct isk *k, struct kmsg *m)
 		if (k->type == SOCK_DGRAM && !port)
 			return -EINVAL; /* as Linux's udp_sendmsg */
 		dst_fix(&ip);
+		if ((r = reach(k, &ip)))
+			return r;
 	} else if (k->type == SOCK_DGRAM && (k->pcb.udp->flags & UDP_FLAGS_CONNECTED)) {
 		ip_addr_copy(ip, k->pcb.udp->remote_ip);
 		port = k->pcb.udp->remote_port;

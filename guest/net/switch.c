@@ -382,10 +382,13 @@ int vswitch_net_del(const char *name)
 
 static struct vs_port *own_port(void) { return current ? current->sb->port : 0; }
 
+/* Whether current's sandbox has no network (net=none): the loopback only. */
+static int no_net(void) { return current && current->sb->no_net; }
+
 u32 vswitch_own_addr(void)
 {
 	struct vs_port *p = own_port();
-	return p ? p->ip : 0;
+	return p ? p->ip : no_net() ? PP_HTONL(0x7f000001ul) : 0;
 }
 
 /* Routing by source: a sandbox's packets leave through its own interface
@@ -409,8 +412,8 @@ struct netif *vswitch_route(const struct ip4_addr *src, const struct ip4_addr *d
 int vswitch_visible(const struct netif *n)
 {
 	struct vs_port *pt = port_of_netif(n), *own = own_port();
-	if (own)
-		return pt == own || (!pt && n->name[0] == 'l' && n->name[1] == 'o');
+	if (own || no_net())
+		return (own && pt == own) || (!pt && n->name[0] == 'l' && n->name[1] == 'o');
 	return !pt || pt->kind == VS_GATEWAY;
 }
 
@@ -434,6 +437,8 @@ int vswitch_bindable(u32 ip)
 	struct vs_port *own = own_port(), *pt = port_by(ip, 0);
 	if (own)
 		return ip == own->ip;
+	if (no_net())
+		return 0; /* the loopback (inet.c) only */
 	if (pt)
 		return pt->kind == VS_GATEWAY;
 	struct netif *n;

@@ -250,7 +250,8 @@ def test_containers_across_modes(tmp_path):
     processes ping localhost inside their own partition and reach an HTTP
     server on the build machine (10.0.2.2 through QEMU's user network) by
     outbound NAT; a port published with -p reaches the hyperv container from
-    the build machine through QEMU's hostfwd."""
+    the build machine through QEMU's hostfwd.  NetworkMode none gives either
+    kind the loopback only."""
     import functools
     import http.server
     import os
@@ -299,6 +300,23 @@ def test_containers_across_modes(tmp_path):
         assert "from the build machine" in out, out
         with urllib.request.urlopen(f"http://127.0.0.1:{fwd}/hostname", timeout=60) as r:
             assert r.read().decode().strip() == host
+        # NetworkMode none: the loopback only, in both modes
+        for iso in ("process", "hyperv"):
+            st, j = api_json(sh, "POST", f"/containers/create?name=nn{iso[0]}",
+                             '{"Image":"busybox","Cmd":["sleep","600"],"HostConfig":'
+                             f'{{"NetworkMode":"none","Isolation":"{iso}"}}}}')
+            assert st == 201, j
+            run_ok(sh, f"bulkhead container start nn{iso[0]}")
+            j = api_json(sh, "GET", f"/containers/nn{iso[0]}/json")[1]
+            assert j["HostConfig"]["NetworkMode"] == "none" and list(j["NetworkSettings"]["Networks"]) == ["none"], j
+            assert j["NetworkSettings"]["IPAddress"] == "", j["NetworkSettings"]
+            out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ifconfig -a")
+            assert re.findall(r"^(\S+)\s+Link encap", out, re.M) == ["lo"], (iso, out)
+            out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ping -c 1 localhost")
+            assert "1 packets received" in out, (iso, out)
+            out = sh.run(f"bulkhead enter nn{iso[0]} -- wget -q -O - http://{web}/hostname; echo rc=$?")
+            assert re.search(r"^rc=1$", out, re.M) and "Network is unreachable" in out, (iso, out)
+        run_ok(sh, "bulkhead container rm -f nnp; bulkhead container rm -f nnh")
         run_ok(sh, "bulkhead container rm -f web; bulkhead container rm -f cli; bulkhead container rm -f hv2")
         out = sh.run("cat /dev/vswitch")
         assert "port remote" not in out and "port sandbox" not in out, out
