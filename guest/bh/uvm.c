@@ -337,7 +337,7 @@ static int proc_start(void *arg)
 		current->cwd = d;
 	}
 	if ((r = become(s.user))) {
-		bh_snprintf(p->reason, sizeof p->reason, "unable to find user %s", s.user);
+		bh_snprintf(p->reason, sizeof p->reason, "unable to find user %s: no matching entries in passwd file", s.user);
 		goto fail;
 	}
 	if ((r = find_exec(s.argv[0], s.env, exe, sizeof exe))) {

@@ -127,6 +127,8 @@ void sleep_on_any(void);               /* until any wakeup (poll, select); calle
 void sched_tick(void);                 /* from the timer interrupt */
 int sched_add_poller(void (*fn)(void)); /* fn runs at each tick and idle wake-up; 0 or -ENOSPC */
 void idle_loop(void) __attribute__((noreturn));
+void idle_halt(void);                  /* sti; nop; hlt; cli: an interrupt before the HLT skips it */
+extern const char idle_halt_hlt[];     /* the HLT's address (trap.c) */
 struct task *task_find(int pid);       /* among the tasks the caller's sandbox sees */
 int task_count(void);                  /* tasks the caller's sandbox sees, zombies too */
 int last_pid(void);                    /* the pid given last in the caller's sandbox */

@@ -166,6 +166,14 @@ void sched_tick(void)
 	sched_poll();
 }
 
+/* Opens interrupts for one instruction, then halts until the next one
+ * (interrupts off again on return).  An interrupt taken in that window
+ * returns past the HLT (trap_handler), so what it made ready (a doorbell's
+ * message, with no tick to come in an idle utility partition) is looked at
+ * before the CPU sleeps. */
+__asm__(".text\n.globl idle_halt, idle_halt_hlt\nidle_halt:\n\tsti\n\tnop\n"
+	"idle_halt_hlt:\n\thlt\n\tcli\n\tret\n");
+
 void idle_loop(void)
 {
 	for (;;) {
@@ -179,7 +187,7 @@ void idle_loop(void)
 			 * is taken then, never held across the HLT (where hv would
 			 * not count it as a reason to wake us). */
 			timer_rearm();
-			__asm__ volatile("sti; nop; hlt; cli" ::: "memory");
+			idle_halt();
 		}
 	}
 }

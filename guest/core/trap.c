@@ -97,6 +97,8 @@ void trap_handler(struct trap_frame *f)
 			device_handler((u8)f->vector);
 		else if (f->vector < 256 && irq_handlers[f->vector])
 			irq_handlers[f->vector]();
+		if (f->rip == (u64)idle_halt_hlt) /* not to sleep past what it made ready (task.c) */
+			f->rip++;                 /* HLT is one byte */
 	} else {
 		u64 cr2 = read_cr2();
 		int r = f->vector == X86_PF && current && current->mm && cr2 < USER_TOP

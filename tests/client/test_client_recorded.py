@@ -284,7 +284,7 @@ def test_help_names_the_verbs():
     for words in ("container new NAME --image IMAGE [--runtime process|hyperv] [-m MIB] [-p HOST:CONT]",
                   "container start NAME | stop [-t SECONDS] NAME | rm [-f] NAME", "container list",
                   "container set NAME --runtime process|hyperv|default", "enter NAME [-- CMD [ARG...]]",
-                  "networking comes later"):
+                  "-p: publish its port CONT"):
         assert words in p.stdout
 
 
