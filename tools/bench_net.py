@@ -4,8 +4,8 @@ shift=0,sleep=off, where TSC ticks and the guest's clock count instructions:
 TCP throughput in bytes per instruction over the loopback inside the host
 partition and between the host and a process container through the virtual
 switch (tests/guest/sys/bench_net.c), and ICMP echo round trips in
-instructions from the host to the loopback, a process container and a
-hyperv container (bench_net's own raw-socket ping: busybox ping's times are
+instructions from the host to the loopback and a process container
+(bench_net's own raw-socket ping: busybox ping's times are
 whole microseconds, here thousands of instructions)."""
 import os
 import re
@@ -47,13 +47,6 @@ def main():
         s.run(BOX.format("exec /bin/busybox sleep 60") + " & sleep 1")
         ping_sw = rtt(s, "172.20.0.2")
         s.run("kill %1; wait")
-        # a hyperv container's NIC: frames on its channel (net/chnic.c)
-        s.run("for i in $(seq 60); do [ -S /var/run/docker.sock ] && break; sleep 1; done; "
-              "bulkhead container new bh --runtime hyperv --image busybox -- sleep 600 && "
-              "bulkhead container start bh", timeout=600)
-        addr = re.search(r"inet addr:(\S+)", s.run("bulkhead enter bh -- ifconfig eth0")).group(1)
-        ping_hv = rtt(s, addr)
-        s.run("bulkhead container rm -f bh")
     finally:
         s.close()
     print("network (QEMU TCG, AMD-V, -icount shift=0: instructions)")
@@ -63,7 +56,6 @@ def main():
     print(f"{'switch TCP as a share of loopback TCP':<56} {lo / sw:>10.2f}")
     print(f"{'ping round trip, loopback (avg of 100)':<56} {ping_lo:>10,} insns")
     print(f"{'ping round trip, host -> process container':<56} {ping_sw:>10,} insns")
-    print(f"{'ping round trip, host -> hyperv container (channel NIC)':<56} {ping_hv:>10,} insns")
 
 
 if __name__ == "__main__":
