@@ -20,6 +20,7 @@
 
 static struct partition host;
 static u64 npt_top; /* the nested tables map everything below; above is device memory only */
+static u32 phys_bits; /* the CPU's physical address width (at most 48): device memory ends there */
 
 static void take_ram(struct partition *p, const struct bh_boot_info *bi)
 {
@@ -55,6 +56,9 @@ static void build_npt(struct partition *p, const struct bh_boot_info *bi)
 			top = bi->mem[i].base + bi->mem[i].size;
 	top = BH_ALIGN_UP(top, 1ull << 30);
 	npt_top = top;
+	u32 a, b, c, d;
+	cpuid(0x80000008, 0, &a, &b, &c, &d); /* EAX[7:0]: physical address bits */
+	phys_bits = (a & 0xff) < 48 ? a & 0xff : 48;
 
 	p->npt = (struct gpt){ .fmt = vcpu_ops->gpt_fmt, .alloc = gpt_hv_alloc, .free = gpt_hv_free,
 			       .p2v = gpt_hv_p2v, .max_level = vcpu_ops->gpt_1g() ? GPT_1G : GPT_2M };
@@ -79,10 +83,7 @@ static void build_npt(struct partition *p, const struct bh_boot_info *bi)
 
 int host_map_device(struct partition *p, u64 gpa)
 {
-	u32 a, b, c, d;
-	cpuid(0x80000008, 0, &a, &b, &c, &d); /* EAX[7:0]: physical address bits */
-	u32 bits = (a & 0xff) < 48 ? a & 0xff : 48;
-	if (p != &host || gpa < npt_top || gpa >> bits)
+	if (p != &host || gpa < npt_top || gpa >> phys_bits)
 		return -1;
 	u64 base = BH_ALIGN_DOWN(gpa, 1ull << 30);
 	hv_printf("hv: host partition: device memory at 0x%llx mapped\n", base);
