@@ -533,7 +533,7 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	cJSON *c = cfg_of(ct), *hc = hc_of(ct), *spec = cJSON_CreateObject();
 	char net[64] = "";
 	/* A hyperv container has its loopback only for now: with its channel
-	 * NIC up (hv_spec's net) about one start in fifty never got its STARTED
+	 * NIC up (hv_spec's net) 3 of about 200 starts never got their STARTED
 	 * (docs/design.md, "Virtual switch and NAT"). */
 	int nst = ctr_hyperv(ct) ? 0 : net_sandbox_word(ct, net, sizeof net, err, cap);
 	if (nst) {
