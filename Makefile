@@ -29,6 +29,9 @@ HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=addre
 ESP := $(BUILD)/esp
 TEST_DEPS :=
 BENCH_DEPS :=
+# make test runs this many pytest workers (pytest-xdist), one test file per
+# worker at a time: each QEMU or Bochs is one busy thread.
+TEST_JOBS ?= $(shell nproc)
 
 .PHONY: all esp deps run test bench disk clean unit soak
 all: esp
@@ -65,7 +68,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory esp unit $(TEST_DEPS)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile tests
 
 # 1,000 create -> run -> crash -> destroy cycles on each backend (QEMU ~25 s, Bochs ~4 min).
 soak: deps

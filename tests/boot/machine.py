@@ -38,6 +38,17 @@ FACTS = {
 }
 
 
+# make test runs two pytest-xdist workers side by side: each worker's files
+# under build/tests/ carry its name (gw0, gw1) so their machines never share one.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def tests_path(name):
+    """build/tests/NAME for this pytest worker (NAME-gwN under xdist)."""
+    os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
+    return os.path.join(BUILD, "tests", name + ("-" + WORKER if WORKER else ""))
+
+
 def make_esp(tmp_path, cfg=None, files=None):
     """A copy of build/esp in tmp_path, with bulkhead.cfg and files replaced."""
     esp = os.path.join(str(tmp_path), "esp")
@@ -54,7 +65,7 @@ def make_esp(tmp_path, cfg=None, files=None):
 def monitor_esp():
     """build/esp booting to the guest kernel's monitor (cmdline = monitor)
     instead of the host root image's shell."""
-    esp = os.path.join(BUILD, "tests", "esp-monitor")
+    esp = tests_path("esp-monitor")
     shutil.rmtree(esp, ignore_errors=True)
     shutil.copytree(ESP, esp)
     with open(os.path.join(esp, "bulkhead.cfg")) as f:
@@ -72,20 +83,18 @@ class Machine:
         emulator's user network (QEMU: a key of qemu.NICS, with hostfwd
         pairs; Bochs: any true value, its e1000).  qemu_extra: more QEMU
         arguments (a second NIC, say)."""
-        os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
         esp = esp or monitor_esp()
         self.kind = kind
         self.facts = FACTS[kind]
         cpu = cpu or self.facts["cpu"]
-        os.makedirs(os.path.join(BUILD, "tests"), exist_ok=True)
-        self.log_path = os.path.join(BUILD, "tests", name + ".log")
+        self.log_path = tests_path(name) + ".log"
         self.log = open(self.log_path, "w")
         opts = dict(encoding="utf-8", codec_errors="replace", timeout=BOOT_TIMEOUT, logfile=self.log)
         if kind == "bochs":
-            self.bochs = bochs.Bochs(esp, name, cpu=cpu, mem=mem, nic=bool(nic))
+            self.bochs = bochs.Bochs(esp, os.path.basename(tests_path(name)), cpu=cpu, mem=mem, nic=bool(nic))
             self.p = pexpect.fdpexpect.fdspawn(self.bochs.console, **opts)
             return
-        vars_path = os.path.join(BUILD, "tests", name + ".vars.fd")
+        vars_path = tests_path(name) + ".vars.fd"
         cmd = qemu.qemu_cmd(esp, cpu=cpu, mem=mem, icount=icount, vars_path=vars_path, nic=nic, hostfwd=hostfwd,
                             extra=qemu_extra)
         if qemu_monitor:

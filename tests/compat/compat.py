@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +39,9 @@ RESULT = re.compile(r"^(PASS|FAIL|SKIPPED|UNTESTED): (.*)$")
 # written a line at a time, through bc | bc | md5sum: 5 minutes alone, 20 on
 # a machine shared with three other QEMUs; the cap leaves it room.
 TIMEOUT_BASE, TIMEOUT_SCALE, TIMEOUT_MAX = 120, 80, 2400
+
+# Guests running the testsuite side by side (one QEMU thread each): one per CPU.
+SHARDS = int(os.environ.get("COMPAT_JOBS") or os.cpu_count() or 1)
 
 # The chroot's /dev: the nodes the guest kernel's devfs has (guest/devfs.c).
 DEV_NODES = [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
@@ -130,20 +134,22 @@ class Linux:
 
 class Bulkhead:
     """The host partition booted under QEMU from build/compat/esp (build/esp
-    with the compat root image); booted again after an applet hangs it."""
+    with the compat root image); booted again after an applet hangs it.
+    Several run side by side (SHARDS), each a guest of its own."""
 
-    def __init__(self, image):
+    def __init__(self, image, shard=0):
         self.esp = os.path.join(COMPAT, "esp")
-        shutil.rmtree(self.esp, ignore_errors=True)
-        shutil.copytree(os.path.join(BUILD, "esp"), self.esp)
-        shutil.copy(image, os.path.join(self.esp, "root.tar"))
-        self.sh, self.boots = None, 0
+        if shard == 0:
+            shutil.rmtree(self.esp, ignore_errors=True)
+            shutil.copytree(os.path.join(BUILD, "esp"), self.esp)
+            shutil.copy(image, os.path.join(self.esp, "root.tar"))
+        self.shard, self.sh, self.boots = shard, None, 0
 
     def shell(self):
         from shell import Shell
         if self.sh is None:
             self.boots += 1
-            self.sh = Shell(f"compat-{self.boots}", esp=self.esp)
+            self.sh = Shell(f"compat-{self.shard}-{self.boots}", esp=self.esp)
         return self.sh
 
     def run(self, applet, secs):
@@ -165,6 +171,11 @@ class Bulkhead:
         if self.sh:
             self.sh.close()
             self.sh = None
+
+
+def shards_of(shards, applet):
+    """The index of the shard that ran applet."""
+    return next(i for i, part in enumerate(shards) if applet in part)
 
 
 def run_all(side, names, secs_of, label):
@@ -208,18 +219,43 @@ def main():
         print("compat: no case passes on Linux: the chroot is broken")
         return 1
 
-    bh = Bulkhead(image)
+    # The applets, longest on Linux first, dealt to SHARDS guests so that
+    # each gets about the same time; each guest runs its share in a thread.
+    shards = [[] for _ in range(SHARDS)]
+    load = [0.0] * SHARDS
+    for a in sorted(names, key=lambda a: -ltime[a]):
+        i = load.index(min(load))
+        shards[i].append(a)
+        load[i] += ltime[a] + 1
+    bhs = [Bulkhead(image, i) for i in range(SHARDS)]
+    parts = [None] * SHARDS
     t0 = time.monotonic()
+
+    def run_shard(i):
+        parts[i] = run_all(bhs[i], shards[i], lambda a: min(TIMEOUT_MAX, TIMEOUT_BASE + int(TIMEOUT_SCALE * ltime[a])),
+                           f"bulkhead {i}")
     try:
-        got, brc, btime = run_all(bh, names, lambda a: min(TIMEOUT_MAX, TIMEOUT_BASE + int(TIMEOUT_SCALE * ltime[a])),
-                                  "bulkhead")
+        threads = [threading.Thread(target=run_shard, args=(i,)) for i in range(SHARDS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
         took = time.monotonic() - t0
+        got, brc, btime = {}, {}, {}
+        for part in parts:
+            if part is None:
+                print("compat: a guest's run ended in an error (above)")
+                return 1
+            got.update(part[0])
+            brc.update(part[1])
+            btime.update(part[2])
         failed = [k for k in lpass if got.get(k) != "PASS"]
         logs = {}
         for a in sorted({k.split(": ", 1)[0] for k in failed}):
-            logs[a] = bh.log(a)
+            logs[a] = bhs[shards_of(shards, a)].log(a)
     finally:
-        bh.close()
+        for bh in bhs:
+            bh.close()
 
     known = known_cases()
     shutil.rmtree(os.path.join(COMPAT, "logs"), ignore_errors=True)
@@ -231,7 +267,8 @@ def main():
             f.write(linux.log(a))
     new = [k for k in failed if k not in known]
     say(f"busybox testsuite: {len(want)} cases on Linux ({len(lpass)} pass), "
-        f"{len(got)} on Bulkhead; Bulkhead took {took:.0f} s in {bh.boots} boot(s)")
+        f"{len(got)} on Bulkhead; Bulkhead took {took:.0f} s in {sum(b.boots for b in bhs)} boot(s) "
+        f"of {SHARDS} guests side by side")
     slow = sorted(btime, key=btime.get, reverse=True)[:5]
     say("slowest on Bulkhead: " + ", ".join(f"{a} {btime[a]:.0f} s" for a in slow))
     for k in failed:

@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 
-from machine import Machine, ESP, BOOT_TIMEOUT
+from machine import Machine, ESP, BOOT_TIMEOUT, tests_path
 
 SHELL_PROMPT = r"@bulkhead:[^\r\n]*# "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -32,7 +32,7 @@ class Shell:
         """machine: more of Machine's arguments (nic, hostfwd)."""
         extra = os.environ.get("BH_GUEST_CMDLINE")  # e.g. "strace" or "heartbeat" when debugging
         if extra:
-            src, esp = esp, os.path.join(os.path.dirname(ESP), "tests", "esp-" + name)
+            src, esp = esp, tests_path("esp-" + name)
             shutil.rmtree(esp, ignore_errors=True)
             shutil.copytree(src, esp)
             with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
