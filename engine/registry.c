@@ -536,11 +536,12 @@ static int is_manifest(const char *mt)
 	return !strcmp(mt, MT_OCI "manifest.v1+json") || !strcmp(mt, MT_DOCKER "distribution.manifest.v2+json");
 }
 
-/* The document's type: its mediaType field, else the Content-Type. */
+/* The document's type: its Content-Type when specific (application/vnd.),
+ * else its mediaType field. */
 static const char *doc_type(const cJSON *j, const char *ctype)
 {
 	const char *mt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "mediaType"));
-	return mt ? mt : ctype;
+	return !strncmp(ctype, "application/vnd.", 16) || !mt ? ctype : mt;
 }
 
 /* The linux/amd64 entry of an index. */
