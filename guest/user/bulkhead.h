@@ -53,6 +53,9 @@ int url_escape(char *out, size_t cap, const char *s, int keep_slash);
 /* ---- container.c: bulkhead container new|start|stop|rm|list|set */
 int cmd_container(int argc, char **argv);
 
+/* ---- image.c: bulkhead image pull NAME[:TAG] */
+int cmd_image(int argc, char **argv);
+
 /* ---- enter.c: bulkhead enter NAME [-- CMD [ARG...]] (exec -it) */
 int cmd_enter(int argc, char **argv);
 /* uvm.c: bulkhead uvm, a container in a utility partition without the engine */

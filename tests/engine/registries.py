@@ -52,10 +52,10 @@ def tiny_image(payload=b"pulled payload\n"):
 
 
 class FakeRegistry:
-    def __init__(self, faults=(), repo="hostile/img", tag="v1"):
+    def __init__(self, faults=(), repo="hostile/img", tag="v1", payload=b"pulled payload\n"):
         self.faults = set(faults)
         self.repo, self.tag = repo, tag
-        self.cfg, self.layer = tiny_image()
+        self.cfg, self.layer = tiny_image(payload)
         mt = OCI + "layer.v1.tar+gzip"
         if "zstd" in self.faults:
             mt = OCI + "layer.v1.tar+zstd"
