@@ -18,6 +18,8 @@ import http.server
 import io
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import tarfile
@@ -189,3 +191,17 @@ class DockerRegistry:
     def close(self):
         self.proc.kill()
         self.proc.wait()
+
+
+def pull_esp(esp_src, esp, ports):
+    """A copy of build/esp at esp whose bulkhead.cfg names the registries on
+    the build machine's ports (10.0.2.2:PORT through QEMU's user network)
+    insecure, with the static address QEMU's DHCP would give (no wait)."""
+    shutil.rmtree(esp, ignore_errors=True)
+    shutil.copytree(esp_src, esp)
+    cfg = os.path.join(esp, "bulkhead.cfg")
+    with open(cfg) as f:
+        text = re.sub(r"^net = .*$", "net = 10.0.2.15/24,10.0.2.2", f.read(), flags=re.M)
+    with open(cfg, "w") as f:
+        f.write(text + "insecure-registries = %s\n" % ", ".join("10.0.2.2:%d" % p for p in ports))
+    return esp

@@ -8,7 +8,6 @@ from the pulled image.  One boot for all of them."""
 import json
 import os
 import re
-import shutil
 import sys
 
 import pytest
@@ -17,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from shell import Shell  # noqa: E402
 from machine import ESP  # noqa: E402
 from engine_client import ROOT, ConsoleEngine  # noqa: E402
-from registries import DockerRegistry, FakeRegistry, sha  # noqa: E402
+from registries import DockerRegistry, FakeRegistry, pull_esp, sha  # noqa: E402
 
 BUSYBOX_TAR = os.path.join(ROOT, "build", "esp", "busybox.tar")
 
@@ -28,15 +27,7 @@ def booted(tmp_path_factory):
     reg.push("docker-archive:" + BUSYBOX_TAR, "pulled/busybox:1")
     bad = FakeRegistry({"corrupt-blob"}, payload=b"a layer the store has not\n")
     tok = FakeRegistry({"token", "index"})
-    esp = os.path.join(os.path.dirname(ESP), "tests", "esp-pull")
-    shutil.rmtree(esp, ignore_errors=True)
-    shutil.copytree(ESP, esp)
-    cfg = os.path.join(esp, "bulkhead.cfg")
-    with open(cfg) as f:   # a static address: no wait for DHCP
-        text = re.sub(r"^net = .*$", "net = 10.0.2.15/24,10.0.2.2", f.read(), flags=re.M)
-    with open(cfg, "w") as f:
-        f.write(text)
-        f.write("insecure-registries = 10.0.2.2:%d, 10.0.2.2:%d,10.0.2.2:%d\n" % (reg.port, bad.port, tok.port))
+    esp = pull_esp(ESP, os.path.join(os.path.dirname(ESP), "tests", "esp-pull"), [reg.port, bad.port, tok.port])
     s = Shell("pull", esp=esp, nic="virtio")
     s.run("sleep 2")   # the daemon loads busybox:latest at start
     yield s, reg, bad, tok
