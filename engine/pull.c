@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +80,11 @@ void pull_start(struct req *r)
 	}
 	struct pull *p = calloc(1, sizeof *p);
 	int sv[2] = { -1, -1 };
-	snprintf(p ? p->dir : err, sizeof p->dir, "%s/tmp/pull-XXXXXX", eng.data_root);
+	if (p)
+		snprintf(p->dir, sizeof p->dir, "%s/tmp/pull-XXXXXX", eng.data_root);
 	if (!p || !mkdtemp(p->dir) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		http_error(r->c, 500, "cannot start the pull: %s", strerror(errno));
-		if (p && p->dir[0])
+		if (p)
 			rmdir(p->dir);
 		free(p);
 		return;

@@ -305,7 +305,7 @@ static int get_once(const char *url, const char *accept, struct resp *r)
 		   "\r\nConnection: close\r\n", path, hostport);
 	if (accept)
 		buf_printf(&q, "Accept: %s\r\n", accept);
-	if (P.token)
+	if (P.token && !strcmp(hostport, P.host))   /* the registry's own token, for it only */
 		buf_printf(&q, "Authorization: Bearer %s\r\n", P.token);
 	if (buf_put(&q, "\r\n", 2)) {
 		free(q.p);
