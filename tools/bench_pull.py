@@ -45,6 +45,7 @@ def make_image(tmp):
 
 
 def uptime(s):
+    """The guest's clock in seconds (10 ms steps: 10 million instructions)."""
     return float(s.run("cat /proc/uptime").split()[0])
 
 
@@ -76,7 +77,7 @@ def main():
             reg.close()
     print("image pull (issue 16): %d bytes of blobs, busybox + %d MB random" % (size, RANDOM_MB))
     figure("pull: guest instructions (-icount, idle incl.)", guest_ns, "insns")
-    figure("pull: bytes per 1000 guest instructions", size * 1000 // guest_ns, "bytes")
+    figure("pull: bytes per million guest instructions", size * 10**6 // guest_ns, "bytes")
     figure("pull: wall time under QEMU TCG", int(wall * 1000), "ms")
     figure("skopeo copy to disk on the build machine", int(skopeo_s * 1000), "ms")
 
