@@ -235,3 +235,28 @@ def test_pull_does_not_stall_the_daemon(tmp_path):
     finally:
         d.kill()
         reg.close()
+
+
+def test_daemon_killed_mid_pull(tmp_path):
+    """SIGKILL while a pull is on its way: the restarted daemon has nothing
+    of it, and pulls it whole."""
+    reg = FakeRegistry({"slow"})
+    d = daemon_for(tmp_path, reg)
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(d.sock)
+        s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  % reg.port)
+        time.sleep(0.5)
+        d.kill()
+        s.close()
+        d.start()
+        time.sleep(2.5)   # the orphaned bulkhead-pull finds its stdout gone
+        assert stored(d) == []
+        reg.faults.discard("slow")
+        st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+        assert msgs[-1]["status"].startswith("Status: Downloaded newer image"), msgs
+        assert not [f for f in d.files() if f.startswith("tmp/")]
+    finally:
+        d.kill()
+        reg.close()
