@@ -36,6 +36,10 @@ struct api_resp {
 int api_request(const char *what, const char *method, const char *path, const cJSON *body,
 		struct api_resp *r);
 void api_resp_free(struct api_resp *r);
+/* The same, handing each line of a 200 reply's body (a JSON message
+ * stream) to line, NUL-terminated, as it arrives. */
+int api_stream(const char *what, const char *method, const char *path, const cJSON *body,
+	       void (*line)(void *arg, char *line), void *arg, struct api_resp *r);
 /* The same; a status other than 2xx or 304 prints the daemon's message
  * ({"message": ...}) as "bulkhead: WHAT: MESSAGE".  0, with *out the reply's
  * JSON (the caller's to free; NULL when empty or out is NULL), or 1. */
