@@ -62,7 +62,7 @@ def main():
                             "docker://127.0.0.1:%d/bench/big:1" % reg.port, "oci:%s/copy:1" % tmp], check=True)
             skopeo_s = time.time() - t0
             esp = pull_esp(ESP, os.path.join(tmp, "esp"), [reg.port])
-            s = Shell("bench-pull", esp=esp, icount=True, nic="virtio")
+            s = Shell("bench-pull", esp=esp, icount=True, nic="virtio", boot_timeout=900)  # slow when loaded
             try:
                 s.run("sleep 2")
                 u0, t0 = uptime(s), time.time()
