@@ -24,16 +24,20 @@ BUSYBOX_TAR = os.path.join(ROOT, "build", "esp", "busybox.tar")
 @pytest.fixture(scope="module")
 def booted(tmp_path_factory):
     reg = DockerRegistry(tmp_path_factory.mktemp("registry"))
-    reg.push("docker-archive:" + BUSYBOX_TAR, "pulled/busybox:1")
     bad = FakeRegistry({"corrupt-blob"}, payload=b"a layer the store has not\n")
     tok = FakeRegistry({"token", "index"})
-    esp = pull_esp(ESP, os.path.join(os.path.dirname(ESP), "tests", "esp-pull"), [reg.port, bad.port, tok.port])
-    s = Shell("pull", esp=esp, nic="virtio")
-    s.run("sleep 2")   # the daemon loads busybox:latest at start
-    yield s, reg, bad, tok
-    s.close()
-    for r in (reg, bad, tok):
-        r.close()
+    s = None
+    try:
+        reg.push("docker-archive:" + BUSYBOX_TAR, "pulled/busybox:1")
+        esp = pull_esp(ESP, os.path.join(os.path.dirname(ESP), "tests", "esp-pull"), [reg.port, bad.port, tok.port])
+        s = Shell("pull", esp=esp, nic="virtio")
+        s.run("sleep 2")   # the daemon loads busybox:latest at start
+        yield s, reg, bad, tok
+    finally:
+        if s:
+            s.close()
+        for r in (reg, bad, tok):
+            r.close()
 
 
 def pull_api(sh, name, tag):
