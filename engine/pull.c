@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "engine.h"
 #include "host/host.h"
@@ -23,7 +24,15 @@
 struct pull {
 	char dir[4200];
 	char canon[512];
+	struct timespec t0;      /* started (CLOCK_MONOTONIC), for the log */
 };
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
 
 static void stream_msg(struct conn *c, const char *key, const char *status, const char *id)
 {
@@ -90,6 +99,7 @@ void pull_start(struct req *r)
 		return;
 	}
 	snprintf(p->canon, sizeof p->canon, "%s", canon);
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	char *argv[8 + 64] = { "bulkhead-pull", p->dir, (char *)eng.data_root, canon, host, repo, colon + 1 };
 	for (int i = 0; i < eng.ninsecure && i < 64; i++)
 		argv[7 + i] = eng.insecure[i];
@@ -134,6 +144,7 @@ static void finish(struct conn *c, struct pull *p)
 		e = "the pull's process ended without a result";
 	struct image *before = NULL, *after = NULL;
 	int by_tag;
+	long fetch_ms = ms_since(&p->t0), store_ms = 0;
 	if (!e) {
 		store_find(p->canon, &before, &by_tag, err, sizeof err);
 		struct buf out = { 0 };
@@ -141,6 +152,7 @@ static void finish(struct conn *c, struct pull *p)
 		if (store_load(path, &out, err, sizeof err))
 			e = err;
 		free(out.p);
+		store_ms = ms_since(&p->t0) - fetch_ms;
 	}
 	if (e) {
 		logmsg("pull %s: %s", p->canon, e);
@@ -155,7 +167,7 @@ static void finish(struct conn *c, struct pull *p)
 			 before && before == after ? "Image is up to date" : "Downloaded newer image", fam);
 		stream_msg(c, "status", status, NULL);
 		events_emit("image", "pull", fam, fam);
-		logmsg("pull %s: %s", p->canon, status);
+		logmsg("pull %s: %s (fetched in %ld ms, stored in %ld ms)", p->canon, status, fetch_ms, store_ms);
 	}
 	cJSON_Delete(j);
 }
