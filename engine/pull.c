@@ -155,8 +155,14 @@ static void finish(struct conn *c, struct pull *p)
 		store_ms = ms_since(&p->t0) - fetch_ms;
 	}
 	if (e) {
-		logmsg("pull %s: %s", p->canon, e);
-		stream_msg(c, "error", e, NULL);
+		/* It may quote the registry's bytes: JSON gets printable ASCII. */
+		char msg[1200];
+		snprintf(msg, sizeof msg, "%s", e);
+		for (char *q = msg; *q; q++)
+			if (*q < 0x20 || *q > 0x7e)
+				*q = '?';
+		logmsg("pull %s: %s", p->canon, msg);
+		stream_msg(c, "error", msg, NULL);
 	} else {
 		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers"))
 			stream_msg(c, "status", "Pull complete", cJSON_GetStringValue(l));

@@ -11,7 +11,7 @@ encrypted (the layer's media type), token (every /v2/ request needs a
 bearer token from /token, which checks service and scope), index (the tag
 names an image index whose first entry is linux/arm64), schema1 (a Docker
 schema 1 manifest), https-realm (the token realm is https://), slow (the
-layer comes after 2 s)."""
+layer comes after 2 s).  Setting tag_doc serves other bytes for the tag."""
 import gzip
 import hashlib
 import http.server
@@ -88,7 +88,7 @@ class FakeRegistry:
                  "size": len(self.manifest), "platform": {"os": "linux", "architecture": "amd64"}}]}
             b = json.dumps(idx).encode()
             self.tag_doc = (b, OCI + "index.v1+json")
-        self.requests = []
+        self.requests = []   # (path, Authorization) of each GET
         reg = self
 
         class Handler(http.server.BaseHTTPRequestHandler):

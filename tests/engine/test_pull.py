@@ -260,3 +260,30 @@ def test_daemon_killed_mid_pull(tmp_path):
     finally:
         d.kill()
         reg.close()
+
+
+def test_mutated_manifests(tmp_path):
+    """80 manifests with random edits (engine_client.mutate) served for the
+    tag: each pull ends with an error or the image, the daemon lives, and a
+    refused one stores nothing."""
+    import random
+    from engine_client import mutate
+    reg = FakeRegistry()
+    d = daemon_for(tmp_path, reg)
+    rnd = random.Random(16)
+    stored_ok = None   # what a pull that got through left
+    try:
+        for i in range(80):
+            reg.tag_doc = (bytes(mutate(rnd, reg.manifest)), reg.manifest_mt)
+            st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+            assert st == 200 and msgs, (i, reg.tag_doc)
+            last = msgs[-1]
+            if "error" in last:
+                assert stored(d) in ([], stored_ok), (i, last)
+            else:
+                assert last["status"].startswith("Status: "), (i, msgs)
+                stored_ok = stored(d)
+            assert d.alive()
+    finally:
+        d.kill()
+        reg.close()
