@@ -147,6 +147,18 @@ static void finish(struct conn *c, struct pull *p)
 	long fetch_ms = ms_since(&p->t0), store_ms = 0;
 	if (!e) {
 		store_find(p->canon, &before, &by_tag, err, sizeof err);
+		/* The layers fetched go into blobs/ by link, not by the load's
+		 * copy (the load verifies them all the same; if it fails, its
+		 * sweep of unlisted blobs takes them out again). */
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
+			const char *hex = cJSON_GetStringValue(l);
+			char from[4300], to[4300];
+			if (!hex || strlen(hex) != 64 || !ref_is_hex(hex))
+				continue;
+			snprintf(from, sizeof from, "%s/oci/blobs/sha256/%s", p->dir, hex);
+			snprintf(to, sizeof to, "%s/blobs/sha256/%s", eng.data_root, hex);
+			link(from, to);
+		}
 		struct buf out = { 0 };
 		snprintf(path, sizeof path, "%s/oci", p->dir);
 		if (store_load(path, &out, err, sizeof err))
@@ -164,8 +176,11 @@ static void finish(struct conn *c, struct pull *p)
 		logmsg("pull %s: %s", p->canon, msg);
 		stream_msg(c, "error", msg, NULL);
 	} else {
-		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers"))
-			stream_msg(c, "status", "Pull complete", cJSON_GetStringValue(l));
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
+			char id[13];
+			snprintf(id, sizeof id, "%.12s", cJSON_GetStringValue(l) ? l->valuestring : "");
+			stream_msg(c, "status", "Pull complete", id);
+		}
 		snprintf(status, sizeof status, "Digest: %s", digest);
 		stream_msg(c, "status", status, NULL);
 		store_find(p->canon, &after, &by_tag, err, sizeof err);

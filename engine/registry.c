@@ -9,7 +9,8 @@
  * writes the JSON progress stream of the Engine API ("Pulling fs layer",
  * "Downloading", ...) on its stdout, a socket the daemon relays to the
  * client.  Then DIR/pull.json holds {"digest","config","layers"} (the
- * manifest's digest, the config's, the layers it downloaded) or {"error"};
+ * manifest's digest, the config's, the hex digests of the layers it
+ * downloaded) or {"error"};
  * the daemon loads DIR/oci into its store (which verifies every blob again
  * and unpacks it) and removes DIR.
  *
@@ -756,7 +757,7 @@ static int pull(cJSON *result)
 		if (fetch_blob(&layers[i], id, NULL))
 			goto out;
 		say_id("Download complete", id);
-		cJSON_AddItemToArray(got, cJSON_CreateString(id));
+		cJSON_AddItemToArray(got, cJSON_CreateString(layers[i].digest + 7));
 	}
 	cJSON_AddStringToObject(result, "digest", tagdg);
 	cJSON_AddStringToObject(result, "config", conf.digest);
