@@ -111,9 +111,10 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	return 0;
 }
 
-enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_NET, K_COUNT };
+enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_NET, K_REGISTRIES, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline", "tlb_tags", "net",
+	"insecure-registries",
 };
 
 struct ctx {
@@ -163,6 +164,40 @@ static size_t parse_ip(const char *s, size_t n, u32 *out)
 	}
 	*out = v;
 	return i;
+}
+
+/* `insecure-registries = HOST[:PORT], ...`: names of [A-Za-z0-9.-], each
+ * with an optional port of 1..5 digits, kept joined by ',' without spaces. */
+static int parse_registries(struct ctx *c, struct bh_config *cfg, const char *v, size_t n)
+{
+	char t[BH_CFG_LINE_MAX];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_space(v[i]))
+			t[m++] = v[i];
+	for (size_t i = 0; i <= m; i++) {   /* NAME[:PORT], then ',' or the end */
+		size_t s = i;
+		while (i < m && ((t[i] | 0x20) >= 'a' && (t[i] | 0x20) <= 'z' ? 1 :
+				 (t[i] >= '0' && t[i] <= '9') || t[i] == '.' || t[i] == '-'))
+			i++;
+		if (i == s)
+			goto bad;
+		if (i < m && t[i] == ':') {
+			size_t d = ++i;
+			while (i < m && t[i] >= '0' && t[i] <= '9')
+				i++;
+			if (i == d || i - d > 5)
+				goto bad;
+		}
+		if (i < m && t[i] != ',')
+			goto bad;
+	}
+	if (m >= BH_REGISTRIES_MAX)
+		return fail(c, "insecure-registries too long (%u chars, max %u)", (unsigned)m, BH_REGISTRIES_MAX - 1);
+	copy_str(cfg->insecure_registries, t, m);
+	return 0;
+bad:
+	return fail(c, "bad insecure-registries '%.*s' (HOST[:PORT], ... such as 10.0.2.2:5000)", (int)n, v);
 }
 
 /* `net = dhcp` or `net = ADDR/PREFIX,GATEWAY` (the gateway in ADDR's subnet). */
@@ -269,6 +304,8 @@ static int set_value(struct ctx *c, struct bh_config *cfg, enum key_id k, const 
 		return 0;
 	case K_NET:
 		return parse_net(c, cfg, v, n);
+	case K_REGISTRIES:
+		return parse_registries(c, cfg, v, n);
 	case K_CMDLINE:
 		if (n >= BH_CMDLINE_MAX)
 			return fail(c, "cmdline too long (%u chars, max %u)", (unsigned)n,

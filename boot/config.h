@@ -29,6 +29,7 @@ struct bh_config {
 	u32 tlb_tags;                  /* at most this many ASIDs/VPIDs; 0 (default) = the CPU's count */
 	u32 net_addr, net_gateway;     /* `net = ADDR/PREFIX,GATEWAY` (a << 24 | b << 16 | c << 8 | d); 0: dhcp (default) */
 	u32 net_prefix;                /* 0..32 */
+	char insecure_registries[BH_REGISTRIES_MAX]; /* HOST[:PORT],... (spaces dropped); default "" */
 };
 
 /* Fills *out with the defaults. */

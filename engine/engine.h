@@ -26,6 +26,8 @@ struct engine {
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
 	char self[4096];         /* this program, run again as bulkhead-shim */
 	char vmwp[4096];         /* DATA/vmwp: a link to it, run as a hyperv container's worker */
+	char **insecure;         /* --insecure-registry HOST[:PORT]: plain-HTTP registries pulled from */
+	int ninsecure;
 };
 extern struct engine eng;
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,6 +66,7 @@ struct conn {
 	int in_eof;              /* the client half-closed its side */
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
+	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
 	struct conn *next;
 };
 struct conn *conn_new(int fd);
@@ -122,6 +125,15 @@ int filter_match(const cJSON *f, const char *key, const char *value); /* 1 if an
 
 /* ---- images.c: the /images endpoints */
 void images_route(struct req *r);
+
+/* ---- pull.c: POST /images/create, the pull relayed from bulkhead-pull */
+struct pull;
+void pull_start(struct req *r);
+void pull_relay_done(struct conn *c);    /* its relay_fd reached EOF: load, report, end */
+void pull_conn_gone(struct conn *c);
+
+/* ---- registry.c: bulkhead-pull, the Registry HTTP API v2 client (see there) */
+int pull_main(int argc, char **argv);
 
 /* ---- store.c: the image store under the data root */
 struct image {

@@ -364,6 +364,8 @@ void images_route(struct req *r)
 		return list(r);
 	if (!strcmp(p, "load") && m == HTTP_POST)
 		return load(r);
+	if (!strcmp(p, "create") && m == HTTP_POST)
+		return pull_start(r);
 	if (!strcmp(p, "get") && is_get)
 		return get_many(r);
 	/* {name}/verb, else DELETE {name} */

@@ -5,6 +5,7 @@
  *
  *   bulkheadd [-H unix:///var/run/docker.sock] [--data-root /var/lib/bulkhead]
  *             [--isolation process|hyperv] [--boot-images /boot/images]
+ *             [--insecure-registry HOST[:PORT]]...   (registries pulled from, over plain HTTP)
  *
  * Exit status 78 (EX_CONFIG): the kernel has no AF_UNIX sockets (socket(2)
  * fails with EAFNOSUPPORT, or ENOSYS), so there is nothing to serve; init's
@@ -48,7 +49,8 @@ void logmsg(const char *fmt, ...)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bulkheadd [-H unix://PATH] [--data-root DIR] "
-			"[--isolation process|hyperv] [--boot-images DIR]\n");
+			"[--isolation process|hyperv] [--boot-images DIR]\n"
+			"                 [--insecure-registry HOST[:PORT]]...\n");
 	return 2;
 }
 
@@ -132,11 +134,15 @@ int main(int argc, char **argv)
 		return shim_main(argc, argv);
 	if (!strcmp(base, "vmwp"))
 		return vmwp_main(argc, argv);
+	if (!strcmp(base, "bulkhead-pull"))
+		return pull_main(argc, argv);
 	ssize_t sn = readlink("/proc/self/exe", eng.self, sizeof eng.self - 1);
 	if (sn > 0)
 		eng.self[sn] = 0;
 	else if (!realpath(argv[0], eng.self))
 		snprintf(eng.self, sizeof eng.self, "%s", argv[0]);
+	static char *insecure[64];
+	eng.insecure = insecure;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -151,6 +157,8 @@ int main(int argc, char **argv)
 			eng.isolation = v;
 		else if (!strcmp(a, "--boot-images"))
 			eng.boot_images = v;
+		else if (!strcmp(a, "--insecure-registry") && eng.ninsecure < 64)
+			eng.insecure[eng.ninsecure++] = argv[i + 1];
 		else
 			return usage();
 		i++;

@@ -90,7 +90,8 @@ static int g_filesystems(struct task *t, char *b, int n)
 /* Bulkhead's own figures: TSC at kernel entry and at the shell's first wait
  * for input, the kernel image and the memory in use; the default isolation
  * for new containers (bulkhead.cfg's isolation =, for the engine) and its
- * net = (dhcp, or the static ADDR/PREFIX,GATEWAY). */
+ * net = (dhcp, or the static ADDR/PREFIX,GATEWAY), and its
+ * insecure-registries = (HOST[:PORT],..., when given, for the engine). */
 static int g_bulkhead(struct task *t, char *b, int n)
 {
 	(void)t;
@@ -101,10 +102,15 @@ static int g_bulkhead(struct task *t, char *b, int n)
 			    prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
 			    pages_total - pages_free, fs_pages, iso);
 	if (!a)
-		return k + bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net dhcp\n");
-	return k + bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net %u.%u.%u.%u/%u,%u.%u.%u.%u\n", a >> 24,
-			       a >> 16 & 255, a >> 8 & 255, a & 255, boot_info->net_prefix, g >> 24, g >> 16 & 255,
-			       g >> 8 & 255, g & 255);
+		k += bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net dhcp\n");
+	else
+		k += bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net %u.%u.%u.%u/%u,%u.%u.%u.%u\n", a >> 24,
+				 a >> 16 & 255, a >> 8 & 255, a & 255, boot_info->net_prefix, g >> 24, g >> 16 & 255,
+				 g >> 8 & 255, g & 255);
+	if (boot_info->insecure_registries[0])
+		k += bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "insecure-registries %.*s\n",
+				 BH_REGISTRIES_MAX - 1, boot_info->insecure_registries);
+	return k;
 }
 
 static char state_char(struct task *t)

@@ -128,6 +128,9 @@ static int send_request(const char *what, const char *method, const char *path, 
 struct reader {
 	struct api_resp *r;
 	size_t cap;
+	void (*line)(void *arg, char *line);   /* each line of a 200 body as it comes, or NULL */
+	void *arg;
+	size_t lines_end;  /* bytes of the body handed to line */
 	int done;      /* the message (or an upgrade's headers) is complete */
 	int too_big;
 };
@@ -149,6 +152,13 @@ static int on_body(http_parser *p, const char *at, size_t n)
 	memcpy(r->body + r->len, at, n);
 	r->len += n;
 	r->body[r->len] = 0;
+	for (char *nl; rd->line && p->status_code == 200 && (nl = memchr(r->body + rd->lines_end, '\n',
+								       r->len - rd->lines_end));) {
+		*nl = 0;
+		rd->line(rd->arg, r->body + rd->lines_end);
+		*nl = '\n';
+		rd->lines_end = (size_t)(nl + 1 - r->body);
+	}
 	return 0;
 }
 
@@ -169,7 +179,8 @@ static int on_message_complete(http_parser *p)
 /* Reads one response from fd into *r.  0, or -1 (message printed).  After
  * an upgrade, the bytes read past the headers go to rest[] (NULL: none
  * may follow). */
-static int read_response(const char *what, int fd, struct api_resp *r, char *rest, size_t *nrest)
+static int read_response(const char *what, int fd, struct api_resp *r, char *rest, size_t *nrest,
+			 void (*line)(void *, char *), void *arg)
 {
 	static const http_parser_settings s = {
 		.on_body = on_body,
@@ -177,7 +188,7 @@ static int read_response(const char *what, int fd, struct api_resp *r, char *res
 		.on_message_complete = on_message_complete,
 	};
 	static char buf[API_REST_MAX];
-	struct reader rd = { .r = r };
+	struct reader rd = { .r = r, .line = line, .arg = arg };
 	http_parser p;
 	http_parser_init(&p, HTTP_RESPONSE);
 	p.data = &rd;
@@ -221,14 +232,20 @@ void api_resp_free(struct api_resp *r)
 	*r = (struct api_resp){ 0 };
 }
 
-int api_request(const char *what, const char *method, const char *path, const cJSON *body, struct api_resp *r)
+int api_stream(const char *what, const char *method, const char *path, const cJSON *body,
+	       void (*line)(void *arg, char *line), void *arg, struct api_resp *r)
 {
 	int fd = send_request(what, method, path, body, 0);
 	if (fd < 0)
 		return -1;
-	int rc = read_response(what, fd, r, NULL, NULL);
+	int rc = read_response(what, fd, r, NULL, NULL, line, arg);
 	close(fd);
 	return rc;
+}
+
+int api_request(const char *what, const char *method, const char *path, const cJSON *body, struct api_resp *r)
+{
+	return api_stream(what, method, path, body, NULL, NULL, r);
 }
 
 /* The daemon's message for a failed request: its {"message"}, else the
@@ -272,7 +289,7 @@ int api_upgrade(const char *what, const char *path, const cJSON *body, char *res
 	*nrest = 0;
 	if (fd < 0)
 		return -1;
-	if (read_response(what, fd, &r, rest, nrest)) {
+	if (read_response(what, fd, &r, rest, nrest, NULL, NULL)) {
 		close(fd);
 		return -1;
 	}

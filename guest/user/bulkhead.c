@@ -61,6 +61,8 @@ static const char usage_text[] =
 	"                                    its isolation at the next start (created or exited)\n"
 	"  enter NAME [-- CMD [ARG...]]      a shell inside it (/bin/sh), or CMD; exits with its\n"
 	"                                    status (Enter-PSSession)\n"
+	"  image pull NAME[:TAG]             pull an image from a registry named in bulkhead.cfg's\n"
+	"                                    insecure-registries (plain HTTP)\n"
 	"Compute systems (through /dev/bulkhead):\n"
 	"  run [-d] [-m MIB] NAME [WORD...]  start a utility partition NAME with MIB MiB of RAM\n"
 	"                                    (default 16) and the WORDs as its command line;\n"
@@ -600,6 +602,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },     { "list", cmd_list }, { "ping", cmd_ping }, { "stats", cmd_stats },
 		{ "ps", cmd_ps },       { "stop", cmd_stop }, { "kill", cmd_kill }, { "sandbox", cmd_sandbox },
 		{ "container", cmd_container }, { "enter", cmd_enter }, { "uvm", cmd_uvm },
+		{ "image", cmd_image },
 	};
 	if (argc < 2)
 		return usage(0);

@@ -36,6 +36,10 @@ struct api_resp {
 int api_request(const char *what, const char *method, const char *path, const cJSON *body,
 		struct api_resp *r);
 void api_resp_free(struct api_resp *r);
+/* The same, handing each line of a 200 reply's body (a JSON message
+ * stream) to line, NUL-terminated, as it arrives. */
+int api_stream(const char *what, const char *method, const char *path, const cJSON *body,
+	       void (*line)(void *arg, char *line), void *arg, struct api_resp *r);
 /* The same; a status other than 2xx or 304 prints the daemon's message
  * ({"message": ...}) as "bulkhead: WHAT: MESSAGE".  0, with *out the reply's
  * JSON (the caller's to free; NULL when empty or out is NULL), or 1. */
@@ -52,6 +56,9 @@ int url_escape(char *out, size_t cap, const char *s, int keep_slash);
 
 /* ---- container.c: bulkhead container new|start|stop|rm|list|set */
 int cmd_container(int argc, char **argv);
+
+/* ---- image.c: bulkhead image pull NAME[:TAG] */
+int cmd_image(int argc, char **argv);
 
 /* ---- enter.c: bulkhead enter NAME [-- CMD [ARG...]] (exec -it) */
 int cmd_enter(int argc, char **argv);

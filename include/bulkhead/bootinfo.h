@@ -46,6 +46,7 @@ enum bh_isolation { BH_ISO_PROCESS = 1, BH_ISO_HYPERV = 2 };
 #define BH_MAX_MEM 256
 #define BH_MAX_MODULES 16
 #define BH_CMDLINE_MAX 256
+#define BH_REGISTRIES_MAX 256  /* bytes of insecure_registries, its NUL included */
 
 struct bh_boot_info {
 	u64 magic;       /* BH_BOOTINFO_MAGIC */
@@ -72,6 +73,9 @@ struct bh_boot_info {
 	struct bh_mem_range mem[BH_MAX_MEM];
 	struct bh_module modules[BH_MAX_MODULES];
 	char cmdline[BH_CMDLINE_MAX];
+	/* bulkhead.cfg `insecure-registries`: HOST[:PORT] names joined by ',',
+	 * the registries the engine may pull from over plain HTTP; "" = none */
+	char insecure_registries[BH_REGISTRIES_MAX];
 };
 
 #endif

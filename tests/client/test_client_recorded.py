@@ -510,3 +510,43 @@ def test_enter_tty_quick_command_resize_refused(rec):
     out = child.before.decode()
     assert "PID USER COMMAND" in out and "is not running" not in out, out
     assert [q for q in rec.requests if "resize" in q.path] and child.match.group(1) == b"0"
+
+
+# ---- image pull
+def stream(*msgs):
+    return "".join(json.dumps(m) + "\n" for m in msgs).encode()
+
+
+def test_image_pull_prints_the_progress_as_docker(rec):
+    path = "/v1.44/images/create?fromImage=10.0.2.2:5000/a/b&tag=1.0"
+    rec.routes[("POST", path)] = (200, stream(
+        {"status": "Pulling from a/b", "id": "1.0"},
+        {"status": "Pulling fs layer", "progressDetail": {}, "id": "0123456789ab"},
+        {"status": "Downloading", "progressDetail": {"current": 5, "total": 9}, "progress": "[==>  ]",
+         "id": "0123456789ab"},
+        {"status": "Pull complete", "progressDetail": {}, "id": "0123456789ab"},
+        {"status": "Digest: sha256:" + "c" * 64},
+        {"status": "Status: Downloaded newer image for 10.0.2.2:5000/a/b:1.0"}))
+    rc, out, err = rec.run("image", "pull", "10.0.2.2:5000/a/b:1.0")
+    assert (rc, err) == (0, "")
+    assert seen(rec) == [("POST", path)]
+    assert out.splitlines() == ["1.0: Pulling from a/b", "0123456789ab: Pulling fs layer",
+                                "0123456789ab: Pull complete", "Digest: sha256:" + "c" * 64,
+                                "Status: Downloaded newer image for 10.0.2.2:5000/a/b:1.0",
+                                "10.0.2.2:5000/a/b:1.0"]
+
+
+def test_image_pull_errors(rec):
+    path = "/v1.44/images/create?fromImage=reg:5000/x&tag=latest"
+    rec.routes[("POST", path)] = (200, stream({"status": "Pulling from x", "id": "latest"},
+                                              {"errorDetail": {"message": "blob sha256:1: digest mismatch"},
+                                               "error": "blob sha256:1: digest mismatch"}))
+    rc, out, err = rec.run("image", "pull", "reg:5000/x")
+    assert (rc, out, err) == (1, "latest: Pulling from x\n",
+                              "bulkhead: image pull reg:5000/x: blob sha256:1: digest mismatch\n")
+    rec.routes[("POST", "/v1.44/images/create?fromImage=busybox&tag=latest")] = (
+        500, {"message": "registry docker.io is not in insecure-registries"})
+    rc, out, err = rec.run("image", "pull", "busybox")
+    assert (rc, out, err) == (1, "", "bulkhead: image pull busybox: registry docker.io is not in insecure-registries\n")
+    rc, out, err = rec.run("image", "push", "busybox")
+    assert rc == 2 and "bulkhead: image: expected 'image pull NAME[:TAG]'" in err and USAGE in err

@@ -121,7 +121,7 @@ class ConsoleEngine:
 class Daemon:
     """bulkheadd on the build machine with its own socket and data root."""
 
-    def __init__(self, tmp, isolation=None, boot_images=None):
+    def __init__(self, tmp, isolation=None, boot_images=None, args=()):
         self.tmp = str(tmp)
         os.makedirs(self.tmp, exist_ok=True)
         self.sock = os.path.join(self.tmp, "docker.sock")
@@ -129,6 +129,7 @@ class Daemon:
         self.log = os.path.join(self.tmp, "bulkheadd.log")
         self.boot = boot_images or os.path.join(self.tmp, "boot-images")
         self.isolation = isolation
+        self.args = list(args)
         self.proc = None
         self.engine = Engine(self.sock)
 
@@ -137,6 +138,7 @@ class Daemon:
                 "--boot-images", self.boot]
         if self.isolation:
             args += ["--isolation", self.isolation]
+        args += self.args
         self.proc = subprocess.Popen(args, stderr=open(self.log, "a"))
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -18,6 +18,7 @@ def test_engine_under_asan():
     env = dict(os.environ, BH_BULKHEADD=ASAN, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_engine.py"),
-                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_containers.py")],
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_containers.py"),
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_pull.py")],
                        capture_output=True, text=True, env=env, timeout=900)
     assert r.returncode == 0, r.stdout[-5000:] + r.stderr[-2000:]

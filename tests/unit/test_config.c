@@ -128,6 +128,11 @@ static void test_good(void)
 	CHECK(parse("net = 10.0.2.15/24,10.0.2.2") == 0 && cfg.net_addr == 0x0a00020f && cfg.net_prefix == 24 &&
 	      cfg.net_gateway == 0x0a000202);
 	CHECK(parse("net = 192.168.1.200/16,192.168.0.1") == 0 && cfg.net_prefix == 16);
+	/* registries the engine pulls from over plain HTTP */
+	CHECK(parse("") == 0 && cfg.insecure_registries[0] == 0);
+	CHECK(parse("insecure-registries = 10.0.2.2:5000") == 0 && !strcmp(cfg.insecure_registries, "10.0.2.2:5000"));
+	CHECK(parse("insecure-registries = a.example:80, localhost ,b-c") == 0 &&
+	      !strcmp(cfg.insecure_registries, "a.example:80,localhost,b-c"));
 	/* a value may contain '=' */
 	CHECK(parse("cmdline = a=b c=d") == 0 && strcmp(cfg.cmdline, "a=b c=d") == 0);
 	/* dots inside a name are fine, only ".." is not */
@@ -171,6 +176,13 @@ static void test_bad(void)
 	CHECK(fails_with("net = 10.0.2.0/24,10.0.2.2\n", ":1:", "a host of its subnet"));
 	CHECK(fails_with("net = 10.0.2.255/24,10.0.2.2\n", ":1:", "a host of its subnet"));
 	CHECK(fails_with("net = 10.0.2.2/24,10.0.2.2\n", ":1:", "another one"));
+	CHECK(fails_with("insecure-registries = a:\n", ":1:", "bad insecure-registries 'a:' (HOST[:PORT], ..."));
+	CHECK(fails_with("insecure-registries = a,,b\n", ":1:", "bad insecure-registries"));
+	CHECK(fails_with("insecure-registries = a,\n", ":1:", "bad insecure-registries"));
+	CHECK(fails_with("insecure-registries = :80\n", ":1:", "bad insecure-registries"));
+	CHECK(fails_with("insecure-registries = a:123456\n", ":1:", "bad insecure-registries"));
+	CHECK(fails_with("insecure-registries = http://a\n", ":1:", "bad insecure-registries"));
+	CHECK(fails_with("insecure-registries = a/b\n", ":1:", "bad insecure-registries"));
 	CHECK(fails_with("serial = com5\n", ":1:", "bad serial port 'com5'"));
 	CHECK(fails_with("serial = 0\n", ":1:", "bad serial port '0'"));
 	CHECK(fails_with("serial = 0x10000\n", ":1:", "bad serial port"));

@@ -1,0 +1,212 @@
+/* POST /images/create?fromImage=NAME&tag=TAG: the daemon's side of an
+ * image pull.  The request is checked here (reference, registry allowed),
+ * then bulkhead-pull (registry.c, this program again) does the network
+ * work in its own process while the poll loop goes on serving others: its
+ * stdout is a socket relayed to the client as the chunked JSON progress
+ * stream.  When it closes, DIR/pull.json says how it went; a complete
+ * pull's OCI layout DIR/oci is loaded into the store (store_load: every
+ * blob verified again, the tree unpacked, then tagged), and the stream ends
+ * as dockerd's: "Pull complete" per layer fetched, "Digest: sha256:...",
+ * "Status: Downloaded newer image for NAME" (or "Image is up to date").
+ * DIR (DATA/tmp/pull-XXXXXX) is removed in every case. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine.h"
+#include "host/host.h"
+
+struct pull {
+	char dir[4200];
+	char canon[512];
+	struct timespec t0;      /* started (CLOCK_MONOTONIC), for the log */
+};
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void stream_msg(struct conn *c, const char *key, const char *status, const char *id)
+{
+	cJSON *m = cJSON_CreateObject();
+	if (!strcmp(key, "error")) {
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "errorDetail"), "message", status);
+		cJSON_AddStringToObject(m, "error", status);
+	} else {
+		cJSON_AddStringToObject(m, "status", status);
+		if (id) {
+			cJSON_AddObjectToObject(m, "progressDetail");
+			cJSON_AddStringToObject(m, "id", id);
+		}
+	}
+	http_stream_json(c, m);
+}
+
+void pull_start(struct req *r)
+{
+	char from[512], tag[160] = "", ref[700], canon[512], err[600];
+	int rc = query_param(r, "fromImage", 0, from, sizeof from);
+	if (rc == -2 || query_param(r, "tag", 0, tag, sizeof tag) == -2 ||
+	    query_param(r, "fromSrc", 0, err, sizeof err) == -2)
+		return;
+	if (!query_get(r->query, "fromSrc", 0, err, sizeof err)) {
+		http_error(r->c, 501, "importing a root file system (fromSrc) is not supported");
+		return;
+	}
+	if (rc || !from[0]) {
+		http_error(r->c, 400, "fromImage is required");
+		return;
+	}
+	if (!strncmp(tag, "sha256:", 7)) {
+		http_error(r->c, 400, "invalid reference format: pulling by digest is not supported (%s@%s)",
+			   from, tag);
+		return;
+	}
+	snprintf(ref, sizeof ref, tag[0] ? "%s:%s" : "%s", from, tag);
+	if (ref_normalize(ref, canon, sizeof canon, err, sizeof err)) {
+		http_error(r->c, 400, "%s", err);
+		return;
+	}
+	/* canon = HOST/REPO:TAG */
+	char host[256], repo[512], *slash = strchr(canon, '/'), *colon = strrchr(canon, ':');
+	snprintf(host, sizeof host, "%.*s", (int)(slash - canon), canon);
+	snprintf(repo, sizeof repo, "%.*s", (int)(colon - slash - 1), slash + 1);
+	int ok = 0;
+	for (int i = 0; i < eng.ninsecure; i++)
+		ok |= !strcmp(eng.insecure[i], host);
+	if (!ok) {
+		http_error(r->c, 500, "registry %s is not in insecure-registries (bulkhead.cfg): Bulkhead has "
+			   "no TLS and pulls only from plain-HTTP registries named there", host);
+		return;
+	}
+	struct pull *p = calloc(1, sizeof *p);
+	int sv[2] = { -1, -1 };
+	if (p)
+		snprintf(p->dir, sizeof p->dir, "%s/tmp/pull-XXXXXX", eng.data_root);
+	if (!p || !mkdtemp(p->dir) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		http_error(r->c, 500, "cannot start the pull: %s", strerror(errno));
+		if (p)
+			rmdir(p->dir);
+		free(p);
+		return;
+	}
+	snprintf(p->canon, sizeof p->canon, "%s", canon);
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	char *argv[8 + 64] = { "bulkhead-pull", p->dir, (char *)eng.data_root, canon, host, repo, colon + 1 };
+	for (int i = 0; i < eng.ninsecure && i < 64; i++)
+		argv[7 + i] = eng.insecure[i];
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(sv[1], 1);
+		execv(eng.self, argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		ld_rmtree_at(AT_FDCWD, p->dir);
+		free(p);
+		http_error(r->c, 500, "cannot start the pull: %s", strerror(errno));
+		return;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	logmsg("pull %s: started (pid %d, %s)", canon, (int)pid, p->dir);
+	http_stream_begin(r->c, 200, "application/json");
+	r->c->pull = p;
+	r->c->relay_fd = sv[0];
+	r->c->held = 1;
+}
+
+static void finish(struct conn *c, struct pull *p)
+{
+	char path[4300], err[1200], fam[512], status[700];
+	ref_familiar(p->canon, fam, sizeof fam);
+	snprintf(path, sizeof path, "%s/pull.json", p->dir);
+	FILE *f = fopen(path, "re");
+	char s[16384];
+	size_t n = f ? fread(s, 1, sizeof s - 1, f) : 0;
+	if (f)
+		fclose(f);
+	s[n] = 0;
+	cJSON *j = cJSON_Parse(s), *l;
+	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "error"));
+	const char *digest = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "digest"));
+	const char *config = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "config"));
+	if (!e && (!digest || !config))
+		e = "the pull's process ended without a result";
+	struct image *before = NULL, *after = NULL;
+	int by_tag;
+	long fetch_ms = ms_since(&p->t0), store_ms = 0;
+	if (!e) {
+		store_find(p->canon, &before, &by_tag, err, sizeof err);
+		/* The layers fetched go into blobs/ by link, not by the load's
+		 * copy (the load verifies them all the same; if it fails, its
+		 * sweep of unlisted blobs takes them out again). */
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
+			const char *hex = cJSON_GetStringValue(l);
+			char from[4300], to[4300];
+			if (!hex || strlen(hex) != 64 || !ref_is_hex(hex))
+				continue;
+			snprintf(from, sizeof from, "%s/oci/blobs/sha256/%s", p->dir, hex);
+			snprintf(to, sizeof to, "%s/blobs/sha256/%s", eng.data_root, hex);
+			link(from, to);
+		}
+		struct buf out = { 0 };
+		snprintf(path, sizeof path, "%s/oci", p->dir);
+		if (store_load(path, &out, err, sizeof err))
+			e = err;
+		free(out.p);
+		store_ms = ms_since(&p->t0) - fetch_ms;
+	}
+	if (e) {
+		/* It may quote the registry's bytes: JSON gets printable ASCII. */
+		char msg[1200];
+		snprintf(msg, sizeof msg, "%s", e);
+		for (char *q = msg; *q; q++)
+			if (*q < 0x20 || *q > 0x7e)
+				*q = '?';
+		logmsg("pull %s: %s", p->canon, msg);
+		stream_msg(c, "error", msg, NULL);
+	} else {
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
+			char id[13];
+			snprintf(id, sizeof id, "%.12s", cJSON_GetStringValue(l) ? l->valuestring : "");
+			stream_msg(c, "status", "Pull complete", id);
+		}
+		snprintf(status, sizeof status, "Digest: %s", digest);
+		stream_msg(c, "status", status, NULL);
+		store_find(p->canon, &after, &by_tag, err, sizeof err);
+		snprintf(status, sizeof status, "Status: %s for %s",
+			 before && before == after ? "Image is up to date" : "Downloaded newer image", fam);
+		stream_msg(c, "status", status, NULL);
+		events_emit("image", "pull", fam, fam);
+		logmsg("pull %s: %s (fetched in %ld ms, stored in %ld ms)", p->canon, status, fetch_ms, store_ms);
+	}
+	cJSON_Delete(j);
+}
+
+void pull_relay_done(struct conn *c)
+{
+	finish(c, c->pull);
+	http_stream_end(c);
+	pull_conn_gone(c);
+	c->held = 0;
+	c->closing = 1;
+}
+
+void pull_conn_gone(struct conn *c)
+{
+	/* A pull still running removes DIR itself when it finds its stdout closed. */
+	if (c->relay_fd < 0)
+		ld_rmtree_at(AT_FDCWD, c->pull->dir);
+	free(c->pull);
+	c->pull = NULL;
+}

@@ -1,0 +1,289 @@
+"""Image pull (POST /images/create, engine/pull.c and registry.c) with
+bulkheadd on the build machine: from Debian's docker-registry filled by
+skopeo (Docker schema 2 and OCI manifests), through the Docker CLI, and
+from a registry that misbehaves (tests/engine/registries.py): every refusal
+is a clear message in the stream and leaves the data root as it was."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import urllib.request
+import time
+
+import pytest
+
+from engine_client import BULKHEADD, ROOT, Daemon
+from registries import DockerRegistry, FakeRegistry, TOKEN, sha
+
+BUSYBOX_TAR = os.path.join(ROOT, "build", "esp", "busybox.tar")
+DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(BULKHEADD), reason="build/engine/bulkheadd not built")
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("registry")
+    r = DockerRegistry(tmp)
+    r.push("docker-archive:" + BUSYBOX_TAR, "busybox:latest")
+    oci = str(tmp / "oci")
+    subprocess.run(["skopeo", "copy", "--quiet", "docker-archive:" + BUSYBOX_TAR, "oci:%s:latest" % oci], check=True)
+    r.push("oci:%s:latest" % oci, "oci/busybox:1.0")
+    yield r
+    r.close()
+
+
+def daemon_for(tmp, *registries):
+    args = []
+    for r in registries:
+        args += ["--insecure-registry", "127.0.0.1:%d" % r.port]
+    return Daemon(tmp, args=args).start()
+
+
+def pull(e, name, tag):
+    st, h, body = e.request("POST", "/images/create?fromImage=%s&tag=%s" % (name, tag))
+    msgs = [json.loads(l) for l in body.decode().splitlines() if l.strip()]
+    return st, msgs
+
+
+def statuses(msgs):
+    return [m.get("status") or "error: " + m["error"] for m in msgs]
+
+
+def registry_config_digest(registry, name, tag):
+    """The config digest the registry's manifest names (asked directly)."""
+    req = urllib.request.Request("http://127.0.0.1:%d/v2/%s/manifests/%s" % (registry.port, name, tag), headers={
+        "Accept": "application/vnd.oci.image.manifest.v1+json, "
+                  "application/vnd.docker.distribution.manifest.v2+json"})
+    return json.load(urllib.request.urlopen(req, timeout=10))["config"]["digest"]
+
+
+def stored(d):
+    """The data root's images, blobs and staging files."""
+    return sorted(f for f in d.files() if f.startswith(("images/", "blobs/sha256/", "tmp/")))
+
+
+@pytest.mark.parametrize("name", ["busybox", "oci/busybox"])
+def test_pull_from_docker_registry(tmp_path, registry, name):
+    d = daemon_for(tmp_path, registry)
+    try:
+        e = d.engine
+        ref = "127.0.0.1:%d/%s" % (registry.port, name)
+        tag = "latest" if name == "busybox" else "1.0"
+        st, msgs = pull(e, ref, tag)
+        assert st == 200
+        s = statuses(msgs)
+        assert s[0] == "Pulling from " + name and msgs[0]["id"] == tag
+        layer = msgs[1]["id"]
+        assert s[1] == "Pulling fs layer" and len(layer) == 12
+        dl = [m for m in msgs if m.get("status") == "Downloading"]
+        assert dl and dl[-1]["progressDetail"]["current"] == dl[-1]["progressDetail"]["total"] > 0
+        assert dl[-1]["progress"].startswith("[" + "=" * 50 + ">]")
+        tail = [x for x in s if x != "Downloading"]
+        assert tail[2:] == ["Verifying Checksum", "Download complete", "Pull complete", tail[5],
+                            "Status: Downloaded newer image for %s:%s" % (ref, tag)], s
+        assert tail[5].startswith("Digest: sha256:") and len(tail[5]) == 79
+        # The image is the one pushed: its ID is the config's digest.
+        st, im = e.json("GET", "/images/%s:%s/json" % (ref, tag))
+        assert st == 200 and im["Id"] == registry_config_digest(registry, name, tag)
+        assert im["RepoTags"] == ["%s:%s" % (ref, tag)]
+        assert not [f for f in d.files() if f.startswith("tmp/")]
+        # Again: the layer is there already, the tag points at the image.
+        st, msgs = pull(e, ref, tag)
+        s = statuses(msgs)
+        assert s[1] == "Already exists" and msgs[1]["id"] == layer
+        assert s[-1] == "Status: Image is up to date for %s:%s" % (ref, tag), s
+        assert s[-2] == tail[5]
+    finally:
+        d.kill()
+
+
+def test_docker_cli_pull(tmp_path, registry):
+    d = daemon_for(tmp_path, registry)
+    try:
+        env = dict(os.environ, DOCKER_HOST="unix://" + d.sock)
+        ref = "127.0.0.1:%d/busybox" % registry.port
+        r = subprocess.run([DOCKER, "pull", ref], env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        out = r.stdout.splitlines()
+        assert out[0] == "Using default tag: latest"
+        assert out[1] == "latest: Pulling from busybox"
+        layer = out[2].split(":")[0]
+        assert out[2:6] == [layer + ": Pulling fs layer", layer + ": Verifying Checksum",
+                            layer + ": Download complete", layer + ": Pull complete"]
+        assert out[6].startswith("Digest: sha256:")
+        assert out[7:] == ["Status: Downloaded newer image for %s:latest" % ref, ref + ":latest"]
+        r = subprocess.run([DOCKER, "images", "--format", "{{.Repository}}:{{.Tag}}"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert r.stdout.split() == [ref + ":latest"]
+        r = subprocess.run([DOCKER, "pull", ref + ":nosuch"], env=env, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 1
+        assert "manifest for %s:nosuch not found: MANIFEST_UNKNOWN: manifest unknown" % ref in r.stderr
+    finally:
+        d.kill()
+
+
+def test_token_challenge_and_index(tmp_path):
+    reg = FakeRegistry({"token", "index"})
+    d = daemon_for(tmp_path, reg)
+    try:
+        st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+        s = statuses(msgs)
+        assert s[-1] == "Status: Downloaded newer image for 127.0.0.1:%d/hostile/img:v1" % reg.port, s
+        # The index's digest is the one reported; its amd64 manifest was fetched.
+        idx = sha(reg.tag_doc[0])
+        assert "Digest: " + idx in s
+        paths = [p for p, _ in reg.requests]
+        assert "/v2/hostile/img/manifests/" + sha(reg.manifest) in paths
+        assert any(p.startswith("/token?service=fake&scope=repository%3Ahostile%2Fimg%3Apull") for p in paths)
+        assert all(a == "Bearer " + TOKEN for p, a in reg.requests[2:] if p.startswith("/v2/")), reg.requests
+        st, im = d.engine.json("GET", "/images/127.0.0.1:%d/hostile/img:v1/json" % reg.port)
+        assert im["Id"] == sha(reg.cfg)
+        with open(os.path.join(d.data, "images", reg.cfg and sha(reg.cfg)[7:], "rootfs", "etc", "hello")) as f:
+            assert f.read() == "pulled payload\n"
+    finally:
+        d.kill()
+        reg.close()
+
+
+HOSTILE = [
+    ("corrupt-blob", "digest mismatch: its bytes are sha256:"),
+    ("long-blob", "larger than the %d bytes its descriptor says, refused"),
+    ("wrong-digest", "digest mismatch: the registry says sha256:"),
+    ("big-manifest", "larger than 4194304 bytes, refused"),
+    ("zstd", "zstd-compressed layers are not supported (gzip or plain tar only): "
+             "'application/vnd.oci.image.layer.v1.tar+zstd'"),
+    ("encrypted", "encrypted layers are not supported"),
+    ("schema1", "unsupported manifest media type 'application/vnd.docker.distribution.manifest.v1+prettyjws' "
+                "(Docker schema 1)"),
+    ("https-realm", "Bulkhead has no TLS"),
+]
+
+
+@pytest.mark.parametrize("fault,message", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_registry_stores_nothing(tmp_path, fault, message):
+    reg = FakeRegistry({fault, "token"} if fault == "https-realm" else {fault})
+    d = daemon_for(tmp_path, reg)
+    try:
+        before = stored(d)
+        st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+        assert st == 200
+        err = msgs[-1]
+        assert "error" in err and err["errorDetail"]["message"] == err["error"], msgs
+        if "%d" in message:
+            message = message % len(reg.layer)
+        assert message in err["error"], err
+        assert not [m for m in msgs if m.get("status", "").startswith(("Status:", "Pull complete"))]
+        assert stored(d) == before == []
+        assert d.engine.json("GET", "/images/json") == (200, [])
+        assert d.alive()
+    finally:
+        d.kill()
+        reg.close()
+
+
+def test_refused_requests(tmp_path):
+    reg = FakeRegistry()
+    d = daemon_for(tmp_path, reg)
+    try:
+        e = d.engine
+        st, body = e.json("POST", "/images/create?fromImage=127.0.0.2:5000/x&tag=latest")
+        assert st == 500 and body["message"] == (
+            "registry 127.0.0.2:5000 is not in insecure-registries (bulkhead.cfg): Bulkhead has no TLS "
+            "and pulls only from plain-HTTP registries named there")
+        st, body = e.json("POST", "/images/create?fromImage=busybox")
+        assert st == 500 and "registry docker.io is not in insecure-registries" in body["message"]
+        assert e.json("POST", "/images/create?tag=latest") == (400, {"message": "fromImage is required"})
+        st, body = e.json("POST", "/images/create?fromImage=127.0.0.1:%d/a&tag=sha256:%s" % (reg.port, "0" * 64))
+        assert st == 400 and "pulling by digest is not supported" in body["message"]
+        st, body = e.json("POST", "/images/create?fromImage=Bad/Name")
+        assert st == 400 and "invalid reference format" in body["message"]
+        st, body = e.json("POST", "/images/create?fromSrc=-")
+        assert st == 501
+        st, msgs = pull(e, "127.0.0.1:%d/hostile/nosuch" % reg.port, "v1")
+        assert msgs[-1]["error"] == ("manifest for 127.0.0.1:%d/hostile/nosuch:v1 not found: "
+                                     "NAME_UNKNOWN: unknown" % reg.port)
+        assert stored(d) == []
+    finally:
+        d.kill()
+        reg.close()
+
+
+def test_pull_does_not_stall_the_daemon(tmp_path):
+    """The network work is in its own process: the API answers meanwhile,
+    and a client that leaves mid-pull leaves nothing behind."""
+    reg = FakeRegistry({"slow"})
+    d = daemon_for(tmp_path, reg)
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(d.sock)
+        s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  % reg.port)
+        time.sleep(0.5)
+        t0 = time.time()
+        assert d.engine.request("GET", "/_ping")[0] == 200
+        assert time.time() - t0 < 1
+        assert [f for f in d.files() if f.startswith("tmp/pull-")]
+        s.close()   # gone while the layer is on its way
+        deadline = time.time() + 10
+        while stored(d) and time.time() < deadline:
+            time.sleep(0.2)
+        assert stored(d) == []
+        assert d.alive()
+    finally:
+        d.kill()
+        reg.close()
+
+
+def test_daemon_killed_mid_pull(tmp_path):
+    """SIGKILL while a pull is on its way: the restarted daemon has nothing
+    of it, and pulls it whole."""
+    reg = FakeRegistry({"slow"})
+    d = daemon_for(tmp_path, reg)
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(d.sock)
+        s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  % reg.port)
+        time.sleep(0.5)
+        d.kill()
+        s.close()
+        d.start()
+        time.sleep(2.5)   # the orphaned bulkhead-pull finds its stdout gone
+        assert stored(d) == []
+        reg.faults.discard("slow")
+        st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+        assert msgs[-1]["status"].startswith("Status: Downloaded newer image"), msgs
+        assert not [f for f in d.files() if f.startswith("tmp/")]
+    finally:
+        d.kill()
+        reg.close()
+
+
+def test_mutated_manifests(tmp_path):
+    """80 manifests with random edits (engine_client.mutate) served for the
+    tag: each pull ends with an error or the image, the daemon lives, and a
+    refused one stores nothing."""
+    import random
+    from engine_client import mutate
+    reg = FakeRegistry()
+    d = daemon_for(tmp_path, reg)
+    rnd = random.Random(16)
+    stored_ok = None   # what a pull that got through left
+    try:
+        for i in range(80):
+            reg.tag_doc = (bytes(mutate(rnd, reg.manifest)), reg.manifest_mt)
+            st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
+            assert st == 200 and msgs, (i, reg.tag_doc)
+            last = msgs[-1]
+            if "error" in last:
+                assert stored(d) in ([], stored_ok), (i, last)
+            else:
+                assert last["status"].startswith("Status: "), (i, msgs)
+                stored_ok = stored(d)
+            assert d.alive()
+    finally:
+        d.kill()
+        reg.close()
