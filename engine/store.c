@@ -647,7 +647,11 @@ static int stage(struct ld_store *st, struct entry *en, const struct ld_image *l
 	cJSON_AddNumberToObject(ij, "size", (double)stats.bytes_out);
 	for (u32 i = 0; i < li->nlayers; i++) {
 		char hex[65], dig[72], *blob;
-		ld_hex(hex, li->layers[i].digest, 32);
+		/* An OCI layer is named by its blob's digest; a docker-archive's,
+		 * which has none, by its diff_id (the tar the file holds, which
+		 * may be gzipped: the loader sniffs). */
+		const struct ld_blob *b = &li->layers[i];
+		ld_hex(hex, b->has_digest ? b->digest : b->diff_id, 32);
 		snprintf(dig, sizeof dig, "sha256:%s", hex);
 		cJSON_AddItemToArray(ls, cJSON_CreateString(dig));
 		if (!(blob = path_of("%s/blobs/sha256/%s%s", hex, NULL)))

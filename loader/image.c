@@ -238,18 +238,33 @@ static int pick_manifest(struct ld_store *st, const struct ld_opts *o,
 	return rc;
 }
 
+/* Reads the config (verified against im->config) into cfg, and gives each
+ * of im's layers the diff_id the config lists for it, to be checked when it
+ * is unpacked (OCI and docker-archive alike, as Docker does). */
 static int load_config(struct ld_store *st, const struct ld_limits *lim, struct ld_alloc *a,
-		       struct ld_image *im, struct ld_config *cfg, u8 (*diff)[32], u32 *ndiff,
-		       struct ld_err *err)
+		       struct ld_image *im, struct ld_config *cfg, struct ld_err *err)
 {
 	struct ld_jdoc d;
 	char label[72 + 256];
+	u32 ndiff = 0;
+	u8 (*diff)[32] = ld_new(a, ((size_t)lim->max_layers + 1) * 32);
+	if (!diff)
+		return ld_fail(err, "out of memory");
 	int rc = ld_jdoc_load(&d, st, im->config.name, &im->config, lim, a, err);
 	if (!rc)
-		rc = ld_config_parse(&d, cfg, a, diff, lim->max_layers, ndiff, err);
+		rc = ld_config_parse(&d, cfg, a, diff, lim->max_layers, &ndiff, err);
 	ld_jdoc_free(&d, a);
 	ld_blob_label(&im->config, label);
-	return rc ? ld_prefix(err, "config %s", label) : 0;
+	if (rc)
+		rc = ld_prefix(err, "config %s", label);
+	else if (ndiff != im->nlayers)
+		rc = ld_fail(err, "config %s lists %u diff_ids for %u layers", label, ndiff, im->nlayers);
+	for (u32 i = 0; !rc && i < im->nlayers; i++) {
+		ld_memcpy(im->layers[i].diff_id, diff[i], 32);
+		im->layers[i].has_diff_id = 1;
+	}
+	ld_del(a, diff);
+	return rc;
 }
 
 static int load_oci(struct ld_store *st, const struct ld_opts *o, const struct ld_limits *lim,
@@ -293,7 +308,7 @@ static int load_oci(struct ld_store *st, const struct ld_opts *o, const struct l
 				     label, im->nlayers, mt);
 	}
 	ld_jdoc_free(&d, a);
-	return rc ? rc : load_config(st, lim, a, im, cfg, 0, 0, err);
+	return rc ? rc : load_config(st, lim, a, im, cfg, err);
 }
 
 /* Docker names blobs after their digest: "<hex>.json", "blobs/sha256/<hex>". */
@@ -314,8 +329,6 @@ static int load_docker(struct ld_store *st, const struct ld_opts *o,
 {
 	struct ld_jdoc d;
 	char tag[256];
-	u8 (*diff)[32] = 0;
-	u32 ndiff = 0;
 	if (ld_jdoc_load(&d, st, "manifest.json", 0, lim, a, err))
 		return -1;
 	const struct ld_json *j = &d.j;
@@ -346,8 +359,7 @@ static int load_docker(struct ld_store *st, const struct ld_opts *o,
 			     "so it cannot be verified", im->config.name);
 	else if (j->t[ls].count > lim->max_layers)
 		rc = ld_fail(err, "manifest.json: more than %u layers", lim->max_layers);
-	else if (!(im->layers = ld_new(a, (j->t[ls].count + 1) * sizeof *im->layers)) ||
-		 !(diff = ld_new(a, (lim->max_layers + 1) * 32)))
+	else if (!(im->layers = ld_new(a, (j->t[ls].count + 1) * sizeof *im->layers)))
 		rc = ld_fail(err, "out of memory");
 	for (int k = ld_json_first(j, ls); !rc && im->nlayers < j->t[ls].count;
 	     k = (int)j->t[k].next) {
@@ -355,18 +367,10 @@ static int load_docker(struct ld_store *st, const struct ld_opts *o,
 		if (ld_json_str(j, k, b->name, sizeof b->name) < 0)
 			rc = ld_fail(err, "manifest.json: bad layer name #%u", im->nlayers);
 		b->comp = LD_COMP_SNIFF;
-		b->has_digest = b->digest_of_tar = 1;
 	}
 	ld_jdoc_free(&d, a);
 	im->config.has_digest = 1;
-	if (!rc)
-		rc = load_config(st, lim, a, im, cfg, diff, &ndiff, err);
-	if (!rc && ndiff != im->nlayers)
-		rc = ld_fail(err, "config lists %u diff_ids for %u layers", ndiff, im->nlayers);
-	for (u32 i = 0; !rc && i < im->nlayers; i++)
-		ld_memcpy(im->layers[i].digest, diff[i], 32);
-	ld_del(a, diff);
-	return rc;
+	return rc ? rc : load_config(st, lim, a, im, cfg, err);
 }
 
 int ld_image_load(struct ld_store *st, const struct ld_opts *o, const struct ld_limits *lim,

@@ -126,7 +126,8 @@ struct ld_blob {
 	int has_digest;
 	u64 size;           /* checked when has_size */
 	int has_size;
-	int digest_of_tar;  /* digest covers the uncompressed tar (docker diff_id) */
+	u8 diff_id[32];     /* sha256 of the uncompressed tar: the config's rootfs.diff_ids */
+	int has_diff_id;    /* a layer's diff_id is known and checked */
 	int comp;           /* enum ld_comp */
 };
 

@@ -4,9 +4,9 @@
 
 void ld_blob_label(const struct ld_blob *b, char out[72 + 256])
 {
-	if (b->has_digest) {
+	if (b->has_digest || b->has_diff_id) {
 		ld_memcpy(out, "sha256:", 7);
-		ld_hex(out + 7, b->digest, 32);
+		ld_hex(out + 7, b->has_digest ? b->digest : b->diff_id, 32);
 	} else {
 		ld_strlcpy(out, b->name, 256);
 	}
@@ -22,7 +22,7 @@ static long verify_pull(struct ld_src *s, const u8 **p)
 		return n;
 	if (n > 0) {
 		v->count += (u64)n;
-		if (b->has_size && v->count > b->size) {
+		if (v->sized && v->count > b->size) {
 			ld_blob_label(b, label);
 			return ld_fail(s->err, "blob %s is larger than the %llu bytes its descriptor says",
 				       label, (unsigned long long)b->size);
@@ -34,15 +34,21 @@ static long verify_pull(struct ld_src *s, const u8 **p)
 		return 0;
 	v->done = 1;
 	ld_blob_label(b, label);
-	if (b->has_size && v->count != b->size)
+	if (v->sized && v->count != b->size)
 		return ld_fail(s->err, "blob %s is %llu bytes, its descriptor says %llu", label,
 			       (unsigned long long)v->count, (unsigned long long)b->size);
 	u8 got[32];
 	char hex[65];
 	ld_sha256_final(&v->sha, got);
 #ifndef LD_FUZZ_NO_DIGEST
-	if (b->has_digest && ld_memcmp(got, b->digest, 32)) {
+	if (v->want && ld_memcmp(got, v->want, 32)) {
 		ld_hex(hex, got, 32);
+		if (v->want != b->digest) {
+			char want[65];
+			ld_hex(want, v->want, 32);
+			return ld_fail(s->err, "blob %s: its uncompressed content is sha256:%s, the config's "
+				       "diff_id says sha256:%s", label, hex, want);
+		}
 		return ld_fail(s->err, "blob %s: digest mismatch, content is sha256:%s", label, hex);
 	}
 #else
@@ -59,9 +65,19 @@ void ld_verify_init(struct ld_verify *v, struct ld_src *in, const struct ld_blob
 	v->src.err = err;
 	v->in = in;
 	v->blob = b;
+	v->want = b->has_digest ? b->digest : 0;
+	v->sized = b->has_size;
 	v->count = 0;
 	v->done = 0;
 	ld_sha256_init(&v->sha);
+}
+
+void ld_verify_tar_init(struct ld_verify *v, struct ld_src *in, const struct ld_blob *b,
+			struct ld_err *err)
+{
+	ld_verify_init(v, in, b, err);
+	v->want = b->has_diff_id ? b->diff_id : 0;
+	v->sized = 0;
 }
 
 static long meter_pull(struct ld_src *s, const u8 **p)

@@ -78,23 +78,18 @@ static int layer(struct ld_store *st, struct work *w, struct ld_blob *b,
 	int rc = st->open(st, b->name, &raw, &size, err);
 	if (rc)
 		return rc > 0 ? ld_fail(err, "blob '%s' is missing from the image", b->name) : -1;
-	s = raw;
-	if (!b->digest_of_tar) {
-		ld_verify_init(&w->blob, s, b, err);
-		s = &w->blob.src;
-	}
+	ld_verify_init(&w->blob, raw, b, err);
+	s = &w->blob.src;
 	if (b->comp == LD_COMP_GZIP) {
 		if (ld_gunzip_init(&w->gz, s, err))
 			goto fail;
 		s = &w->gz.src;
 	}
-	if (b->digest_of_tar) {
-		ld_verify_init(&w->tar, s, b, err);
+	if (b->has_diff_id) {
+		ld_verify_tar_init(&w->tar, s, b, err);
 		s = &w->tar.src;
 	}
 	ld_meter_init(&w->meter, s, b->comp == LD_COMP_GZIP ? &w->blob.count : 0, total, lim, err);
-	if (b->digest_of_tar)          /* no compressed count there: meter against the file */
-		w->meter.in_count = b->comp == LD_COMP_GZIP ? &size : 0;
 	s = &w->meter.src;
 	ld_tar_init(&w->t, s, (char *)(w + 1), lim->max_path, err);
 	ld_apply_layer(&w->ap);
@@ -115,7 +110,7 @@ static int layer(struct ld_store *st, struct work *w, struct ld_blob *b,
 		;
 	if (n < 0)
 		goto fail;
-	stats->bytes_in += b->digest_of_tar ? size : w->blob.count;
+	stats->bytes_in += w->blob.count;
 	stats->bytes_out += w->meter.out;
 	st->close(st, raw);
 	return 0;

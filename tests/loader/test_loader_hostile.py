@@ -207,7 +207,29 @@ def test_docker_archive_ok(env):
 
 def test_docker_archive_diff_id_mismatch(env):
     layer = make_tar([F])
-    unpack_fails(env, docker_tar(env, layer, "sha256:" + sha(b"other")), "digest mismatch")
+    unpack_fails(env, docker_tar(env, layer, "sha256:" + sha(b"other")), "the config's diff_id says")
+
+
+@pytest.mark.parametrize("comp", ["gzip", "none"])
+def test_oci_diff_id_mismatch(env, comp):
+    """An OCI layer whose blob digest is right but whose uncompressed tar is
+    not what the config's rootfs.diff_ids says (the image ID names the
+    config, so the tree must be the config's): refused, as Docker does."""
+    tar = make_tar([F])
+    blob, mt = (gzip.compress(tar, mtime=0), GZIP_MT) if comp == "gzip" else (tar, TAR_MT)
+    img = env / "img"
+    oci_layout(str(img), [(blob, mt, "sha256:" + sha(make_tar([{"name": "ok", "data": b"else"}])))])
+    err = unpack_fails(env, img, "the config's diff_id says sha256:")
+    assert "its uncompressed content is sha256:" + sha(tar) in err
+
+
+def test_oci_diff_ids_count(env):
+    img = env / "img"
+    tar = make_tar([F])
+    oci_layout(str(img), [(tar, TAR_MT, "sha256:" + sha(tar)), (tar, TAR_MT, "sha256:" + sha(tar))],
+               raw_config=json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
+                   "type": "layers", "diff_ids": ["sha256:" + sha(tar)]}}).encode())
+    unpack_fails(env, img, "lists 1 diff_ids for 2 layers")
 
 
 # ---- a document that is both a manifest and an index (CVE-2021-41190) -----
