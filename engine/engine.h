@@ -20,7 +20,6 @@
 
 /* ---- main.c: options and daemon-wide state */
 struct engine {
-	const char *sock_path;   /* -H unix://PATH */
 	const char *data_root;   /* --data-root */
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */

@@ -46,6 +46,7 @@ enum bh_isolation { BH_ISO_PROCESS = 1, BH_ISO_HYPERV = 2 };
 #define BH_MAX_MEM 256
 #define BH_MAX_MODULES 16
 #define BH_CMDLINE_MAX 256
+#define BH_API_MAX 256       /* bulkhead.cfg `api =`: its endpoints, space-separated */
 
 struct bh_boot_info {
 	u64 magic;       /* BH_BOOTINFO_MAGIC */
@@ -72,6 +73,7 @@ struct bh_boot_info {
 	struct bh_mem_range mem[BH_MAX_MEM];
 	struct bh_module modules[BH_MAX_MODULES];
 	char cmdline[BH_CMDLINE_MAX];
+	char api[BH_API_MAX]; /* where the engine serves its API: unix:///PATH and tcp://ADDR:PORT words */
 };
 
 #endif
