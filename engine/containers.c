@@ -518,6 +518,7 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 }
 
 static void ctr_exited(struct ctr *ct);
+static void ctr_remove(struct ctr *ct);
 static int ctr_pids(struct ctr *ct, int *pids, int max);
 
 /* 0; or an HTTP status with the message in err. */
@@ -614,6 +615,10 @@ static void start(struct req *r, struct ctr *ct)
 		http_error(r->c, st, "%s", err);
 	else
 		http_reply(r->c, 204, NULL, "", 0);
+	/* dockerd removes an AutoRemove container whose start failed: the
+	 * Docker CLI's run --rm waits for that removal. */
+	if (st && ct->status != RUNNING && cJSON_IsTrue(cJSON_GetObjectItem(hc_of(ct), "AutoRemove")))
+		ctr_remove(ct);
 }
 
 static int signal_number(const char *s)
@@ -714,7 +719,11 @@ static void wait_reply(struct conn *c, struct ctr *ct)
 		cJSON_AddNullToObject(j, "Error");
 	c->held = 0;
 	c->closing = 1;
-	http_json(c, 200, j);
+	if (c->chunked) {
+		http_stream_json(c, j);
+		http_stream_end(c);
+	} else
+		http_json(c, 200, j);
 }
 
 static void wait_ep(struct req *r, struct ctr *ct)
@@ -732,6 +741,9 @@ static void wait_ep(struct req *r, struct ctr *ct)
 		wait_reply(r->c, ct);
 		return;
 	}
+	/* The status line now, the body at the exit, as dockerd: the Docker
+	 * CLI's run waits for the headers of its wait before it starts. */
+	http_stream_begin(r->c, 200, "application/json");
 	hold_add(r->c, ct, H_WAIT, k, 0);
 }
 
