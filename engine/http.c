@@ -425,11 +425,12 @@ int conn_read(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0) {
+			/* Only stdin ends (the Docker CLI half-closes an attach
+			 * without -i at once): the output goes on until the
+			 * stream's own end. */
 			c->in_eof = 1;
 			if (c->relay_fd >= 0)
 				shutdown(c->relay_fd, SHUT_WR);
-			else if (!c->held)
-				c->closing = 1;
 			return 0;
 		}
 		return raw_input(c, in, (size_t)n);
