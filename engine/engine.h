@@ -17,6 +17,8 @@
 #define ENGINE_VERSION "0.1.0"
 #define JSON_BODY_MAX (1u << 20) /* bytes of a request body held in memory */
 #define OUT_BACKLOG (1u << 20)   /* unsent bytes past which a client's requests wait */
+#define RAW_BACKLOG (64u << 10)  /* a raw stream's input held before its relay is there */
+#define CONN_TIMEOUT_S 30        /* a request not in whole, or an answer not taken, within this: closed */
 
 /* ---- main.c: options and daemon-wide state */
 struct engine {
@@ -63,6 +65,7 @@ struct conn {
 	int in_eof;              /* the client half-closed its side */
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
+	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
 struct conn *conn_new(int fd);
@@ -72,6 +75,10 @@ int conn_write(struct conn *c);         /* 0, or -1: close it */
 int conn_wants_read(const struct conn *c);
 int conn_wants_write(const struct conn *c);
 int conn_done(const struct conn *c);    /* all sent and closing */
+/* A slow client: a request begun (or an idle keep-alive) or an answer
+ * unsent for CONN_TIMEOUT_S without progress; streams never expire. */
+int conn_expired(const struct conn *c, long long now);
+long long mono_s(void);                 /* CLOCK_MONOTONIC seconds */
 void conn_relay(struct conn *c, int fd);  /* the raw stream goes to and from fd (taken) */
 int conn_relay_read(struct conn *c);    /* 0, or -1: close it */
 

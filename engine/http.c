@@ -211,10 +211,23 @@ void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size)
 	c->file_left = size;
 }
 
+long long mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+int conn_expired(const struct conn *c, long long now)
+{
+	return !c->raw && !c->sub && !c->held && !c->chunked && now - c->since > CONN_TIMEOUT_S;
+}
+
 /* ---- http-parser callbacks */
 static int on_message_begin(http_parser *p)
 {
 	struct conn *c = p->data;
+	c->since = mono_s();
 	c->url.len = c->body.len = 0;
 	c->hname[0] = 0;
 	c->hname_done = 0;
@@ -277,6 +290,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t n)
 {
 	struct conn *c = p->data;
+	c->since = mono_s();   /* a long upload (docker load) progresses */
 	if (c->body_err)
 		return 0;
 	if (c->load_fd >= 0) {
@@ -353,6 +367,7 @@ struct conn *conn_new(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->since = mono_s();
 	c->load_fd = c->file_fd = c->relay_fd = -1;
 	http_parser_init(&c->p, HTTP_REQUEST);
 	c->p.data = c;
@@ -469,7 +484,7 @@ int conn_wants_read(const struct conn *c)
 {
 	/* A client that does not read its answers is not read either. */
 	if (c->raw || c->in_eof)
-		return !c->in_eof;
+		return !c->in_eof && c->in.len < RAW_BACKLOG;
 	return c->sub || c->held || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
 }
 
@@ -490,6 +505,7 @@ int conn_write(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		c->out_off += (size_t)n;
+		c->since = mono_s();
 	}
 	c->out.len = c->out_off = 0;
 	if (c->file_fd >= 0) {

@@ -254,6 +254,8 @@ int main(int argc, char **argv)
 		int t = events_timeout_ms(), ct = containers_timeout_ms();
 		if (t < 0 || (ct >= 0 && ct < t))
 			t = ct;
+		if (nconns && (t < 0 || t > 1000))
+			t = 1000;   /* slow clients' time-outs are checked each second */
 		if (poll(pfd, (nfds_t)n, t) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			return 1;
@@ -261,6 +263,7 @@ int main(int argc, char **argv)
 		events_tick();
 		containers_poll_done(pfd + nconn_fds, n - nconn_fds);
 		containers_tick();
+		long long now = mono_s();
 		for (int i = nhosts; i < nconn_fds; i += 2) {
 			struct conn *c = pc[i];
 			int bad = 0;
@@ -272,6 +275,11 @@ int main(int argc, char **argv)
 				bad = conn_relay_read(c);
 			if (!bad && conn_wants_write(c))
 				bad = conn_write(c);
+			if (!bad && conn_expired(c, now)) {
+				logmsg("a client took over %d s to send a request or take its answer: closed",
+				       CONN_TIMEOUT_S);
+				bad = -1;
+			}
 			if (bad || conn_done(c)) {
 				for (struct conn **pp = &conns; *pp; pp = &(*pp)->next)
 					if (*pp == c) {
