@@ -1216,6 +1216,26 @@ static void update(struct req *r, struct ctr *ct)
 	cJSON_Delete(b);
 }
 
+/* POST /containers/prune: every container not running (no filters). */
+static void prune(struct req *r)
+{
+	static const char *const keys[] = { NULL };
+	cJSON *f = filters_parse(r, keys);
+	if (!f)
+		return;
+	cJSON_Delete(f);
+	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "ContainersDeleted");
+	for (struct ctr *ct = ctrs, *next; ct; ct = next) {
+		next = ct->next;
+		if (ct->status == RUNNING)
+			continue;
+		cJSON_AddItemToArray(a, cJSON_CreateString(ct->id));
+		ctr_remove(ct);
+	}
+	cJSON_AddNumberToObject(j, "SpaceReclaimed", 0);
+	http_json(r->c, 200, j);
+}
+
 void containers_route(struct req *r)
 {
 	char key[256], act[32] = "";
@@ -1226,6 +1246,10 @@ void containers_route(struct req *r)
 	}
 	if (!strcmp(r->path, "/containers/json") && get) {
 		list(r);
+		return;
+	}
+	if (!strcmp(r->path, "/containers/prune") && post) {
+		prune(r);
 		return;
 	}
 	if (sscanf(r->path, "/containers/%255[^/]/%31s", key, act) < 1 || strchr(act, '/')) {
