@@ -293,3 +293,35 @@ def test_slow_and_many_clients(eng):
     rss1 = int(re.search(r"VmRSS:\s+(\d+)", eng.sh.run(f"cat /proc/{pid}/status")).group(1))
     assert rss1 < rss0 + 2048, (rss0, rss1)   # KiB
     assert eng.docker("run", "--rm", "busybox", "echo", "still").stdout == "still\n"
+
+
+def test_history_and_prune(eng):
+    d = eng.docker
+    rows = d("history", "busybox").stdout.splitlines()
+    assert rows[0].split() == ["IMAGE", "CREATED", "CREATED", "BY", "SIZE", "COMMENT"], rows
+    img = d("images", "-q", "busybox").stdout.strip()
+    assert rows[1].startswith(img) and all(r.startswith("<missing>") for r in rows[2:]), rows
+    a = d("create", "busybox", "true").stdout.strip()
+    d("run", "-d", "--name", "keep", "busybox", "sleep", "999")
+    out = d("container", "prune", "-f").stdout
+    assert a in out.split() and "Total reclaimed space: 0B" in out, out
+    assert d("ps", "-a", "--format", "{{.Names}}").stdout == "keep\n"
+    d("rm", "-f", "keep")
+    assert "invalid filter 'until'" in d("container", "prune", "-f", "--filter", "until=1h", check=False).stderr
+    d("tag", "busybox", "bb:2")
+    assert d("image", "prune", "-f").stdout == "Total reclaimed space: 0B\n"   # nothing dangling
+    assert any(l.startswith("bb ") for l in d("images").stdout.splitlines())
+    d("rmi", "bb:2")
+
+
+@pytest.mark.parametrize("args", [["stats", "--no-stream", "x"], ["system", "df"], ["cp", "x:/etc/hostname", "-"]])
+def test_not_served(eng, args):
+    """What docs/docker-cli.md lists as not served: the CLI's own error for
+    an engine without the endpoint."""
+    if args[0] != "system":
+        eng.docker("run", "-d", "--name", "x", "busybox", "sleep", "999")
+    try:
+        r = eng.docker(*args, check=False)
+        assert r.returncode == 1 and "Error response from daemon: page not found" in r.stderr, r
+    finally:
+        eng.docker("rm", "-f", "x", check=False)
