@@ -314,14 +314,14 @@ def test_history_and_prune(eng):
     d("rmi", "bb:2")
 
 
-@pytest.mark.parametrize("args", [["stats", "--no-stream", "x"], ["system", "df"], ["cp", "x:/etc/hostname", "-"]])
+@pytest.mark.parametrize("args", [["stats", "--no-stream", "nx"], ["system", "df"], ["cp", "nx:/etc/hostname", "-"]])
 def test_not_served(eng, args):
     """What docs/docker-cli.md lists as not served: the CLI's own error for
     an engine without the endpoint."""
     if args[0] != "system":
-        eng.docker("run", "-d", "--name", "x", "busybox", "sleep", "999")
+        eng.docker("run", "-d", "--name", "nx", "busybox", "sleep", "999")
     try:
         r = eng.docker(*args, check=False)
         assert r.returncode == 1 and "Error response from daemon: page not found" in r.stderr, r
     finally:
-        eng.docker("rm", "-f", "x", check=False)
+        eng.docker("rm", "-f", "nx", check=False)
