@@ -121,7 +121,9 @@ class ConsoleEngine:
 class Daemon:
     """bulkheadd on the build machine with its own socket and data root."""
 
-    def __init__(self, tmp, isolation=None, boot_images=None):
+    def __init__(self, tmp, isolation=None, boot_images=None, hosts=()):
+        """hosts: more -H endpoints (tcp://ADDR:PORT) beside the Unix socket."""
+        self.hosts = list(hosts)
         self.tmp = str(tmp)
         os.makedirs(self.tmp, exist_ok=True)
         self.sock = os.path.join(self.tmp, "docker.sock")
@@ -137,6 +139,8 @@ class Daemon:
                 "--boot-images", self.boot]
         if self.isolation:
             args += ["--isolation", self.isolation]
+        for h in self.hosts:
+            args += ["-H", h]
         self.proc = subprocess.Popen(args, stderr=open(self.log, "a"))
         deadline = time.time() + 30
         while time.time() < deadline:
