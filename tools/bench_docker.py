@@ -47,7 +47,7 @@ def main():
         sk.bind(("127.0.0.1", 0))
         port = sk.getsockname()[1]
     env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{port}")
-    s = Shell("bench-docker", icount=True, nic="virtio", hostfwd=[(port, 2375)])
+    s = Shell("bench-docker", icount=True, nic="virtio", hostfwd=[(port, 2375)], boot_timeout=900)
     res = {}
     try:
         deadline = time.monotonic() + 300

@@ -580,7 +580,7 @@ def test_usage_errors(tmp_path):
     for args in (["-H", "http://1.2.3.4:2375"], ["--isolation", "vm"], ["--nosuch", "x"], ["-H"], five):
         r = subprocess.run([BULKHEADD] + args, capture_output=True, timeout=10)
         assert r.returncode == 2 and b"usage" in r.stderr
-    for spec, msg in (("tcp://1.2.3.4:2375", b"cannot listen on tcp://1.2.3.4:2375: Address not available"),
+    for spec, msg in (("tcp://1.2.3.4:2375", b"cannot listen on tcp://1.2.3.4:2375: "),
                       ("tcp://127.0.0.1:0", b"bad TCP address"), ("tcp://localhost:2375", b"not a dotted IPv4"),
                       ("tcp://127.0.0.1", b"bad TCP address")):
         r = subprocess.run([BULKHEADD, "-H", spec], capture_output=True, timeout=10)
