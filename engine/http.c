@@ -1,5 +1,5 @@
-/* bulkheadd's HTTP/1.1 server side: one struct conn per client of the Unix
- * socket, requests parsed by http-parser (Debian's source package),
+/* bulkheadd's HTTP/1.1 server side: one struct conn per client of a Unix or TCP
+ * listener, requests parsed by http-parser (Debian's source package),
  * keep-alive and pipelining, bodies kept in memory (JSON, at most
  * JSON_BODY_MAX bytes) or written to a file (image loads), and responses
  * queued in an output buffer that the poll loop drains: fixed length,
