@@ -169,7 +169,14 @@ def test_exec_top_attach(eng):
     top = d("top", "e1").stdout
     assert "sleep 999" in top and "sleep 555" in top, top
     assert d("exec", "-i", "e1", "cat", input="in\n").stdout == "in\n"
+    st = d("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "e1").stdout
+    m = re.match(r"^e1 (\d+) ([\d.]+)([KM]iB) / ", st)
+    assert m and int(m.group(1)) >= 2 and float(m.group(2)) > 0, st   # sleep 999 and sleep 555
     d("rm", "-f", "e1")
+    d("run", "-d", "--isolation=hyperv", "--name", "h1", "busybox", "sleep", "999")
+    r = d("stats", "--no-stream", "h1", check=False)
+    assert "stats of hyperv containers are not served yet" in r.stdout + r.stderr, r
+    d("rm", "-f", "h1")
 
 
 @pytest.mark.parametrize("iso", ["process", "hyperv"])
@@ -314,7 +321,7 @@ def test_history_and_prune(eng):
     d("rmi", "bb:2")
 
 
-@pytest.mark.parametrize("args", [["stats", "--no-stream", "nx"], ["system", "df"], ["cp", "nx:/etc/hostname", "-"]])
+@pytest.mark.parametrize("args", [["system", "df"], ["cp", "nx:/etc/hostname", "-"]])
 def test_not_served(eng, args):
     """What docs/docker-cli.md lists as not served: the CLI's own error for
     an engine without the endpoint."""
