@@ -1038,7 +1038,7 @@ static void list(struct req *r)
 		else
 			snprintf(st, sizeof st, "Created");
 		cJSON_AddStringToObject(j, "Status", st);
-		cJSON_AddArrayToObject(j, "Ports");
+		cJSON_AddItemToObject(j, "Ports", net_ports(ct));
 		cJSON_AddItemToObject(j, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(c, "Labels"), 1));
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", net_mode(ct));
 		cJSON_AddStringToObject(j, "Isolation", jstr(hc_of(ct), "Isolation"));
