@@ -332,3 +332,28 @@ def test_not_served(eng, args):
         assert r.returncode == 1 and "Error response from daemon: page not found" in r.stderr, r
     finally:
         eng.docker("rm", "-f", "nx", check=False)
+
+
+def test_info_events_attach_publish(eng):
+    d = eng.docker
+    info = d("info", "--format", "{{.Driver}} {{.OperatingSystem}} {{.Images}}").stdout.split()
+    assert info[:2] == ["bulkhead", "Bulkhead"] and int(info[2]) >= 1, info
+    t0 = int(time.time()) - 5
+    cid = d("run", "-d", "--name", "talker", "busybox", "sh", "-c", "sleep 3; echo late; sleep 999").stdout.strip()
+    a = subprocess.Popen([DOCKER, "attach", "--no-stdin", "talker"], env=eng.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert a.stdout.readline() == "late\n"
+    finally:
+        d("rm", "-f", "talker")
+        a.wait(60)
+    ev = d("events", "--since", str(t0), "--until", str(int(time.time()) + 1), "--filter", f"container={cid}",
+           "--format", "{{.Action}}").stdout.split()
+    assert ev[:2] == ["create", "start"] and "destroy" in ev, ev
+    d("run", "-d", "--name", "web", "-p", "8089:80", "busybox", "sh", "-c",
+      "mkdir /w; echo served > /w/i; httpd -f -p 80 -h /w")
+    try:
+        out = eng.sh.run("sleep 1; wget -q -O - http://127.0.0.1:8089/i")
+        assert out.strip() == "served", out
+        assert "0.0.0.0:8089->80/tcp" in d("ps", "--format", "{{.Ports}}", "--filter", "name=web").stdout
+    finally:
+        d("rm", "-f", "web")
