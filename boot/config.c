@@ -51,6 +51,7 @@ void bh_config_defaults(struct bh_config *out)
 	out->host_memory = 0;
 	out->serial_port = 0x3f8;
 	out->isolation = BH_ISO_PROCESS;
+	copy_lit(out->api, BH_CFG_DEFAULT_API);
 }
 
 /* Unsigned number: decimal, or hex with 0x.  Returns number of chars used, 0 on error/overflow. */
@@ -111,10 +112,11 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	return 0;
 }
 
-enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_NET, K_REGISTRIES, K_COUNT };
+enum key_id { K_HV, K_GUEST, K_HOST_MEMORY, K_SERIAL, K_ISOLATION, K_IMAGE, K_CMDLINE, K_TLB_TAGS, K_NET, K_REGISTRIES,
+	      K_API, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"hv", "guest", "host_memory", "serial", "isolation", "image", "cmdline", "tlb_tags", "net",
-	"insecure-registries",
+	"insecure-registries", "api",
 };
 
 struct ctx {
@@ -220,6 +222,51 @@ static int parse_net(struct ctx *c, struct bh_config *cfg, const char *v, size_t
 	return 0;
 }
 
+/* One endpoint of `api =`: unix:///PATH (absolute, printable, under 108
+ * bytes: sun_path) or tcp://ADDR:PORT (ADDR dotted IPv4, PORT 1..65535). */
+static int api_word_ok(const char *w, size_t n)
+{
+	u32 addr, port;
+	size_t a;
+	if (n > 8 && eq(w, 8, "unix:///")) {
+		for (size_t i = 7; i < n; i++)
+			if ((unsigned char)w[i] <= 0x20 || (unsigned char)w[i] >= 0x7f)
+				return 0;
+		return n - 7 < 108;
+	}
+	if (n <= 6 || !eq(w, 6, "tcp://") || !(a = parse_ip(w + 6, n - 6, &addr)) || 6 + a >= n || w[6 + a] != ':')
+		return 0;
+	a += 7;
+	return parse_dec(w + a, n - a, 5, &port) == n - a && port >= 1 && port <= 65535;
+}
+
+/* `api = ENDPOINT...`: 1..BH_CFG_MAX_API words, kept with one space between. */
+static int parse_api(struct ctx *c, struct bh_config *cfg, const char *v, size_t n)
+{
+	size_t o = 0, i = 0;
+	unsigned words = 0;
+	while (i < n) {
+		size_t s = i;
+		while (i < n && !is_space(v[i]))
+			i++;
+		if (!api_word_ok(v + s, i - s))
+			return fail(c, "bad api endpoint '%.*s' (unix:///PATH or tcp://ADDR:PORT, such as tcp://0.0.0.0:2375)",
+				    (int)(i - s), v + s);
+		if (++words > BH_CFG_MAX_API)
+			return fail(c, "too many api endpoints (max %u)", (unsigned)BH_CFG_MAX_API);
+		if (o + (o ? 1 : 0) + (i - s) >= BH_API_MAX)
+			return fail(c, "api too long (max %u chars)", (unsigned)BH_API_MAX - 1);
+		if (o)
+			cfg->api[o++] = ' ';
+		boot_memcpy(cfg->api + o, v + s, i - s);
+		o += i - s;
+		while (i < n && is_space(v[i]))
+			i++;
+	}
+	cfg->api[o] = 0;
+	return 0;
+}
+
 /* A file name on the ESP root: printable ASCII, no path separators, no "..". */
 static int check_name(struct ctx *c, const char *key, const char *v, size_t n)
 {
@@ -306,6 +353,8 @@ static int set_value(struct ctx *c, struct bh_config *cfg, enum key_id k, const 
 		return parse_net(c, cfg, v, n);
 	case K_REGISTRIES:
 		return parse_registries(c, cfg, v, n);
+	case K_API:
+		return parse_api(c, cfg, v, n);
 	case K_CMDLINE:
 		if (n >= BH_CMDLINE_MAX)
 			return fail(c, "cmdline too long (%u chars, max %u)", (unsigned)n,

@@ -16,6 +16,8 @@
 #define BH_CFG_LINE_MAX 512      /* longest line accepted, CR/LF excluded: 511 */
 #define BH_CFG_MAX_IMAGES 8      /* `image =` lines */
 #define BH_CFG_MIN_HOST_MEM (16ull << 20)
+#define BH_CFG_MAX_API 4         /* endpoints in `api =` (bulkheadd's -H limit) */
+#define BH_CFG_DEFAULT_API "unix:///var/run/docker.sock tcp://0.0.0.0:2375"
 
 struct bh_config {
 	char hv[BH_MOD_NAME_MAX];      /* default "hv.elf" */
@@ -30,6 +32,7 @@ struct bh_config {
 	u32 net_addr, net_gateway;     /* `net = ADDR/PREFIX,GATEWAY` (a << 24 | b << 16 | c << 8 | d); 0: dhcp (default) */
 	u32 net_prefix;                /* 0..32 */
 	char insecure_registries[BH_REGISTRIES_MAX]; /* HOST[:PORT],... (spaces dropped); default "" */
+	char api[BH_API_MAX];          /* the engine's endpoints, one space between; default BH_CFG_DEFAULT_API */
 };
 
 /* Fills *out with the defaults. */

@@ -464,6 +464,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st_)
 	bi->kernel_file_size = kernel_file.size;
 	boot_memcpy(bi->cmdline, cfg.cmdline, sizeof(bi->cmdline));
 	boot_memcpy(bi->insecure_registries, cfg.insecure_registries, sizeof(bi->insecure_registries));
+	boot_memcpy(bi->api, cfg.api, sizeof(bi->api));
 	for (u32 i = 0; i < cfg.nr_images; i++)
 		if (EFI_ERROR((st = load_module(cfg.images[i], &bi->modules[i]))))
 			return st;

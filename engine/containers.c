@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -518,6 +519,7 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 }
 
 static void ctr_exited(struct ctr *ct);
+static void ctr_remove(struct ctr *ct);
 static int ctr_pids(struct ctr *ct, int *pids, int max);
 
 /* 0; or an HTTP status with the message in err. */
@@ -614,6 +616,10 @@ static void start(struct req *r, struct ctr *ct)
 		http_error(r->c, st, "%s", err);
 	else
 		http_reply(r->c, 204, NULL, "", 0);
+	/* dockerd removes an AutoRemove container whose start failed: the
+	 * Docker CLI's run --rm waits for that removal. */
+	if (st && ct->status != RUNNING && cJSON_IsTrue(cJSON_GetObjectItem(hc_of(ct), "AutoRemove")))
+		ctr_remove(ct);
 }
 
 static int signal_number(const char *s)
@@ -714,7 +720,11 @@ static void wait_reply(struct conn *c, struct ctr *ct)
 		cJSON_AddNullToObject(j, "Error");
 	c->held = 0;
 	c->closing = 1;
-	http_json(c, 200, j);
+	if (c->chunked) {
+		http_stream_json(c, j);
+		http_stream_end(c);
+	} else
+		http_json(c, 200, j);
 }
 
 static void wait_ep(struct req *r, struct ctr *ct)
@@ -732,6 +742,9 @@ static void wait_ep(struct req *r, struct ctr *ct)
 		wait_reply(r->c, ct);
 		return;
 	}
+	/* The status line now, the body at the exit, as dockerd: the Docker
+	 * CLI's run waits for the headers of its wait before it starts. */
+	http_stream_begin(r->c, 200, "application/json");
 	hold_add(r->c, ct, H_WAIT, k, 0);
 }
 
@@ -1025,7 +1038,7 @@ static void list(struct req *r)
 		else
 			snprintf(st, sizeof st, "Created");
 		cJSON_AddStringToObject(j, "Status", st);
-		cJSON_AddArrayToObject(j, "Ports");
+		cJSON_AddItemToObject(j, "Ports", net_ports(ct));
 		cJSON_AddItemToObject(j, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(c, "Labels"), 1));
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", net_mode(ct));
 		cJSON_AddStringToObject(j, "Isolation", jstr(hc_of(ct), "Isolation"));
@@ -1204,6 +1217,91 @@ static void update(struct req *r, struct ctr *ct)
 	cJSON_Delete(b);
 }
 
+/* GET /containers/{id}/stats?stream=false: one sample of a process
+ * container: its tasks' resident pages, their CPU time (ticks of 10 ms)
+ * beside the machine's, how many there are.  precpu is empty, so the
+ * CLI's CPU % is the share since the tasks began.  A hyperv container's
+ * partition is not sampled yet: 501. */
+static void stats(struct req *r, struct ctr *ct)
+{
+	char sv[8];
+	/* stream is dockerd's default: absent, or true */
+	if (query_get(r->query, "stream", 0, sv, sizeof sv) || query_bool(r->query, "stream")) {
+		http_error(r->c, 501, "only one-shot stats are served (stream=false)");
+		return;
+	}
+	if (ct->partition) {
+		http_error(r->c, 501, "stats of hyperv containers are not served yet");
+		return;
+	}
+	int pids[1024], n = ct->status == RUNNING ? ctr_pids(ct, pids, 1024) : 0;
+	long long rss = 0, ticks = 0, sys = 0;
+	char b[4096], now[64];
+	for (int i = 0; i < n; i++) {
+		unsigned long long ut = 0, st = 0;
+		char *rp, *m;
+		if (proc_read(pids[i], "stat", b, sizeof b) > 0 && (rp = strrchr(b, ')')))
+			sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st);
+		ticks += (long long)(ut + st);
+		if (proc_read(pids[i], "status", b, sizeof b) > 0 && (m = strstr(b, "VmRSS:")))
+			rss += strtoll(m + 6, NULL, 10) * 1024;
+	}
+	FILE *f = fopen("/proc/stat", "r");
+	if (f) {
+		unsigned long long v[8] = { 0 };
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			   &v[6], &v[7]) >= 4)
+			for (int i = 0; i < 8; i++)
+				sys += (long long)v[i];
+		fclose(f);
+	}
+	struct sysinfo si = { 0 };
+	sysinfo(&si);
+	double lim = cJSON_GetNumberValue(cJSON_GetObjectItem(hc_of(ct), "Memory"));
+	now_rfc3339(now, sizeof now);
+	cJSON *j = cJSON_CreateObject(), *o, *u;
+	cJSON_AddStringToObject(j, "read", now);
+	cJSON_AddStringToObject(j, "preread", "0001-01-01T00:00:00Z");
+	cJSON_AddStringToObject(j, "id", ct->id);
+	char nm[300];
+	snprintf(nm, sizeof nm, "/%s", name_of(ct));
+	cJSON_AddStringToObject(j, "name", nm);
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(j, "pids_stats"), "current", n);
+	o = cJSON_AddObjectToObject(j, "cpu_stats");
+	u = cJSON_AddObjectToObject(o, "cpu_usage");
+	cJSON_AddNumberToObject(u, "total_usage", (double)ticks * 1e7);
+	cJSON_AddNumberToObject(o, "system_cpu_usage", (double)sys * 1e7);
+	cJSON_AddNumberToObject(o, "online_cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	u = cJSON_AddObjectToObject(cJSON_AddObjectToObject(j, "precpu_stats"), "cpu_usage");
+	cJSON_AddNumberToObject(u, "total_usage", 0);
+	o = cJSON_AddObjectToObject(j, "memory_stats");
+	cJSON_AddNumberToObject(o, "usage", (double)rss);
+	cJSON_AddNumberToObject(o, "limit", lim > 0 ? lim : (double)si.totalram * si.mem_unit);
+	cJSON_AddObjectToObject(o, "stats");
+	cJSON_AddObjectToObject(j, "blkio_stats");
+	http_json(r->c, 200, j);
+}
+
+/* POST /containers/prune: every container not running (no filters). */
+static void prune(struct req *r)
+{
+	static const char *const keys[] = { NULL };
+	cJSON *f = filters_parse(r, keys);
+	if (!f)
+		return;
+	cJSON_Delete(f);
+	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "ContainersDeleted");
+	for (struct ctr *ct = ctrs, *next; ct; ct = next) {
+		next = ct->next;
+		if (ct->status == RUNNING)
+			continue;
+		cJSON_AddItemToArray(a, cJSON_CreateString(ct->id));
+		ctr_remove(ct);
+	}
+	cJSON_AddNumberToObject(j, "SpaceReclaimed", 0);
+	http_json(r->c, 200, j);
+}
+
 void containers_route(struct req *r)
 {
 	char key[256], act[32] = "";
@@ -1214,6 +1312,10 @@ void containers_route(struct req *r)
 	}
 	if (!strcmp(r->path, "/containers/json") && get) {
 		list(r);
+		return;
+	}
+	if (!strcmp(r->path, "/containers/prune") && post) {
+		prune(r);
 		return;
 	}
 	if (sscanf(r->path, "/containers/%255[^/]/%31s", key, act) < 1 || strchr(act, '/')) {
@@ -1243,6 +1345,8 @@ void containers_route(struct req *r)
 		resize(r, ct, "shim.sock");
 	else if (!strcmp(act, "top") && get)
 		top(r, ct);
+	else if (!strcmp(act, "stats") && get)
+		stats(r, ct);
 	else if (!strcmp(act, "logs") && get)
 		logs(r, ct);
 	else if (!strcmp(act, "update") && post)

@@ -108,5 +108,6 @@ void net_config(const cJSON *hc, cJSON *rec_hc);  /* create: NetworkMode and Por
 void net_publish(struct ctr *ct);                 /* its PortBindings, once it runs */
 const char *net_mode(const struct ctr *ct);       /* HostConfig.NetworkMode as inspect shows it */
 void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns); /* NetworkMode, NetworkSettings */
+cJSON *net_ports(const struct ctr *ct);           /* the list's Ports: its published ports while it runs */
 
 #endif

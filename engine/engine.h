@@ -17,10 +17,11 @@
 #define ENGINE_VERSION "0.1.0"
 #define JSON_BODY_MAX (1u << 20) /* bytes of a request body held in memory */
 #define OUT_BACKLOG (1u << 20)   /* unsent bytes past which a client's requests wait */
+#define RAW_BACKLOG (64u << 10)  /* a raw stream's input held before its relay is there */
+#define CONN_TIMEOUT_S 30        /* a request not in whole, or an answer not taken, within this: closed */
 
 /* ---- main.c: options and daemon-wide state */
 struct engine {
-	const char *sock_path;   /* -H unix://PATH */
 	const char *data_root;   /* --data-root */
 	const char *isolation;   /* --isolation: process | hyperv */
 	const char *boot_images; /* --boot-images: folder of images loaded at start */
@@ -67,6 +68,7 @@ struct conn {
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
+	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
 struct conn *conn_new(int fd);
@@ -76,6 +78,10 @@ int conn_write(struct conn *c);         /* 0, or -1: close it */
 int conn_wants_read(const struct conn *c);
 int conn_wants_write(const struct conn *c);
 int conn_done(const struct conn *c);    /* all sent and closing */
+/* A slow client: a request begun (or an idle keep-alive) or an answer
+ * unsent for CONN_TIMEOUT_S without progress; streams never expire. */
+int conn_expired(const struct conn *c, long long now);
+long long mono_s(void);                 /* CLOCK_MONOTONIC seconds */
 void conn_relay(struct conn *c, int fd);  /* the raw stream goes to and from fd (taken) */
 int conn_relay_read(struct conn *c);    /* 0, or -1: close it */
 

@@ -1,5 +1,5 @@
-/* bulkheadd's HTTP/1.1 server side: one struct conn per client of the Unix
- * socket, requests parsed by http-parser (Debian's source package),
+/* bulkheadd's HTTP/1.1 server side: one struct conn per client of a Unix or TCP
+ * listener, requests parsed by http-parser (Debian's source package),
  * keep-alive and pipelining, bodies kept in memory (JSON, at most
  * JSON_BODY_MAX bytes) or written to a file (image loads), and responses
  * queued in an output buffer that the poll loop drains: fixed length,
@@ -211,10 +211,23 @@ void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size)
 	c->file_left = size;
 }
 
+long long mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+int conn_expired(const struct conn *c, long long now)
+{
+	return !c->raw && !c->sub && !c->held && !c->chunked && now - c->since > CONN_TIMEOUT_S;
+}
+
 /* ---- http-parser callbacks */
 static int on_message_begin(http_parser *p)
 {
 	struct conn *c = p->data;
+	c->since = mono_s();
 	c->url.len = c->body.len = 0;
 	c->hname[0] = 0;
 	c->hname_done = 0;
@@ -277,6 +290,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t n)
 {
 	struct conn *c = p->data;
+	c->since = mono_s();   /* a long upload (docker load) progresses */
 	if (c->body_err)
 		return 0;
 	if (c->load_fd >= 0) {
@@ -353,6 +367,7 @@ struct conn *conn_new(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->since = mono_s();
 	c->load_fd = c->file_fd = c->relay_fd = -1;
 	http_parser_init(&c->p, HTTP_REQUEST);
 	c->p.data = c;
@@ -431,11 +446,12 @@ int conn_read(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0) {
+			/* Only stdin ends (the Docker CLI half-closes an attach
+			 * without -i at once): the output goes on until the
+			 * stream's own end. */
 			c->in_eof = 1;
 			if (c->relay_fd >= 0)
 				shutdown(c->relay_fd, SHUT_WR);
-			else if (!c->held)
-				c->closing = 1;
 			return 0;
 		}
 		return raw_input(c, in, (size_t)n);
@@ -474,7 +490,7 @@ int conn_wants_read(const struct conn *c)
 {
 	/* A client that does not read its answers is not read either. */
 	if (c->raw || c->in_eof)
-		return !c->in_eof;
+		return !c->in_eof && c->in.len < RAW_BACKLOG;
 	return c->sub || c->held || (!c->stopped && c->out.len - c->out_off < OUT_BACKLOG);
 }
 
@@ -495,6 +511,7 @@ int conn_write(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		c->out_off += (size_t)n;
+		c->since = mono_s();
 	}
 	c->out.len = c->out_off = 0;
 	if (c->file_fd >= 0) {

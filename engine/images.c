@@ -354,14 +354,86 @@ static void get_many(struct req *r)
 		get(r, names, n);
 }
 
+/* GET /images/{name}/history: the config's history, newest first.  A
+ * step with a layer gets that layer's stored blob size (dockerd: the
+ * unpacked size); the newest step carries the image's ID and tags, the
+ * others "<missing>", as for a pulled image. */
+static void history(struct req *r, struct image *im)
+{
+	cJSON *cfg = read_config(im), *a = cJSON_CreateArray(), *h;
+	cJSON *steps = cJSON_GetObjectItemCaseSensitive(cfg, "history");
+	int layer = im->nlayers, n = cJSON_GetArraySize(steps);
+	char id[72];
+	for (int i = n - 1; i >= 0; i--) {
+		h = cJSON_GetArrayItem(steps, i);
+		cJSON *o = cJSON_CreateObject();
+		struct tm tm = { 0 };
+		const char *created = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "created"));
+		const char *by = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "created_by"));
+		const char *comment = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "comment"));
+		long long size = 0;
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "empty_layer")) && layer > 0) {
+			char path[4200];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/blobs/sha256/%s", eng.data_root, im->layers[--layer]);
+			size = stat(path, &st) ? 0 : (long long)st.st_size;
+		}
+		cJSON_AddStringToObject(o, "Id", i == n - 1 ? id_str(im, id) : "<missing>");
+		cJSON_AddNumberToObject(o, "Created", created && strptime(created, "%Y-%m-%dT%H:%M:%S", &tm) ?
+					(double)timegm(&tm) : 0);
+		cJSON_AddStringToObject(o, "CreatedBy", by ? by : "");
+		cJSON_AddItemToObject(o, "Tags", i == n - 1 ? repo_tags(im) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(o, "Size", (double)size);
+		cJSON_AddStringToObject(o, "Comment", comment ? comment : "");
+		cJSON_AddItemToArray(a, o);
+	}
+	cJSON_Delete(cfg);
+	http_json(r->c, 200, a);
+}
+
+/* POST /images/prune: dangling images (no tag) no container uses;
+ * filters dangling=false takes every unused image, tagged or not. */
+static void prune(struct req *r)
+{
+	static const char *const keys[] = { "dangling", NULL };
+	cJSON *f = filters_parse(r, keys);
+	if (!f)
+		return;
+	int all = filter_match(f, "dangling", "false") || filter_match(f, "dangling", "0");
+	cJSON_Delete(f);
+	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "ImagesDeleted");
+	long long freed = 0;
+	char id[72], fam[512];
+	for (struct image *im = store_images(), *next; im; im = next) {
+		next = im->next;
+		if ((!all && store_image_ntags(im)) || containers_use_image(im->id))
+			continue;
+		for (int i = 0; i < store_ntags(); i++)
+			if (store_tag_image(i) == im) {
+				ref_familiar(store_tag_name(i), fam, sizeof fam);
+				deleted(a, "Untagged", id_str(im, id), fam);
+			}
+		long long size = im->size;
+		id_str(im, id);
+		if (store_delete(im))
+			continue;
+		deleted(a, "Deleted", id, NULL);
+		freed += size;
+	}
+	cJSON_AddNumberToObject(j, "SpaceReclaimed", (double)freed);
+	http_json(r->c, 200, j);
+}
+
 void images_route(struct req *r)
 {
 	const char *p = r->path + 8;   /* after "/images/" */
 	size_t n = strlen(p);
 	int m = r->method, is_get = m == HTTP_GET || m == HTTP_HEAD;
-	static const char *const verbs[] = { "/json", "/tag", "/get" };
+	static const char *const verbs[] = { "/json", "/tag", "/get", "/history" };
 	if (!strcmp(p, "json") && is_get)
 		return list(r);
+	if (!strcmp(p, "prune") && m == HTTP_POST)
+		return prune(r);
 	if (!strcmp(p, "load") && m == HTTP_POST)
 		return load(r);
 	if (!strcmp(p, "create") && m == HTTP_POST)
@@ -381,7 +453,7 @@ void images_route(struct req *r)
 	}
 	snprintf(name, sizeof name, "%.*s", (int)n, p);
 	int del = m == HTTP_DELETE && !verb[0];
-	if (!name[0] || (!del && !((!strcmp(verb, "json") || !strcmp(verb, "get")) && is_get) &&
+	if (!name[0] || (!del && !((!strcmp(verb, "json") || !strcmp(verb, "get") || !strcmp(verb, "history")) && is_get) &&
 			 !(!strcmp(verb, "tag") && m == HTTP_POST))) {
 		http_error(r->c, 404, "page not found");
 		return;
@@ -399,6 +471,8 @@ void images_route(struct req *r)
 		inspect(r, im);
 	else if (!strcmp(verb, "tag"))
 		tag(r, im);
+	else if (!strcmp(verb, "history"))
+		history(r, im);
 	else {
 		const char *names[1] = { name };
 		get(r, names, 1);

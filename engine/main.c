@@ -1,11 +1,17 @@
 /* bulkheadd: the engine daemon (dockerd's part).  Serves the Docker Engine
- * API on a Unix socket from one thread and one poll() loop; owns the image
- * store under the data root.  Runs in the host partition, started (and
- * restarted) by init; runs on Linux as well, which is how it is tested.
+ * API on Unix and TCP sockets from one thread and one poll() loop; owns the
+ * image store under the data root.  Runs in the host partition, started (and
+ * restarted) by init with bulkhead.cfg's `api =` endpoints; runs on Linux as
+ * well, which is how it is tested.
  *
- *   bulkheadd [-H unix:///var/run/docker.sock] [--data-root /var/lib/bulkhead]
- *             [--isolation process|hyperv] [--boot-images /boot/images]
+ *   bulkheadd [-H unix:///var/run/docker.sock | -H tcp://ADDR:PORT]...
+ *             [--data-root /var/lib/bulkhead] [--isolation process|hyperv]
+ *             [--boot-images /boot/images]
  *             [--insecure-registry HOST[:PORT]]...   (registries pulled from, over plain HTTP)
+ *
+ * -H is repeatable (at most MAX_LISTEN); without one, the Unix socket.
+ * ADDR is a dotted IPv4 address (empty: 0.0.0.0); plain TCP has no TLS and
+ * no authentication, for a trusted link only.
  *
  * Exit status 78 (EX_CONFIG): the kernel has no AF_UNIX sockets (socket(2)
  * fails with EAFNOSUPPORT, or ENOSYS), so there is nothing to serve; init's
@@ -23,14 +29,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include "engine.h"
 
 #define EXIT_NO_AF_UNIX 78
 #define MAX_CONNS 256
+#define MAX_LISTEN 4
 
 struct engine eng = {
-	.sock_path = "/var/run/docker.sock",
 	.data_root = "/var/lib/bulkhead",
 	.isolation = "process",
 	.boot_images = "/boot/images",
@@ -48,7 +56,7 @@ void logmsg(const char *fmt, ...)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bulkheadd [-H unix://PATH] [--data-root DIR] "
+	fprintf(stderr, "usage: bulkheadd [-H unix://PATH | -H tcp://ADDR:PORT]... [--data-root DIR] "
 			"[--isolation process|hyperv] [--boot-images DIR]\n"
 			"                 [--insecure-registry HOST[:PORT]]...\n");
 	return 2;
@@ -81,6 +89,40 @@ static int listen_unix(const char *path)
 	umask(old);
 	if (rc || chmod(path, 0660) || listen(fd, 64)) {
 		logmsg("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* tcp://ADDR:PORT: ADDR dotted IPv4 or empty (every address), PORT 1..65535. */
+static int listen_tcp(const char *spec)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	char addr[32];
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+	size_t n = colon ? (size_t)(colon - spec) : 0;
+	if (!colon || colon[1] == 0 || *end || port < 1 || port > 65535 || n >= sizeof addr) {
+		logmsg("bad TCP address '%s' (tcp://ADDR:PORT)", spec);
+		return -1;
+	}
+	memcpy(addr, spec, n);
+	addr[n] = 0;
+	if (n && inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+		logmsg("bad TCP address '%s': not a dotted IPv4 address", spec);
+		return -1;
+	}
+	a.sin_port = htons((uint16_t)port);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		logmsg("socket(AF_INET): %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 64)) {
+		logmsg("cannot listen on tcp://%s: %s", spec, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -143,14 +185,16 @@ int main(int argc, char **argv)
 		snprintf(eng.self, sizeof eng.self, "%s", argv[0]);
 	static char *insecure[64];
 	eng.insecure = insecure;
+	const char *hosts[MAX_LISTEN] = { "unix:///var/run/docker.sock" };
+	int nhosts = 0, lfd[MAX_LISTEN];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			return usage();
 		if (!strcmp(a, "-H") || !strcmp(a, "--host")) {
-			if (strncmp(v, "unix://", 7) || !v[7])
+			if (nhosts == MAX_LISTEN || !((!strncmp(v, "unix://", 7) && v[7]) || !strncmp(v, "tcp://", 6)))
 				return usage();
-			eng.sock_path = v + 7;
+			hosts[nhosts++] = v;
 		} else if (!strcmp(a, "--data-root"))
 			eng.data_root = v;
 		else if (!strcmp(a, "--isolation") && (!strcmp(v, "process") || !strcmp(v, "hyperv")))
@@ -166,11 +210,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP };
 	sigaction(SIGCHLD, &sa, NULL);
-	make_dirs(eng.sock_path);
-	int lfd = listen_unix(eng.sock_path);
-	char err[1024];
-	if (lfd < 0)
-		return 1;
+	nhosts += !nhosts;
+	for (int i = 0; i < nhosts; i++) {
+		if (!strncmp(hosts[i], "unix://", 7))
+			make_dirs(hosts[i] + 7);
+		lfd[i] = strncmp(hosts[i], "unix://", 7) ? listen_tcp(hosts[i] + 6) : listen_unix(hosts[i] + 7);
+		if (lfd[i] < 0)
+			return 1;
+	}
+	char err[1024], where[1024] = "";
+	for (int i = 0; i < nhosts; i++)
+		snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s", i ? " " : "", hosts[i]);
 	static char data_abs[4096];
 	make_dirs(eng.data_root);
 	mkdir(eng.data_root, 0755);
@@ -187,18 +237,19 @@ int main(int argc, char **argv)
 	load_boot_images();
 	containers_open();
 	logmsg("serving the Engine API v" API_VERSION " on %s, data root %s, %d images",
-	       eng.sock_path, eng.data_root, store_count());
+	       where, eng.data_root, store_count());
 
 	struct conn *conns = NULL;
 	int nconns = 0;
-	/* Each connection polls its socket and its relay (-1 if none); the
-	 * containers' monitor sockets follow. */
-	enum { MAX_FDS = 2 * MAX_CONNS + 1 + 1024 };
+	/* The listeners, then each connection's socket and its relay (-1 if
+	 * none), then the containers' monitor sockets. */
+	enum { MAX_FDS = MAX_LISTEN + 2 * MAX_CONNS + 1024 };
 	static struct pollfd pfd[MAX_FDS];
 	static struct conn *pc[MAX_FDS];
 	for (;;) {
 		int n = 0;
-		pfd[n++] = (struct pollfd){ lfd, nconns < MAX_CONNS ? POLLIN : 0, 0 };
+		for (int i = 0; i < nhosts; i++)
+			pfd[n++] = (struct pollfd){ lfd[i], nconns < MAX_CONNS ? POLLIN : 0, 0 };
 		for (struct conn *c = conns; c; c = c->next) {
 			pc[n] = c;
 			pfd[n++] = (struct pollfd){ c->fd,
@@ -211,6 +262,8 @@ int main(int argc, char **argv)
 		int t = events_timeout_ms(), ct = containers_timeout_ms();
 		if (t < 0 || (ct >= 0 && ct < t))
 			t = ct;
+		if (nconns && (t < 0 || t > 1000))
+			t = 1000;   /* slow clients' time-outs are checked each second */
 		if (poll(pfd, (nfds_t)n, t) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			return 1;
@@ -218,7 +271,8 @@ int main(int argc, char **argv)
 		events_tick();
 		containers_poll_done(pfd + nconn_fds, n - nconn_fds);
 		containers_tick();
-		for (int i = 1; i < nconn_fds; i += 2) {
+		long long now = mono_s();
+		for (int i = nhosts; i < nconn_fds; i += 2) {
 			struct conn *c = pc[i];
 			int bad = 0;
 			if ((pfd[i].revents & POLLHUP) && c->in_eof)
@@ -229,6 +283,11 @@ int main(int argc, char **argv)
 				bad = conn_relay_read(c);
 			if (!bad && conn_wants_write(c))
 				bad = conn_write(c);
+			if (!bad && conn_expired(c, now)) {
+				logmsg("a client took over %d s to send a request or take its answer: closed",
+				       CONN_TIMEOUT_S);
+				bad = -1;
+			}
 			if (bad || conn_done(c)) {
 				for (struct conn **pp = &conns; *pp; pp = &(*pp)->next)
 					if (*pp == c) {
@@ -239,8 +298,10 @@ int main(int argc, char **argv)
 				nconns--;
 			}
 		}
-		if (pfd[0].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		for (int i = 0; i < nhosts; i++) {
+			if (!(pfd[i].revents & POLLIN) || nconns >= MAX_CONNS)
+				continue;
+			int fd = accept4(lfd[i], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			struct conn *c = fd >= 0 ? conn_new(fd) : NULL;
 			if (c) {
 				c->next = conns;

@@ -422,3 +422,25 @@ void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns)
 		cJSON_AddStringToObject(one, keys[i], jstr(s, keys[i]));
 	cJSON_AddNumberToObject(one, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")));
 }
+
+cJSON *net_ports(const struct ctr *ct)
+{
+	cJSON *a = cJSON_CreateArray(), *e, *b;
+	if (ct->status != RUNNING)
+		return a;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(hc_of(ct), "PortBindings")) {
+		char proto[8] = "tcp";
+		int priv = 0;
+		sscanf(e->string, "%d/%7s", &priv, proto);
+		cJSON_ArrayForEach(b, e) {
+			const char *ip = jstr(b, "HostIp");
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "IP", *ip ? ip : "0.0.0.0");
+			cJSON_AddNumberToObject(o, "PrivatePort", priv);
+			cJSON_AddNumberToObject(o, "PublicPort", atoi(jstr(b, "HostPort")));
+			cJSON_AddStringToObject(o, "Type", proto);
+			cJSON_AddItemToArray(a, o);
+		}
+	}
+	return a;
+}

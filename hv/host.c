@@ -115,6 +115,7 @@ struct partition *host_create(const struct bh_boot_info *bi)
 	__builtin_memcpy(t.modules, bi->modules, sizeof t.modules);
 	__builtin_memcpy(t.cmdline, bi->cmdline, sizeof t.cmdline);
 	__builtin_memcpy(t.insecure_registries, bi->insecure_registries, sizeof t.insecure_registries);
+	__builtin_memcpy(t.api, bi->api, sizeof t.api);
 	for (u32 i = 0; i < bi->nr_mem && t.nr_mem < BH_MAX_MEM - PART_MAX_EXTENTS; i++) {
 		u32 type = bi->mem[i].type; /* the firmware's ranges the host may need: ACPI, MMIO... */
 		if (type == BH_MEM_ACPI || type == BH_MEM_NVS || type == BH_MEM_RESERVED || type == BH_MEM_MMIO)

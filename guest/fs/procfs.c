@@ -89,18 +89,20 @@ static int g_filesystems(struct task *t, char *b, int n)
 
 /* Bulkhead's own figures: TSC at kernel entry and at the shell's first wait
  * for input, the kernel image and the memory in use; the default isolation
- * for new containers (bulkhead.cfg's isolation =, for the engine) and its
- * net = (dhcp, or the static ADDR/PREFIX,GATEWAY), and its
- * insecure-registries = (HOST[:PORT],..., when given, for the engine). */
+ * for new containers (bulkhead.cfg's isolation =, for the engine), where
+ * the engine serves its API (api =), net = (dhcp, or the static
+ * ADDR/PREFIX,GATEWAY), and insecure-registries = (HOST[:PORT],..., when
+ * given, for the engine). */
 static int g_bulkhead(struct task *t, char *b, int n)
 {
 	(void)t;
 	const char *iso = boot_info->isolation == BH_ISO_HYPERV ? "hyperv" : "process";
 	u32 a = boot_info->net_addr, g = boot_info->net_gateway;
 	int k = bh_snprintf(b, (size_t)n,
-			    "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\nisolation %s\n",
+			    "entry_to_prompt_tsc %llu\nkernel_image_bytes %llu\npages_used %llu\nfs_pages %llu\nisolation %s\n"
+			    "api %.*s\n",
 			    prompt_tsc ? prompt_tsc - kernel_entry_tsc : 0, (u64)(__kernel_end - __kernel_start),
-			    pages_total - pages_free, fs_pages, iso);
+			    pages_total - pages_free, fs_pages, iso, BH_API_MAX, boot_info->api);
 	if (!a)
 		k += bh_snprintf(b + k, (size_t)(k < n ? n - k : 0), "net dhcp\n");
 	else

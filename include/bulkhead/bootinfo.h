@@ -47,6 +47,7 @@ enum bh_isolation { BH_ISO_PROCESS = 1, BH_ISO_HYPERV = 2 };
 #define BH_MAX_MODULES 16
 #define BH_CMDLINE_MAX 256
 #define BH_REGISTRIES_MAX 256  /* bytes of insecure_registries, its NUL included */
+#define BH_API_MAX 256       /* bulkhead.cfg `api =`: its endpoints, space-separated */
 
 struct bh_boot_info {
 	u64 magic;       /* BH_BOOTINFO_MAGIC */
@@ -76,6 +77,7 @@ struct bh_boot_info {
 	/* bulkhead.cfg `insecure-registries`: HOST[:PORT] names joined by ',',
 	 * the registries the engine may pull from over plain HTTP; "" = none */
 	char insecure_registries[BH_REGISTRIES_MAX];
+	char api[BH_API_MAX]; /* where the engine serves its API: unix:///PATH and tcp://ADDR:PORT words */
 };
 
 #endif

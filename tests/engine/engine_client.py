@@ -121,7 +121,9 @@ class ConsoleEngine:
 class Daemon:
     """bulkheadd on the build machine with its own socket and data root."""
 
-    def __init__(self, tmp, isolation=None, boot_images=None, args=()):
+    def __init__(self, tmp, isolation=None, boot_images=None, args=(), hosts=()):
+        """args: more daemon arguments; hosts: more -H endpoints (tcp://ADDR:PORT) beside the Unix socket."""
+        self.hosts = list(hosts)
         self.tmp = str(tmp)
         os.makedirs(self.tmp, exist_ok=True)
         self.sock = os.path.join(self.tmp, "docker.sock")
@@ -139,6 +141,8 @@ class Daemon:
         if self.isolation:
             args += ["--isolation", self.isolation]
         args += self.args
+        for h in self.hosts:
+            args += ["-H", h]
         self.proc = subprocess.Popen(args, stderr=open(self.log, "a"))
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -576,9 +576,15 @@ def test_boot_images_loaded_once(tmp_path, busybox_tar):
 
 
 def test_usage_errors(tmp_path):
-    for args in (["-H", "tcp://1.2.3.4:2375"], ["--isolation", "vm"], ["--nosuch", "x"], ["-H"]):
+    five = ["-H", "unix:///tmp/a"] * 5
+    for args in (["-H", "http://1.2.3.4:2375"], ["--isolation", "vm"], ["--nosuch", "x"], ["-H"], five):
         r = subprocess.run([BULKHEADD] + args, capture_output=True, timeout=10)
         assert r.returncode == 2 and b"usage" in r.stderr
+    for spec, msg in (("tcp://1.2.3.4:2375", b"cannot listen on tcp://1.2.3.4:2375: "),
+                      ("tcp://127.0.0.1:0", b"bad TCP address"), ("tcp://localhost:2375", b"not a dotted IPv4"),
+                      ("tcp://127.0.0.1", b"bad TCP address")):
+        r = subprocess.run([BULKHEADD, "-H", spec], capture_output=True, timeout=10)
+        assert r.returncode == 1 and msg in r.stderr, (spec, r.stderr)
     r = subprocess.run([BULKHEADD, "-H", "unix://" + str(tmp_path / "no" / "x" / ("y" * 120))],
                        capture_output=True, timeout=10)
     assert r.returncode == 1 and b"too long" in r.stderr
@@ -592,6 +598,25 @@ def dock(d, *args, input=None):
     env = dict(os.environ, DOCKER_HOST="unix://" + d.sock, DOCKER_CONFIG=os.path.join(d.tmp, "dcfg"))
     return subprocess.run([DOCKER] + list(args), capture_output=True, text=True, env=env,
                           input=input, timeout=60)
+
+
+@docker_cli
+def test_docker_cli_tcp(tmp_path, busybox_tar):
+    """-H tcp:// beside the Unix socket: the same engine on both."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    d = Daemon(tmp_path, hosts=[f"tcp://127.0.0.1:{port}"]).start()
+    try:
+        (tmp_path / "bb.tar").write_bytes(busybox_tar)
+        env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{port}", DOCKER_CONFIG=str(tmp_path / "dcfg"))
+        r = subprocess.run([DOCKER, "load", "-i", str(tmp_path / "bb.tar")], capture_output=True, text=True, env=env,
+                           timeout=60)
+        assert r.returncode == 0 and r.stdout == "Loaded image: busybox:latest\n", r
+        assert [i["RepoTags"] for i in images(d.engine)] == [["busybox:latest"]]   # over the Unix socket
+        assert f"unix://{d.sock} tcp://127.0.0.1:{port}" in d.log_text()
+    finally:
+        d.kill()
 
 
 @docker_cli

@@ -122,6 +122,12 @@ static void test_good(void)
 	CHECK(parse("") == 0 && cfg.tlb_tags == 0);
 	CHECK(parse("tlb_tags = 3") == 0 && cfg.tlb_tags == 3);
 	CHECK(parse("tlb_tags = 0xffff") == 0 && cfg.tlb_tags == 0xffff);
+	/* the engine's endpoints: both by default, kept with single spaces */
+	CHECK(parse("") == 0 && strcmp(cfg.api, "unix:///var/run/docker.sock tcp://0.0.0.0:2375") == 0);
+	CHECK(parse("api = tcp://127.0.0.1:2376") == 0 && strcmp(cfg.api, "tcp://127.0.0.1:2376") == 0);
+	CHECK(parse("api =  unix:///run/d.sock \t tcp://0.0.0.0:1  ") == 0 &&
+	      strcmp(cfg.api, "unix:///run/d.sock tcp://0.0.0.0:1") == 0);
+	CHECK(parse("api = tcp://1.2.3.4:65535 tcp://1.2.3.4:2 unix:///a unix:///b") == 0);
 	/* the host's network: DHCP (default) or a static address */
 	CHECK(parse("") == 0 && cfg.net_addr == 0);
 	CHECK(parse("net = DHCP") == 0 && cfg.net_addr == 0);
@@ -167,6 +173,13 @@ static void test_bad(void)
 	CHECK(fails_with("tlb_tags = 65536\n", ":1:", "bad tlb_tags"));
 	CHECK(fails_with("tlb_tags = many\n", ":1:", "bad tlb_tags"));
 	CHECK(fails_with("net = static\n", ":1:", "bad net 'static' (dhcp, or ADDR/PREFIX,GATEWAY"));
+	CHECK(fails_with("api = tcp://0.0.0.0:0\n", ":1:", "bad api endpoint 'tcp://0.0.0.0:0' (unix:///PATH"));
+	CHECK(fails_with("api = tcp://0.0.0.0:65536\n", ":1:", "bad api endpoint"));
+	CHECK(fails_with("api = tcp://localhost:2375\n", ":1:", "bad api endpoint"));
+	CHECK(fails_with("api = tcp://1.2.3.4\n", ":1:", "bad api endpoint"));
+	CHECK(fails_with("api = unix://relative.sock\n", ":1:", "bad api endpoint"));
+	CHECK(fails_with("api = http://1.2.3.4:80\n", ":1:", "bad api endpoint"));
+	CHECK(fails_with("api = unix:///a unix:///b unix:///c unix:///d unix:///e\n", ":1:", "too many api endpoints (max 4)"));
 	CHECK(fails_with("net = 10.0.2.15\n", ":1:", "bad net"));
 	CHECK(fails_with("net = 10.0.2.15/24\n", ":1:", "bad net"));
 	CHECK(fails_with("net = 10.0.2.256/24,10.0.2.2\n", ":1:", "bad net"));

@@ -1,0 +1,359 @@
+"""The real Docker CLI on the build machine against bulkheadd over TCP
+(issue 16): bulkhead.cfg's default `api =` has the daemon listen on
+tcp://0.0.0.0:2375, and QEMU's hostfwd brings a free port of the build
+machine's 127.0.0.1 to it (a port per boot, so boots can run side by side).
+The seeds' demo verbatim, then the commands of docs/docker-cli.md, each
+checked against what the table promises, then hostile clients.  One boot
+for all of them."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pexpect
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "guest"))
+from shell import Shell  # noqa: E402
+
+DOCKER = shutil.which("docker")
+pytestmark = pytest.mark.skipif(not DOCKER, reason="no Docker CLI (tools/setup.sh installs docker.io)")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Engine:
+    def __init__(self):
+        self.port = free_port()
+        self.sh = Shell("docker-tcp", nic="virtio", hostfwd=[(self.port, 2375)])
+        self.env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{self.port}")
+        self.env.pop("DOCKER_CONTEXT", None)
+        deadline = time.monotonic() + 120
+        while self.docker("version", check=False, timeout=30).returncode:
+            assert time.monotonic() < deadline, self.sh.run("cat /var/log/bulkheadd.log")
+            time.sleep(2)
+        # the daemon loads busybox:latest at start
+        while "busybox" not in self.docker("images").stdout:
+            assert time.monotonic() < deadline
+            time.sleep(2)
+
+    def docker(self, *args, check=True, timeout=120, input=None):
+        r = subprocess.run([DOCKER, *args], env=self.env, input=input, capture_output=True, text=True,
+                           timeout=timeout)
+        if check:
+            assert r.returncode == 0, (args, r.returncode, r.stdout, r.stderr)
+        return r
+
+    def out(self, *args, **kw):
+        return self.docker(*args, **kw).stdout
+
+
+@pytest.fixture(scope="module")
+def eng():
+    e = Engine()
+    yield e
+    e.sh.close()
+
+
+def test_cfg_reaches_daemon(eng):
+    """bulkhead.cfg's api = (the shipped default) becomes one -H each."""
+    proc = eng.sh.run("cat /proc/bulkhead")
+    assert re.search(r"^api unix:///var/run/docker.sock tcp://0.0.0.0:2375$", proc, re.M), proc
+    log = eng.sh.run("cat /var/log/bulkheadd.log")
+    assert "serving the Engine API v1.44 on unix:///var/run/docker.sock tcp://0.0.0.0:2375" in log, log
+    v = eng.out("version", "--format", "{{.Server.APIVersion}} {{.Server.Os}}")
+    assert v.strip() == "1.44 linux", v
+
+
+def test_seeds_demo(eng):
+    """The seeds' demo, verbatim: a process container's ping is a host
+    process (same PID in docker top and the host's ps); a hyperv one's is
+    its partition's PID 1, which the host's ps does not show."""
+    d = eng.docker
+    pid_p = d("run", "-d", "busybox", "ping", "localhost").stdout.strip()
+    assert HEX64.match(pid_p), pid_p
+    top = d("top", pid_p).stdout
+    assert top.split("\n")[0].split() == ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"], top
+    row = [l for l in top.splitlines()[1:] if l.endswith("ping localhost")]
+    assert len(row) == 1, top
+    host_pid = row[0].split()[1]
+    ps = eng.sh.run("ps -o pid,args")
+    assert re.search(rf"^\s*{host_pid}\s+ping localhost$", ps, re.M), ps
+
+    pid_h = d("run", "-d", "--isolation=hyperv", "busybox", "ping", "localhost").stdout.strip()
+    assert HEX64.match(pid_h), pid_h
+    top = d("top", pid_h).stdout
+    rows = [l.split() for l in top.splitlines()[1:]]
+    assert any(r[1] == "1" and r[-1].startswith("ping") for r in rows), top
+    ps = eng.sh.run("ps -o pid,args")
+    assert len(re.findall(r"ping localhost$", ps, re.M)) == 1, ps   # the process container's only
+    assert re.search(rf"vmwp /var/lib/bulkhead/containers/{pid_h[:20]}", ps), ps
+
+    lines = d("ps").stdout.splitlines()
+    assert lines[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+    ids = {l.split()[0] for l in lines[1:]}
+    assert {pid_p[:12], pid_h[:12]} <= ids, lines
+    assert d("stop", pid_p, pid_h).stdout.split() == [pid_p, pid_h]
+    assert d("rm", pid_p, pid_h).stdout.split() == [pid_p, pid_h]
+    assert pid_p[:12] not in d("ps", "-a").stdout
+    imgs = d("images").stdout.splitlines()
+    assert imgs[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"], imgs
+    assert any(l.split()[:2] == ["busybox", "latest"] for l in imgs[1:]), imgs
+
+
+@pytest.mark.parametrize("iso", ["process", "hyperv"])
+def test_run_options(eng, iso):
+    """run --rm in both modes with -e, -w, -u, --entrypoint, --hostname,
+    --name, -m, --network none; the exit status is the container's; -i feeds
+    stdin; a missing command is the CLI's 127."""
+    d = eng.docker
+    r = f"--isolation={iso}"
+    assert d("run", "--rm", r, "busybox", "echo", "hi").stdout == "hi\n"
+    out = d("run", "--rm", r, "-e", "A=1", "-w", "/tmp", "-u", "1000", "busybox", "sh", "-c",
+            "echo $A; pwd; id -u").stdout
+    assert out == "1\n/tmp\n1000\n", out
+    assert d("run", "--rm", r, "--entrypoint", "echo", "busybox", "ent").stdout == "ent\n"
+    assert d("run", "--rm", r, "--hostname", "hh", "busybox", "hostname").stdout == "hh\n"
+    assert d("run", "--rm", r, "--name", f"named-{iso}", "-m", "32m", "--network", "none", "busybox",
+             "true").stdout == ""
+    assert d("run", "--rm", r, "busybox", "sh", "-c", "exit 3", check=False).returncode == 3
+    assert d("run", "--rm", r, "-i", "busybox", "cat", input="hello\n").stdout == "hello\n"
+    bad = d("run", "--rm", r, "busybox", "nosuchcmd", check=False)
+    assert bad.returncode == 127, bad
+    assert 'exec: "nosuchcmd": executable file not found in $PATH' in bad.stderr, bad.stderr
+    assert "named-" + iso not in d("ps", "-a").stdout   # --rm removed all of them
+
+
+def test_lifecycle(eng):
+    """create, start -a, logs (--tail, -t), wait, inspect, ps -a -q,
+    --format, --filter, restart, kill, rm -f."""
+    d = eng.docker
+    cid = d("create", "--name", "c1", "busybox", "sh", "-c", "echo one; echo two").stdout.strip()
+    assert HEX64.match(cid)
+    assert d("ps", "-a", "--filter", "status=created", "-q").stdout.split() == [cid[:12]]
+    assert d("start", "-a", "c1").stdout == "one\ntwo\n"
+    assert d("wait", "c1").stdout == "0\n"
+    assert d("logs", "c1").stdout == "one\ntwo\n"
+    tail = d("logs", "--tail", "1", "-t", "c1").stdout
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z two\n$", tail), tail
+    assert d("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "c1").stdout == "exited 0 /c1\n"
+    assert d("ps", "-a", "--format", "{{.ID}} {{.Names}}", "--filter", "name=c1").stdout == f"{cid[:12]} c1\n"
+
+    d("run", "-d", "--name", "s1", "busybox", "sleep", "999")
+    assert d("ps", "-q", "--filter", "name=s1").stdout.strip()
+    assert d("restart", "-t", "1", "s1").stdout == "s1\n"
+    assert d("inspect", "-f", "{{.State.Running}}", "s1").stdout == "true\n"
+    assert d("kill", "s1").stdout == "s1\n"
+    assert d("wait", "s1").stdout == "137\n"
+    d("start", "s1")
+    err = d("rm", "s1", check=False)
+    assert err.returncode == 1 and "container is running" in err.stderr, err
+    assert d("rm", "-f", "s1", "c1").stdout.split() == ["s1", "c1"]
+    assert not d("ps", "-a", "-q", "--filter", "name=c1").stdout
+
+
+def test_exec_top_attach(eng):
+    d = eng.docker
+    d("run", "-d", "--name", "e1", "busybox", "sleep", "999")
+    assert d("exec", "e1", "echo", "ex").stdout == "ex\n"
+    assert d("exec", "e1", "sh", "-c", "exit 4", check=False).returncode == 4
+    assert d("exec", "-d", "e1", "sleep", "555").stdout == ""
+    top = d("top", "e1").stdout
+    assert "sleep 999" in top and "sleep 555" in top, top
+    assert d("exec", "-i", "e1", "cat", input="in\n").stdout == "in\n"
+    st = d("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "e1").stdout
+    m = re.match(r"^e1 (\d+) ([\d.]+)([KM]iB) / ", st)
+    assert m and int(m.group(1)) >= 2 and float(m.group(2)) > 0, st   # sleep 999 and sleep 555
+    d("rm", "-f", "e1")
+    d("run", "-d", "--isolation=hyperv", "--name", "h1", "busybox", "sleep", "999")
+    r = d("stats", "--no-stream", "h1", check=False)
+    assert "stats of hyperv containers are not served yet" in r.stdout + r.stderr, r
+    d("rm", "-f", "h1")
+
+
+@pytest.mark.parametrize("iso", ["process", "hyperv"])
+def test_run_it(eng, iso):
+    """run -it and exec -it under a pty (pexpect), as a user at a terminal."""
+    p = pexpect.spawn(DOCKER, ["run", "-it", "--rm", "--name", "it-" + iso, f"--isolation={iso}", "busybox", "sh"],
+                      env=eng.env, encoding="utf-8", timeout=120)
+    try:
+        p.expect(r"# ")
+        p.send("echo $((6*7)) $(tty)\r")
+        p.expect(r"42 /dev/pts/\d+")
+        if iso == "process":
+            e = pexpect.spawn(DOCKER, ["exec", "-it", "it-" + iso, "sh", "-c", "echo in-$((2+3))"], env=eng.env,
+                              encoding="utf-8", timeout=60)
+            e.expect("in-5")
+            e.expect(pexpect.EOF)
+        p.send("exit 5\r")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close()
+    assert p.exitstatus == 5, (p.exitstatus, p.before)
+
+
+def test_images(eng, tmp_path):
+    """tag, images, rmi, save -o, load -i."""
+    d = eng.docker
+    d("tag", "busybox", "bb:1")
+    assert any(l.split()[:2] == ["bb", "1"] for l in d("images").stdout.splitlines())
+    assert d("rmi", "bb:1").stdout == "Untagged: bb:1\n"
+    tar = str(tmp_path / "bb.tar")
+    d("save", "-o", tar, "busybox")
+    assert os.path.getsize(tar) > 1 << 20
+    assert d("load", "-i", tar).stdout == "Loaded image: busybox:latest\n"
+    assert "No such image" in d("rmi", "nosuch:1", check=False).stderr
+
+
+def test_networks(eng):
+    d = eng.docker
+    names = [l.split()[1] for l in d("network", "ls").stdout.splitlines()[1:]]
+    assert {"nat", "none", "host"} <= set(names), names
+    nid = d("network", "create", "n1").stdout.strip()
+    assert HEX64.match(nid), nid
+    assert d("network", "rm", "n1").stdout == "n1\n"
+
+
+# ---- hostile clients over TCP: each gets an error or a time-out, the
+# daemon stays up, and other clients are served meanwhile.
+def raw_exchange(eng, data, close_write=True, timeout=60):
+    """Sends data on a fresh connection; returns all it got back until the daemon closed it."""
+    s = socket.create_connection(("127.0.0.1", eng.port), timeout=timeout)
+    try:
+        s.sendall(data)
+        if close_write:
+            s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return got
+            got += b
+    finally:
+        s.close()
+
+
+def status_of(reply):
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", reply)
+    assert m, reply[:200]
+    return int(m.group(1)), reply.split(b"\r\n\r\n", 1)[-1]
+
+
+def test_hostile_requests(eng):
+    """Malformed, truncated, oversized requests and bad JSON: Docker's error
+    shapes, the connection closed where the stream cannot go on."""
+    st, body = status_of(raw_exchange(eng, b"GARBAGE\x00\xff\r\n\r\n"))
+    assert st == 400 and b"malformed HTTP request" in body, body
+    st, body = status_of(raw_exchange(eng, b"GET /_ping HTTP/1.1\r\nX: " + b"a" * 200000 + b"\r\n\r\n"))
+    assert st == 400 and b"header" in body.lower(), body      # http-parser's 80 KiB header limit
+    st, body = status_of(raw_exchange(eng, b"GET /" + b"x" * 10000 + b" HTTP/1.1\r\n\r\n"))
+    assert st == 400, body
+    big = b"{" + b" " * (2 << 20) + b"}"
+    st, body = status_of(raw_exchange(eng, b"POST /containers/create HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                      b"Content-Length: %d\r\n\r\n" % len(big) + big))
+    assert st == 413 and b"request body too large" in body, body
+    bad = b'{"Image": "busybox", "Cmd": ['
+    st, body = status_of(raw_exchange(eng, b"POST /containers/create HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(bad) + bad))
+    assert st == 400 and b'"message"' in body, body
+    # cut short: headers promising a body that never comes, then the close
+    assert raw_exchange(eng, b"POST /containers/create HTTP/1.1\r\nContent-Length: 100\r\n\r\n{") == b""
+    assert raw_exchange(eng, b"GET /_pi") == b""
+    assert eng.docker("version").returncode == 0
+    assert "serving" in eng.sh.run("cat /var/log/bulkheadd.log") and eng.sh.run("pidof bulkheadd").strip()
+
+
+def test_slow_and_many_clients(eng):
+    """300 connections each holding half a request (more than the daemon's
+    256 at once): the daemon closes each after its 30 s time-out, a
+    client of the Docker CLI started meanwhile is served, and the daemon's
+    memory comes back."""
+    pid = eng.sh.run("pidof bulkheadd").split()[0]
+    rss0 = int(re.search(r"VmRSS:\s+(\d+)", eng.sh.run(f"cat /proc/{pid}/status")).group(1))
+    socks = []
+    for _ in range(300):
+        s = socket.create_connection(("127.0.0.1", eng.port), timeout=120)
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHost: slow\r\n")
+        socks.append(s)
+    t0 = time.monotonic()
+    assert eng.docker("version", timeout=120).returncode == 0
+    served = time.monotonic() - t0
+    closed = 0
+    for s in socks:
+        try:
+            closed += s.recv(100) == b""
+        except OSError:
+            closed += 1
+        s.close()
+    assert closed == 300, closed
+    assert served < 100, served
+    log = eng.sh.run("cat /var/log/bulkheadd.log")
+    assert log.count("took over 30 s to send a request") >= 256 - 2, log[-500:]
+    rss1 = int(re.search(r"VmRSS:\s+(\d+)", eng.sh.run(f"cat /proc/{pid}/status")).group(1))
+    assert rss1 < rss0 + 2048, (rss0, rss1)   # KiB
+    assert eng.docker("run", "--rm", "busybox", "echo", "still").stdout == "still\n"
+
+
+def test_history_and_prune(eng):
+    d = eng.docker
+    rows = d("history", "busybox").stdout.splitlines()
+    assert rows[0].split() == ["IMAGE", "CREATED", "CREATED", "BY", "SIZE", "COMMENT"], rows
+    img = d("images", "-q", "busybox").stdout.strip()
+    assert rows[1].startswith(img) and all(r.startswith("<missing>") for r in rows[2:]), rows
+    a = d("create", "busybox", "true").stdout.strip()
+    d("run", "-d", "--name", "keep", "busybox", "sleep", "999")
+    out = d("container", "prune", "-f").stdout
+    assert a in out.split() and "Total reclaimed space: 0B" in out, out
+    assert d("ps", "-a", "--format", "{{.Names}}").stdout == "keep\n"
+    d("rm", "-f", "keep")
+    assert "invalid filter 'until'" in d("container", "prune", "-f", "--filter", "until=1h", check=False).stderr
+    d("tag", "busybox", "bb:2")
+    assert d("image", "prune", "-f").stdout == "Total reclaimed space: 0B\n"   # nothing dangling
+    assert any(l.startswith("bb ") for l in d("images").stdout.splitlines())
+    d("rmi", "bb:2")
+
+
+@pytest.mark.parametrize("args", [["system", "df"], ["cp", "nx:/etc/hostname", "-"]])
+def test_not_served(eng, args):
+    """What docs/docker-cli.md lists as not served: the CLI's own error for
+    an engine without the endpoint."""
+    if args[0] != "system":
+        eng.docker("run", "-d", "--name", "nx", "busybox", "sleep", "999")
+    try:
+        r = eng.docker(*args, check=False)
+        assert r.returncode == 1 and "Error response from daemon: page not found" in r.stderr, r
+    finally:
+        eng.docker("rm", "-f", "nx", check=False)
+
+
+def test_info_events_attach_publish(eng):
+    d = eng.docker
+    info = d("info", "--format", "{{.Driver}} {{.OperatingSystem}} {{.Images}}").stdout.split()
+    assert info[:2] == ["bulkhead", "Bulkhead"] and int(info[2]) >= 1, info
+    t0 = int(time.time()) - 5
+    cid = d("run", "-d", "--name", "talker", "busybox", "sh", "-c", "sleep 3; echo late; sleep 999").stdout.strip()
+    a = subprocess.Popen([DOCKER, "attach", "--no-stdin", "talker"], env=eng.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert a.stdout.readline() == "late\n"
+    finally:
+        d("rm", "-f", "talker")
+        a.wait(60)
+    ev = d("events", "--since", str(t0), "--until", str(int(time.time()) + 1), "--filter", f"container={cid}",
+           "--format", "{{.Action}}").stdout.split()
+    assert ev[:2] == ["create", "start"] and "destroy" in ev, ev
+    d("run", "-d", "--name", "web", "-p", "8089:80", "busybox", "sh", "-c",
+      "mkdir /w; echo served > /w/i; httpd -f -p 80 -h /w")
+    try:
+        out = eng.sh.run("sleep 1; wget -q -O - http://127.0.0.1:8089/i")
+        assert out.strip() == "served", out
+        assert "0.0.0.0:8089->80/tcp" in d("ps", "--format", "{{.Ports}}", "--filter", "name=web").stdout
+    finally:
+        d("rm", "-f", "web")
