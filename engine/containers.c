@@ -514,7 +514,7 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 	struct hold *h = calloc(1, sizeof *h);
 	*h = (struct hold){ .c = c, .ct = ct, .kind = kind, .cond = cond, .flags = flags, .next = holds };
 	holds = h;
-	c->held = kind != H_FOLLOW && kind != H_ATTACH;
+	c->held = kind != H_FOLLOW;   /* an attach until start connects it: a half-close must not end it */
 }
 
 static void ctr_exited(struct ctr *ct);
@@ -588,6 +588,7 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	for (struct hold *h = holds; h; h = h->next)
 		if (h->ct == ct && h->kind == H_ATTACH && h->c->relay_fd < 0) {
 			int fd = shim_connect(dir, "shim.sock", h->flags);
+			h->c->held = 0;
 			if (fd >= 0)
 				conn_relay(h->c, fd);
 			else
@@ -714,7 +715,12 @@ static void wait_reply(struct conn *c, struct ctr *ct)
 		cJSON_AddNullToObject(j, "Error");
 	c->held = 0;
 	c->closing = 1;
-	http_json(c, 200, j);
+	if (!c->chunked) {
+		http_json(c, 200, j);
+		return;
+	}
+	http_stream_json(c, j);
+	http_stream_end(c);
 }
 
 static void wait_ep(struct req *r, struct ctr *ct)
@@ -732,6 +738,9 @@ static void wait_ep(struct req *r, struct ctr *ct)
 		wait_reply(r->c, ct);
 		return;
 	}
+	/* Headers now, the body when it exits, as dockerd: the Docker CLI's
+	 * run waits for them before it starts the container. */
+	http_stream_begin(r->c, 200, "application/json");
 	hold_add(r->c, ct, H_WAIT, k, 0);
 }
 
