@@ -518,6 +518,7 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 }
 
 static void ctr_exited(struct ctr *ct);
+static void ctr_remove(struct ctr *ct);
 static int ctr_pids(struct ctr *ct, int *pids, int max);
 
 /* 0; or an HTTP status with the message in err. */
@@ -611,10 +612,15 @@ static void start(struct req *r, struct ctr *ct)
 		return;
 	}
 	int st = ctr_start(ct, err, sizeof err);
-	if (st)
-		http_error(r->c, st, "%s", err);
-	else
+	if (!st) {
 		http_reply(r->c, 204, NULL, "", 0);
+		return;
+	}
+	http_error(r->c, st, "%s", err);
+	/* As dockerd: an AutoRemove container that failed to start is removed
+	 * (the Docker CLI's run --rm waits for that). */
+	if (cJSON_IsTrue(cJSON_GetObjectItem(hc_of(ct), "AutoRemove")))
+		ctr_remove(ct);
 }
 
 static int signal_number(const char *s)
