@@ -11,6 +11,7 @@ import pytest
 
 from machine import ESP
 from shell import Shell
+from test_bulkhead import wait_for
 
 BUILD = os.path.dirname(ESP)
 
@@ -27,6 +28,8 @@ def booted():
     with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
         f.write("image = rootcopy.tar\nimage = blob.bin\n")
     s = Shell("guest-bootimages", esp=esp)
+    # the engine loads rootcopy.tar at start (fs pages): let it finish first
+    wait_for(s, "cat /var/log/bulkheadd.log", lambda o: "serving the Engine API" in o, timeout=120)
     yield s, blob
     s.close()
 
