@@ -142,11 +142,17 @@ def test_interactive_hyperv(dsh):
     the console's settings restored."""
     before, size = dsh.run("stty -g").strip(), dsh.run("stty size").split()
     dsh.run("stty rows 33 cols 101")
+    tty = dsh.run("tty").strip()
+    dsh.run(f"(sleep 12; stty -F {tty} rows 40 cols 90; kill -WINCH $(pidof docker)) & true")
     dsh.send("docker run -it --isolation=hyperv busybox sh\r")
     dsh.m.expect(CONT_PROMPT, 120)
     dsh.send("stty size; echo in-$((6*7))\r")
     dsh.m.expect(r"\n33 101\r*\n", 30)
     dsh.m.expect("in-42", 30)
+    dsh.m.expect(CONT_PROMPT, 30)
+    # a resize from elsewhere: the CLI's SIGWINCH sends it to the container
+    dsh.send("while [ \"$(stty size)\" = '33 101' ]; do sleep 1; done; stty size\r")
+    dsh.m.expect(r"\n40 90\r*\n", 60)
     dsh.m.expect(CONT_PROMPT, 30)
     dsh.send("sleep 100\r")
     dsh.m.expect("sleep 100", 30)
