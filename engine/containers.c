@@ -515,7 +515,7 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags)
 	struct hold *h = calloc(1, sizeof *h);
 	*h = (struct hold){ .c = c, .ct = ct, .kind = kind, .cond = cond, .flags = flags, .next = holds };
 	holds = h;
-	c->held = kind != H_FOLLOW && kind != H_ATTACH;
+	c->held = kind != H_FOLLOW;   /* an attach until start connects it: a half-close must not end it */
 }
 
 static void ctr_exited(struct ctr *ct);
@@ -590,6 +590,7 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	for (struct hold *h = holds; h; h = h->next)
 		if (h->ct == ct && h->kind == H_ATTACH && h->c->relay_fd < 0) {
 			int fd = shim_connect(dir, "shim.sock", h->flags);
+			h->c->held = 0;
 			if (fd >= 0)
 				conn_relay(h->c, fd);
 			else
@@ -612,13 +613,14 @@ static void start(struct req *r, struct ctr *ct)
 		return;
 	}
 	int st = ctr_start(ct, err, sizeof err);
-	if (st)
-		http_error(r->c, st, "%s", err);
-	else
+	if (!st) {
 		http_reply(r->c, 204, NULL, "", 0);
-	/* dockerd removes an AutoRemove container whose start failed: the
-	 * Docker CLI's run --rm waits for that removal. */
-	if (st && ct->status != RUNNING && cJSON_IsTrue(cJSON_GetObjectItem(hc_of(ct), "AutoRemove")))
+		return;
+	}
+	http_error(r->c, st, "%s", err);
+	/* As dockerd: an AutoRemove container that failed to start is removed
+	 * (the Docker CLI's run --rm waits for that). */
+	if (cJSON_IsTrue(cJSON_GetObjectItem(hc_of(ct), "AutoRemove")))
 		ctr_remove(ct);
 }
 

@@ -96,6 +96,18 @@ GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.
 	$(BUILD)/guest-tests/dyn_musl:tests/bin/dyn_musl $(realpath /lib/ld-musl-x86_64.so.1):lib/ld-musl-x86_64.so.1 \
 	$(GLIBC_TREE)
 
+# The Docker CLI, the boot module `docker` (tools/bulkhead.cfg): the build
+# machine's static client, stripped, or else Debian's docker.io client
+# (tools/setup.sh), whose shared libraries go into the root image.
+DOCKER_CLI := $(firstword $(wildcard /usr/local/bin/docker /usr/bin/docker))
+DOCKER_LIBS := $(if $(DOCKER_CLI),$(shell ldd $(DOCKER_CLI) 2>/dev/null | \
+	awk '$$2 == "=>" && $$3 ~ /^\// { print $$3 } $$1 ~ /^\/lib64\// { print $$1 }'))
+GUEST_ROOT_PAIRS += $(foreach l,$(DOCKER_LIBS),$(realpath $l):$(l:/%=%))
+$(ESP)/docker: $(DOCKER_CLI)
+	@mkdir -p $(@D)
+	$(Q)strip -o $@ $<
+esp: $(if $(DOCKER_CLI),$(ESP)/docker)
+
 # The host root image (tools/mkroot.sh): busybox-static, guest/root/ and the
 # guest test programs, as an OCI-layout tarball that boots as root.tar.
 GUEST_ROOT_FILES := guest/root/init $(wildcard guest/root/etc/*)

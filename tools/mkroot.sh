@@ -29,6 +29,9 @@ if [ -e "$r/usr/bin/bulkhead" ]; then
 	mkdir -p "$r/usr/libexec"
 	ln -sf /usr/bin/bulkhead "$r/usr/libexec/vmwp"
 fi
+# The Docker CLI is the boot module docker (tools/bulkhead.cfg), run from
+# the module's own pages; without that module there is no `docker`.
+ln -sf /boot/images/docker "$r/usr/bin/docker"
 umoci repack --image "$work/img:latest" "$work/bundle" >/dev/null
 umoci config --image "$work/img:latest" --config.cmd /sbin/init >/dev/null
 tar -C "$work/img" -cf "$out.tmp" .

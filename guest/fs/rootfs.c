@@ -429,8 +429,9 @@ static struct inode *subdir(struct inode *dir, const char *name)
 /* Every boot module but the root image as a file of /boot/images, named as
  * on the ESP: the lower of an overlay (fs/overlay.c) whose files are the
  * modules' own pages (page-aligned, the last page's tail zeroed by boot/),
- * so reading, exec and copying them copy nothing, and writing one (mode
- * 0444; root may) copies it up first: the modules' memory is never written
+ * so reading, exec and copying them copy nothing (mode 0555: a module may be
+ * a program, such as the Docker CLI), and writing one (root may) copies it
+ * up first: the modules' memory is never written
  * or freed.  The lower directory is never released. */
 void rootfs_boot_images(const struct bh_module *root)
 {
@@ -444,7 +445,7 @@ void rootfs_boot_images(const struct bh_module *root)
 		iput(dup);
 		if (m == root || dup || !*name || !strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
-		struct inode *i = inode_new(S_IFREG | 0444);
+		struct inode *i = inode_new(S_IFREG | 0555);
 		if (!i || !(i->pages = kmalloc((n ? n : 1) * sizeof *i->pages))) {
 			iput(i);
 			break;

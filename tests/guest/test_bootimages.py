@@ -11,6 +11,7 @@ import pytest
 
 from machine import ESP
 from shell import Shell
+from test_bulkhead import wait_for
 
 BUILD = os.path.dirname(ESP)
 
@@ -27,15 +28,17 @@ def booted():
     with open(os.path.join(esp, "bulkhead.cfg"), "a") as f:
         f.write("image = rootcopy.tar\nimage = blob.bin\n")
     s = Shell("guest-bootimages", esp=esp)
+    # the engine loads rootcopy.tar at start (fs pages): let it finish first
+    wait_for(s, "cat /var/log/bulkheadd.log", lambda o: "serving the Engine API" in o, timeout=120)
     yield s, blob
     s.close()
 
 
 def test_modules_are_files(booted):
     sh, blob = booted
-    assert sh.run("ls /boot/images").split() == ["blob.bin", "busybox.tar", "rootcopy.tar"]
+    assert sh.run("ls /boot/images").split() == ["blob.bin", "busybox.tar", "docker", "rootcopy.tar"]
     size = os.path.getsize(os.path.join(ESP, "root.tar"))
-    assert sh.run("stat -c '%s %a %F' /boot/images/rootcopy.tar").strip() == f"{size} 444 regular file"
+    assert sh.run("stat -c '%s %a %F' /boot/images/rootcopy.tar").strip() == f"{size} 555 regular file"
     assert sh.run("md5sum < /boot/images/blob.bin").split()[0] == hashlib.md5(blob).hexdigest()
     with open(os.path.join(ESP, "root.tar"), "rb") as f:
         want = hashlib.md5(f.read()).hexdigest()
@@ -57,6 +60,6 @@ def test_zero_copy_and_never_written(booted):
     assert sh.run("tail -c 5 /boot/images/blob.bin") == "tail\n"
     assert fs_pages() == before + 6
     sh.run("rm /boot/images/blob.bin")
-    assert sh.run("ls /boot/images").split() == ["busybox.tar", "rootcopy.tar"]
+    assert sh.run("ls /boot/images").split() == ["busybox.tar", "docker", "rootcopy.tar"]
     assert fs_pages() == before
     assert sh.run("md5sum < /boot/images/rootcopy.tar; echo ok").split()[-1] == "ok"
