@@ -4,7 +4,8 @@
 set -e
 PKGS="gcc make binutils python3 gnu-efi ovmf qemu-system-x86 mtools dosfstools
       bochs bochsbios vgabios musl-tools busybox-static umoci skopeo
-      python3-pytest python3-pexpect clang llvm libclang-rt-14-dev time dpkg-dev python3-docker"
+      python3-pytest python3-pexpect clang llvm libclang-rt-14-dev time dpkg-dev python3-docker
+      mmdebstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
