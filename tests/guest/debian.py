@@ -29,7 +29,8 @@ def debian_shell(name, icount=False):
         cfg = [l for l in f if not l.startswith("host_memory")]
     with open(os.path.join(esp, "bulkhead.cfg"), "w") as f:
         f.write("".join(cfg) + f"host_memory = {HOST_MEMORY}\nimage = debian.tar\n")
-    s = Shell(name, esp=esp, mem=MACHINE_MEMORY, icount=icount)
+    # OVMF reads the 126 MB module from QEMU's FAT drive: minutes under -icount
+    s = Shell(name, esp=esp, mem=MACHINE_MEMORY, icount=icount, boot_timeout=1200)
     s.run("stty cols 4000")   # the line editor echoes a long command line unwrapped
     deadline = time.monotonic() + 600   # the daemon loads the boot images at its start
     while "STATUS 200" not in s.run("/tests/bin/apiclient GET /images/debian:bookworm/json"):
