@@ -6,7 +6,9 @@
  * threads.  Prints "name: value" lines.
  * `bench_guest ctr N [ISOLATION]` instead: ticks per container of busybox
  * running `true` (create + start + wait through /var/run/docker.sock; its
- * removal not counted), process or hyperv, for tools/bench_engine.py. */
+ * removal not counted), process or hyperv, for tools/bench_engine.py.
+ * `bench_guest spawn N ROOT PROG [ARG]...`: ticks per fork+exec+wait of
+ * PROG chrooted in ROOT, for tools/bench_debian.py. */
 #include "t.h"
 #include <netinet/in.h>
 #include <pthread.h>
@@ -178,6 +180,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "ctr"))
 		return containers(atoi(argv[2]), argc > 3 ? argv[3] : "process");
+	if (argc > 4 && !strcmp(argv[1], "spawn")) {
+		printf("spawn: %llu\n", spawn_in(argv[3], argv + 4, atoi(argv[2])));
+		return 0;
+	}
 	int n = argc > 1 ? atoi(argv[1]) : 20;
 	printf("spawn_true: %llu\n", spawn((char *[]){ "/bin/true", 0 }, n));
 	printf("spawn_dynamic_true: %llu\n", spawn_in("/tests/glibc", (char *[]){ "/bin/true", 0 }, n));
