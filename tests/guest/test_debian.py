@@ -91,12 +91,11 @@ def test_debian_in_both_modes(sh, mode):
             diffs.append(f"--- {what}: linux\n{want}--- {what}: {mode} container\n{got}")
     sh.run(f"bulkhead container rm -f {name}", timeout=120)
     assert not diffs, "\n".join(diffs)
-    # What the host kernel lacked (logged once a number), each with a
+    # What the host kernel lacks (logged once a number), each with a
     # fallback in its caller, so the outputs above are Linux's: rseq (334,
-    # glibc), fadvise64 (221, sort), copy_file_range (326, cp: read and
-    # write instead), membarrier (324, musl: signals instead).
+    # glibc) and copy_file_range (326, cp: read and write instead).
     missing = set(re.findall(r"syscall (\d+) not implemented", sh.run("dmesg")))
-    assert missing <= {"334", "221", "326", "324"}, missing
+    assert missing <= {"334", "326"}, missing
 
 
 @pytest.mark.parametrize("name", ["sys_threads", "sys_futex"])
