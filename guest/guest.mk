@@ -55,6 +55,7 @@ GUEST_TESTS += apiclient
 GUEST_TESTS += tcpget
 GUEST_TESTS += sys_threads sys_futex
 GUEST_TESTS += sys_events sys_mremap
+GUEST_TESTS += sys_hints
 GUEST_TESTS += sys_uvm
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h
@@ -63,8 +64,9 @@ $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/
 
 # Dynamic programs: tests/guest/sys/dyn_hello.c linked against musl (its
 # loader goes to /lib, as Debian's musl puts it) and against the build
-# machine's glibc, which runs in /tests/glibc, a tree with its loader and libc
-# (chroot); /tests/glibc/bin/true is the build machine's, for the figures.
+# machine's glibc, which runs in /tests/glibc, a tree with its loader, libc
+# and libgcc_s (pthread_exit unwinds with it) (chroot); /tests/glibc/bin/true
+# is the build machine's, for the figures.
 DYN_TESTS := $(BUILD)/guest-tests/dyn_musl $(BUILD)/guest-tests/dyn_glibc
 $(BUILD)/guest-tests/dyn_musl: tests/guest/sys/dyn_hello.c
 	@mkdir -p $(@D)
@@ -74,7 +76,32 @@ $(BUILD)/guest-tests/dyn_glibc: tests/guest/sys/dyn_hello.c
 	$(Q)$(HOSTCC) -O1 -Wall -Werror -pthread -o $@ $<
 GLIBC_TREE := $(realpath /lib64/ld-linux-x86-64.so.2):tests/glibc/lib64/ld-linux-x86-64.so.2 \
 	$(realpath /lib/x86_64-linux-gnu/libc.so.6):tests/glibc/lib/x86_64-linux-gnu/libc.so.6 \
+	$(realpath /lib/x86_64-linux-gnu/libgcc_s.so.1):tests/glibc/lib/x86_64-linux-gnu/libgcc_s.so.1 \
 	$(realpath /bin/true):tests/glibc/bin/true $(BUILD)/guest-tests/dyn_glibc:tests/glibc/dyn_glibc
+
+# The thread and futex tests linked dynamically too: against musl
+# (/tests/dyn/NAME in the host root image) and glibc (/tests/glibc/NAME);
+# both go into debian:bookworm as /opt/bh/musl/NAME and /opt/bh/glibc/NAME.
+DYN_PROGS := sys_threads sys_futex
+DYN_BINS := $(DYN_PROGS:%=$(BUILD)/guest-tests/musl-dyn/%) $(DYN_PROGS:%=$(BUILD)/guest-tests/glibc-dyn/%)
+$(BUILD)/guest-tests/musl-dyn/%: tests/guest/sys/%.c tests/guest/sys/t.h
+	@mkdir -p $(@D)
+	$(Q)musl-gcc -O1 -Wall -Werror -o $@ $<
+$(BUILD)/guest-tests/glibc-dyn/%: tests/guest/sys/%.c tests/guest/sys/t.h
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -O1 -Wall -Werror -pthread -o $@ $<
+DYN_PAIRS := $(foreach p,$(DYN_PROGS),$(BUILD)/guest-tests/musl-dyn/$p:tests/dyn/$p \
+	$(BUILD)/guest-tests/glibc-dyn/$p:tests/glibc/$p)
+
+# debian:bookworm (tools/mkdebian.sh), built when the tests run and kept in
+# build/debian while its script and programs are the same.
+DEBIAN_PROGS := $(BUILD)/guest-tests/dyn_musl:musl/dyn_musl $(BUILD)/guest-tests/dyn_glibc:glibc/dyn_glibc \
+	$(foreach p,$(DYN_PROGS),$(BUILD)/guest-tests/musl-dyn/$p:musl/$p $(BUILD)/guest-tests/glibc-dyn/$p:glibc/$p)
+.PHONY: debian
+debian: $(DYN_TESTS) $(DYN_BINS)
+	$(Q)sh tools/mkdebian.sh $(BUILD)/debian $(DEBIAN_PROGS)
+TEST_DEPS += debian
+BENCH_DEPS += debian
 
 # Host userland (guest/user/): the bulkhead tool, a static musl program, is
 # /usr/bin/bulkhead in the root image; tools/mkroot.sh links /usr/libexec/vmwp
@@ -89,12 +116,12 @@ $(BUILD)/user/bulkhead: $(USER_SRCS) guest/user/bulkhead.h $(wildcard include/bu
 
 # The engine daemon (engine/engine.mk) is /usr/bin/bulkheadd; init starts it.
 GUEST_ROOT_EXTRA := tests/guest/applets.sh tests/guest/overlay.sh $(GUEST_TEST_BINS) $(BUILD)/user/bulkhead \
-	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh $(DYN_TESTS)
+	$(BUILD)/engine/bulkheadd.stripped tools/bbtree.sh $(DYN_TESTS) $(DYN_BINS)
 GUEST_ROOT_PAIRS := tests/guest/applets.sh:tests/applets.sh tests/guest/overlay.sh:tests/overlay.sh \
 	$(foreach t,$(GUEST_TESTS),$(BUILD)/guest-tests/$t:tests/bin/$t) \
 	$(BUILD)/user/bulkhead:usr/bin/bulkhead $(BUILD)/engine/bulkheadd.stripped:usr/bin/bulkheadd \
 	$(BUILD)/guest-tests/dyn_musl:tests/bin/dyn_musl $(realpath /lib/ld-musl-x86_64.so.1):lib/ld-musl-x86_64.so.1 \
-	$(GLIBC_TREE)
+	$(GLIBC_TREE) $(DYN_PAIRS)
 
 # The Docker CLI, the boot module `docker` (tools/bulkhead.cfg): the build
 # machine's static client, stripped, or else Debian's docker.io client

@@ -147,6 +147,7 @@ enum {
 	NR_clock_nanosleep = 230,
 	NR_exit_group = 231,
 	NR_epoll_wait = 232,
+	NR_fadvise64 = 221,
 	NR_epoll_ctl = 233,
 	NR_tgkill = 234,
 	NR_openat = 257,
@@ -181,6 +182,7 @@ enum {
 	NR_prlimit64 = 302,
 	NR_renameat2 = 316,
 	NR_getrandom = 318,
+	NR_membarrier = 324,
 	NR_statx = 332,
 	NR_clone3 = 435,
 	NR_faccessat2 = 439,
@@ -278,6 +280,15 @@ enum {
 #define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
 #define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
 #define S_ISFIFO(m) (((m)&S_IFMT) == S_IFIFO)
+
+/* fadvise64 advice: POSIX_FADV_NORMAL (0) .. POSIX_FADV_NOREUSE (5). */
+#define POSIX_FADV_MAX 5
+/* membarrier commands (a bit each; MEMBARRIER_CMD_QUERY is 0). */
+#define MEMBARRIER_CMD_GLOBAL (1 << 0)
+#define MEMBARRIER_CMD_GLOBAL_EXPEDITED (1 << 1)
+#define MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED (1 << 2)
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
 #define S_ISSOCK(m) (((m)&S_IFMT) == S_IFSOCK)
 static inline int dtype(u32 mode) { return (int)((mode & S_IFMT) >> 12); } /* getdents64 d_type */
 

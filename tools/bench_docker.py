@@ -28,8 +28,8 @@ def figure(name, value, unit):
 
 
 def ticks(s, line):
-    out = s.run(f"/tests/bin/bench_guest run {N} {line} 2>&1 >/dev/null", timeout=1800)
-    m = re.search(r"^run: (\d+)$", out, re.M)
+    out = s.run(f"/tests/bin/bench_guest spawn {N} / {line} 2>&1 >/dev/null", timeout=1800)
+    m = re.search(r"^spawn: (\d+)$", out, re.M)
     assert m, out
     return int(m.group(1))
 

@@ -31,6 +31,7 @@ struct mm {
 	u64 arg_start, arg_end;       /* argv strings, NUL-separated (/proc/<pid>/cmdline) */
 	u64 env_start, env_end;       /* envp strings (/proc/<pid>/environ) */
 	struct inode *exe;            /* the program's file (/proc/<pid>/exe) */
+	u32 membarrier;               /* MEMBARRIER_CMD_REGISTER_* it registered */
 };
 
 /* What a task may see and use (sandbox.c); every task points at one.  The

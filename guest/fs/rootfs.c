@@ -21,11 +21,6 @@
 #include "core/proc.h"
 #include "dev/dev.h"
 
-struct rfs {
-	struct ld_fs fs;
-	struct ld_err err;
-};
-
 static int fail(struct ld_fs *fs, const char *what, const char *path)
 {
 	u64 a = strlen(what), b = strlen(path);
@@ -303,10 +298,11 @@ static void k_free(void *ctx, void *p)
 	kfree(p);
 }
 
-static struct rfs r = { .fs = { .lstat = r_lstat, .readlink = r_readlink, .mkdir = r_mkdir, .create = r_create,
-				.write = r_write, .close = r_close, .symlink = r_symlink, .hardlink = r_hardlink,
-				.mknod = r_mknod, .remove = r_remove, .setmeta = r_setmeta,
-				.clear_dir = r_clear_dir, .err = &r.err } };
+/* The ramfs back-end; its failures say why in the err of the unpack at
+ * hand (rfs.err is set to it: the loader reports that one). */
+static struct ld_fs rfs = { .lstat = r_lstat, .readlink = r_readlink, .mkdir = r_mkdir, .create = r_create,
+			    .write = r_write, .close = r_close, .symlink = r_symlink, .hardlink = r_hardlink,
+			    .mknod = r_mknod, .remove = r_remove, .setmeta = r_setmeta, .clear_dir = r_clear_dir };
 
 int rootfs_unpack_module(const struct bh_module *m)
 {
@@ -325,7 +321,8 @@ int rootfs_unpack_module(const struct bh_module *m)
 	struct ld_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	struct ld_stats stats;
-	int rc = ld_unpack(st, &r.fs, &o, &a, &cfg, &stats, &err);
+	rfs.err = &err;
+	int rc = ld_unpack(st, &rfs, &o, &a, &cfg, &stats, &err);
 	ld_tarstore_free(st);
 	if (rc) {
 		kprintf("guest: root image %s: %s\n", m->name, err.msg);
@@ -403,7 +400,8 @@ int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap)
 	struct ld_err err = { { 0 } };
 	ld_limits_default(&lim);
 	struct layer_work *w = kmalloc(sizeof *w + 2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
-	int rc = !w ? ld_fail(&err, "out of memory") : ld_apply_init(&w->ap, &r.fs, &lim, &a, &err);
+	rfs.err = &err;
+	int rc = !w ? ld_fail(&err, "out of memory") : ld_apply_init(&w->ap, &rfs, &lim, &a, &err);
 	for (u32 i = 0; !rc && i < n; i++)
 		if (apply_layer(w, &l[i], &err))
 			rc = ld_prefix(&err, "layer %u", i + 1);

@@ -2,7 +2,8 @@
  * Physical page allocator (guest ring 0): one bit per page of the first
  * DIRECT_SIZE bytes, set when free.  Only BH_MEM_USABLE ranges of the boot
  * info start free; the kernel image, modules and boot data stay untouched.
- * Single pages are taken next-fit, runs first-fit.
+ * Single pages are taken next-fit, runs first-fit; both skip whole words
+ * of used pages (a boot image and its unpacked tree fill hundreds of MiB).
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -61,6 +62,10 @@ void *page_alloc_run(u64 n)
 		return 0;
 	}
 	for (u64 pg = lo_page; pg + n <= hi_page; pg++) {
+		if (!bits[pg / 64]) { /* no free page in the rest of this word */
+			pg |= 63;
+			continue;
+		}
 		u64 k = 0;
 		while (k < n && is_free(pg + k))
 			k++;

@@ -51,6 +51,8 @@ s64 sys_prctl(u64 op, u64 a2);
 s64 sys_nop(void);
 s64 sys_statfs(u64 path, u64 ubuf);
 s64 sys_fstatfs(u64 fd, u64 ubuf);
+s64 sys_fadvise64(u64 fd, u64 off, u64 len, u64 advice);
+s64 sys_membarrier(u64 cmd, u64 flags);
 
 /* sys_log.c */
 s64 sys_syslog(u64 type, u64 ubuf, u64 ulen);

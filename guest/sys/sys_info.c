@@ -1,7 +1,8 @@
 /*
  * System information syscalls (guest ring 0): uname, sysinfo, resource
  * limits and usage, user and group ids (everyone is root), getrandom,
- * prctl, and the calls that only need to succeed (sync, fsync).
+ * prctl, and the calls that only need to succeed (sync, fsync) or check
+ * their arguments (fadvise64, membarrier).
  */
 #include "../../lib/string.h"
 #include "core/kernel.h"
@@ -232,4 +233,44 @@ s64 sys_fstatfs(u64 fd, u64 ubuf)
 {
 	struct file *f = fd < NR_FDS ? fd_get((int)fd) : 0;
 	return f ? do_statfs(f->ino, ubuf) : -EBADF;
+}
+
+/* Advice is a hint, and ramfs has no cache to steer: the checks Linux's
+ * generic_fadvise makes, in its order. */
+s64 sys_fadvise64(u64 fd, u64 off, u64 len, u64 advice)
+{
+	(void)off;
+	struct file *f = fd < NR_FDS ? fd_get((int)fd) : 0;
+	if (!f)
+		return -EBADF;
+	if (S_ISFIFO(f->ino->mode))
+		return -ESPIPE;
+	return (s64)len < 0 || advice > POSIX_FADV_MAX ? -EINVAL : 0;
+}
+
+/* A partition's kernel runs its tasks on one CPU: every syscall entry is
+ * already the barrier the commands ask for.  PRIVATE_EXPEDITED needs the
+ * mm's registration first (EPERM), as on Linux; flags are EINVAL. */
+#define MEMBARRIER_SUPPORTED (MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED | \
+			      MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED | \
+			      MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
+s64 sys_membarrier(u64 cmd, u64 flags)
+{
+	if (flags)
+		return -EINVAL;
+	switch (cmd) {
+	case 0:
+		return MEMBARRIER_SUPPORTED;
+	case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+		current->mm->membarrier |= (u32)cmd;
+		return 0;
+	case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+		return current->mm->membarrier & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED ? 0 : -EPERM;
+	case MEMBARRIER_CMD_GLOBAL:
+	case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -36,7 +36,7 @@ static const sysfn table[] = {
 	S1(faccessat), S1(pselect6), S1(ppoll), S1(set_robust_list), S1(get_robust_list), S1(clone3), S1(utimensat),
 	S1(accept4), S1(dup3), S1(pipe2), S1(prlimit64), S1(renameat2), S1(epoll_create), S1(epoll_create1),
 	S1(epoll_ctl), S1(epoll_wait), S1(epoll_pwait), S1(eventfd), S1(eventfd2), S1(timerfd_create),
-	S1(timerfd_settime), S1(timerfd_gettime), S1(signalfd), S1(signalfd4), S1(getrandom), S1(statx),
+	S1(timerfd_settime), S1(timerfd_gettime), S1(signalfd), S1(signalfd4), S1(getrandom), S1(statx), S1(fadvise64), S1(membarrier),
 	S(faccessat2, faccessat),
 };
 

@@ -7,8 +7,10 @@
  * `bench_guest ctr N [ISOLATION]` instead: ticks per container of busybox
  * running `true` (create + start + wait through /var/run/docker.sock; its
  * removal not counted), process or hyperv, for tools/bench_engine.py.
- * `bench_guest run N PROG ARG...`: ticks per fork+exec+wait of PROG, on
- * standard error ("run: N"), for tools/bench_docker.py. */
+ * `bench_guest spawn N ROOT PROG [ARG]...`: ticks per fork+exec+wait of
+ * PROG chrooted in ROOT, on standard error ("spawn: N"; PROG's own output
+ * goes where bench_guest's does), for tools/bench_debian.py and
+ * tools/bench_docker.py. */
 #include "t.h"
 #include <netinet/in.h>
 #include <pthread.h>
@@ -180,8 +182,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "ctr"))
 		return containers(atoi(argv[2]), argc > 3 ? argv[3] : "process");
-	if (argc > 3 && !strcmp(argv[1], "run")) {
-		fprintf(stderr, "run: %llu\n", spawn(argv + 3, atoi(argv[2])));
+	if (argc > 4 && !strcmp(argv[1], "spawn")) {
+		fprintf(stderr, "spawn: %llu\n", spawn_in(argv[3], argv + 4, atoi(argv[2])));
 		return 0;
 	}
 	int n = argc > 1 ? atoi(argv[1]) : 20;
