@@ -81,9 +81,11 @@ int nat_show(char *b, int n);                  /* the published ports and mappin
  * eth0 up with net= ("ADDR/PREFIX[,GATEWAY[,MAC]]"), frames sent by
  * send(BH_MSG_FRAME, frame, len); 0, -EINVAL (malformed, or already up),
  * -ENOMEM.  chnic_input: a BH_MSG_FRAME received (copied).  chnic_fuzz: n
- * hostile frames (malformed, spoofed, random) through send, for the tests. */
+ * hostile frames (malformed, spoofed, random, runts) through send, for the
+ * tests; chnic_arpstorm: n well-formed broadcast ARP requests. */
 int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32 len));
 void chnic_input(const void *frame, u32 len);
 void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len));
+void chnic_arpstorm(u32 n, void (*send)(u16 type, const void *payload, u32 len));
 
 #endif
