@@ -42,13 +42,19 @@ static int have_chan, exited;
 
 /* A frame of its NIC (net/chnic.c): dropped when the ring is full, as a
  * NIC's full ring drops. */
-static void send_frame(u16 type, const void *frame, u32 len)
+static int send_frame(u16 type, const void *frame, u32 len)
 {
-	if (!chan_send(&uvm_chan, type, 0, 0, frame, len))
+	int r = chan_send(&uvm_chan, type, 0, 0, frame, len);
+	if (!r)
 		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+	return r;
 }
 
-static void send_waiting(u16 type, const void *frame, u32 len) { utility_send(type, 0, 0, frame, len); }
+static int send_waiting(u16 type, const void *frame, u32 len)
+{
+	utility_send(type, 0, 0, frame, len);
+	return 0;
+}
 
 /* A message to the host; while the ring is full, the host gets the CPU. */
 void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)

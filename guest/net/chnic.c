@@ -15,6 +15,7 @@
 #include "core/kernel.h"
 #include "mm/mm.h"
 #include "linux.h"
+#include "net/net.h"
 #include "net/vswitch.h"
 #include "net/lwip/port.h"
 #include "lwip/netif.h"
@@ -24,8 +25,9 @@
 
 static struct netif nif;
 static u8 mac[6];
-static void (*send_msg)(u16 type, const void *payload, u32 len);
+static int (*send_msg)(u16 type, const void *payload, u32 len);
 static int up;
+static struct nic_stats st; /* what /proc/net/dev and ifconfig show of eth0 */
 
 static err_t chnic_linkoutput(struct netif *n, struct pbuf *p)
 {
@@ -34,7 +36,11 @@ static err_t chnic_linkoutput(struct netif *n, struct pbuf *p)
 	if (p->tot_len > sizeof frame)
 		return ERR_BUF;
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
-	send_msg(BH_MSG_FRAME, frame, p->tot_len);
+	if (send_msg(BH_MSG_FRAME, frame, p->tot_len)) {
+		st.tx_dropped++;
+		return ERR_MEM;
+	}
+	st.tx_packets++, st.tx_bytes += p->tot_len;
 	return ERR_OK;
 }
 
@@ -51,7 +57,7 @@ static err_t chnic_init(struct netif *n)
 	return ERR_OK;
 }
 
-int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32 len))
+int chnic_start(const char *net, int (*send)(u16 type, const void *payload, u32 len))
 {
 	u32 ip, gw;
 	int prefix, has_mac;
@@ -76,20 +82,33 @@ int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32
 void chnic_input(const void *frame, u32 len)
 {
 	struct pbuf *p;
-	if (!up || len < 14 || len > BH_MSG_MAX || !(p = pbuf_alloc(PBUF_RAW, (u16)len, PBUF_RAM)))
+	if (!up)
 		return;
+	if (len < 14 || len > BH_MSG_MAX) {
+		st.rx_errors++;
+		return;
+	}
+	if (!(p = pbuf_alloc(PBUF_RAW, (u16)len, PBUF_RAM))) {
+		st.rx_dropped++;
+		return;
+	}
 	memcpy(p->payload, frame, len);
-	if (nif.input(p, &nif) != ERR_OK)
+	st.rx_packets++, st.rx_bytes += len;
+	if (nif.input(p, &nif) != ERR_OK) {
 		pbuf_free(p);
+		st.rx_dropped++;
+	}
 	lwip_pump();
 }
+
+const struct nic_stats *chnic_stats(const struct netif *n) { return up && n == &nif ? &st : 0; }
 
 /* n frames a hostile partition would send, each through send (which may
  * wait for room), of 14 bytes up to what a message holds (past Ethernet's
  * 1514): every fourth one malformed IPv4, then another's MAC, another's
  * address, and random bytes (neither IPv4 nor ARP), every second of those
  * a runt (0..13 bytes). */
-void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len))
+void chnic_fuzz(u32 n, int (*send)(u16 type, const void *payload, u32 len))
 {
 	static u8 f[BH_MSG_MAX];
 	u64 x = rdtsc() | 1;
@@ -114,7 +133,7 @@ void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len))
 
 /* n ARP requests, well formed and its own, broadcast for addresses of its
  * subnet picked at random: a storm every port of the network receives. */
-void chnic_arpstorm(u32 n, void (*send)(u16 type, const void *payload, u32 len))
+void chnic_arpstorm(u32 n, int (*send)(u16 type, const void *payload, u32 len))
 {
 	static u8 f[42];
 	u32 ip = ip4_addr_get_u32(netif_ip4_addr(&nif)), mask = ip4_addr_get_u32(netif_ip4_netmask(&nif));

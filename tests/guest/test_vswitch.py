@@ -315,6 +315,10 @@ def test_containers_across_modes(tmp_path):
         for frm, to in pairs:
             out = run_ok(sh, f"bulkhead enter {frm} -- ping -c 2 {addr[to]}")
             assert "2 packets transmitted, 2 packets received" in out, (frm, to, out)
+        # its NIC's counters, as /proc/net/dev shows them inside: bytes and packets each way
+        out = run_ok(sh, "bulkhead enter web -- cat /proc/net/dev")
+        m = re.search(r"^\s*eth0:\s+(\d+)\s+(\d+)\s+0\s+0(?:\s+\d+){4}\s+(\d+)\s+(\d+)\s+0\s+0\s", out, re.M)
+        assert m and all(int(x) > 0 for x in m.groups()), out
         # the seeds' demo: a hyperv container's ping localhost, in its partition; the host's ps shows its vmwp only
         run_ok(sh, "bulkhead container new hpl --runtime hyperv --image busybox -- ping localhost && "
                    "bulkhead container start hpl")
