@@ -101,8 +101,8 @@ def main():
                       ("TCP host -> hyperv container (switch, channel NIC)", hv)):
         print(f"{name:<56} {(1 << 20) / per:>10.3f} B/insn")
     print(f"{'switch TCP as a share of loopback TCP':<56} {lo / sw:>10.2f}")
-    print(f"{'ping round trip, loopback (avg of 100)':<56} {ping_lo:>10,} insns")
     print(f"{'hyperv TCP as a share of loopback TCP':<56} {lo / hv:>10.2f}")
+    print(f"{'ping round trip, loopback (avg of 100)':<56} {ping_lo:>10,} insns")
     print(f"{'ping round trip, host -> process container':<56} {ping_sw:>10,} insns")
     print(f"{'ping round trip, host -> hyperv container (channel NIC)':<56} {ping_hv:>10,} insns")
     print(f"{'hyperv container <- build machine via NAT (QEMU user net)':<56} {(1 << 20) / nat:>10.3f} B/insn"
