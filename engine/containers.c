@@ -533,18 +533,14 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 		return 500;
 	}
 	cJSON *c = cfg_of(ct), *hc = hc_of(ct), *spec = cJSON_CreateObject();
-	char net[64] = "";
-	/* A hyperv container has its loopback only for now: with its channel
-	 * NIC up (hv_spec's net) 3 of about 200 starts never got their STARTED
-	 * (docs/design.md, "Virtual switch and NAT"). */
-	int nst = ctr_hyperv(ct) ? 0 : net_sandbox_word(ct, net, sizeof net, err, cap);
+	char net[64];
+	int nst = net_sandbox_word(ct, net, sizeof net, err, cap);
 	if (nst) {
 		cJSON_Delete(spec);
 		return nst;
 	}
 	if (ctr_hyperv(ct)) {
-		cJSON_DeleteItemFromObject(ct->rec, "NetworkSettings");
-		if (hv_spec(ct, im, net, spec, err, cap)) {
+		if (hv_spec(ct, im, strcmp(net, " net=none") ? net : "", spec, err, cap)) { /* none: no NIC */
 			cJSON_Delete(spec);
 			return 400;
 		}

@@ -16,7 +16,8 @@
  *   net=ADDR/PREFIX[,GATEWAY[,MAC]]  its NIC (net/chnic.c) up on the host's
  *               virtual switch, where the host gave it that port: lwIP answers
  *               ARP and ping on it
- *   framefuzz=N send N hostile frames on that NIC (malformed, spoofed, random)
+ *   framefuzz=N send N hostile frames on that NIC (malformed, spoofed, random, runts)
+ *   arpstorm=N  send N broadcast ARP requests on it, well formed
  * and, as an attacker would (hostile.c has what they print):
  *   scribble    breaks its channel: impossible ring indices, then the doorbell
  *   badmsg      output for a process handle the host never started
@@ -41,13 +42,19 @@ static int have_chan, exited;
 
 /* A frame of its NIC (net/chnic.c): dropped when the ring is full, as a
  * NIC's full ring drops. */
-static void send_frame(u16 type, const void *frame, u32 len)
+static int send_frame(u16 type, const void *frame, u32 len)
 {
-	if (!chan_send(&uvm_chan, type, 0, 0, frame, len))
+	int r = chan_send(&uvm_chan, type, 0, 0, frame, len);
+	if (!r)
 		hcall(BH_HC_NOTIFY, 0, 0, 0, 0);
+	return r;
 }
 
-static void send_waiting(u16 type, const void *frame, u32 len) { utility_send(type, 0, 0, frame, len); }
+static int send_waiting(u16 type, const void *frame, u32 len)
+{
+	utility_send(type, 0, 0, frame, len);
+	return 0;
+}
 
 /* A message to the host; while the ring is full, the host gets the CPU. */
 void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len)
@@ -248,6 +255,9 @@ void utility_main(void)
 		} else if (arg(tok, "framefuzz=", &v)) {
 			chnic_fuzz((u32)v, send_waiting); /* each waits for room: all reach the host */
 			uprintf("sent %llu hostile frames\n", v);
+		} else if (arg(tok, "arpstorm=", &v)) {
+			chnic_arpstorm((u32)v, send_waiting);
+			uprintf("sent %llu ARP requests\n", v);
 		} else if (arg(tok, "exit=", &v)) {
 			uprintf("exiting with status %lld\n", (s64)v);
 			utility_send(BH_MSG_EXIT, 0, (s64)v, 0, 0);

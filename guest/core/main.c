@@ -63,9 +63,11 @@ void kmain(u64 bi_phys)
 	if (bi->role == BH_ROLE_HOST)
 		irq_init();                  /* device interrupts: MADT, IOAPICs masked */
 	timer_start(100);                    /* 100 Hz tick */
-	__asm__ volatile("sti");
 	if (bi->role == BH_ROLE_UTILITY)
-		utility_main();              /* no console: reports through hv */
+		utility_main();              /* no console: reports through hv; interrupts off, as the
+		                              * host's kernel below: a tick taken in ring 0 ran the
+		                              * pollers inside RUN, exec and lwIP (a lost STARTED) */
+	__asm__ volatile("sti");
 	const struct bh_module *root = root_module();
 	if (!root)
 		monitor_run();               /* the prompt */

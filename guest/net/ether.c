@@ -182,7 +182,8 @@ void netif_ifname(const struct netif *nif, char *b)
 const struct nic_stats *netif_stats(const struct netif *nif)
 {
 	struct nic *n = nic_of(nif);
-	return n ? &n->st : vswitch_stats(nif);
+	const struct nic_stats *s = n ? &n->st : vswitch_stats(nif);
+	return s ? s : chnic_stats(nif); /* a utility partition's channel NIC */
 }
 
 /* /proc/net/dev as Linux prints it (net/core/net-procfs.c's columns). */

@@ -79,11 +79,14 @@ int nat_show(char *b, int n);                  /* the published ports and mappin
 
 /* chnic.c: a utility partition's NIC, frames over its channel.  chnic_start:
  * eth0 up with net= ("ADDR/PREFIX[,GATEWAY[,MAC]]"), frames sent by
- * send(BH_MSG_FRAME, frame, len); 0, -EINVAL (malformed, or already up),
+ * send(BH_MSG_FRAME, frame, len) (0, or nonzero: dropped); 0, -EINVAL (malformed, or already up),
  * -ENOMEM.  chnic_input: a BH_MSG_FRAME received (copied).  chnic_fuzz: n
- * hostile frames (malformed, spoofed, random) through send, for the tests. */
-int chnic_start(const char *net, void (*send)(u16 type, const void *payload, u32 len));
+ * hostile frames (malformed, spoofed, random, runts) through send, for the
+ * tests; chnic_arpstorm: n well-formed broadcast ARP requests. */
+int chnic_start(const char *net, int (*send)(u16 type, const void *payload, u32 len));
 void chnic_input(const void *frame, u32 len);
-void chnic_fuzz(u32 n, void (*send)(u16 type, const void *payload, u32 len));
+const struct nic_stats *chnic_stats(const struct netif *n); /* its counters, or NULL if n is not it */
+void chnic_fuzz(u32 n, int (*send)(u16 type, const void *payload, u32 len));
+void chnic_arpstorm(u32 n, int (*send)(u16 type, const void *payload, u32 len));
 
 #endif

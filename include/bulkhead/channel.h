@@ -19,7 +19,7 @@
 #include "types.h"
 
 #define BH_CHAN_GPA 0x1000000ull /* 16 MiB: below a utility partition's RAM */
-#define BH_RING_SIZE 0x4000u
+#define BH_RING_SIZE 0x20000u /* 128 KiB: a TCP window of 64 KiB in 4 KiB frames, and more, fits */
 #define BH_CHAN_PAGES (1 + 2 * BH_RING_SIZE / 4096)
 #define BH_VEC_CHANNEL 0x21
 #define BH_CHAN_MAGIC 0x4e414843u /* "CHAN" */

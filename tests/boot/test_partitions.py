@@ -163,7 +163,7 @@ def test_grant_checks(m):
 
 def test_channel_checks(m):
     """BH_HC_PART_CHANNEL (15) and the doorbell BH_HC_NOTIFY (16), raw."""
-    chan = 9 * 4096
+    chan = (1 + 2 * 32) * 4096                         # BH_CHAN_PAGES: an index page, a 128 KiB ring each way
     pid = int(re.search(r"-> (-?\d+)", m.cmd("part create ch 16")).group(1))
     def hc(args):
         return int(re.search(r"hc \d+ -> (-?\d+)", m.cmd(f"hc {args}")).group(1))

@@ -155,8 +155,8 @@ def test_three_partitions(sh):
         assert [r[0] for r in replies] == ["1", "2", "3"], out
         assert all(int(b) > 0 and int(t) > 0 for _, b, t in replies), out
         assert "3 sent, 3 received" in out, out
-        out = run_ok(sh, f"bulkhead ping {pid} 2 4096")  # the largest message, across the ring's wrap
-        assert "2 sent, 2 received" in out and "bytes=4096" in out, out
+        out = run_ok(sh, f"bulkhead ping {pid} 40 4096")  # the largest message, across the 128 KiB ring's wrap
+        assert "40 sent, 40 received" in out and "bytes=4096" in out, out
 
         out = run_ok(sh, f"bulkhead stats {pid}")
         up = re.search(r"^uptime: (\d+)\.(\d{3}) s$", out, re.M)

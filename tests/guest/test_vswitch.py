@@ -223,7 +223,12 @@ def test_utility_partition_nic(boxes):
     """A utility partition's channel NIC (guest/net/chnic.c, BH_MSG_FRAME):
     net= on its command line gives it a port; the host and a container ping
     it through the switch.  Another floods its port with hostile frames
-    (framefuzz=): every one is dropped and counted, the first still answers."""
+    (framefuzz=: malformed, spoofed, random, runts, up to 4 KiB): every one
+    is dropped and counted by reason.  A third sends an ARP storm (arpstorm=:
+    well-formed broadcast requests, which the switch passes to every port)
+    while two containers ping each other and the first: the host's shell
+    answers, the pings all come back, and the ports that could not keep up
+    count their drops as full."""
     sh = boxes
     out = sh.run("bulkhead run -d u1 net=172.20.0.7/16; sleep 2; ping -c 2 172.20.0.7; " +
                  box("vc1", "172.20.0.2", "ping -c 2 172.20.0.7"), timeout=120)
@@ -235,38 +240,150 @@ def test_utility_partition_nic(boxes):
     assert "sent 400 hostile frames" in out and "2 packets received" in out, out
     frames_in, _, drops = port_line(out, "172.20.0.8")
     assert frames_in == 401 and sum(drops.values()) == 400, out  # all but its gratuitous ARP
-    assert drops["srcmac"] == 100 and drops["malformed"] + drops["srcip"] + drops["type"] + drops["nodest"] == 300, out
-    out = sh.run(f"bulkhead kill {u1}; bulkhead kill {u2}; sleep 1; cat /dev/vswitch")
-    assert "172.20.0.7" not in out and "172.20.0.8" not in out, out  # the ports go with them
+    assert drops["srcmac"] == 100 and drops["short"] == 50, out
+    assert drops["malformed"] + drops["srcip"] + drops["type"] + drops["nodest"] == 250, out
+    out = sh.run(box("vc2", "172.20.0.3", "sleep 40") + " & sleep 1; bulkhead run -d u5 net=172.20.0.10/16 arpstorm=4000; " +
+                 box("vc1", "172.20.0.2", "ping -c 10 172.20.0.3; ping -c 5 172.20.0.7") +
+                 "; ping -c 5 172.20.0.3; uptime; sleep 5; cat /dev/vswitch; kill %1; wait", timeout=300)
+    u5 = re.search(r"^(\d+)$", out, re.M).group(1)
+    assert "sent 4000 ARP requests" in out, out
+    assert out.count("10 packets transmitted, 10 packets received") == 1, out
+    assert out.count("5 packets transmitted, 5 packets received") == 2, out
+    frames_in, _, drops = port_line(out, "172.20.0.10")
+    assert frames_in >= 4001 and sum(drops.values()) == 0, out  # well formed: passed on, not dropped
+    full = sum(map(int, re.findall(r" full (\d+)$", out, re.M)))
+    print(f"ARP storm of 4000: {full} frames dropped as full at the other ports")
+    out = sh.run(f"bulkhead kill {u1}; bulkhead kill {u2}; bulkhead kill {u5}; sleep 1; cat /dev/vswitch")
+    assert "172.20.0.7" not in out and "172.20.0.8" not in out and "172.20.0.10" not in out, out  # the ports go with them
     out = sh.run("bulkhead run -d u3 net=10.9.9.9/16; bulkhead run -d u4 net=172.20.0.1/16")
     assert "run u3: Address not available" in out and "run u4: Invalid argument" in out, out  # no network; the gateway's
 
 
+def test_containers_across_modes(tmp_path):
+    """The seeds' network across isolation modes, through the engine: a
+    hyperv container serves busybox httpd on the switch, a process container
+    fetches from it by address; containers ping each other by address in
+    both modes and across them (hyperv <-> hyperv partition to partition,
+    hyperv <-> process); the hyperv one's processes ping localhost inside
+    their own partition while the host's ps shows only its vmwp, and reach an
+    HTTP server on the build machine (10.0.2.2 through QEMU's user network)
+    by outbound NAT; a port published with -p reaches the hyperv container
+    from the build machine through QEMU's hostfwd.  NetworkMode none gives
+    either kind the loopback only."""
+    import functools
+    import http.server
+    import socket
+    import threading
+    import urllib.request
+    from shell import Shell
+    from test_bulkhead import run_ok, wait_for
 
-def test_hyperv_loopback_and_network_none(csh):
-    """A hyperv container's processes have sockets on its own kernel's
-    loopback (the seeds' `ping localhost`) and, for now, no NIC (the engine
-    gives it none: docs/design.md); NetworkMode none gives a process
-    container the loopback only, where anything else is unreachable."""
+    (tmp_path / "hello").write_bytes(b"from the build machine\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        fwd = s.getsockname()[1]
+    sh = Shell("vswitch-modes", nic="virtio", hostfwd=[(fwd, 8080)])
+    try:
+        wait_for(sh, "ls /var/run/docker.sock 2>&1", lambda o: "No such file" not in o, timeout=60)
+        run_ok(sh, "bulkhead container new web --runtime hyperv --image busybox -p 8080:80 -- "
+                   "httpd -f -p 80 -h /etc")
+        run_ok(sh, "bulkhead container new cli --runtime process --image busybox -- sleep 600")
+        run_ok(sh, "bulkhead container new hv2 --runtime hyperv --image busybox -- sleep 600")
+        run_ok(sh, "bulkhead container new pr2 --runtime process --image busybox -- sleep 600")
+        run_ok(sh, "for c in web cli hv2 pr2; do bulkhead container start $c || exit 1; done")
+        st, j = api_json(sh, "GET", "/containers/web/json")
+        web = j["NetworkSettings"]["IPAddress"]
+        assert st == 200 and j["HostConfig"]["Isolation"] == "hyperv" and web.startswith("172.20.0."), j
+        addr = {"web": web}
+        for n in ("cli", "hv2", "pr2"):
+            addr[n] = api_json(sh, "GET", f"/containers/{n}/json")[1]["NetworkSettings"]["IPAddress"]
+        assert len(set(addr.values())) == 4 and all(a.startswith("172.20.0.") for a in addr.values()), addr
+        out = run_ok(sh, "bulkhead enter web -- ifconfig eth0")
+        assert re.search(r"^eth0\s+Link encap:Ethernet", out, re.M) and f"inet addr:{web} " in out, out
+        out = wait_for(sh, f"bulkhead enter cli -- wget -q -O - http://{web}/hostname",
+                       lambda o: re.search(r"^[0-9a-f]{12}$", o, re.M), timeout=60)
+        host = re.search(r"^[0-9a-f]{12}$", out, re.M).group(0)
+        assert host == j["Config"]["Hostname"], (host, j["Config"])
+        pairs = (("hv2", "web"), ("web", "hv2"),   # hyperv <-> hyperv
+                 ("cli", "web"), ("web", "cli"),   # process <-> hyperv
+                 ("hv2", "pr2"), ("pr2", "hv2"),
+                 ("cli", "pr2"), ("pr2", "cli"))   # process <-> process
+        for frm, to in pairs:
+            out = run_ok(sh, f"bulkhead enter {frm} -- ping -c 2 {addr[to]}")
+            assert "2 packets transmitted, 2 packets received" in out, (frm, to, out)
+        # its NIC's counters, as /proc/net/dev shows them inside: bytes and packets each way
+        out = run_ok(sh, "bulkhead enter web -- cat /proc/net/dev")
+        m = re.search(r"^\s*eth0:\s+(\d+)\s+(\d+)\s+0\s+0(?:\s+\d+){4}\s+(\d+)\s+(\d+)\s+0\s+0\s", out, re.M)
+        assert m and all(int(x) > 0 for x in m.groups()), out
+        # the seeds' demo: a hyperv container's ping localhost, in its partition; the host's ps shows its vmwp only
+        run_ok(sh, "bulkhead container new hpl --runtime hyperv --image busybox -- ping localhost && "
+                   "bulkhead container start hpl")
+        hid = api_json(sh, "GET", "/containers/hpl/json")[1]["Id"]
+        wait_for(sh, "/tests/bin/apiclient GET '/containers/hpl/logs?stdout=1'",
+                 lambda o: "64 bytes from 127.0.0.1: seq=2" in o, timeout=60)
+        top = sh.run("/tests/bin/apiclient GET /containers/hpl/top")
+        assert '"ping"' in top, top
+        ps = sh.run("ps -o pid,args")
+        assert "ping localhost" not in ps and re.search(rf"vmwp \S*containers/{hid[:32]}", ps), ps  # ps cuts lines at 80
+        run_ok(sh, "bulkhead container rm -f hpl")
+        out = run_ok(sh, "bulkhead enter web -- ping -c 2 localhost")
+        assert "2 packets transmitted, 2 packets received" in out, out
+        # nothing of the hyperv container runs in the host: its httpd is not in the host's ps
+        out = sh.run("ps -o pid,args | grep -c '[h]ttpd -f -p 80'")
+        assert re.search(r"^0$", out, re.M), out
+        wait_for(sh, "ifconfig eth0", lambda o: "inet addr:10.0.2.15" in o, timeout=60)
+        port = srv.server_address[1]
+        out = run_ok(sh, f"bulkhead enter web -- wget -q -O - http://10.0.2.2:{port}/hello")
+        assert "from the build machine" in out, out
+        with urllib.request.urlopen(f"http://127.0.0.1:{fwd}/hostname", timeout=60) as r:
+            assert r.read().decode().strip() == host
+        # NetworkMode none: the loopback only, in both modes
+        for iso in ("process", "hyperv"):
+            st, j = api_json(sh, "POST", f"/containers/create?name=nn{iso[0]}",
+                             '{"Image":"busybox","Cmd":["sleep","600"],"HostConfig":'
+                             f'{{"NetworkMode":"none","Isolation":"{iso}"}}}}')
+            assert st == 201, j
+            run_ok(sh, f"bulkhead container start nn{iso[0]}")
+            j = api_json(sh, "GET", f"/containers/nn{iso[0]}/json")[1]
+            assert j["HostConfig"]["NetworkMode"] == "none" and list(j["NetworkSettings"]["Networks"]) == ["none"], j
+            assert j["NetworkSettings"]["IPAddress"] == "", j["NetworkSettings"]
+            out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ifconfig -a")
+            assert re.findall(r"^(\S+)\s+Link encap", out, re.M) == ["lo"], (iso, out)
+            out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ping -c 1 localhost")
+            assert "1 packets received" in out, (iso, out)
+            out = sh.run(f"bulkhead enter nn{iso[0]} -- wget -q -O - http://{web}/hostname; echo rc=$?")
+            assert re.search(r"^rc=1$", out, re.M) and "Network is unreachable" in out, (iso, out)
+        run_ok(sh, "for c in nnp nnh web cli hv2 pr2; do bulkhead container rm -f $c; done")
+        out = sh.run("cat /dev/vswitch")
+        assert "port remote" not in out and "port sandbox" not in out, out
+    finally:
+        sh.close()
+        srv.shutdown()
+
+
+def test_hyperv_starts_with_nic_under_traffic(csh):
+    """Hyperv containers start with their NIC while broadcast frames keep
+    arriving on it (a process and a hyperv container ping the network's
+    broadcast address): each start gets its STARTED.  A utility kernel that
+    took interrupts in ring 0 ran its poller inside itself here and lost
+    about one start in fifty (docs/design.md)."""
     from test_bulkhead import run_ok
     sh = csh
-    for name, iso, mode in (("hvl", "hyperv", "default"), ("nnp", "process", "none"), ("nnh", "hyperv", "none")):
-        st, j = api_json(sh, "POST", f"/containers/create?name={name}",
-                         '{"Image":"busybox","Cmd":["sleep","600"],"HostConfig":'
-                         f'{{"NetworkMode":"{mode}","Isolation":"{iso}"}}}}')
-        assert st == 201, j
-        run_ok(sh, f"bulkhead container start {name}")
-        j = api_json(sh, "GET", f"/containers/{name}/json")[1]
-        assert j["HostConfig"]["Isolation"] == iso and j["NetworkSettings"]["IPAddress"] == "", j
-        if iso == "process":
-            assert list(j["NetworkSettings"]["Networks"]) == ["none"], j["NetworkSettings"]
-        out = run_ok(sh, f"bulkhead enter {name} -- ifconfig -a")
-        assert re.findall(r"^(\S+)\s+Link encap", out, re.M) == ["lo"], (name, out)
-        out = run_ok(sh, f"bulkhead enter {name} -- ping -c 2 localhost")
-        assert "2 packets transmitted, 2 packets received" in out, (name, out)
-        out = sh.run(f"bulkhead enter {name} -- wget -q -O - http://172.20.0.1/; echo rc=$?")
-        assert re.search(r"^rc=1$", out, re.M) and "Network is unreachable" in out, (name, out)
-    # nothing of a hyperv container runs in the host
-    out = sh.run("ps -o pid,args | grep -c '[s]leep 600'")
-    assert re.search(r"^1$", out, re.M), out
-    run_ok(sh, "bulkhead container rm -f hvl; bulkhead container rm -f nnp; bulkhead container rm -f nnh")
+    n = 30
+    run_ok(sh, "bulkhead container new bcp --image busybox -- ping -i 0.02 172.20.255.255 && "
+               "bulkhead container start bcp && bulkhead container new bch --runtime hyperv --image busybox -- "
+               "ping -i 0.05 172.20.255.255 && bulkhead container start bch")
+    out = sh.run(f"for i in $(seq {n}); do bulkhead container new sl$i --image busybox --runtime hyperv -- "
+                 "ifconfig eth0 >/dev/null && bulkhead container start sl$i >/dev/null && "
+                 "/tests/bin/apiclient POST /containers/sl$i/wait | grep -q '\"StatusCode\":0' && "
+                 "/tests/bin/apiclient GET \"/containers/sl$i/logs?stdout=1\" | grep -q 'inet addr:172.20' && "
+                 "bulkhead container rm sl$i >/dev/null && echo START-OK || echo START-FAILED-$i; done",
+                 timeout=60 * n)
+    assert re.findall(r"^START-OK$", out, re.M) == ["START-OK"] * n and not re.search("^START-FAILED", out, re.M), out + sh.run("tail -40 /var/log/bulkheadd.log")
+    out = sh.run("cat /dev/vswitch")
+    assert re.search(r"^  port remote \S+ \S+ in [1-9]", out, re.M), out  # bch's frames went through
+    run_ok(sh, "bulkhead container rm -f bcp; bulkhead container rm -f bch")
