@@ -36,7 +36,7 @@ def test_missing_command(sh):
 
 
 def test_exec_and_host_ps(sh):
-    out, rc = run_rc(sh, f"bulkhead uvm -n box2 -x 'echo from-exec; ps' {IMG} -- sh -c 'sleep 6; echo done'", 180)
+    out, rc = run_rc(sh, f"bulkhead uvm -n box2 -x 'sleep 1; echo from-exec; ps' {IMG} -- sh -c 'sleep 6; echo done'", 180)
     assert "from-exec" in out, out
     assert re.search(r"^\s*3\s+root\s+sleep 6$", out, re.M), out  # the exec's ps sees PID 1's child
     assert "done" in out.splitlines() and rc == 0, out
