@@ -170,13 +170,13 @@ static void release(struct partition *p)
 }
 
 /* The named reserve: what hv must have free beyond a new partition's RAM of
- * `pages` to build and start it: its page, its vCPU, its boot block and its
- * nested tables (root, PDPT, a directory per GiB, a table at each unaligned
- * end).  Each step checks for itself as well: running out is BH_ENOMEM, never
- * a panic. */
+ * `pages` to build and start it: its page, its vCPU and its nested tables
+ * (root, PDPT, a directory per GiB, a table at each unaligned end).  Each
+ * step checks for itself as well: running out is BH_ENOMEM, never a panic;
+ * a table page wanted later, as its RAM is touched, stops the partition. */
 static u64 reserve(u64 pages)
 {
-	return 1 + vcpu_ops->vcpu_pages + PART_BOOT_BLOCK_PAGES + 4 + pages / (512 * 512);
+	return 1 + vcpu_ops->vcpu_pages + 4 + pages / (512 * 512);
 }
 
 s64 part_create(const struct bh_part_create *req)
@@ -186,7 +186,8 @@ s64 part_create(const struct bh_part_create *req)
 		return BH_ENOSYS;
 	if (!name_ok(req->name, BH_PART_NAME_MAX) || !req->name[0] || !name_ok(req->cmdline, BH_CMDLINE_MAX_PART) ||
 	    req->vcpus != 1 || req->flags || req->memory < BH_PART_MIN_MEMORY || (req->memory & (BH_PAGE_SIZE - 1)) ||
-	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + BH_PART_MIN_MEMORY / 2)
+	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + PART_BOOT_BLOCK_PAGES * BH_PAGE_SIZE +
+	    BH_PART_MIN_MEMORY / 2)
 		return BH_EINVAL;
 	u32 id = 1;
 	while (id < BH_PART_MAX && partitions[id])
@@ -219,14 +220,17 @@ s64 part_create(const struct bh_part_create *req)
 	}
 	part_add_extent(p, base, hpa, pages, BH_MEM_USABLE);
 	p->lazy = p->ext[0];
-	/* The guest sees where its kernel is: split the run into kernel and free RAM. */
-	struct mem_extent *e = &p->ext[0];
-	u64 kpages = (kernel_hi - base) >> BH_PAGE_SHIFT;
-	p->ext[1] = (struct mem_extent){ e->gpa + (kpages << BH_PAGE_SHIFT), e->hpa + (kpages << BH_PAGE_SHIFT),
-					 e->pages - kpages, BH_MEM_USABLE };
-	e->pages = kpages;
-	e->type = BH_MEM_KERNEL;
-	p->nr_ext = 2;
+	/* The guest sees where its kernel is: the run split into the kernel, the
+	 * boot block just past it (boot info, initial page tables) and free RAM. */
+	struct mem_extent *e = p->ext;
+	u64 kpages = (kernel_hi - base) >> BH_PAGE_SHIFT, bpages = PART_BOOT_BLOCK_PAGES;
+	e[0].pages = kpages;
+	e[0].type = BH_MEM_KERNEL;
+	e[1] = (struct mem_extent){ e->gpa + (kpages << BH_PAGE_SHIFT), e->hpa + (kpages << BH_PAGE_SHIFT), bpages,
+				    BH_MEM_BOOTDATA };
+	e[2] = (struct mem_extent){ e[1].gpa + (bpages << BH_PAGE_SHIFT), e[1].hpa + (bpages << BH_PAGE_SHIFT),
+				    pages - kpages - bpages, BH_MEM_USABLE };
+	p->nr_ext = 3;
 	p->created_tsc = t0;
 	return id;
 }
@@ -313,16 +317,17 @@ s64 part_start(u32 id)
 		memcpy(dst, kernel_file + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
-	/* The boot block sits just below the RAM: boot info and page tables. */
-	u64 base = p->ext[0].gpa, bpages = PART_BOOT_BLOCK_PAGES;
-	s64 err = grant(p, base - (bpages << BH_PAGE_SHIFT), bpages, BH_MEM_BOOTDATA);
-	if (err)
-		return err;
+	/* The boot block, part of its RAM: boot info and page tables. */
+	u64 block = p->ext[1].gpa, bytes = p->ext[1].pages << BH_PAGE_SHIFT;
+	u8 *b = part_ram(p, block, bytes);
+	if (!b)
+		return BH_ENOMEM;
+	memset(b, 0, bytes); /* the tables' pages must be zero (block_alloc) */
 	struct bh_boot_info t = { .magic = BH_BOOTINFO_MAGIC, .version = BH_BOOTINFO_VERSION, .size = sizeof t,
 				  .tsc_hz = boot_bi->tsc_hz, .hv_entry_tsc = p->created_tsc, .entry = kernel.entry_phys,
 				  .role = BH_ROLE_UTILITY, .isolation = BH_ISO_HYPERV, .partition_id = p->id };
 	memcpy(t.cmdline, p->cmdline, sizeof p->cmdline);
-	err = part_boot(p, base - (bpages << BH_PAGE_SHIFT), &t);
+	s64 err = part_boot(p, block, &t);
 	if (err)
 		return err; /* what it has so far goes with part_destroy */
 	p->hv_pages += vcpu_ops->vcpu_pages;
