@@ -5,6 +5,7 @@ status, an EXEC, a signal, a pty with Ctrl-C, and a host `ps` that never
 shows the container's processes."""
 import re
 
+from shell import SHELL_PROMPT
 from test_bulkhead import run_rc
 
 IMG = "/boot/images/busybox.tar"
@@ -67,6 +68,7 @@ def test_tty_ctrl_c(sh):
     sh.send("echo rc-$?\r")
     sh.m.expect(r"rc-130", 30)
     sh.send("exit 5\r")
+    sh.m.expect(SHELL_PROMPT, 60)  # the terminal is the host shell's again: typing ahead would go to the container
     out = sh.run("echo rc=$?")
     assert "rc=5" in out, out
 
