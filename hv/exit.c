@@ -192,11 +192,15 @@ static void exit_mce(struct vcpu *v) { part_crash(v->part, "machine check"); }
 static void exit_ud(struct vcpu *v) { vcpu_ops->inject_exception(v, X86_UD, 0, 0); }
 
 /* The host is told with #GP and goes on (unless it touched device memory
- * above RAM, mapped now); any other partition is stopped. */
+ * above RAM, mapped now); a utility partition's first touch of its RAM maps
+ * it; anything else stops the partition. */
 static void exit_page_fault(struct vcpu *v)
 {
-	if (!host_map_device(v->part, v->exit.gpa))
+	s64 r;
+	if (!host_map_device(v->part, v->exit.gpa) || !(r = part_touch(v->part, v->exit.gpa)))
 		return;
+	if (r == BH_ENOMEM)
+		return part_crash(v->part, "no page for its nested tables at gpa 0x%llx", v->exit.gpa);
 	if (v->part->role != BH_ROLE_HOST)
 		return part_crash(v->part, "access to gpa 0x%llx denied (rip 0x%llx)", v->exit.gpa,
 				  vcpu_ops->get(v, VREG_RIP));

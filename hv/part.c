@@ -2,8 +2,9 @@
  * Partitions (root mode): lookups of guest-physical memory, the boot block every
  * partition starts from, and the management calls the host partition makes for
  * utility partitions.  A utility partition's RAM is one run of hv's free pages,
- * seen by the guest at the kernel's load address; it is scrubbed before the
- * pages go back to the allocator.
+ * seen by the guest at the kernel's load address.  Its pages are zeroed when
+ * it first touches them, 2 MiB at a time (part_touch): nothing maps a page of
+ * the run before hv has zeroed it, and pages it never touches cost nothing.
  */
 #include <stdarg.h>
 #include "../boot/elf.h"
@@ -21,15 +22,35 @@ static u64 kernel_lo, kernel_hi;     /* the page span its segments cover */
 static const struct bh_boot_info *boot_bi;
 _Static_assert(sizeof(struct partition) <= BH_PAGE_SIZE, "a partition's state fits one page");
 
-void *part_ram(const struct partition *p, u64 gpa, u64 len)
+s64 part_touch(struct partition *p, u64 gpa)
+{
+	const struct mem_extent *l = &p->lazy;
+	u64 end = l->gpa + (l->pages << BH_PAGE_SHIFT), hpa, entry;
+	int level;
+	if (gpa < l->gpa || gpa >= end)
+		return BH_EFAULT;
+	if (!gpt_lookup(&p->npt, gpa, &hpa, &level, &entry))
+		return 1;
+	u64 w = BH_ALIGN_DOWN(gpa, 2ull << 20), we = w + (2ull << 20);
+	w = w < l->gpa ? l->gpa : w;
+	we = we > end ? end : we;
+	memset(HV_PTR(l->hpa + (w - l->gpa)), 0, we - w);
+	return gpt_map(&p->npt, w, l->hpa + (w - l->gpa), we - w, GPT_WRITE) ? BH_ENOMEM : 0;
+}
+
+void *part_ram(struct partition *p, u64 gpa, u64 len)
 {
 	if (gpa + len < gpa)
 		return 0;
 	for (u32 i = 0; i < p->nr_ext; i++) {
 		const struct mem_extent *e = &p->ext[i];
 		u64 size = e->pages << BH_PAGE_SHIFT;
-		if (gpa >= e->gpa && gpa - e->gpa <= size && len <= size - (gpa - e->gpa))
-			return HV_PTR(e->hpa + (gpa - e->gpa));
+		if (gpa < e->gpa || gpa - e->gpa > size || len > size - (gpa - e->gpa))
+			continue;
+		for (u64 a = gpa; a < gpa + len; a = BH_ALIGN_DOWN(a, 2ull << 20) + (2ull << 20))
+			if (part_touch(p, a) == BH_ENOMEM)
+				return 0;
+		return HV_PTR(e->hpa + (gpa - e->gpa));
 	}
 	return 0;
 }
@@ -140,7 +161,7 @@ static void release(struct partition *p)
 		sched_remove(p->vcpu);
 		vcpu_ops->destroy(p->vcpu);
 	}
-	for (u32 i = 0; i < p->nr_ext; i++) /* zeroed when pages_get hands them out again */
+	for (u32 i = 0; i < p->nr_ext; i++) /* zeroed when handed out or touched again */
 		pmem_free(&hv_pmem, p->ext[i].hpa, p->ext[i].pages);
 	if (p->npt.root)
 		gpt_destroy(&p->npt);
@@ -149,13 +170,13 @@ static void release(struct partition *p)
 }
 
 /* The named reserve: what hv must have free beyond a new partition's RAM of
- * `pages` to build and start it: its page, its vCPU, its boot block and its
- * nested tables (root, PDPT, a directory per GiB, a table at each unaligned
- * end).  Each step checks for itself as well: running out is BH_ENOMEM, never
- * a panic. */
+ * `pages` to build and start it: its page, its vCPU and its nested tables
+ * (root, PDPT, a directory per GiB, a table at each unaligned end).  Each
+ * step checks for itself as well: running out is BH_ENOMEM, never a panic;
+ * a table page wanted later, as its RAM is touched, stops the partition. */
 static u64 reserve(u64 pages)
 {
-	return 1 + vcpu_ops->vcpu_pages + PART_BOOT_BLOCK_PAGES + 4 + pages / (512 * 512);
+	return 1 + vcpu_ops->vcpu_pages + 4 + pages / (512 * 512);
 }
 
 s64 part_create(const struct bh_part_create *req)
@@ -165,7 +186,8 @@ s64 part_create(const struct bh_part_create *req)
 		return BH_ENOSYS;
 	if (!name_ok(req->name, BH_PART_NAME_MAX) || !req->name[0] || !name_ok(req->cmdline, BH_CMDLINE_MAX_PART) ||
 	    req->vcpus != 1 || req->flags || req->memory < BH_PART_MIN_MEMORY || (req->memory & (BH_PAGE_SIZE - 1)) ||
-	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + BH_PART_MIN_MEMORY / 2)
+	    req->memory < kernel_hi - BH_ALIGN_DOWN(kernel_lo, 2ull << 20) + PART_BOOT_BLOCK_PAGES * BH_PAGE_SIZE +
+	    BH_PART_MIN_MEMORY / 2)
 		return BH_EINVAL;
 	u32 id = 1;
 	while (id < BH_PART_MAX && partitions[id])
@@ -187,21 +209,28 @@ s64 part_create(const struct bh_part_create *req)
 	memcpy(p->cmdline, req->cmdline, sizeof p->cmdline);
 	p->npt = (struct gpt){ .fmt = vcpu_ops->gpt_fmt, .alloc = gpt_hv_alloc, .free = gpt_hv_free,
 			       .p2v = gpt_hv_p2v, .max_level = GPT_2M };
-	/* RAM starts where the kernel loads, rounded down to 2 MiB. */
+	/* RAM starts where the kernel loads, rounded down to 2 MiB: one run,
+	 * 2 MiB-aligned when the size allows (large nested pages), neither zeroed
+	 * nor mapped until touched. */
 	u64 base = BH_ALIGN_DOWN(kernel_lo, 2ull << 20);
-	s64 err = gpt_init(&p->npt) ? BH_ENOMEM : grant(p, base, pages, BH_MEM_USABLE);
-	if (err) {
+	u64 hpa = gpt_init(&p->npt) ? 0 : pmem_alloc_aligned(&hv_pmem, pages, pages % 512 ? 1 : 512);
+	if (!hpa) {
 		release(p);
-		return err;
+		return BH_ENOMEM;
 	}
-	/* The guest sees where its kernel is: split the run into kernel and free RAM. */
-	struct mem_extent *e = &p->ext[0];
-	u64 kpages = (kernel_hi - base) >> BH_PAGE_SHIFT;
-	p->ext[1] = (struct mem_extent){ e->gpa + (kpages << BH_PAGE_SHIFT), e->hpa + (kpages << BH_PAGE_SHIFT),
-					 e->pages - kpages, BH_MEM_USABLE };
-	e->pages = kpages;
-	e->type = BH_MEM_KERNEL;
-	p->nr_ext = 2;
+	part_add_extent(p, base, hpa, pages, BH_MEM_USABLE);
+	p->lazy = p->ext[0];
+	/* The guest sees where its kernel is: the run split into the kernel, the
+	 * boot block just past it (boot info, initial page tables) and free RAM. */
+	struct mem_extent *e = p->ext;
+	u64 kpages = (kernel_hi - base) >> BH_PAGE_SHIFT, bpages = PART_BOOT_BLOCK_PAGES;
+	e[0].pages = kpages;
+	e[0].type = BH_MEM_KERNEL;
+	e[1] = (struct mem_extent){ e->gpa + (kpages << BH_PAGE_SHIFT), e->hpa + (kpages << BH_PAGE_SHIFT), bpages,
+				    BH_MEM_BOOTDATA };
+	e[2] = (struct mem_extent){ e[1].gpa + (bpages << BH_PAGE_SHIFT), e[1].hpa + (bpages << BH_PAGE_SHIFT),
+				    pages - kpages - bpages, BH_MEM_USABLE };
+	p->nr_ext = 3;
 	p->created_tsc = t0;
 	return id;
 }
@@ -288,16 +317,17 @@ s64 part_start(u32 id)
 		memcpy(dst, kernel_file + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
-	/* The boot block sits just below the RAM: boot info and page tables. */
-	u64 base = p->ext[0].gpa, bpages = PART_BOOT_BLOCK_PAGES;
-	s64 err = grant(p, base - (bpages << BH_PAGE_SHIFT), bpages, BH_MEM_BOOTDATA);
-	if (err)
-		return err;
+	/* The boot block, part of its RAM: boot info and page tables. */
+	u64 block = p->ext[1].gpa, bytes = p->ext[1].pages << BH_PAGE_SHIFT;
+	u8 *b = part_ram(p, block, bytes);
+	if (!b)
+		return BH_ENOMEM;
+	memset(b, 0, bytes); /* the tables' pages must be zero (block_alloc) */
 	struct bh_boot_info t = { .magic = BH_BOOTINFO_MAGIC, .version = BH_BOOTINFO_VERSION, .size = sizeof t,
 				  .tsc_hz = boot_bi->tsc_hz, .hv_entry_tsc = p->created_tsc, .entry = kernel.entry_phys,
 				  .role = BH_ROLE_UTILITY, .isolation = BH_ISO_HYPERV, .partition_id = p->id };
 	memcpy(t.cmdline, p->cmdline, sizeof p->cmdline);
-	err = part_boot(p, base - (bpages << BH_PAGE_SHIFT), &t);
+	s64 err = part_boot(p, block, &t);
 	if (err)
 		return err; /* what it has so far goes with part_destroy */
 	p->hv_pages += vcpu_ops->vcpu_pages;

@@ -26,6 +26,7 @@ struct partition {
 	char cmdline[BH_CMDLINE_MAX_PART];
 	struct gpt npt;
 	struct mem_extent ext[PART_MAX_EXTENTS]; /* RAM it owns (host: also kernel, modules) */
+	struct mem_extent lazy; /* of that, RAM mapped (and zeroed) only when touched */
 	u32 nr_ext;
 	u64 ram_pages;
 	u64 ro_pages;  /* host pages mapped read-only */
@@ -37,9 +38,15 @@ struct partition {
 
 extern struct partition *partitions[BH_PART_MAX]; /* by id; [0] is the host */
 
-/* Where hv can reach [gpa, gpa+len) of p's own RAM, or 0 if any of it is not
- * p's RAM (MMIO, another owner, unmapped, overflow). */
-void *part_ram(const struct partition *p, u64 gpa, u64 len);
+/* Where hv can reach [gpa, gpa+len) of p's own RAM (touched: zeroed and
+ * mapped first where it was not), or 0 if any of it is not p's RAM (MMIO,
+ * another owner, unmapped, overflow) or a nested table page was wanted and
+ * hv had none. */
+void *part_ram(struct partition *p, u64 gpa, u64 len);
+/* Zeroes and maps the 2 MiB window of p's lazy RAM that holds gpa (less at
+ * the run's ends), as the partition first touches it: 0 done, 1 it was
+ * mapped already, BH_EFAULT gpa is not lazy RAM, BH_ENOMEM no table page. */
+s64 part_touch(struct partition *p, u64 gpa);
 void part_add_extent(struct partition *p, u64 gpa, u64 hpa, u64 pages, u32 type);
 /* Writes the boot info and initial page tables into the boot block at gpa, and
  * creates the vCPU to start at the kernel entry: 0, or BH_ENOMEM. */

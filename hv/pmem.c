@@ -118,8 +118,12 @@ u64 pmem_next_free_run(const struct pmem *pm, u64 pa, u64 *pages)
 			pfn++;
 	}
 	u64 start = pfn;
-	while (pfn < pm->nr_pages && page_free_bit(pm, pfn))
-		pfn++;
+	while (pfn < pm->nr_pages && page_free_bit(pm, pfn)) {
+		if (!(pfn % 64) && pm->bits[pfn / 64] == ~0ull && pfn + 64 <= pm->nr_pages)
+			pfn += 64; /* a whole free word */
+		else
+			pfn++;
+	}
 	*pages = pfn > start ? pfn - start : 0;
 	return *pages ? start << BH_PAGE_SHIFT : 0;
 }

@@ -243,18 +243,21 @@ static int grow_index(struct inode *i, u64 npages)
 	return 0;
 }
 
-/* The data page at index, allocated if missing. */
-u8 *ramfs_page_make(struct inode *i, u64 index)
+/* The data page at index, allocated if missing: zeroed, unless the caller
+ * writes it whole at once. */
+static u8 *page_make(struct inode *i, u64 index, int whole)
 {
 	if (ovl_copy_up(i) || grow_index(i, index + 1))
 		return 0;
 	if (!i->pages[index]) {
-		i->pages[index] = page_alloc();
+		i->pages[index] = whole ? page_alloc_run(1) : page_alloc();
 		if (i->pages[index])
 			fs_pages++;
 	}
 	return i->pages[index];
 }
+
+u8 *ramfs_page_make(struct inode *i, u64 index) { return page_make(i, index, 0); }
 
 s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos)
 {
@@ -280,7 +283,7 @@ s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos)
 	const u8 *in = kbuf;
 	for (u64 done = 0; done < n;) {
 		u64 off = (pos + done) % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
-		u8 *pg = ramfs_page_make(i, (pos + done) / PAGE);
+		u8 *pg = page_make(i, (pos + done) / PAGE, k == PAGE);
 		if (!pg)
 			return done ? (s64)done : -ENOSPC;
 		memcpy(pg + off, in + done, k);

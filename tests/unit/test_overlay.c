@@ -17,6 +17,7 @@ void *kmalloc(u64 n) { return malloc(n); }
 void *kzalloc(u64 n) { return calloc(1, n); }
 void kfree(void *p) { free(p); }
 void *page_alloc(void) { return pages_left-- > 0 ? calloc(1, PAGE) : 0; }
+void *page_alloc_run(u64 n) { return n == 1 && pages_left-- > 0 ? malloc(PAGE) : 0; } /* raw: not zeroed */
 void page_free(void *p) { free(p); }
 void mm_file_shrunk(struct inode *i, u64 end) { (void)i, (void)end; }
 u64 now_ns(void) { return 0; }
