@@ -129,8 +129,21 @@ static int listen_tcp(const char *spec)
 	return fd;
 }
 
+/* Is path an ELF file (a program given as a boot module, like the Docker
+ * CLI), not an image archive? */
+static int is_program(const char *path)
+{
+	char magic[4] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int n = fd < 0 ? -1 : (int)read(fd, magic, sizeof magic);
+	if (fd >= 0)
+		close(fd);
+	return n == 4 && !memcmp(magic, "\x7f" "ELF", 4);
+}
+
 /* Loads each file of the boot images folder whose images are not in the
- * store yet (boot modules, `image =` in bulkhead.cfg). */
+ * store yet (boot modules, `image =` in bulkhead.cfg); programs there are
+ * left alone. */
 static void load_boot_images(void)
 {
 	DIR *d = opendir(eng.boot_images);
@@ -141,6 +154,8 @@ static void load_boot_images(void)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof path, "%s/%s", eng.boot_images, de->d_name);
+		if (is_program(path))
+			continue;
 		int rc = store_load_new(path, &out, err, sizeof err);
 		if (rc < 0)
 			logmsg("boot image %s: %s", path, err);

@@ -557,10 +557,12 @@ def test_boot_images_loaded_once(tmp_path, busybox_tar):
     boot.mkdir()
     (boot / "busybox.tar").write_bytes(busybox_tar)
     (boot / "broken.tar").write_bytes(b"not an image")
+    with open("/bin/true", "rb") as f:    # a program given as a module (the Docker CLI): left alone
+        (boot / "docker").write_bytes(f.read())
     d = Daemon(tmp_path / "d", boot_images=str(boot)).start()
     try:
         assert [i["RepoTags"] for i in images(d.engine)] == [["busybox:latest"]]
-        assert "broken.tar" in d.log_text()
+        assert "broken.tar" in d.log_text() and "boot/docker" not in d.log_text()
         # a user's change survives the next start: the module is not loaded again
         iid = images(d.engine)[0]["Id"]
         assert d.engine.json("DELETE", "/images/busybox")[0] == 200
