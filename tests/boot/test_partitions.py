@@ -190,7 +190,10 @@ def test_spinning_partition_cannot_starve_host(m):
     wait_console(m, r"\[spinner\] spinning with interrupts off")
     out = m.cmd("timer 100 1000", timeout=60)
     n = int(re.search(r"timer: (\d+) interrupts", out).group(1))
-    assert n >= 80, out
+    # Starved, the host would see next to none. The count is of wall-clock
+    # ticks, and a CI machine running two QEMUs on two CPUs loses some
+    # (79 seen): half of them proves the spinner was preempted.
+    assert n >= 50, out
     assert "hypervisor: BulkheadHV" in m.cmd("hv")
     m.cmd(f"part destroy {pid}")
 

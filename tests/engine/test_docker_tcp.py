@@ -338,7 +338,9 @@ def test_info_events_attach_publish(eng):
     d = eng.docker
     info = d("info", "--format", "{{.Driver}} {{.OperatingSystem}} {{.Images}}").stdout.split()
     assert info[:2] == ["bulkhead", "Bulkhead"] and int(info[2]) >= 1, info
-    t0 = int(time.time()) - 5
+    # the daemon's clock (the guest's), not this machine's: they may differ by seconds
+    daemon_now = lambda: d("info", "--format", "{{.SystemTime}}").stdout.strip()
+    t0 = daemon_now()
     cid = d("run", "-d", "--name", "talker", "busybox", "sh", "-c", "sleep 3; echo late; sleep 999").stdout.strip()
     a = subprocess.Popen([DOCKER, "attach", "--no-stdin", "talker"], env=eng.env, stdout=subprocess.PIPE, text=True)
     try:
@@ -346,7 +348,7 @@ def test_info_events_attach_publish(eng):
     finally:
         d("rm", "-f", "talker")
         a.wait(60)
-    ev = d("events", "--since", str(t0), "--until", str(int(time.time()) + 1), "--filter", f"container={cid}",
+    ev = d("events", "--since", t0, "--until", daemon_now(), "--filter", f"container={cid}",
            "--format", "{{.Action}}").stdout.split()
     assert ev[:2] == ["create", "start"] and "destroy" in ev, ev
     d("run", "-d", "--name", "web", "-p", "8089:80", "busybox", "sh", "-c",
