@@ -240,6 +240,19 @@ static void info(struct req *r)
 	http_json(r->c, 200, j);
 }
 
+/* GET /system/df: what docker system df shows; no volumes, no build cache. */
+static void system_df(struct req *r)
+{
+	double layers;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddItemToObject(j, "Images", images_df(&layers));
+	cJSON_AddNumberToObject(j, "LayersSize", layers);
+	cJSON_AddItemToObject(j, "Containers", containers_df());
+	cJSON_AddArrayToObject(j, "Volumes");
+	cJSON_AddArrayToObject(j, "BuildCache");
+	http_json(r->c, 200, j);
+}
+
 /* ---- routing */
 /* Skips "/v<major>.<minor>" when it is followed by "/"; returns the version
  * as major*1000+minor in *ver (0: none given). */
@@ -267,7 +280,8 @@ int api_body_to_file(const char *method, const char *url)
 	int ver;
 	const char *p = strip_version(url, &ver);
 	size_t n = strcspn(p, "?");
-	return !strcmp(method, "POST") && n == 12 && !strncmp(p, "/images/load", 12);
+	return (!strcmp(method, "POST") && n == 12 && !strncmp(p, "/images/load", 12)) ||
+	       (!strcmp(method, "PUT") && !strncmp(p, "/containers/", 12) && n > 20 && !strncmp(p + n - 8, "/archive", 8));
 }
 
 void api_dispatch(struct req *r)
@@ -293,6 +307,8 @@ void api_dispatch(struct req *r)
 		version(r);
 	else if (!strcmp(r->path, "/info") && get)
 		info(r);
+	else if (!strcmp(r->path, "/system/df") && get)
+		system_df(r);
 	else if (!strcmp(r->path, "/events") && get)
 		events_subscribe(r);
 	else if (!strncmp(r->path, "/images/", 8))
