@@ -1,8 +1,9 @@
 /* bulkheadd's docker cp: the archive endpoints of a process container.
  *   HEAD /containers/{id}/archive?path=P  X-Docker-Container-Path-Stat: P's
  *        lstat as base64 JSON {name,size,mode (Go's os.FileMode),mtime,linkTarget}
- *   GET  the same header and a tar of P (a folder with all below it), its
- *        members named from P's last name, as dockerd names them
+ *   GET  the same header and a tar of P (a folder with all below it, not
+ *        crossing into other filesystems: a running container's /proc and
+ *        /dev), its members named from P's last name, as dockerd names them
  *   PUT  ?path=DIR[&noOverwriteDirNonDir=1]: the body (a tar) unpacked in DIR
  * Paths are the container's: a child of the daemon enters the container's
  * root and does the work there.  Under Bulkhead's kernel the child writes
@@ -224,8 +225,9 @@ static int job_run(struct ctr *ct, struct job *j)
 		while (n > 1 && j->path[n - 1] == '/')
 			n--;
 		snprintf(p, sizeof p, "%.*s", (int)n, j->path);
-		walk_fd = j->fd, walk_skip = strlen(p), walk_name = !strcmp(p, "/") ? "." : name;
-		if (nftw(p, walk_one, 32, FTW_PHYS) || tarw_end(j->fd))
+		int root = !strcmp(p, "/");   /* its members: ./, ./etc/, ... */
+		walk_fd = j->fd, walk_skip = root ? 0 : strlen(p), walk_name = root ? "." : name;
+		if (nftw(p, walk_one, 32, FTW_PHYS | FTW_MOUNT) || tarw_end(j->fd))
 			return buf_printf(&j->out, "500 cannot archive %s: %s", j->path, strerror(errno)), 500;
 	}
 	return stat_json(j, name, &st);

@@ -324,6 +324,9 @@ def test_archive_put_head_get(d):
     assert t.extractfile(got[long]).read() == b"long\n"
     st, h, body = e.request("GET", "/containers/cp1/archive?path=/d/a.txt")
     assert [m.name for m in tarfile.open(fileobj=io.BytesIO(body)).getmembers()] == ["a.txt"]
+    st, h, body = e.request("GET", "/containers/cp1/archive?path=/")
+    names = tarfile.open(fileobj=io.BytesIO(body)).getnames()
+    assert st == 200 and path_stat(h)["name"] == "/" and "./d/a.txt" in names and "./abs.txt" in names, names
     # a PUT into a folder reached through a symlink lands in its target
     os.symlink("/d/s", os.path.join(upper, "via"))
     assert put(e, "cp1", "/via", tar_of([("x", "file", b"x")]))[0] == 200
