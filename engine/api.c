@@ -240,16 +240,38 @@ static void info(struct req *r)
 	http_json(r->c, 200, j);
 }
 
-/* GET /system/df: what docker system df shows; no volumes, no build cache. */
+/* GET /system/df[?type=container|image|volume|build-cache...]: what docker
+ * system df shows (every type when none is named); no volumes, no build cache. */
 static void system_df(struct req *r)
 {
+	static const char *const types[] = { "container", "image", "volume", "build-cache" };
+	char t[32];
+	int want = 0, rc;
+	for (int n = 0; (rc = query_param(r, "type", n, t, sizeof t)) != -1; n++) {
+		int k = 0;
+		if (rc == -2)
+			return;
+		while (k < 4 && strcmp(t, types[k]))
+			k++;
+		if (k == 4) {
+			http_error(r->c, 400, "invalid type: %s", t);
+			return;
+		}
+		want |= 1 << k;
+	}
+	want = want ? want : 15;
 	double layers;
 	cJSON *j = cJSON_CreateObject();
-	cJSON_AddItemToObject(j, "Images", images_df(&layers));
-	cJSON_AddNumberToObject(j, "LayersSize", layers);
-	cJSON_AddItemToObject(j, "Containers", containers_df());
-	cJSON_AddArrayToObject(j, "Volumes");
-	cJSON_AddArrayToObject(j, "BuildCache");
+	if (want & 2) {
+		cJSON_AddItemToObject(j, "Images", images_df(&layers));
+		cJSON_AddNumberToObject(j, "LayersSize", layers);
+	}
+	if (want & 1)
+		cJSON_AddItemToObject(j, "Containers", containers_df());
+	if (want & 4)
+		cJSON_AddArrayToObject(j, "Volumes");
+	if (want & 8)
+		cJSON_AddArrayToObject(j, "BuildCache");
 	http_json(r->c, 200, j);
 }
 

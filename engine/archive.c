@@ -16,6 +16,7 @@
  * "..", no write through a symlink leading out of the root, hard links
  * only to files inside it) over its directory back-end, each member's path
  * and hard link target put under DIR; whiteout names (.wh.*) are refused.
+ * A gzip'd tar is taken too (loader/gzip.c).
  * The daemon waits for the child: a large copy holds its other clients.
  * hyperv containers' files are in their utility partition: 501. */
 #define _GNU_SOURCE
@@ -36,6 +37,7 @@
 #include "tar.h"
 #include "apply.h"
 #include "util.h"
+#include "gzip.h"
 #include "host/host.h"
 
 struct job {
@@ -158,6 +160,10 @@ static int unpack(struct job *j)
 	int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct ld_fs *fs = root >= 0 ? ld_dirfs_new(root, 0, &e) : NULL;
 	struct ld_src *src = ld_host_file_src(j->fd, &e);
+	static struct ld_gunzip gz;   /* large: the inflate window */
+	unsigned char magic[2];
+	if (src && pread(j->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		src = ld_gunzip_init(&gz, src, &e) ? NULL : &gz.src;   /* as dockerd, a gzip'd tar too */
 	bufs = malloc(2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
 	path = malloc(2 * lim.max_path + 2), link = malloc(2 * lim.max_path + 2);
 	if (!fs || !src || !bufs || !path || !link || ld_apply_init(&ap, fs, &lim, &ld_host_alloc, &e)) {

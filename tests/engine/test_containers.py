@@ -4,6 +4,7 @@ isolation, delete, bad input).  Starting needs /dev/sandbox: here it fails
 with a clear error and the container shows the failure.  The runtime itself
 is tested in the guest (test_containers_guest.py)."""
 import base64
+import gzip
 import io
 import json
 import os
@@ -352,6 +353,8 @@ def test_archive_put_head_get(d):
     assert os.path.isdir(os.path.join(upper, "d")) and os.path.isfile(os.path.join(upper, "abs.txt"))
     st, j = e.json("PUT", "/containers/cp1/archive?path=/", b"not a tar" * 100)
     assert st == 400, j
+    st, _, _ = put(e, "cp1", "/d", gzip.compress(tar_of([("gz.txt", "file", b"gz\n")])))
+    assert st == 200 and open(os.path.join(upper, "d", "gz.txt"), "rb").read() == b"gz\n"
     assert d.alive()
 
 
@@ -424,6 +427,10 @@ def test_system_df(d):
     [c] = j["Containers"]
     assert c["Id"] == cid and c["Names"] == ["/df1"] and c["Image"] == "img:1" and c["State"] == "created"
     assert c["SizeRw"] == 0 and c["SizeRootFs"] == size
+    st, j = e.json("GET", "/system/df?type=container&type=volume")
+    assert st == 200 and sorted(j) == ["Containers", "Volumes"], j
+    st, j = e.json("GET", "/system/df?type=disk")
+    assert st == 400 and j["message"] == "invalid type: disk", j
 
 
 @pytest.mark.skipif(not os.path.exists(DOCKER), reason="no Docker CLI on this machine")
