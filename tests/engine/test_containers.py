@@ -404,6 +404,30 @@ def test_archive_hostile_tars(d):
     assert not os.path.lexists(os.path.join(upper, "escaped"))
 
 
+def test_mutated_archives(d):
+    """Tars with bytes flipped, cut, repeated or inserted (seed 13, or
+    BH_FUZZ_SEED) put into a container: each a 200 or a 400, nothing written
+    outside the container's root, the daemon alive."""
+    import random
+    rnd = random.Random(int(os.environ.get("BH_FUZZ_SEED", "13")))
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "fzcp")
+    upper = e.json("GET", "/containers/fzcp/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    os.makedirs(os.path.join(upper, "in"))
+    seed = tar_of([("a/", "dir", None), ("a/f", "file", b"data" * 40), ("a/l", "sym", "../.."), ("a/h", "hard", "a/f"),
+                   ("b/" + "x" * 120, "file", b"long"), ("a/l2", "sym", "/a")])
+    outside = lambda: sorted(os.path.join(r, n) for r, ds, fs in os.walk(d.tmp) for n in ds + fs   # noqa: E731
+                             if not r.startswith(upper) and not os.path.join(r, n).startswith(upper)
+                             and "/data/tmp" not in r)
+    before = outside()
+    for i in range(100):
+        b = bytes(mutate(rnd, seed))
+        st, _, body = put(e, "fzcp", "/in", b)
+        assert st in (200, 400), (i, st, body)
+        assert d.alive(), i
+    assert outside() == before
+
+
 def test_archive_hyperv(d):
     """A hyperv container's files are in its utility partition: a clear 501."""
     e = d.engine
