@@ -17,7 +17,9 @@
  * only to files inside it) over its directory back-end, each member's path
  * and hard link target put under DIR; whiteout names (.wh.*) are refused.
  * A gzip'd tar is taken too (loader/gzip.c).
- * The daemon waits for the child: a large copy holds its other clients.
+ * The daemon goes on serving meanwhile: the child's answer comes on a
+ * socket the connection relays from (http.c: archive_data, archive_done);
+ * the connection closes after the answer.
  * hyperv containers' files are in their utility partition: 501. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,6 +49,8 @@ struct job {
 	int fd;             /* 'G': the tar goes here; 'P': it comes from here */
 	int no_overwrite;   /* 'P': a folder never replaced by a non-folder or back */
 	struct buf out;     /* the child's answer: "STATUS " and a message or the stat JSON */
+	char key[256];      /* the container as the request named it */
+	pid_t pid;
 };
 
 /* Go's os.FileMode of st_mode. */
@@ -239,16 +244,17 @@ static int job_run(struct ctr *ct, struct job *j)
 	return stat_json(j, name, &st);
 }
 
-/* Runs j in a child inside ct's root; its answer in j->out ("STATUS ..."). */
-static void job_fork(struct ctr *ct, struct job *j)
+/* Runs j in a child inside ct's root; its answer ("STATUS ...") comes on
+ * the socket returned (-1 and a 500 in j->out when it cannot start). */
+static int job_fork(struct ctr *ct, struct job *j)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC)) {
-		buf_printf(&j->out, "500 pipe: %s", strerror(errno));
-		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)) {
+		buf_printf(&j->out, "500 socketpair: %s", strerror(errno));
+		return -1;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
+	j->pid = fork();
+	if (j->pid == 0) {
 		close(p[0]);
 		job_run(ct, j);
 		for (size_t o = 0; o < j->out.len;) {
@@ -260,19 +266,12 @@ static void job_fork(struct ctr *ct, struct job *j)
 		_exit(0);
 	}
 	close(p[1]);
-	char b[4096];
-	ssize_t n;
-	while (pid > 0 && (n = read(p[0], b, sizeof b)) != 0)
-		if (n > 0)
-			buf_put(&j->out, b, (size_t)n);
-		else if (errno != EINTR)
-			break;
-	close(p[0]);
-	int status = 0;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (pid < 0 || !j->out.len)
-		buf_printf(&j->out, "500 the copy's helper process failed (%s)", pid < 0 ? strerror(errno) : "no answer");
+	if (j->pid < 0) {
+		close(p[0]);
+		buf_printf(&j->out, "500 fork: %s", strerror(errno));
+		return -1;
+	}
+	return p[0];
 }
 
 static void b64(const char *s, size_t n, char *out)
@@ -289,58 +288,108 @@ static void b64(const char *s, size_t n, char *out)
 	*out = 0;
 }
 
+static void job_free(struct job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->out.p);
+	free(j);
+}
+
+/* The answer, from j->out. */
+static void reply(struct conn *c, struct job *j)
+{
+	int st = j->out.len ? atoi(j->out.p) : 500;
+	const char *msg = j->out.len && strchr(j->out.p, ' ') ? strchr(j->out.p, ' ') + 1
+							      : "the copy's helper process ended without an answer";
+	if (st == 404)
+		http_error(c, 404, "%s %s", msg, j->key);
+	else if (st != 200)
+		http_error(c, st ? st : 500, "%s", msg);
+	else if (j->op == 'P')
+		http_reply(c, 200, NULL, "", 0);
+	else {
+		char *h = malloc(strlen(msg) / 3 * 4 + 8);
+		b64(msg, strlen(msg), h);
+		http_header(c, "X-Docker-Container-Path-Stat", h);
+		free(h);
+		if (j->op == 'H')
+			http_reply(c, 200, NULL, "", 0);
+		else {
+			off_t size = lseek(j->fd, 0, SEEK_CUR);
+			lseek(j->fd, 0, SEEK_SET);
+			http_send_file(c, "application/x-tar", j->fd, (uint64_t)size);
+			j->fd = -1;
+		}
+	}
+}
+
+void archive_data(struct conn *c, const char *p, size_t n)
+{
+	buf_put(&c->job->out, p, n);
+}
+
+void archive_done(struct conn *c)
+{
+	struct job *j = c->job;
+	c->job = NULL;
+	c->held = 0;
+	c->closing = 1;   /* the requests after it were not read */
+	waitpid(j->pid, NULL, 0);   /* ECHILD when containers_tick took it */
+	reply(c, j);
+	job_free(j);
+}
+
+void archive_conn_gone(struct conn *c)
+{
+	job_free(c->job);   /* the child finishes on its own; containers_tick reaps it */
+	c->job = NULL;
+}
+
 void archive_ep(struct req *r, struct ctr *ct, const char *key)
 {
-	struct job j = { .op = r->method == HTTP_PUT ? 'P' : r->method == HTTP_HEAD ? 'H' : 'G', .fd = -1 };
+	struct job *j = calloc(1, sizeof *j);
 	char tmp[4200];
-	int rc = query_param(r, "path", 0, j.path, sizeof j.path);
+	if (!j) {
+		http_error(r->c, 500, "out of memory");
+		return;
+	}
+	*j = (struct job){ .op = r->method == HTTP_PUT ? 'P' : r->method == HTTP_HEAD ? 'H' : 'G', .fd = -1 };
+	snprintf(j->key, sizeof j->key, "%s", key);
+	int rc = query_param(r, "path", 0, j->path, sizeof j->path), sock = -1;
 	if (rc == -2)
-		return;
-	if (rc || !j.path[0]) {
+		goto out;
+	if (rc || !j->path[0]) {
 		http_error(r->c, 400, "path is required (not a valid path: \"\")");
-		return;
+		goto out;
 	}
 	if (ct->partition || ctr_hyperv(ct)) {
 		http_error(r->c, 501, "docker cp is not supported for hyperv isolation: the container's files are in its "
 			   "utility partition");
-		return;
+		goto out;
 	}
-	if (j.op == 'P') {
-		j.no_overwrite = query_bool(r->query, "noOverwriteDirNonDir");
-		j.fd = r->load_path ? open(r->load_path, O_RDONLY | O_CLOEXEC) : -1;
-	} else if (j.op == 'G') {
+	if (j->op == 'P') {
+		j->no_overwrite = query_bool(r->query, "noOverwriteDirNonDir");
+		j->fd = r->load_path ? open(r->load_path, O_RDONLY | O_CLOEXEC) : -1;
+	} else if (j->op == 'G') {
 		snprintf(tmp, sizeof tmp, "%s/tmp/archive-XXXXXX", eng.data_root);
-		if ((j.fd = mkostemp(tmp, O_CLOEXEC)) >= 0)
+		if ((j->fd = mkostemp(tmp, O_CLOEXEC)) >= 0)
 			unlink(tmp);
 	}
-	if (j.op != 'H' && j.fd < 0) {
+	if (j->op != 'H' && j->fd < 0) {
 		http_error(r->c, 500, "cannot open a file under %s/tmp: %s", eng.data_root, strerror(errno));
-		return;
+		goto out;
 	}
-	job_fork(ct, &j);
-	int st = atoi(j.out.p);
-	const char *msg = strchr(j.out.p, ' ') ? strchr(j.out.p, ' ') + 1 : "";
-	if (st == 404)
-		http_error(r->c, 404, "%s %s", msg, key);
-	else if (st != 200)
-		http_error(r->c, st ? st : 500, "%s", msg);
-	else if (j.op == 'P')
-		http_reply(r->c, 200, NULL, "", 0);
-	else {
-		char *h = malloc(strlen(msg) / 3 * 4 + 8);
-		b64(msg, strlen(msg), h);
-		http_header(r->c, "X-Docker-Container-Path-Stat", h);
-		free(h);
-		if (j.op == 'H')
-			http_reply(r->c, 200, NULL, "", 0);
-		else {
-			off_t size = lseek(j.fd, 0, SEEK_CUR);
-			lseek(j.fd, 0, SEEK_SET);
-			http_send_file(r->c, "application/x-tar", j.fd, (uint64_t)size);
-			j.fd = -1;
-		}
+	if ((sock = job_fork(ct, j)) < 0) {
+		reply(r->c, j);
+		goto out;
 	}
-	if (j.fd >= 0)
-		close(j.fd);
-	free(j.out.p);
+	if (j->op == 'P')   /* the child has its own */
+		close(j->fd), j->fd = -1;
+	r->c->job = j;
+	r->c->held = 1;
+	conn_relay(r->c, sock);
+	return;
+out:
+	job_free(j);
 }

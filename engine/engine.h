@@ -69,6 +69,7 @@ struct conn {
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
+	struct job *job;         /* /containers/{id}/archive: its child's answer comes on relay_fd, or NULL */
 	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
@@ -143,6 +144,12 @@ struct pull;
 void pull_start(struct req *r);
 void pull_relay_done(struct conn *c);    /* its relay_fd reached EOF: load, report, end */
 void pull_conn_gone(struct conn *c);
+
+/* ---- archive.c: docker cp's side of a connection (the endpoints: ctr.h) */
+struct job;
+void archive_data(struct conn *c, const char *p, size_t n);  /* the child's answer, so far */
+void archive_done(struct conn *c);      /* its relay_fd reached EOF: answer */
+void archive_conn_gone(struct conn *c);
 
 /* ---- registry.c: bulkhead-pull, the Registry HTTP API v2 client (see there) */
 int pull_main(int argc, char **argv);

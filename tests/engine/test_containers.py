@@ -428,6 +428,33 @@ def test_mutated_archives(d):
     assert outside() == before
 
 
+def test_archive_client_gone(d):
+    """A client that leaves before its copy is answered: the copy ends on its
+    own (its helper reaped), the daemon serves on."""
+    import socket
+    import time
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "cpgone")
+    upper = e.json("GET", "/containers/cpgone/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    tar = tar_of([("big", "file", b"z" * (8 << 20))])
+    for m in ("PUT", "GET"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.sock)
+        s.sendall(b"%s /containers/cpgone/archive?path=/%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                  % (m.encode(), b"" if m == "PUT" else b"big", len(tar) if m == "PUT" else 0,
+                     tar if m == "PUT" else b""))
+        s.close()
+        assert e.request("GET", "/_ping")[0] == 200
+    deadline = time.time() + 20
+    def children():
+        with open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)) as f:
+            return f.read().split()
+    while children() and time.time() < deadline:
+        time.sleep(0.1)
+    assert children() == [] and os.path.getsize(os.path.join(upper, "big")) == 8 << 20
+    assert e.request("HEAD", "/containers/cpgone/archive?path=/big")[0] == 200 and d.alive()
+
+
 def test_archive_hyperv(d):
     """A hyperv container's files are in its utility partition: a clear 501."""
     e = d.engine
