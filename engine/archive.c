@@ -255,7 +255,9 @@ static int job_fork(struct ctr *ct, struct job *j)
 	}
 	j->pid = fork();
 	if (j->pid == 0) {
-		close(p[0]);
+		for (int fd = 3; fd < 1024; fd++)   /* clients' sockets, other helpers' */
+			if (fd != p[1] && fd != j->fd)
+				close(fd);
 		job_run(ct, j);
 		for (size_t o = 0; o < j->out.len;) {
 			ssize_t w = write(p[1], j->out.p + o, j->out.len - o);
