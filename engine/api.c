@@ -240,6 +240,41 @@ static void info(struct req *r)
 	http_json(r->c, 200, j);
 }
 
+/* GET /system/df[?type=container|image|volume|build-cache...]: what docker
+ * system df shows (every type when none is named); no volumes, no build cache. */
+static void system_df(struct req *r)
+{
+	static const char *const types[] = { "container", "image", "volume", "build-cache" };
+	char t[32];
+	int want = 0, rc;
+	for (int n = 0; (rc = query_param(r, "type", n, t, sizeof t)) != -1; n++) {
+		int k = 0;
+		if (rc == -2)
+			return;
+		while (k < 4 && strcmp(t, types[k]))
+			k++;
+		if (k == 4) {
+			http_error(r->c, 400, "invalid type: %s", t);
+			return;
+		}
+		want |= 1 << k;
+	}
+	want = want ? want : 15;
+	double layers;
+	cJSON *j = cJSON_CreateObject();
+	if (want & 2) {
+		cJSON_AddItemToObject(j, "Images", images_df(&layers));
+		cJSON_AddNumberToObject(j, "LayersSize", layers);
+	}
+	if (want & 1)
+		cJSON_AddItemToObject(j, "Containers", containers_df());
+	if (want & 4)
+		cJSON_AddArrayToObject(j, "Volumes");
+	if (want & 8)
+		cJSON_AddArrayToObject(j, "BuildCache");
+	http_json(r->c, 200, j);
+}
+
 /* ---- routing */
 /* Skips "/v<major>.<minor>" when it is followed by "/"; returns the version
  * as major*1000+minor in *ver (0: none given). */
@@ -267,7 +302,8 @@ int api_body_to_file(const char *method, const char *url)
 	int ver;
 	const char *p = strip_version(url, &ver);
 	size_t n = strcspn(p, "?");
-	return !strcmp(method, "POST") && n == 12 && !strncmp(p, "/images/load", 12);
+	return (!strcmp(method, "POST") && n == 12 && !strncmp(p, "/images/load", 12)) ||
+	       (!strcmp(method, "PUT") && !strncmp(p, "/containers/", 12) && n > 20 && !strncmp(p + n - 8, "/archive", 8));
 }
 
 void api_dispatch(struct req *r)
@@ -293,6 +329,8 @@ void api_dispatch(struct req *r)
 		version(r);
 	else if (!strcmp(r->path, "/info") && get)
 		info(r);
+	else if (!strcmp(r->path, "/system/df") && get)
+		system_df(r);
 	else if (!strcmp(r->path, "/events") && get)
 		events_subscribe(r);
 	else if (!strncmp(r->path, "/images/", 8))

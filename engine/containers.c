@@ -490,7 +490,7 @@ void go_word(int go)
 }
 
 /* The image's tree (lower), as the create recorded it. */
-static char *lower_of(struct ctr *ct)
+char *lower_of(struct ctr *ct)
 {
 	struct image *im;
 	int by_tag;
@@ -966,6 +966,41 @@ static int label_match(const cJSON *labels, const cJSON *f)
 	return 1;
 }
 
+/* A container as GET /containers/json lists it. */
+static cJSON *summary(struct ctr *ct)
+{
+	cJSON *c = cfg_of(ct), *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "Id", ct->id);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "Names"), cJSON_CreateString(jstr(ct->rec, "Name")));
+	cJSON_AddStringToObject(j, "Image", jstr(c, "Image"));
+	cJSON_AddStringToObject(j, "ImageID", jstr(ct->rec, "Image"));
+	struct buf cmd = { 0 };
+	cJSON *argv = argv_of(cJSON_GetObjectItem(c, "Entrypoint"), cJSON_GetObjectItem(c, "Cmd")), *a;
+	cJSON_ArrayForEach(a, argv)
+		buf_printf(&cmd, "%s%s", cmd.len ? " " : "", a->valuestring);
+	cJSON_Delete(argv);
+	cJSON_AddStringToObject(j, "Command", cmd.p ? cmd.p : "");
+	free(cmd.p);
+	cJSON_AddNumberToObject(j, "Created", (double)parse_time(jstr(ct->rec, "Created")));
+	cJSON_AddStringToObject(j, "State", status_names[ct->status]);
+	char st[128], h[64];
+	long long now = (long long)time(NULL);
+	if (ct->status == RUNNING)
+		human(now - parse_time(ct->started), h, sizeof h), snprintf(st, sizeof st, "Up %s", h);
+	else if (ct->status == EXITED)
+		human(now - parse_time(ct->finished), h, sizeof h),
+			snprintf(st, sizeof st, "Exited (%d) %s ago", ct->exit_code, h);
+	else
+		snprintf(st, sizeof st, "Created");
+	cJSON_AddStringToObject(j, "Status", st);
+	cJSON_AddItemToObject(j, "Ports", net_ports(ct));
+	cJSON_AddItemToObject(j, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(c, "Labels"), 1));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", net_mode(ct));
+	cJSON_AddStringToObject(j, "Isolation", jstr(hc_of(ct), "Isolation"));
+	cJSON_AddArrayToObject(j, "Mounts");
+	return j;
+}
+
 static void list(struct req *r)
 {
 	static const char *const allowed[] = { "status", "name", "id", "label", "ancestor", NULL };
@@ -1012,36 +1047,7 @@ static void list(struct req *r)
 		}
 		if (!m)
 			continue;
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "Id", ct->id);
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "Names"), cJSON_CreateString(jstr(ct->rec, "Name")));
-		cJSON_AddStringToObject(j, "Image", jstr(c, "Image"));
-		cJSON_AddStringToObject(j, "ImageID", jstr(ct->rec, "Image"));
-		struct buf cmd = { 0 };
-		cJSON *argv = argv_of(cJSON_GetObjectItem(c, "Entrypoint"), cJSON_GetObjectItem(c, "Cmd")), *a;
-		cJSON_ArrayForEach(a, argv)
-			buf_printf(&cmd, "%s%s", cmd.len ? " " : "", a->valuestring);
-		cJSON_Delete(argv);
-		cJSON_AddStringToObject(j, "Command", cmd.p ? cmd.p : "");
-		free(cmd.p);
-		cJSON_AddNumberToObject(j, "Created", (double)parse_time(jstr(ct->rec, "Created")));
-		cJSON_AddStringToObject(j, "State", status_names[ct->status]);
-		char st[128], h[64];
-		long long now = (long long)time(NULL);
-		if (ct->status == RUNNING)
-			human(now - parse_time(ct->started), h, sizeof h), snprintf(st, sizeof st, "Up %s", h);
-		else if (ct->status == EXITED)
-			human(now - parse_time(ct->finished), h, sizeof h),
-				snprintf(st, sizeof st, "Exited (%d) %s ago", ct->exit_code, h);
-		else
-			snprintf(st, sizeof st, "Created");
-		cJSON_AddStringToObject(j, "Status", st);
-		cJSON_AddItemToObject(j, "Ports", net_ports(ct));
-		cJSON_AddItemToObject(j, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(c, "Labels"), 1));
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "HostConfig"), "NetworkMode", net_mode(ct));
-		cJSON_AddStringToObject(j, "Isolation", jstr(hc_of(ct), "Isolation"));
-		cJSON_AddArrayToObject(j, "Mounts");
-		cJSON_AddItemToArray(out, j);
+		cJSON_AddItemToArray(out, summary(ct));
 	}
 	cJSON_Delete(f);
 	http_json(r->c, 200, out);
@@ -1351,6 +1357,8 @@ void containers_route(struct req *r)
 		update(r, ct);
 	else if (!strcmp(act, "exec") && post)
 		exec_create(r, ct);
+	else if (!strcmp(act, "archive") && (get || r->method == HTTP_HEAD || r->method == HTTP_PUT))
+		archive_ep(r, ct, key);
 	else
 		http_error(r->c, 404, "page not found");
 }
@@ -1477,6 +1485,22 @@ void containers_tick(void)
 				containers_conn_gone(h->c);
 		}
 	}
+}
+
+cJSON *containers_df(void)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (struct ctr *ct = ctrs; ct; ct = ct->next) {
+		struct image *im;
+		int by_tag;
+		char err[256];
+		cJSON *j = summary(ct);
+		cJSON_AddNumberToObject(j, "SizeRw", 0);
+		cJSON_AddNumberToObject(j, "SizeRootFs", store_find(jstr(ct->rec, "Image"), &im, &by_tag, err, sizeof err)
+							   ? 0 : (double)im->size);
+		cJSON_AddItemToArray(a, j);
+	}
+	return a;
 }
 
 void containers_count(int *running, int *paused, int *stopped)

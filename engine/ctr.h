@@ -70,7 +70,8 @@ void hold_add(struct conn *c, struct ctr *ct, int kind, int cond, int flags);
 void resize(struct req *r, struct ctr *ct, const char *sock);   /* ?h=&w= */
 /* A row of docker top (UID PID PPID C STIME TTY TIME CMD) added to rows. */
 void top_row(cJSON *rows, int pid, int ppid, const char *cmd);
-int ctr_hyperv(const struct ctr *ct);   /* its next start makes a utility partition */
+int ctr_hyperv(const struct ctr *ct);
+char *lower_of(struct ctr *ct);         /* the image's tree (malloc'd), or NULL: the image is gone */   /* its next start makes a utility partition */
 /* Sends sig to the container's process: kill(2), or for hyperv through its
  * worker (vmwp.c) to its PID 1 in the partition. */
 void ctr_signal(struct ctr *ct, int sig);
@@ -88,6 +89,10 @@ int hv_top(struct ctr *ct, cJSON *rows, char *err, size_t cap);
  * "ok PID" in msg and the go connection in *go, or -1 with "err STATUS
  * MESSAGE", as spawn_shim. */
 int hv_exec(struct ctr *ct, const cJSON *spec, const char *specname, char *msg, size_t cap, int *go);
+
+/* ---- archive.c: GET, HEAD and PUT /containers/{id}/archive (docker cp);
+ * key: the container as the request named it */
+void archive_ep(struct req *r, struct ctr *ct, const char *key);
 
 /* ---- logs.c */
 void logs(struct req *r, struct ctr *ct);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "cJSON.h"
 #include "http_parser.h"
@@ -68,6 +69,7 @@ struct conn {
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
+	struct job *job;         /* /containers/{id}/archive: its child's answer comes on relay_fd, or NULL */
 	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
@@ -109,9 +111,10 @@ struct req {
 	const char *query;       /* raw query string ("" if none) */
 	const char *body;
 	size_t body_len;
-	const char *load_path;   /* POST /images/load: the body's file */
+	const char *load_path;   /* the body's file (api_body_to_file), or NULL */
 };
-int api_body_to_file(const char *method, const char *url);  /* 1 for POST /images/load */
+/* 1 for POST /images/load and PUT /containers/{id}/archive: the body goes to a file */
+int api_body_to_file(const char *method, const char *url);
 void api_dispatch(struct req *r);
 /* Decodes %XX escapes (and '+' as a space when plus) of s[0..n) into out;
  * -1 if malformed, holding a NUL, or longer than cap-1. */
@@ -131,12 +134,22 @@ int filter_match(const cJSON *f, const char *key, const char *value); /* 1 if an
 
 /* ---- images.c: the /images endpoints */
 void images_route(struct req *r);
+/* GET /system/df's Images, with how many containers use each and SharedSize
+ * 0 (each image has its own unpacked tree; Size does not count the blobs);
+ * the sum of their sizes (bytes) in *layers_size. */
+cJSON *images_df(double *layers_size);
 
 /* ---- pull.c: POST /images/create, the pull relayed from bulkhead-pull */
 struct pull;
 void pull_start(struct req *r);
 void pull_relay_done(struct conn *c);    /* its relay_fd reached EOF: load, report, end */
 void pull_conn_gone(struct conn *c);
+
+/* ---- archive.c: docker cp's side of a connection (the endpoints: ctr.h) */
+struct job;
+void archive_data(struct conn *c, const char *p, size_t n);  /* the child's answer, so far */
+void archive_done(struct conn *c);      /* its relay_fd reached EOF: answer */
+void archive_conn_gone(struct conn *c);
 
 /* ---- registry.c: bulkhead-pull, the Registry HTTP API v2 client (see there) */
 int pull_main(int argc, char **argv);
@@ -213,6 +226,10 @@ int containers_timeout_ms(void);
 void containers_tick(void);
 void containers_count(int *running, int *paused, int *stopped);
 int containers_use_image(const char *image_id);   /* containers of it */
+/* GET /system/df's Containers: the list's entries with SizeRootFs (the
+ * image's size) and SizeRw, 0: a container's own changes are not measured
+ * (its upper folder is the merged tree). */
+cJSON *containers_df(void);
 
 /* ---- shim.c: bulkhead-shim (see there) and helpers */
 #define SHIM_STDIN 1
@@ -231,5 +248,9 @@ int vmwp_main(int argc, char **argv);
 int tarw_file(int fd, const char *name, const void *p, uint64_t n);  /* 0 or -1 */
 int tarw_copy(int fd, const char *name, int src);                     /* whole file */
 int tarw_dir(int fd, const char *name);
+/* A member as lstat(2) gave st: a regular file's data read from src, a
+ * symlink's target link; type, mode, owner, mtime and device numbers kept;
+ * sockets left out.  0 or -1. */
+int tarw_stat(int fd, const char *name, const struct stat *st, const char *link, int src);
 int tarw_end(int fd);
 #endif

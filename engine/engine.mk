@@ -33,7 +33,7 @@ $(ENG)/loader/%.o: loader/%.c $(LD_HDR)
 	$(Q)$(ENG_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -c $< -o $@
 
 ENG_FILES := main http api images store ref events tarw containers logs exec shim relay hyperv vmwp
-ENG_FILES += network pull registry
+ENG_FILES += network pull registry archive
 ENG_OBJS := $(ENG_FILES:%=$(ENG)/%.o)
 ENG_INC := -I$(ENG_SRC)/http-parser -I$(ENG_SRC)/cjson -Iloader
 $(ENG)/%.o: engine/%.c $(wildcard engine/*.h include/bulkhead/*.h) $(ENG_SRC)/http-parser/http_parser.c $(ENG_SRC)/cjson/cJSON.c

@@ -380,6 +380,8 @@ void conn_free(struct conn *c)
 	containers_conn_gone(c);
 	if (c->pull)
 		pull_conn_gone(c);
+	if (c->job)
+		archive_conn_gone(c);
 	if (c->relay_fd >= 0)
 		close(c->relay_fd);
 	buf_free(&c->in);
@@ -430,9 +432,13 @@ int conn_relay_read(struct conn *c)
 		c->relay_fd = -1;
 		if (c->pull)
 			pull_relay_done(c);
+		if (c->job)
+			archive_done(c);
 		c->closing = 1;
 		return 0;
 	}
+	if (c->job)
+		return archive_data(c, b, (size_t)n), 0;
 	if (c->chunked)   /* a pull's progress lines */
 		return http_chunk(c, b, (size_t)n), 0;
 	return buf_put(&c->out, b, (size_t)n);

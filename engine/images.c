@@ -69,6 +69,41 @@ static int ref_matches(const cJSON *f, const struct image *im)
 	return 0;
 }
 
+/* An image as GET /images/json lists it; containers: how many use it, or
+ * -1 (not counted).  SharedSize is not counted either (-1). */
+static cJSON *summary(const struct image *im, const cJSON *labels, int containers)
+{
+	char id[72];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Id", id_str(im, id));
+	cJSON_AddStringToObject(o, "ParentId", "");
+	cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
+	cJSON_AddArrayToObject(o, "RepoDigests");
+	cJSON_AddNumberToObject(o, "Created", (double)im->created);
+	cJSON_AddNumberToObject(o, "Size", (double)im->size);
+	cJSON_AddNumberToObject(o, "SharedSize", -1);
+	cJSON_AddItemToObject(o, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject());
+	cJSON_AddNumberToObject(o, "Containers", containers);
+	return o;
+}
+
+cJSON *images_df(double *layers_size)
+{
+	cJSON *a = cJSON_CreateArray();
+	*layers_size = 0;
+	for (struct image *im = store_images(); im; im = im->next) {
+		cJSON *cfg = read_config(im);
+		cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "config"), "Labels");
+		cJSON *o = summary(im, labels, containers_use_image(im->id));
+		/* each image has its own unpacked tree (blobs are not counted in Size) */
+		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "SharedSize"), 0);
+		cJSON_AddItemToArray(a, o);
+		cJSON_Delete(cfg);
+		*layers_size += (double)im->size;
+	}
+	return a;
+}
+
 static void list(struct req *r)
 {
 	static const char *const keys[] = { "dangling", "reference", "label", NULL };
@@ -76,7 +111,6 @@ static void list(struct req *r)
 	if (!f)
 		return;
 	cJSON *a = cJSON_CreateArray();
-	char id[72];
 	for (struct image *im = store_images(); im; im = im->next) {
 		int ntags = store_image_ntags(im);
 		if (filter_has(f, "dangling") && filter_match(f, "dangling", "true") != !ntags)
@@ -101,18 +135,7 @@ static void list(struct req *r)
 			cJSON_Delete(cfg);
 			continue;
 		}
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Id", id_str(im, id));
-		cJSON_AddStringToObject(o, "ParentId", "");
-		cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
-		cJSON_AddArrayToObject(o, "RepoDigests");
-		cJSON_AddNumberToObject(o, "Created", (double)im->created);
-		cJSON_AddNumberToObject(o, "Size", (double)im->size);
-		cJSON_AddNumberToObject(o, "SharedSize", -1);
-		cJSON_AddItemToObject(o, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, 1)
-									  : cJSON_CreateObject());
-		cJSON_AddNumberToObject(o, "Containers", -1);
-		cJSON_AddItemToArray(a, o);
+		cJSON_AddItemToArray(a, summary(im, labels, -1));
 		cJSON_Delete(cfg);
 	}
 	cJSON_Delete(f);

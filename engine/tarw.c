@@ -1,11 +1,14 @@
-/* Writing ustar archives (POSIX.1-1988 headers, names up to 100 bytes) for
- * GET /images/{name}/get: docker-archive output.  Members are regular files
- * and folders owned by root, mode 0644/0755, dated at the epoch so that the
- * same images always give the same bytes. */
+/* Writing ustar archives (POSIX.1-1988 headers, GNU 'L'/'K' members for
+ * names and link targets over 100 bytes).  GET /images/{name}/get writes
+ * docker-archive output with tarw_file/tarw_copy/tarw_dir: regular files and
+ * folders owned by root, mode 0644/0755, dated at the epoch, so that the same
+ * images always give the same bytes.  GET /containers/{id}/archive writes a
+ * container's files as they are with tarw_stat. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "engine.h"
 
@@ -23,28 +26,6 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int header(int fd, const char *name, char type, uint64_t size)
-{
-	unsigned char h[512];
-	unsigned sum = 0;
-	if (strlen(name) > 100 || size > 077777777777ull)
-		return -1;
-	memset(h, 0, sizeof h);
-	memcpy(h, name, strlen(name));
-	snprintf((char *)h + 100, 8, "%07o", type == '5' ? 0755 : 0644);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
-	snprintf((char *)h + 136, 12, "%011o", 0);
-	memset(h + 148, ' ', 8);
-	h[156] = (unsigned char)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	return write_all(fd, h, sizeof h);
-}
-
 static int pad(int fd, uint64_t size)
 {
 	static const char zero[512];
@@ -52,18 +33,70 @@ static int pad(int fd, uint64_t size)
 	return n ? write_all(fd, zero, n) : 0;
 }
 
-int tarw_file(int fd, const char *name, const void *p, uint64_t n)
+struct hdr {
+	const char *name, *link;
+	char type;
+	unsigned mode, uid, gid, major, minor;
+	uint64_t size;
+	long long mtime;
+};
+
+static int header(int fd, const struct hdr *m);
+
+static int long_member(int fd, char type, const char *s, uint64_t n)
 {
-	return header(fd, name, '0', n) || write_all(fd, p, (size_t)n) || pad(fd, n) ? -1 : 0;
+	return header(fd, &(struct hdr){ "././@LongLink", NULL, type, 0644, 0, 0, 0, 0, n, 0 }) ||
+	       write_all(fd, s, (size_t)n) || pad(fd, n) ? -1 : 0;
 }
 
-int tarw_copy(int fd, const char *name, int src)
+static int header(int fd, const struct hdr *m)
 {
-	struct stat st;
-	char buf[65536];
-	if (fstat(src, &st) || header(fd, name, '0', (uint64_t)st.st_size))
+	unsigned char h[512];
+	unsigned sum = 0;
+	size_t nl = strlen(m->name), ll = m->link ? strlen(m->link) : 0;
+	if (m->size > 077777777777ull || m->mtime < 0 || m->mtime > 077777777777ll)
 		return -1;
-	uint64_t left = (uint64_t)st.st_size;
+	/* a long name or target: a GNU member carrying it first, then the header cut short */
+	if (ll > 100 && long_member(fd, 'K', m->link, ll + 1))
+		return -1;
+	if (nl > 100 && long_member(fd, 'L', m->name, nl + 1))
+		return -1;
+	memset(h, 0, sizeof h);
+	memcpy(h, m->name, nl > 100 ? 100 : nl);
+	snprintf((char *)h + 100, 8, "%07o", m->mode & 07777);
+	snprintf((char *)h + 108, 8, "%07o", m->uid & 07777777);
+	snprintf((char *)h + 116, 8, "%07o", m->gid & 07777777);
+	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)m->size);
+	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)m->mtime);
+	memset(h + 148, ' ', 8);
+	h[156] = (unsigned char)m->type;
+	if (ll)
+		memcpy(h + 157, m->link, ll > 100 ? 100 : ll);
+	memcpy(h + 257, "ustar\0" "00", 8);
+	if (m->type == '3' || m->type == '4') {
+		snprintf((char *)h + 329, 8, "%07o", m->major & 07777777);
+		snprintf((char *)h + 337, 8, "%07o", m->minor & 07777777);
+	}
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	return write_all(fd, h, sizeof h);
+}
+
+static int plain(int fd, const char *name, char type, uint64_t size)
+{
+	return header(fd, &(struct hdr){ name, NULL, type, type == '5' ? 0755 : 0644, 0, 0, 0, 0, size, 0 });
+}
+
+int tarw_file(int fd, const char *name, const void *p, uint64_t n)
+{
+	return plain(fd, name, '0', n) || write_all(fd, p, (size_t)n) || pad(fd, n) ? -1 : 0;
+}
+
+static int copy_data(int fd, int src, uint64_t size)
+{
+	char buf[65536];
+	uint64_t left = size;
 	while (left) {
 		ssize_t n = read(src, buf, left < sizeof buf ? (size_t)left : sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -72,12 +105,39 @@ int tarw_copy(int fd, const char *name, int src)
 			return -1;
 		left -= (uint64_t)n;
 	}
-	return pad(fd, (uint64_t)st.st_size);
+	return pad(fd, size);
+}
+
+int tarw_copy(int fd, const char *name, int src)
+{
+	struct stat st;
+	return fstat(src, &st) || plain(fd, name, '0', (uint64_t)st.st_size) ||
+	       copy_data(fd, src, (uint64_t)st.st_size) ? -1 : 0;
 }
 
 int tarw_dir(int fd, const char *name)
 {
-	return header(fd, name, '5', 0);
+	return plain(fd, name, '5', 0);
+}
+
+int tarw_stat(int fd, const char *name, const struct stat *st, const char *link, int src)
+{
+	struct hdr m = { name, NULL, '0', st->st_mode, st->st_uid, st->st_gid, 0, 0, 0, st->st_mtime };
+	if (S_ISREG(st->st_mode))
+		m.size = (uint64_t)st->st_size;
+	else if (S_ISDIR(st->st_mode))
+		m.type = '5';
+	else if (S_ISLNK(st->st_mode))
+		m.type = '2', m.link = link;
+	else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		m.type = S_ISCHR(st->st_mode) ? '3' : '4', m.major = major(st->st_rdev), m.minor = minor(st->st_rdev);
+	else if (S_ISFIFO(st->st_mode))
+		m.type = '6';
+	else
+		return 0;   /* a socket: as tar, left out */
+	if (header(fd, &m))
+		return -1;
+	return m.size ? copy_data(fd, src, m.size) : 0;
 }
 
 int tarw_end(int fd)

@@ -3,11 +3,15 @@ guest kernel (create, inspect, list and its filters, update of the
 isolation, delete, bad input).  Starting needs /dev/sandbox: here it fails
 with a clear error and the container shows the failure.  The runtime itself
 is tested in the guest (test_containers_guest.py)."""
+import base64
+import gzip
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import urllib.parse
 
 import pytest
@@ -255,3 +259,264 @@ def test_mutated_container_requests(d):
         assert d.alive(), i
     assert e.request("GET", "/_ping")[0] == 200
     assert e.json("GET", "/containers/fz/json")[0] == 200
+
+
+# ---- docker cp: the archive endpoints; docker system df
+def tar_of(members):
+    """members: (name, kind, data_or_target[, mode]) with kind file|dir|sym|hard -> tar bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for m in members:
+            name, kind, val = m[:3]
+            i = tarfile.TarInfo(name)
+            i.mtime = 1700000000
+            i.mode = m[3] if len(m) > 3 else (0o755 if kind == "dir" else 0o644)
+            if kind == "file":
+                i.size = len(val)
+                t.addfile(i, io.BytesIO(val))
+                continue
+            i.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE, "hard": tarfile.LNKTYPE}[kind]
+            i.linkname = val or ""
+            t.addfile(i)
+    return buf.getvalue()
+
+
+def put(e, ctr, path, data, extra=""):
+    return e.request("PUT", "/containers/%s/archive?path=%s%s" % (ctr, urllib.parse.quote(path), extra), data,
+                     {"Content-Type": "application/x-tar"})
+
+
+def path_stat(h):
+    return json.loads(base64.b64decode(h["x-docker-container-path-stat"]))
+
+
+def test_archive_put_head_get(d):
+    """PUT unpacks a tar in a folder of the container, HEAD stats a path (Go's
+    FileMode bits), GET gives back a tar of it; errors as dockerd's."""
+    e = d.engine
+    cid = create(e, {"Image": "img:1", "Cmd": ["true"]}, "cp1")[1]["Id"]
+    upper = e.json("GET", "/containers/cp1/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    long = "d/" + "n" * 150
+    tar = tar_of([("d/", "dir", None, 0o750), ("d/a.txt", "file", b"alpha\n", 0o640), ("d/l", "sym", "a.txt"),
+                  ("d/h", "hard", "d/a.txt"), ("d/s/", "dir", None), (long, "file", b"long\n"),
+                  ("/abs.txt", "file", b"abs\n")])
+    st, _, body = put(e, "cp1", "/", tar, "&noOverwriteDirNonDir=true")
+    assert st == 200 and body == b"", body
+    assert open(os.path.join(upper, "d", "a.txt"), "rb").read() == b"alpha\n"
+    assert os.path.samefile(os.path.join(upper, "d", "a.txt"), os.path.join(upper, "d", "h"))
+    assert os.path.exists(os.path.join(upper, "abs.txt"))   # inside the container, as dockerd
+    st, h, body = e.request("HEAD", "/containers/cp1/archive?path=/d/a.txt")
+    assert st == 200 and body == b""
+    assert path_stat(h) == {"name": "a.txt", "size": 6, "mode": 0o640, "mtime": "2023-11-14T22:13:20Z",
+                            "linkTarget": ""}
+    s = path_stat(e.request("HEAD", "/containers/%s/archive?path=/d/" % cid[:10])[1])
+    assert s["name"] == "d" and s["mode"] == (1 << 31) | 0o750, s
+    s = path_stat(e.request("HEAD", "/containers/cp1/archive?path=d/l")[1])
+    assert s["mode"] == (1 << 27) | 0o777 and s["linkTarget"] == "/d/a.txt", s
+    # GET: the folder and all below it, named from its last name
+    st, h, body = e.request("GET", "/containers/cp1/archive?path=/d")
+    assert st == 200 and h["content-type"] == "application/x-tar" and path_stat(h)["name"] == "d"
+    t = tarfile.open(fileobj=io.BytesIO(body))
+    got = {m.name: m for m in t.getmembers()}
+    assert set(got) == {"d", "d/a.txt", "d/l", "d/h", "d/s", long}, sorted(got)
+    assert t.extractfile(got["d/a.txt"]).read() == b"alpha\n" and got["d/a.txt"].mode == 0o640
+    assert got["d/a.txt"].mtime == 1700000000 and got["d"].mode == 0o750 and got["d"].isdir()
+    assert got["d/l"].issym() and got["d/l"].linkname == "a.txt"
+    assert t.extractfile(got[long]).read() == b"long\n"
+    st, h, body = e.request("GET", "/containers/cp1/archive?path=/d/a.txt")
+    assert [m.name for m in tarfile.open(fileobj=io.BytesIO(body)).getmembers()] == ["a.txt"]
+    st, h, body = e.request("GET", "/containers/cp1/archive?path=/")
+    names = tarfile.open(fileobj=io.BytesIO(body)).getnames()
+    assert st == 200 and path_stat(h)["name"] == "/" and "./d/a.txt" in names and "./abs.txt" in names, names
+    # a PUT into a folder reached through a symlink lands in its target
+    os.symlink("/d/s", os.path.join(upper, "via"))
+    assert put(e, "cp1", "/via", tar_of([("x", "file", b"x")]))[0] == 200
+    assert os.path.exists(os.path.join(upper, "d", "s", "x"))
+    # errors
+    for m in ("HEAD", "GET"):
+        st, _, body = e.request(m, "/containers/cp1/archive?path=/nope/x")
+        assert st == 404, (m, st)
+    st, j = e.json("GET", "/containers/cp1/archive?path=/nope")
+    assert j == {"message": "Could not find the file /nope in container cp1"}
+    st, j = e.json("PUT", "/containers/cp1/archive?path=/nope", tar_of([("y", "file", b"y")]))
+    assert st == 404 and j["message"] == "Could not find the file /nope in container cp1", j
+    st, j = e.json("PUT", "/containers/cp1/archive?path=/d/a.txt", tar_of([("y", "file", b"y")]))
+    assert st == 400 and "not a directory" in j["message"], j
+    st, j = e.json("GET", "/containers/cp1/archive")
+    assert st == 400 and "path" in j["message"], j
+    assert e.json("GET", "/containers/nope/archive?path=/")[0] == 404
+    # noOverwriteDirNonDir: a folder is not replaced by a file (nor back)
+    st, j = e.json("PUT", "/containers/cp1/archive?path=/&noOverwriteDirNonDir=true", tar_of([("d", "file", b"f")]))
+    assert st == 400 and "cannot overwrite directory" in j["message"], j
+    st, j = e.json("PUT", "/containers/cp1/archive?path=/&noOverwriteDirNonDir=1", tar_of([("abs.txt/", "dir", None)]))
+    assert st == 400 and "cannot overwrite non-directory" in j["message"], j
+    assert os.path.isdir(os.path.join(upper, "d")) and os.path.isfile(os.path.join(upper, "abs.txt"))
+    st, j = e.json("PUT", "/containers/cp1/archive?path=/", b"not a tar" * 100)
+    assert st == 400, j
+    st, _, _ = put(e, "cp1", "/d", gzip.compress(tar_of([("gz.txt", "file", b"gz\n")])))
+    assert st == 200 and open(os.path.join(upper, "d", "gz.txt"), "rb").read() == b"gz\n"
+    assert d.alive()
+
+
+def test_archive_hostile_tars(d):
+    """Tars that reach for files outside the container are refused and write
+    nothing outside its root; the daemon stays up."""
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "cp2")
+    upper = e.json("GET", "/containers/cp2/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    os.makedirs(os.path.join(upper, "in"))
+    outside = os.path.join(d.tmp, "outside")
+    os.makedirs(outside)
+    with open(os.path.join(outside, "secret"), "w") as f:
+        f.write("secret\n")
+    up = "../" * 40
+    hostile = {
+        "dotdot": [("../../../../escaped", "file", b"x")],
+        "dotdot inside": [("a/../../escaped", "file", b"x")],
+        "symlink out then through": [("out", "sym", up + outside.lstrip("/")), ("out/pwned", "file", b"x")],
+        "hard link out": [("hl", "hard", up + outside.lstrip("/") + "/secret")],
+        "hard link to a missing file": [("hl", "hard", "/no/such")],
+        "whiteout": [(".wh.in", "file", b"")],
+        "opaque whiteout": [("in/.wh..wh..opq", "file", b"")],
+    }
+    def tree():
+        out = {}
+        for root, dirs, files in os.walk(d.tmp):
+            if root.startswith(upper):
+                continue
+            for n in files + dirs:
+                p = os.path.join(root, n)
+                out[p] = os.lstat(p).st_mtime_ns if not p.startswith(d.data) else 0
+        return out
+    before = tree()
+    for what, members in hostile.items():
+        st, j = e.json("PUT", "/containers/cp2/archive?path=/in", tar_of(members))
+        assert st == 400, (what, st, j)
+        assert d.alive(), what
+    # the container's absolute symlink points inside the container, never at the host
+    st, _, _ = put(e, "cp2", "/in", tar_of([("root", "sym", "/"), ("root/tmp-pwned", "file", b"x")]))
+    assert st == 200 and os.path.exists(os.path.join(upper, "tmp-pwned")) and not os.path.exists("/tmp-pwned")
+    after = {p: m for p, m in tree().items() if not p.startswith(os.path.join(d.data, "tmp"))}
+    assert after == {p: m for p, m in before.items() if not p.startswith(os.path.join(d.data, "tmp"))}
+    assert open(os.path.join(outside, "secret")).read() == "secret\n"
+    # members before the refused one stay, inside the container (as dockerd leaves them)
+    assert sorted(os.listdir(os.path.join(upper, "in"))) == ["out", "root"], os.listdir(os.path.join(upper, "in"))
+    assert not os.path.lexists(os.path.join(upper, "escaped"))
+
+
+def test_mutated_archives(d):
+    """Tars with bytes flipped, cut, repeated or inserted (seed 13, or
+    BH_FUZZ_SEED) put into a container: each a 200 or a 400, nothing written
+    outside the container's root, the daemon alive."""
+    import random
+    rnd = random.Random(int(os.environ.get("BH_FUZZ_SEED", "13")))
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "fzcp")
+    upper = e.json("GET", "/containers/fzcp/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    os.makedirs(os.path.join(upper, "in"))
+    seed = tar_of([("a/", "dir", None), ("a/f", "file", b"data" * 40), ("a/l", "sym", "../.."), ("a/h", "hard", "a/f"),
+                   ("b/" + "x" * 120, "file", b"long"), ("a/l2", "sym", "/a")])
+    outside = lambda: sorted(os.path.join(r, n) for r, ds, fs in os.walk(d.tmp) for n in ds + fs   # noqa: E731
+                             if not r.startswith(upper) and not os.path.join(r, n).startswith(upper)
+                             and "/data/tmp" not in r)
+    before = outside()
+    for i in range(100):
+        b = bytes(mutate(rnd, seed))
+        st, _, body = put(e, "fzcp", "/in", b)
+        assert st in (200, 400), (i, st, body)
+        assert d.alive(), i
+    assert outside() == before
+
+
+def test_archive_client_gone(d):
+    """A client that leaves before its copy is answered: the copy ends on its
+    own (its helper reaped), the daemon serves on."""
+    import socket
+    import time
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"]}, "cpgone")
+    upper = e.json("GET", "/containers/cpgone/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+    tar = tar_of([("big", "file", b"z" * (8 << 20))])
+    for m in ("PUT", "GET"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.sock)
+        s.sendall(b"%s /containers/cpgone/archive?path=/%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                  % (m.encode(), b"" if m == "PUT" else b"big", len(tar) if m == "PUT" else 0,
+                     tar if m == "PUT" else b""))
+        s.close()
+        assert e.request("GET", "/_ping")[0] == 200
+    deadline = time.time() + 20
+    def children():
+        with open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)) as f:
+            return f.read().split()
+    while children() and time.time() < deadline:
+        time.sleep(0.1)
+    assert children() == [] and os.path.getsize(os.path.join(upper, "big")) == 8 << 20
+    assert e.request("HEAD", "/containers/cpgone/archive?path=/big")[0] == 200 and d.alive()
+
+
+def test_archive_hyperv(d):
+    """A hyperv container's files are in its utility partition: a clear 501."""
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"], "HostConfig": {"Isolation": "hyperv"}}, "hvcp")
+    for m in ("HEAD", "GET", "PUT"):
+        st, _, body = e.request(m, "/containers/hvcp/archive?path=/etc", tar_of([("x", "file", b"x")]) if m == "PUT" else None)
+        assert st == 501, (m, st)
+        if m != "HEAD":
+            assert "not supported for hyperv isolation" in json.loads(body)["message"]
+
+
+def test_system_df(d):
+    e = d.engine
+    cid = create(e, {"Image": "img:1", "Cmd": ["true"]}, "df1")[1]["Id"]
+    st, j = e.json("GET", "/system/df")
+    assert st == 200 and j["Volumes"] == [] and j["BuildCache"] == []
+    [im] = j["Images"]
+    size = e.json("GET", "/images/img:1/json")[1]["Size"]
+    assert im["RepoTags"] == ["img:1"] and im["Containers"] == 1 and im["Size"] == size > 0
+    assert im["SharedSize"] == 0 and j["LayersSize"] == size and im["Id"].startswith("sha256:")
+    [c] = j["Containers"]
+    assert c["Id"] == cid and c["Names"] == ["/df1"] and c["Image"] == "img:1" and c["State"] == "created"
+    assert c["SizeRw"] == 0 and c["SizeRootFs"] == size
+    st, j = e.json("GET", "/system/df?type=container&type=volume")
+    assert st == 200 and sorted(j) == ["Containers", "Volumes"], j
+    st, j = e.json("GET", "/system/df?type=disk")
+    assert st == 400 and j["message"] == "invalid type: disk", j
+
+
+@pytest.mark.skipif(not os.path.exists(DOCKER), reason="no Docker CLI on this machine")
+def test_docker_cli_cp_and_df(d, tmp_path):
+    """The Docker CLI 28's docker cp both ways and docker system df (-v)."""
+    env = dict(os.environ, DOCKER_HOST="unix://" + d.sock, DOCKER_CONFIG=os.path.join(d.tmp, "dcfg"))
+
+    def docker(*args):
+        return subprocess.run([DOCKER] + list(args), capture_output=True, text=True, env=env, timeout=60)
+
+    assert docker("create", "--name", "cp3", "img:1", "true").returncode == 0
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "f.txt").write_text("one\n")
+    (src / "sub" / "g.txt").write_text("two\n")
+    os.chmod(src / "f.txt", 0o600)
+    r = docker("cp", str(src), "cp3:/srv")
+    assert r.returncode == 0, r
+    r = docker("cp", str(src / "f.txt"), "cp3:/")
+    assert r.returncode == 0, r
+    back = tmp_path / "back"
+    r = docker("cp", "cp3:/srv", str(back))
+    assert r.returncode == 0, r
+    assert (back / "f.txt").read_text() == "one\n" and (back / "sub" / "g.txt").read_text() == "two\n"
+    assert os.stat(back / "f.txt").st_mode & 0o777 == 0o600
+    r = docker("cp", "cp3:/f.txt", "-")
+    assert r.returncode == 0 and tarfile.open(fileobj=io.BytesIO(r.stdout.encode())).getnames() == ["f.txt"], r
+    r = docker("cp", "cp3:/nope", str(tmp_path / "x"))
+    assert r.returncode == 1 and "Could not find the file /nope in container cp3" in r.stderr, r
+    r = docker("system", "df")
+    rows = [l.split() for l in r.stdout.splitlines()]
+    assert r.returncode == 0 and rows[0] == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], r
+    assert rows[1][:3] == ["Images", "1", "1"] and rows[1][4:] == ["0B", "(0%)"], rows
+    assert rows[2][:5] == ["Containers", "1", "0", "0B", "0B"], rows
+    r = docker("system", "df", "-v")
+    assert r.returncode == 0 and "Images space usage:" in r.stdout and "Containers space usage:" in r.stdout, r
+    assert re.search(r"^img +1 +[0-9a-f]{12} .* 0B +\S+ +1$", r.stdout, re.M), r.stdout
+    assert re.search(r"^[0-9a-f]{12} +img:1 +\"true\" +0 +0B .* Created +cp3$", r.stdout, re.M), r.stdout

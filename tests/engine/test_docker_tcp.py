@@ -321,17 +321,37 @@ def test_history_and_prune(eng):
     d("rmi", "bb:2")
 
 
-@pytest.mark.parametrize("args", [["system", "df"], ["cp", "nx:/etc/hostname", "-"]])
-def test_not_served(eng, args):
-    """What docs/docker-cli.md lists as not served: the CLI's own error for
-    an engine without the endpoint."""
-    if args[0] != "system":
-        eng.docker("run", "-d", "--name", "nx", "busybox", "sleep", "999")
+def test_cp_and_df(eng, tmp_path):
+    """docker cp both ways: into a container never started (the daemon makes
+    its upper the merged tree first, and its start keeps what was copied), a
+    running one, out of the image's files; a hyperv container's is refused.
+    docker system df counts the images and containers."""
+    d = eng.docker
+    src = tmp_path / "note.txt"
+    src.write_text("copied in\n")
+    d("create", "--name", "cpc", "busybox", "cat", "/etc/note.txt", "/etc/passwd")
+    d("cp", str(src), "cpc:/etc/note.txt")
+    assert d("start", "-a", "cpc").stdout == "copied in\nroot:x:0:0:root:/root:/bin/sh\n"
+    d("cp", "cpc:/etc/passwd", str(tmp_path / "passwd"))
+    assert (tmp_path / "passwd").read_text() == "root:x:0:0:root:/root:/bin/sh\n"
+    d("run", "-d", "--name", "cpr", "busybox", "sleep", "999")
+    d("cp", str(src), "cpr:/tmp/")
+    assert d("exec", "cpr", "cat", "/tmp/note.txt").stdout == "copied in\n"
+    d("exec", "cpr", "sh", "-c", "mkdir /tmp/out && echo made > /tmp/out/m")
+    d("cp", "cpr:/tmp/out", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "m").read_text() == "made\n"
+    r = d("cp", "cpr:/nope", str(tmp_path / "x"), check=False)
+    assert r.returncode == 1 and "Could not find the file /nope in container cpr" in r.stderr, r
+    rows = [l.split() for l in d("system", "df").stdout.splitlines()]
+    assert rows[0] == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], rows
+    assert rows[2][:3] == ["Containers", "2", "1"], rows
+    assert "Containers space usage:" in d("system", "df", "-v").stdout
+    d("run", "-d", "--isolation=hyperv", "--name", "cph", "busybox", "sleep", "999")
     try:
-        r = eng.docker(*args, check=False)
-        assert r.returncode == 1 and "Error response from daemon: page not found" in r.stderr, r
+        r = d("cp", "cph:/etc/passwd", "-", check=False)
+        assert r.returncode == 1 and "not supported for hyperv isolation" in r.stderr, r
     finally:
-        eng.docker("rm", "-f", "nx", check=False)
+        d("rm", "-f", "cpc", "cpr", "cph", check=False)
 
 
 def test_info_events_attach_publish(eng):
