@@ -54,6 +54,14 @@ static void panic_frame(struct trap_frame *f)
 		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
 		trap_name(f->vector), f->vector, f->error, f->rip, f->rsp, f->rflags, cr2, f->rax,
 		f->rbx, f->rcx, f->rdx);
+	/* The top of a kernel stack: return addresses to look up in guest.elf
+	 * (addr2line -e build/guest.elf ADDR); once, should reading it fault. */
+	static int dumped;
+	if (!dumped++ && f->rsp >= 0xffff800000000000ull && !(f->rsp & 7))
+		for (int i = 0; i < 16; i += 4) {
+			const u64 *w = (const u64 *)f->rsp + i;
+			kprintf("  [rsp+%02x] %016llx %016llx %016llx %016llx\n", i * 8, w[0], w[1], w[2], w[3]);
+		}
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
