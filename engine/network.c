@@ -166,15 +166,50 @@ static cJSON *net_json(const char *name, const char *driver, const struct net *n
 	return j;
 }
 
+/* Whether network j passes filters f: every value of name (a part of the
+ * name), id (a prefix), driver and type (builtin: nat, host, none; custom:
+ * the rest) must match; a network has no labels, so any label filter fails. */
+static int net_match(const cJSON *j, const cJSON *f)
+{
+	const char *name = jstr(j, "Name"), *id = jstr(j, "Id");
+	int builtin = !strcmp(name, "nat") || !strcmp(name, "host") || !strcmp(name, "none");
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "name"))
+		if (!strstr(name, v->valuestring))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "id"))
+		if (strncmp(id, v->valuestring, strlen(v->valuestring)))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "driver"))
+		if (strcmp(jstr(j, "Driver"), v->valuestring))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "type"))
+		if (strcmp(v->valuestring, builtin ? "builtin" : "custom"))
+			return 0;
+	return !filter_has(f, "label");
+}
+
+/* GET /networks: the kernel's networks, then host and none; filters name,
+ * id, driver, type and label (400 for other keys). */
 static void list(struct req *r)
 {
+	static const char *const allowed[] = { "name", "id", "driver", "type", "label", NULL };
 	struct net n[16];
 	int k = nets_read(n, 16);
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; i < k; i++)
-		cJSON_AddItemToArray(a, net_json(n[i].name, "nat", &n[i]));
-	cJSON_AddItemToArray(a, net_json("host", "host", 0));
-	cJSON_AddItemToArray(a, net_json("none", "null", 0));
+	cJSON *f = filters_parse(r, allowed), *a, *j;
+	if (k < 0) /* no switch: host and none only */
+		k = 0;
+	if (!f)
+		return;
+	a = cJSON_CreateArray();
+	for (int i = 0; i < k + 2; i++) {
+		j = i < k ? net_json(n[i].name, "nat", &n[i]) : net_json(fixed[i - k], i == k ? "host" : "null", 0);
+		if (net_match(j, f))
+			cJSON_AddItemToArray(a, j);
+		else
+			cJSON_Delete(j);
+	}
+	cJSON_Delete(f);
 	http_json(r->c, 200, a);
 }
 

@@ -1,0 +1,110 @@
+"""Debian's docker-py (python3-docker 5.0.3) on the build machine against
+bulkheadd in the host partition over TCP (issue 16): QEMU's hostfwd brings a
+free port of 127.0.0.1 to the daemon's tcp://0.0.0.0:2375, as in
+test_docker_tcp.py.  create, run with output, logs, exec, stop and remove
+in both isolation modes, as a Python program would use them.  One boot."""
+import os
+import re
+import socket
+import sys
+import time
+
+import pytest
+
+docker = pytest.importorskip("docker")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "guest"))
+from shell import Shell  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cli():
+    port = free_port()
+    sh = Shell("dockerpy", nic="virtio", hostfwd=[(port, 2375)])
+    try:
+        c = docker.DockerClient(base_url=f"tcp://127.0.0.1:{port}", version="auto", timeout=120)
+        deadline = time.monotonic() + 120
+        # the daemon loads busybox:latest at start
+        while not any("busybox:latest" in i.tags for i in c.images.list()):
+            assert time.monotonic() < deadline, sh.run("cat /var/log/bulkheadd.log")
+            time.sleep(2)
+        yield c
+    finally:
+        sh.close()
+
+
+@pytest.mark.parametrize("iso", ["process", "hyperv"])
+def test_run_logs_exec_remove(cli, iso):
+    assert cli.version()["ApiVersion"] == "1.44"
+    # run with output: create, start, wait, logs (stdout only, as docker-py asks)
+    assert cli.containers.run("busybox", ["sh", "-c", "echo out; echo err >&2"], isolation=iso,
+                              remove=True) == b"out\n"
+    with pytest.raises(docker.errors.ContainerError) as ei:
+        cli.containers.run("busybox", ["sh", "-c", "echo bad >&2; exit 3"], isolation=iso, remove=True,
+                           stderr=True)
+    assert ei.value.exit_status == 3 and b"bad" in ei.value.stderr, ei.value
+    # create, then start; logs; exec; stop; remove
+    c = cli.containers.create("busybox", ["sh", "-c", "echo up; exec sleep 600"], name="py-" + iso,
+                              labels={"k": iso}, environment={"A": "1"}, isolation=iso)
+    assert re.fullmatch(r"[0-9a-f]{64}", c.id) and c.status == "created"
+    assert c.attrs["HostConfig"]["Isolation"] == iso and c.labels == {"k": iso}
+    assert [x.id for x in cli.containers.list(all=True, filters={"label": "k=" + iso})] == [c.id]
+    c.start()
+    c.reload()
+    assert c.status == "running"
+    assert [x.name for x in cli.containers.list(filters={"name": "py-" + iso})] == ["py-" + iso]
+    deadline = time.monotonic() + 60
+    while c.logs() != b"up\n":
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(1)
+    assert c.logs(timestamps=True).split(b" ", 1)[1] == b"up\n"
+    r = c.exec_run(["sh", "-c", "echo $A; echo e >&2; exit 4"])
+    assert r.exit_code == 4 and r.output == b"1\ne\n", r
+    r = c.exec_run(["sh", "-c", "echo o; echo e >&2"], demux=True)
+    assert r.exit_code == 0 and r.output == (b"o\n", b"e\n"), r
+    assert c.exec_run("hostname").output.decode().strip() == c.id[:12]
+    c.stop(timeout=2)
+    c.reload()
+    assert c.status == "exited"
+    assert c.wait()["StatusCode"] in (137, 143)
+    c.remove()
+    with pytest.raises(docker.errors.NotFound):
+        cli.containers.get("py-" + iso)
+
+
+def test_networks(cli):
+    """A user-defined network: created, listed, found by its label-less
+    filters; a process container on it gets an address of its subnet and
+    serves another one on it; removed."""
+    n = cli.networks.create("pynet", driver="bridge")
+    assert n.name == "pynet" and "pynet" in [x.name for x in cli.networks.list()]
+    assert [x.name for x in cli.networks.list(filters={"type": "custom"})] == ["pynet"]
+    srv = cli.containers.run("busybox", ["sh", "-c", "mkdir /w; echo hello >/w/index.html; exec httpd -f -p 80 -h /w"],
+                             detach=True, network="pynet", isolation="process", name="srv")
+    srv.reload()
+    ip = srv.attrs["NetworkSettings"]["Networks"]["pynet"]["IPAddress"]
+    sub = cli.networks.get("pynet").attrs["IPAM"]["Config"][0]["Subnet"]
+    assert ip and ip.rsplit(".", 2)[0] == sub.rsplit(".", 2)[0], (ip, sub)
+    out = cli.containers.run("busybox", ["sh", "-c", f"for i in 1 2 3 4 5; do wget -q -O - http://{ip}/ && exit; sleep 1; done"],
+                             network="pynet", isolation="process", remove=True)
+    assert out == b"hello\n", out
+    with pytest.raises(docker.errors.APIError) as ei:
+        n.remove()   # srv is on it
+    assert ei.value.status_code == 403, ei.value
+    srv.remove(force=True)
+    n.remove()
+    assert "pynet" not in [x.name for x in cli.networks.list()]
+
+
+def test_errors(cli):
+    with pytest.raises(docker.errors.ImageNotFound):
+        cli.containers.create("nosuch:1", ["true"])
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.containers.create("busybox", ["true"], isolation="bogus")
+    assert ei.value.status_code == 400 and "invalid isolation" in str(ei.value)
+    assert cli.containers.list(all=True) == []
