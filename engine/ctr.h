@@ -47,6 +47,8 @@ extern struct execr *execs;
 extern struct hold *holds;
 
 /* ---- containers.c */
+int save_rec(struct ctr *ct);                      /* its config.json: 0 or -1 */
+struct ctr *ctr_or_404(struct req *r, const char *key);  /* NULL: answered 404 */
 /* DATA/containers/<id>[/file] into out. */
 void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap);
 const char *jstr(const cJSON *o, const char *k);   /* "" if absent */
@@ -104,7 +106,10 @@ void exec_done(struct execr *e);                   /* its shim has exited */
  * host), its address kept in the record's NetworkSettings: 0, or an HTTP
  * status with the message in err. */
 int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap);
-void net_config(const cJSON *hc, cJSON *rec_hc);  /* create: NetworkMode and PortBindings kept */
+/* create: HostConfig's NetworkMode and PortBindings kept in the record's
+ * HostConfig, and NetworkingConfig.EndpointsConfig[that network].Aliases
+ * as the record's Aliases. */
+void net_config(const cJSON *hc, const cJSON *ncfg, cJSON *rec);
 void net_publish(struct ctr *ct);                 /* its PortBindings, once it runs */
 const char *net_mode(const struct ctr *ct);       /* HostConfig.NetworkMode as inspect shows it */
 void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns); /* NetworkMode, NetworkSettings */

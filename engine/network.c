@@ -287,6 +287,63 @@ out:
 	cJSON_Delete(b);
 }
 
+/* The network a container's HostConfig.NetworkMode names: its index in n,
+ * -2 for host, -3 for none, or -1 with err (an HTTP status). */
+static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
+{
+	const char *m = jstr(hc_of(ct), "NetworkMode");
+	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
+		m = "nat";
+	int i = net_find(n, k, m);
+	if (i == -1) {
+		snprintf(err, cap, "network %s not found", m);
+		*status = 404;
+		return -1;
+	}
+	return i;
+}
+
+/* The Aliases of endpoint config ep (strings only) as the record's Aliases. */
+static void set_aliases(cJSON *rec, const cJSON *ep)
+{
+	cJSON *a = cJSON_CreateArray(), *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ep, "Aliases"))
+		if (cJSON_IsString(v))
+			cJSON_AddItemToArray(a, cJSON_CreateString(v->valuestring));
+	cJSON_DeleteItemFromObject(rec, "Aliases");
+	cJSON_AddItemToObject(rec, "Aliases", a);
+}
+
+/* POST /networks/{id}/connect {"Container": key, "EndpointConfig": {"Aliases": [...]}}:
+ * a container has one interface, so it can be connected only to the network
+ * its NetworkMode already names, and only while it does not run (what
+ * docker-compose does after create): its aliases are replaced.  404: no
+ * such container; 403: another network, or it runs. */
+static void net_connect(struct req *r, const struct net *n, int k, int i)
+{
+	cJSON *b = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
+	struct ctr *ct;
+	if (!cJSON_IsObject(b))
+		http_error(r->c, 400, "invalid JSON");
+	else if ((ct = ctr_or_404(r, jstr(b, "Container")))) {
+		char err[128];
+		int st, mi = mode_of(ct, n, k, err, sizeof err, &st);
+		if (mi != i)
+			http_error(r->c, 403, "container %s is on network %s: a container has one network only",
+				   name_of(ct), mi >= 0 ? n[mi].name : mi == -1 ? jstr(hc_of(ct), "NetworkMode") : fixed[-2 - mi]);
+		else if (ct->status == RUNNING)
+			http_error(r->c, 403, "container %s is running: connect it before it starts", name_of(ct));
+		else {
+			set_aliases(ct->rec, cJSON_GetObjectItem(b, "EndpointConfig"));
+			if (save_rec(ct))
+				http_error(r->c, 500, "cannot save container %s: %s", name_of(ct), strerror(errno));
+			else
+				http_reply(r->c, 200, NULL, NULL, 0);
+		}
+	}
+	cJSON_Delete(b);
+}
+
 void networks_route(struct req *r)
 {
 	int get = r->method == HTTP_GET || r->method == HTTP_HEAD;
@@ -299,15 +356,20 @@ void networks_route(struct req *r)
 		create(r);
 		return;
 	}
-	const char *key = r->path + 10; /* "/networks/" */
-	if (strncmp(r->path, "/networks/", 10) || !*key || strchr(key, '/')) {
+	char key[80], line[64], id[65];
+	const char *slash = strchr(r->path + 10, '/'); /* after "/networks/" */
+	size_t kl = slash ? (size_t)(slash - r->path - 10) : strlen(r->path + 10);
+	int conn = slash && !strcmp(slash, "/connect") && r->method == HTTP_POST;
+	if (strncmp(r->path, "/networks/", 10) || !kl || kl >= sizeof key || (slash && !conn)) {
 		http_error(r->c, 404, "page not found");
 		return;
 	}
+	snprintf(key, sizeof key, "%.*s", (int)kl, r->path + 10);
 	int k = nets_read(n, 16), i = net_find(n, k > 0 ? k : 0, key);
-	char line[64], id[65];
 	if (i == -1) {
 		http_error(r->c, 404, "network %s not found", key);
+	} else if (conn) {
+		net_connect(r, n, k > 0 ? k : 0, i);
 	} else if (get) {
 		http_json(r->c, 200, i >= 0 ? net_json(n[i].name, "nat", &n[i]) :
 			  net_json(fixed[-2 - i], i == -2 ? "host" : "null", 0));
@@ -327,22 +389,6 @@ void networks_route(struct req *r)
 		events_emit("network", "destroy", id, n[i].name);
 		http_reply(r->c, 204, NULL, NULL, 0);
 	}
-}
-
-/* The network a container's HostConfig.NetworkMode names: its index in n,
- * -2 for host, -3 for none, or -1 with err (an HTTP status). */
-static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
-{
-	const char *m = jstr(hc_of(ct), "NetworkMode");
-	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
-		m = "nat";
-	int i = net_find(n, k, m);
-	if (i == -1) {
-		snprintf(err, cap, "network %s not found", m);
-		*status = 404;
-		return -1;
-	}
-	return i;
 }
 
 int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap)
@@ -419,13 +465,16 @@ void net_publish(struct ctr *ct)
 	}
 }
 
-void net_config(const cJSON *hc, cJSON *rec_hc)
+void net_config(const cJSON *hc, const cJSON *ncfg, cJSON *rec)
 {
 	cJSON *m = cJSON_GetObjectItem(hc, "NetworkMode"), *pb = cJSON_GetObjectItem(hc, "PortBindings");
+	cJSON *rec_hc = cJSON_GetObjectItem(rec, "HostConfig");
 	if (cJSON_IsString(m) && *m->valuestring)
 		cJSON_AddStringToObject(rec_hc, "NetworkMode", m->valuestring);
 	if (cJSON_IsObject(pb))
 		cJSON_AddItemToObject(rec_hc, "PortBindings", cJSON_Duplicate(pb, 1));
+	if (cJSON_IsString(m))
+		set_aliases(rec, cJSON_GetObjectItem(cJSON_GetObjectItem(ncfg, "EndpointsConfig"), m->valuestring));
 }
 
 const char *net_mode(const struct ctr *ct)
@@ -456,6 +505,7 @@ void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns)
 	for (int i = 0; i < 3; i++)
 		cJSON_AddStringToObject(one, keys[i], jstr(s, keys[i]));
 	cJSON_AddNumberToObject(one, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")));
+	cJSON_AddItemToObject(one, "Aliases", cJSON_Duplicate(cJSON_GetObjectItem(ct->rec, "Aliases"), 1));
 }
 
 cJSON *net_ports(const struct ctr *ct)

@@ -101,6 +101,50 @@ def test_networks(cli):
     assert ei.value.status_code == 403
 
 
+def test_network_connect(cli):
+    """connect (what compose does after create): only to the network the
+    container's NetworkMode names, only before it runs; aliases kept."""
+    c = cli.containers.create("img:1", ["true"], name="cn", network_mode="none")
+    cli.networks.get("none").connect(c, aliases=["a1", "a2"])
+    assert c.attrs["Name"] == "/cn"
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.networks.get("host").connect(c)
+    assert ei.value.status_code == 403 and "a container has one network only" in str(ei.value), ei.value
+    with pytest.raises(docker.errors.NotFound):
+        cli.networks.get("none").connect("nosuch")
+    with pytest.raises(docker.errors.NotFound):
+        cli.api.connect_container_to_network("cn", "nonet")
+    d = cli.containers.create("img:1", ["true"], name="dn")   # on the default network
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.networks.get("none").connect(d)
+    assert ei.value.status_code == 403 and "container dn is on network" in str(ei.value), ei.value
+
+
+def test_held_wait_says_close(d):
+    """A wait answered later (here at the removal) says Connection: close in
+    its head, as the daemon closes after its body: docker-py, which reuses
+    connections, sent its next request on a closed one before."""
+    e = d.engine
+    cid = e.json("POST", "/containers/create", '{"Image": "img:1"}', {"Content-Type": "application/json"})[1]["Id"]
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(d.sock)
+    s.sendall(b"POST /containers/%s/wait?condition=removed HTTP/1.1\r\nHost: x\r\n\r\n" % cid.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(4096)
+    assert head.startswith(b"HTTP/1.1 200 ") and b"\r\nConnection: close\r\n" in head, head
+    assert e.request("DELETE", "/containers/" + cid)[0] == 204
+    rest = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        rest += b
+    s.close()
+    assert b'"StatusCode":' in rest and rest.endswith(b"0\r\n\r\n"), rest
+
+
 COMPOSE = shutil.which("docker-compose")
 COMPOSE_FILE = """version: "2.4"
 services:
