@@ -11,10 +11,13 @@
  * own interface; the kernel drops it with the sandbox), and its
  * PortBindings ("80/tcp": [{"HostPort": "8080"}]) are published on the
  * host's addresses once it runs (the kernel unpublishes them when its
- * interface goes).  Not done: NetworkMode none (refused: the kernel has no
- * interface-less sandbox yet), connecting a container to a second network,
+ * interface goes).  Connecting a container (POST /networks/{id}/connect,
+ * what docker-compose does after create) is accepted for the network its
+ * NetworkMode names, before it runs: its aliases.  Not done: NetworkMode
+ * none (refused: the kernel has no interface-less sandbox yet), connecting
+ * a container to a second network, disconnecting,
  * HostIp in bindings (every host address), user-defined networks across a
- * reboot of the host partition, hyperv containers' interfaces.
+ * reboot of the host partition.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +245,8 @@ static void create(struct req *r)
 		http_error(r->c, 400, "invalid JSON");
 	} else if (!*name) {
 		http_error(r->c, 400, "network name is required");
+	} else if (strlen(name) >= sizeof n->name) {
+		http_error(r->c, 400, "network name %s is too long: at most %zu characters", name, sizeof n->name - 1);
 	} else if (*driver && strcmp(driver, "nat") && strcmp(driver, "bridge")) {
 		http_error(r->c, 400, "network driver %s is not supported: nat only", driver);
 	} else if (k < 0) {

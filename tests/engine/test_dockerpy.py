@@ -91,6 +91,9 @@ def test_networks(cli):
     with pytest.raises(docker.errors.APIError) as ei:
         cli.networks.list(filters={"bogus": "x"})
     assert ei.value.status_code == 400 and "invalid filter 'bogus'" in str(ei.value)
+    with pytest.raises(docker.errors.APIError) as ei:   # compose's PROJECT_NETWORK names can be long
+        cli.networks.create("myproject_backend")
+    assert ei.value.status_code == 400 and "too long: at most 15 characters" in str(ei.value), ei.value
     with pytest.raises(docker.errors.APIError) as ei:
         cli.networks.create("n1", driver="bridge")
     assert ei.value.status_code == 500 and "the virtual switch is not available" in str(ei.value)
