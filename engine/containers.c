@@ -565,6 +565,9 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	cJSON_AddStringToObject(spec, "user", jstr(c, "User"));
 	cJSON_AddBoolToObject(spec, "tty", cJSON_IsTrue(cJSON_GetObjectItem(c, "Tty")));
 	cJSON_AddBoolToObject(spec, "stdin", cJSON_IsTrue(cJSON_GetObjectItem(c, "OpenStdin")));
+	char resolv[256];
+	net_resolv(ct, resolv, sizeof resolv);
+	cJSON_AddStringToObject(spec, "resolv", resolv);
 	cJSON_AddStringToObject(spec, "sock", "shim.sock");
 	cJSON_AddStringToObject(spec, "state", "state.json");
 	cJSON_AddStringToObject(spec, "log", "container.log");

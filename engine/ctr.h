@@ -114,5 +114,8 @@ void net_publish(struct ctr *ct);                 /* its PortBindings, once it r
 const char *net_mode(const struct ctr *ct);       /* HostConfig.NetworkMode as inspect shows it */
 void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns); /* NetworkMode, NetworkSettings */
 cJSON *net_ports(const struct ctr *ct);           /* the list's Ports: its published ports while it runs */
+/* The /etc/resolv.conf ct gets (its network's gateway as name server on a
+ * user-defined network), or "": the host's. */
+void net_resolv(const struct ctr *ct, char *out, size_t cap);
 
 #endif

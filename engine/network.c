@@ -27,6 +27,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "engine.h"
 #include "ctr.h"
 
@@ -533,4 +535,107 @@ cJSON *net_ports(const struct ctr *ct)
 		}
 	}
 	return a;
+}
+
+/* ---- names on user-defined networks: a DNS responder (RFC 1035) on UDP
+ * port 53 of the host, which containers reach at their network's gateway.
+ * A query from an address of a user-defined network (not nat: Docker's
+ * default bridge has no names either) asks about that network only: an A
+ * question for the name, an alias or the 12-digit short ID of a container
+ * running on it gets its address; another type for such a name no answer;
+ * any other name NXDOMAIN (the host has no resolver to forward to).
+ * Queries from elsewhere are not answered. */
+static int dns_fd = -2;   /* -2: not tried yet; -1: cannot */
+
+int net_dns_fd(void)
+{
+	struct net n[16];
+	if (dns_fd != -2 || nets_read(n, 16) < 0)   /* no switch (the build machine): no responder */
+		return dns_fd < 0 ? -1 : dns_fd;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	dns_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (dns_fd < 0 || bind(dns_fd, (struct sockaddr *)&a, sizeof a)) {
+		logmsg("no names on user-defined networks: cannot bind UDP port 53: %s", strerror(errno));
+		if (dns_fd >= 0)
+			close(dns_fd);
+		dns_fd = -1;
+	}
+	return dns_fd;
+}
+
+/* Whether container ct answers to the lower-case name q. */
+static int ctr_named(const struct ctr *ct, const char *q)
+{
+	const cJSON *v;
+	if (!strcasecmp(name_of(ct), q) || (strlen(q) == 12 && !strncmp(ct->id, q, 12)))
+		return 1;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ct->rec, "Aliases"))
+		if (cJSON_IsString(v) && !strcasecmp(v->valuestring, q))
+			return 1;
+	return 0;
+}
+
+void net_dns_answer(void)
+{
+	unsigned char m[512];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t len = recvfrom(dns_fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
+	struct net n[16];
+	int k = nets_read(n, 16), i;
+	unsigned src = ntohl(from.sin_addr.s_addr);
+	for (i = 0; i < k; i++)
+		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
+			break;
+	/* one question, a query (QR 0, opcode 0) */
+	if (len < 17 || i >= k || (m[2] & 0xf8) || m[4] || m[5] != 1)
+		return;
+	char q[256];
+	size_t p = 12, ql = 0;
+	while (p < (size_t)len && m[p]) {
+		size_t l = m[p];
+		if (l > 63 || p + 1 + l >= (size_t)len || ql + l + 1 >= sizeof q)
+			return;
+		for (size_t j = 0; j < l; j++)
+			q[ql++] = (char)m[p + 1 + j];
+		q[ql++] = '.';
+		p += 1 + l;
+	}
+	if (p + 5 > (size_t)len || !ql)
+		return;
+	q[ql - 1] = 0;
+	unsigned qtype = m[p + 1] << 8 | m[p + 2], qclass = m[p + 3] << 8 | m[p + 4];
+	p += 5;   /* the reply: the header and the question, then at most one answer */
+	if (p + 16 > sizeof m)
+		return;
+	unsigned ip = 0;
+	int found = 0;
+	for (struct ctr *ct = ctrs; ct && !found; ct = ct->next)
+		if ((ip = ctr_addr(ct, n[i].name)) && ctr_named(ct, q))
+			found = 1;
+	int answer = found && qtype == 1 && qclass == 1;
+	m[2] = 0x84 | (m[2] & 1);       /* QR, AA, RD as asked */
+	m[3] = 0x80 | (found ? 0 : 3);  /* RA; NOERROR or NXDOMAIN */
+	m[6] = 0, m[7] = (unsigned char)answer;
+	memset(m + 8, 0, 4);
+	if (answer) {
+		static const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 2, 0x58, 0, 4 };   /* A IN, TTL 600 */
+		memcpy(m + p, rr, sizeof rr);
+		p += sizeof rr;
+		for (int b = 3; b >= 0; b--)
+			m[p++] = (unsigned char)(ip >> (8 * b));
+	}
+	sendto(dns_fd, m, p, 0, (struct sockaddr *)&from, fl);
+}
+
+/* /etc/resolv.conf for ct as net_sandbox_word left it: the gateway as name
+ * server on a user-defined network, else "" (the host's). */
+void net_resolv(const struct ctr *ct, char *out, size_t cap)
+{
+	cJSON *s = cJSON_GetObjectItem(ct->rec, "NetworkSettings");
+	const char *net = jstr(s, "Network");
+	*out = 0;
+	if (*jstr(s, "Gateway") && strcmp(net, "nat") && net_dns_fd() >= 0)
+		snprintf(out, cap, "# bulkheadd answers for the containers on network %s\nnameserver %s\n", net,
+			 jstr(s, "Gateway"));
 }

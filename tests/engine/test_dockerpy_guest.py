@@ -113,8 +113,9 @@ def test_errors(cli):
 
 
 COMPOSE = shutil.which("docker-compose")
-# The issue's two services; the client reaches the server by its address
-# (DNS for service names is not done yet: docs/design.md).
+# The issue's two services; the client finds the server by its service name
+# through the daemon's DNS responder (busybox's nslookup: glibc's resolver,
+# which wget uses, needs sendmmsg, which the guest kernel lacks yet).
 COMPOSE_FILE = """version: "2.4"
 services:
   web:
@@ -136,7 +137,9 @@ networks:
 def test_compose_up_ps_down(cli, tmp_path):
     """docker-compose 1.29: up -d makes the network and both containers
     (the server in a utility partition) on it, with their aliases; ps shows
-    them up; the client reaches the server; down removes everything."""
+    them up; the daemon answers their names (service, container, short ID)
+    on that network, NXDOMAIN for others; the client reaches the server at
+    the address its name gave; down removes everything."""
     (tmp_path / "docker-compose.yml").write_text(COMPOSE_FILE)
     env = dict(os.environ, DOCKER_HOST=cli.api.base_url.replace("http://", "tcp://"), COMPOSE_PROJECT_NAME="demo")
 
@@ -154,9 +157,27 @@ def test_compose_up_ps_down(cli, tmp_path):
     assert "web" in ep["Aliases"] and ep["IPAddress"], ep
     rows = compose("ps").stdout.splitlines()[2:]
     assert sorted((l.split()[0], l.split()[-1]) for l in rows) == [("demo_client_1", "Up"), ("demo_web_1", "Up")], rows
+    assert client.exec_run(["cat", "/etc/resolv.conf"]).output.decode().splitlines()[-1] == "nameserver " + \
+        ep["Gateway"]
+    for name in ["web", "demo_web_1", web.id[:12]]:
+        r = client.exec_run(["nslookup", name])
+        assert r.exit_code == 0 and f"Address: {ep['IPAddress']}" in r.output.decode(), (name, r)
+    r = web.exec_run(["nslookup", "client"])   # from the utility partition too
+    caddr = client.attrs["NetworkSettings"]["Networks"]["demo_back"]["IPAddress"]
+    assert r.exit_code == 0 and f"Address: {caddr}" in r.output.decode(), r
+    # names in capitals, other types, names of the longest labels: answered, the daemon stays
+    r = client.exec_run(["nslookup", "WEB"])
+    assert r.exit_code == 0 and f"Address: {ep['IPAddress']}" in r.output.decode(), r
+    r = client.exec_run(["nslookup", "-type=AAAA", "web"])
+    assert ep["IPAddress"] not in r.output.decode() and "NXDOMAIN" not in r.output.decode(), r
+    r = client.exec_run(["nslookup", ".".join(["a" * 63] * 3)])
+    assert r.exit_code != 0 and "NXDOMAIN" in r.output.decode(), r
+    r = client.exec_run(["nslookup", "nosuch"])
+    assert r.exit_code != 0 and "NXDOMAIN" in r.output.decode(), r
+    addr = re.search(r"Name:\s+web\nAddress: ([0-9.]+)", client.exec_run(["nslookup", "web"]).output.decode()).group(1)
     out = b""
     for _ in range(30):   # httpd in the partition may still be starting
-        r = client.exec_run(["wget", "-q", "-O", "-", f"http://{ep['IPAddress']}/"])
+        r = client.exec_run(["wget", "-q", "-O", "-", f"http://{addr}/"])
         out = r.output
         if r.exit_code == 0:
             break
