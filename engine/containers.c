@@ -59,7 +59,7 @@ cJSON *cfg_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "Confi
 cJSON *hc_of(const struct ctr *ct) { return cJSON_GetObjectItem(ct->rec, "HostConfig"); }
 const char *name_of(const struct ctr *ct) { return jstr(ct->rec, "Name") + 1; }
 
-static int save_rec(struct ctr *ct)
+int save_rec(struct ctr *ct)
 {
 	char path[4300];
 	char *s = cJSON_Print(ct->rec);
@@ -158,7 +158,7 @@ static struct ctr *find_ctr(const char *key)
 	return n == 1 ? hit : NULL;
 }
 
-static struct ctr *ctr_or_404(struct req *r, const char *key)
+struct ctr *ctr_or_404(struct req *r, const char *key)
 {
 	struct ctr *ct = find_ctr(key);
 	if (!ct)
@@ -394,7 +394,7 @@ static void create(struct req *r)
 	cJSON_AddNumberToObject(hco, "Memory", mem);
 	cJSON_AddNumberToObject(hco, "PidsLimit", pids);
 	cJSON_AddBoolToObject(hco, "AutoRemove", cJSON_IsTrue(cJSON_GetObjectItem(hc, "AutoRemove")));
-	net_config(hc, hco);
+	net_config(hc, cJSON_GetObjectItem(b, "NetworkingConfig"), rec);
 	cJSON_Delete(icj);
 	ctr_dir(ct, NULL, path, sizeof path);
 	mkdir(path, 0700);
@@ -565,6 +565,9 @@ static int ctr_start(struct ctr *ct, char *err, size_t cap)
 	cJSON_AddStringToObject(spec, "user", jstr(c, "User"));
 	cJSON_AddBoolToObject(spec, "tty", cJSON_IsTrue(cJSON_GetObjectItem(c, "Tty")));
 	cJSON_AddBoolToObject(spec, "stdin", cJSON_IsTrue(cJSON_GetObjectItem(c, "OpenStdin")));
+	char resolv[256];
+	net_resolv(ct, resolv, sizeof resolv);
+	cJSON_AddStringToObject(spec, "resolv", resolv);
 	cJSON_AddStringToObject(spec, "sock", "shim.sock");
 	cJSON_AddStringToObject(spec, "state", "state.json");
 	cJSON_AddStringToObject(spec, "log", "container.log");
@@ -741,7 +744,10 @@ static void wait_ep(struct req *r, struct ctr *ct)
 		return;
 	}
 	/* The status line now, the body at the exit, as dockerd: the Docker
-	 * CLI's run waits for the headers of its wait before it starts. */
+	 * CLI's run waits for the headers of its wait before it starts.  The
+	 * connection ends with the body, and says so now: a client that reuses
+	 * its connections (docker-py) must not send on it after. */
+	r->c->closing = 1;
 	http_stream_begin(r->c, 200, "application/json");
 	hold_add(r->c, ct, H_WAIT, k, 0);
 }

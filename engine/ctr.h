@@ -47,6 +47,8 @@ extern struct execr *execs;
 extern struct hold *holds;
 
 /* ---- containers.c */
+int save_rec(struct ctr *ct);                      /* its config.json: 0 or -1 */
+struct ctr *ctr_or_404(struct req *r, const char *key);  /* NULL: answered 404 */
 /* DATA/containers/<id>[/file] into out. */
 void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap);
 const char *jstr(const cJSON *o, const char *k);   /* "" if absent */
@@ -109,10 +111,16 @@ void exec_done(struct execr *e);                   /* its shim has exited */
  * host), its address kept in the record's NetworkSettings: 0, or an HTTP
  * status with the message in err. */
 int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap);
-void net_config(const cJSON *hc, cJSON *rec_hc);  /* create: NetworkMode and PortBindings kept */
+/* create: HostConfig's NetworkMode and PortBindings kept in the record's
+ * HostConfig, and NetworkingConfig.EndpointsConfig[that network].Aliases
+ * as the record's Aliases. */
+void net_config(const cJSON *hc, const cJSON *ncfg, cJSON *rec);
 void net_publish(struct ctr *ct);                 /* its PortBindings, once it runs */
 const char *net_mode(const struct ctr *ct);       /* HostConfig.NetworkMode as inspect shows it */
 void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns); /* NetworkMode, NetworkSettings */
 cJSON *net_ports(const struct ctr *ct);           /* the list's Ports: its published ports while it runs */
+/* The /etc/resolv.conf ct gets (its network's gateway as name server on a
+ * user-defined network), or "": the host's. */
+void net_resolv(const struct ctr *ct, char *out, size_t cap);
 
 #endif

@@ -220,6 +220,13 @@ void containers_route(struct req *r);
 void exec_route(struct req *r);                   /* exec.c */
 void networks_route(struct req *r);               /* network.c: /networks... */
 void containers_conn_gone(struct conn *c);
+/* The DNS responder for user-defined networks (docs/design.md): its UDP
+ * socket (opened at the first call, where the kernel has a switch), or -1;
+ * net_dns_answer: one query read and answered. */
+int net_dns_fd(void);
+void net_dns_answer(void);
+/* shim.c: spec's "resolv", else the host's /etc/resolv.conf, into out. */
+void spec_resolv(const cJSON *spec, char *out, size_t cap);
 int containers_poll_fill(struct pollfd *p, int max);  /* monitor fds; how many */
 void containers_poll_done(const struct pollfd *p, int n);
 int containers_timeout_ms(void);

@@ -273,6 +273,8 @@ int main(int argc, char **argv)
 			pfd[n++] = (struct pollfd){ c->relay_fd, POLLIN, 0 };
 		}
 		int nconn_fds = n;
+		int dns = n;
+		pfd[n++] = (struct pollfd){ net_dns_fd(), POLLIN, 0 };   /* -1: ignored */
 		n += containers_poll_fill(pfd + n, MAX_FDS - n);
 		int t = events_timeout_ms(), ct = containers_timeout_ms();
 		if (t < 0 || (ct >= 0 && ct < t))
@@ -284,7 +286,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		events_tick();
-		containers_poll_done(pfd + nconn_fds, n - nconn_fds);
+		if (pfd[dns].fd >= 0 && (pfd[dns].revents & POLLIN))
+			net_dns_answer();
+		containers_poll_done(pfd + dns + 1, n - dns - 1);
 		containers_tick();
 		long long now = mono_s();
 		for (int i = nhosts; i < nconn_fds; i += 2) {

@@ -11,10 +11,13 @@
  * own interface; the kernel drops it with the sandbox), and its
  * PortBindings ("80/tcp": [{"HostPort": "8080"}]) are published on the
  * host's addresses once it runs (the kernel unpublishes them when its
- * interface goes).  Not done: NetworkMode none (refused: the kernel has no
- * interface-less sandbox yet), connecting a container to a second network,
+ * interface goes).  Connecting a container (POST /networks/{id}/connect,
+ * what docker-compose does after create) is accepted for the network its
+ * NetworkMode names, before it runs: its aliases.  Not done: NetworkMode
+ * none (refused: the kernel has no interface-less sandbox yet), connecting
+ * a container to a second network, disconnecting,
  * HostIp in bindings (every host address), user-defined networks across a
- * reboot of the host partition, hyperv containers' interfaces.
+ * reboot of the host partition.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "engine.h"
 #include "ctr.h"
 
@@ -166,15 +171,50 @@ static cJSON *net_json(const char *name, const char *driver, const struct net *n
 	return j;
 }
 
+/* Whether network j passes filters f: every value of name (a part of the
+ * name), id (a prefix), driver and type (builtin: nat, host, none; custom:
+ * the rest) must match; a network has no labels, so any label filter fails. */
+static int net_match(const cJSON *j, const cJSON *f)
+{
+	const char *name = jstr(j, "Name"), *id = jstr(j, "Id");
+	int builtin = !strcmp(name, "nat") || !strcmp(name, "host") || !strcmp(name, "none");
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "name"))
+		if (!strstr(name, v->valuestring))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "id"))
+		if (strncmp(id, v->valuestring, strlen(v->valuestring)))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "driver"))
+		if (strcmp(jstr(j, "Driver"), v->valuestring))
+			return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "type"))
+		if (strcmp(v->valuestring, builtin ? "builtin" : "custom"))
+			return 0;
+	return !filter_has(f, "label");
+}
+
+/* GET /networks: the kernel's networks, then host and none; filters name,
+ * id, driver, type and label (400 for other keys). */
 static void list(struct req *r)
 {
+	static const char *const allowed[] = { "name", "id", "driver", "type", "label", NULL };
 	struct net n[16];
 	int k = nets_read(n, 16);
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; i < k; i++)
-		cJSON_AddItemToArray(a, net_json(n[i].name, "nat", &n[i]));
-	cJSON_AddItemToArray(a, net_json("host", "host", 0));
-	cJSON_AddItemToArray(a, net_json("none", "null", 0));
+	cJSON *f = filters_parse(r, allowed), *a, *j;
+	if (k < 0) /* no switch: host and none only */
+		k = 0;
+	if (!f)
+		return;
+	a = cJSON_CreateArray();
+	for (int i = 0; i < k + 2; i++) {
+		j = i < k ? net_json(n[i].name, "nat", &n[i]) : net_json(fixed[i - k], i == k ? "host" : "null", 0);
+		if (net_match(j, f))
+			cJSON_AddItemToArray(a, j);
+		else
+			cJSON_Delete(j);
+	}
+	cJSON_Delete(f);
 	http_json(r->c, 200, a);
 }
 
@@ -207,6 +247,8 @@ static void create(struct req *r)
 		http_error(r->c, 400, "invalid JSON");
 	} else if (!*name) {
 		http_error(r->c, 400, "network name is required");
+	} else if (strlen(name) >= sizeof n->name) {
+		http_error(r->c, 400, "network name %s is too long: at most %zu characters", name, sizeof n->name - 1);
 	} else if (*driver && strcmp(driver, "nat") && strcmp(driver, "bridge")) {
 		http_error(r->c, 400, "network driver %s is not supported: nat only", driver);
 	} else if (k < 0) {
@@ -252,6 +294,63 @@ out:
 	cJSON_Delete(b);
 }
 
+/* The network a container's HostConfig.NetworkMode names: its index in n,
+ * -2 for host, -3 for none, or -1 with err (an HTTP status). */
+static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
+{
+	const char *m = jstr(hc_of(ct), "NetworkMode");
+	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
+		m = "nat";
+	int i = net_find(n, k, m);
+	if (i == -1) {
+		snprintf(err, cap, "network %s not found", m);
+		*status = 404;
+		return -1;
+	}
+	return i;
+}
+
+/* The Aliases of endpoint config ep (strings only) as the record's Aliases. */
+static void set_aliases(cJSON *rec, const cJSON *ep)
+{
+	cJSON *a = cJSON_CreateArray(), *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ep, "Aliases"))
+		if (cJSON_IsString(v))
+			cJSON_AddItemToArray(a, cJSON_CreateString(v->valuestring));
+	cJSON_DeleteItemFromObject(rec, "Aliases");
+	cJSON_AddItemToObject(rec, "Aliases", a);
+}
+
+/* POST /networks/{id}/connect {"Container": key, "EndpointConfig": {"Aliases": [...]}}:
+ * a container has one interface, so it can be connected only to the network
+ * its NetworkMode already names, and only while it does not run (what
+ * docker-compose does after create): its aliases are replaced.  404: no
+ * such container; 403: another network, or it runs. */
+static void net_connect(struct req *r, const struct net *n, int k, int i)
+{
+	cJSON *b = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
+	struct ctr *ct;
+	if (!cJSON_IsObject(b))
+		http_error(r->c, 400, "invalid JSON");
+	else if ((ct = ctr_or_404(r, jstr(b, "Container")))) {
+		char err[128];
+		int st, mi = mode_of(ct, n, k, err, sizeof err, &st);
+		if (mi != i)
+			http_error(r->c, 403, "container %s is on network %s: a container has one network only",
+				   name_of(ct), mi >= 0 ? n[mi].name : mi == -1 ? jstr(hc_of(ct), "NetworkMode") : fixed[-2 - mi]);
+		else if (ct->status == RUNNING)
+			http_error(r->c, 403, "container %s is running: connect it before it starts", name_of(ct));
+		else {
+			set_aliases(ct->rec, cJSON_GetObjectItem(b, "EndpointConfig"));
+			if (save_rec(ct))
+				http_error(r->c, 500, "cannot save container %s: %s", name_of(ct), strerror(errno));
+			else
+				http_reply(r->c, 200, NULL, NULL, 0);
+		}
+	}
+	cJSON_Delete(b);
+}
+
 void networks_route(struct req *r)
 {
 	int get = r->method == HTTP_GET || r->method == HTTP_HEAD;
@@ -264,15 +363,20 @@ void networks_route(struct req *r)
 		create(r);
 		return;
 	}
-	const char *key = r->path + 10; /* "/networks/" */
-	if (strncmp(r->path, "/networks/", 10) || !*key || strchr(key, '/')) {
+	char key[80], line[64], id[65];
+	const char *slash = strchr(r->path + 10, '/'); /* after "/networks/" */
+	size_t kl = slash ? (size_t)(slash - r->path - 10) : strlen(r->path + 10);
+	int conn = slash && !strcmp(slash, "/connect") && r->method == HTTP_POST;
+	if (strncmp(r->path, "/networks/", 10) || !kl || kl >= sizeof key || (slash && !conn)) {
 		http_error(r->c, 404, "page not found");
 		return;
 	}
+	snprintf(key, sizeof key, "%.*s", (int)kl, r->path + 10);
 	int k = nets_read(n, 16), i = net_find(n, k > 0 ? k : 0, key);
-	char line[64], id[65];
 	if (i == -1) {
 		http_error(r->c, 404, "network %s not found", key);
+	} else if (conn) {
+		net_connect(r, n, k > 0 ? k : 0, i);
 	} else if (get) {
 		http_json(r->c, 200, i >= 0 ? net_json(n[i].name, "nat", &n[i]) :
 			  net_json(fixed[-2 - i], i == -2 ? "host" : "null", 0));
@@ -292,22 +396,6 @@ void networks_route(struct req *r)
 		events_emit("network", "destroy", id, n[i].name);
 		http_reply(r->c, 204, NULL, NULL, 0);
 	}
-}
-
-/* The network a container's HostConfig.NetworkMode names: its index in n,
- * -2 for host, -3 for none, or -1 with err (an HTTP status). */
-static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
-{
-	const char *m = jstr(hc_of(ct), "NetworkMode");
-	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
-		m = "nat";
-	int i = net_find(n, k, m);
-	if (i == -1) {
-		snprintf(err, cap, "network %s not found", m);
-		*status = 404;
-		return -1;
-	}
-	return i;
 }
 
 int net_sandbox_word(struct ctr *ct, char *word, size_t cap, char *err, size_t ecap)
@@ -384,13 +472,16 @@ void net_publish(struct ctr *ct)
 	}
 }
 
-void net_config(const cJSON *hc, cJSON *rec_hc)
+void net_config(const cJSON *hc, const cJSON *ncfg, cJSON *rec)
 {
 	cJSON *m = cJSON_GetObjectItem(hc, "NetworkMode"), *pb = cJSON_GetObjectItem(hc, "PortBindings");
+	cJSON *rec_hc = cJSON_GetObjectItem(rec, "HostConfig");
 	if (cJSON_IsString(m) && *m->valuestring)
 		cJSON_AddStringToObject(rec_hc, "NetworkMode", m->valuestring);
 	if (cJSON_IsObject(pb))
 		cJSON_AddItemToObject(rec_hc, "PortBindings", cJSON_Duplicate(pb, 1));
+	if (cJSON_IsString(m))
+		set_aliases(rec, cJSON_GetObjectItem(cJSON_GetObjectItem(ncfg, "EndpointsConfig"), m->valuestring));
 }
 
 const char *net_mode(const struct ctr *ct)
@@ -421,6 +512,7 @@ void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns)
 	for (int i = 0; i < 3; i++)
 		cJSON_AddStringToObject(one, keys[i], jstr(s, keys[i]));
 	cJSON_AddNumberToObject(one, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")));
+	cJSON_AddItemToObject(one, "Aliases", cJSON_Duplicate(cJSON_GetObjectItem(ct->rec, "Aliases"), 1));
 }
 
 cJSON *net_ports(const struct ctr *ct)
@@ -443,4 +535,107 @@ cJSON *net_ports(const struct ctr *ct)
 		}
 	}
 	return a;
+}
+
+/* ---- names on user-defined networks: a DNS responder (RFC 1035) on UDP
+ * port 53 of the host, which containers reach at their network's gateway.
+ * A query from an address of a user-defined network (not nat: Docker's
+ * default bridge has no names either) asks about that network only: an A
+ * question for the name, an alias or the 12-digit short ID of a container
+ * running on it gets its address; another type for such a name no answer;
+ * any other name NXDOMAIN (the host has no resolver to forward to).
+ * Queries from elsewhere are not answered. */
+static int dns_fd = -2;   /* -2: not tried yet; -1: cannot */
+
+int net_dns_fd(void)
+{
+	struct net n[16];
+	if (dns_fd != -2 || nets_read(n, 16) < 0)   /* no switch (the build machine): no responder */
+		return dns_fd < 0 ? -1 : dns_fd;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53) };
+	dns_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (dns_fd < 0 || bind(dns_fd, (struct sockaddr *)&a, sizeof a)) {
+		logmsg("no names on user-defined networks: cannot bind UDP port 53: %s", strerror(errno));
+		if (dns_fd >= 0)
+			close(dns_fd);
+		dns_fd = -1;
+	}
+	return dns_fd;
+}
+
+/* Whether container ct answers to the lower-case name q. */
+static int ctr_named(const struct ctr *ct, const char *q)
+{
+	const cJSON *v;
+	if (!strcasecmp(name_of(ct), q) || (strlen(q) == 12 && !strncmp(ct->id, q, 12)))
+		return 1;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ct->rec, "Aliases"))
+		if (cJSON_IsString(v) && !strcasecmp(v->valuestring, q))
+			return 1;
+	return 0;
+}
+
+void net_dns_answer(void)
+{
+	unsigned char m[512];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t len = recvfrom(dns_fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
+	struct net n[16];
+	int k = nets_read(n, 16), i;
+	unsigned src = ntohl(from.sin_addr.s_addr);
+	for (i = 0; i < k; i++)
+		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
+			break;
+	/* one question, a query (QR 0, opcode 0) */
+	if (len < 17 || i >= k || (m[2] & 0xf8) || m[4] || m[5] != 1)
+		return;
+	char q[256];
+	size_t p = 12, ql = 0;
+	while (p < (size_t)len && m[p]) {
+		size_t l = m[p];
+		if (l > 63 || p + 1 + l >= (size_t)len || ql + l + 1 >= sizeof q)
+			return;
+		for (size_t j = 0; j < l; j++)
+			q[ql++] = (char)m[p + 1 + j];
+		q[ql++] = '.';
+		p += 1 + l;
+	}
+	if (p + 5 > (size_t)len || !ql)
+		return;
+	q[ql - 1] = 0;
+	unsigned qtype = m[p + 1] << 8 | m[p + 2], qclass = m[p + 3] << 8 | m[p + 4];
+	p += 5;   /* the reply: the header and the question, then at most one answer */
+	if (p + 16 > sizeof m)
+		return;
+	unsigned ip = 0;
+	int found = 0;
+	for (struct ctr *ct = ctrs; ct && !found; ct = ct->next)
+		if ((ip = ctr_addr(ct, n[i].name)) && ctr_named(ct, q))
+			found = 1;
+	int answer = found && qtype == 1 && qclass == 1;
+	m[2] = 0x84 | (m[2] & 1);       /* QR, AA, RD as asked */
+	m[3] = 0x80 | (found ? 0 : 3);  /* RA; NOERROR or NXDOMAIN */
+	m[6] = 0, m[7] = (unsigned char)answer;
+	memset(m + 8, 0, 4);
+	if (answer) {
+		static const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 2, 0x58, 0, 4 };   /* A IN, TTL 600 */
+		memcpy(m + p, rr, sizeof rr);
+		p += sizeof rr;
+		for (int b = 3; b >= 0; b--)
+			m[p++] = (unsigned char)(ip >> (8 * b));
+	}
+	sendto(dns_fd, m, p, 0, (struct sockaddr *)&from, fl);
+}
+
+/* /etc/resolv.conf for ct as net_sandbox_word left it: the gateway as name
+ * server on a user-defined network, else "" (the host's). */
+void net_resolv(const struct ctr *ct, char *out, size_t cap)
+{
+	cJSON *s = cJSON_GetObjectItem(ct->rec, "NetworkSettings");
+	const char *net = jstr(s, "Network");
+	*out = 0;
+	if (*jstr(s, "Gateway") && strcmp(net, "nat") && net_dns_fd() >= 0)
+		snprintf(out, cap, "# bulkheadd answers for the containers on network %s\nnameserver %s\n", net,
+			 jstr(s, "Gateway"));
 }

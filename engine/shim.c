@@ -231,6 +231,18 @@ static void put_file(const char *path, const char *text)
 	}
 }
 
+void spec_resolv(const cJSON *spec, char *out, size_t cap)
+{
+	const char *r = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "resolv"));
+	int fd = r && *r ? -1 : open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+	snprintf(out, cap, "%s", r ? r : "");
+	if (fd >= 0) {
+		ssize_t n = read(fd, out, cap - 1);
+		out[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+}
+
 /* What Docker gives every container, in its writable layer: /etc/hostname,
  * /etc/hosts (localhost and the container's hostname; until containers have
  * addresses of their own the hostname is loopback's too) and the host's
@@ -276,13 +288,8 @@ static void child(const cJSON *spec, int slave, int *pin, int *pout, int *perr, 
 	for (int fd = 3; fd < 256; fd++)
 		if (fd != rep && fd != go)
 			close(fd);
-	char resolv[1024] = "";
-	int rfd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
-	if (rfd >= 0) {
-		ssize_t n = read(rfd, resolv, sizeof resolv - 1);
-		resolv[n > 0 ? n : 0] = 0;
-		close(rfd);
-	}
+	char resolv[1024];
+	spec_resolv(spec, resolv, sizeof resolv);
 	int sfd = open("/dev/sandbox", O_WRONLY | O_CLOEXEC);
 	if (sfd < 0 || write(sfd, sb, strlen(sb)) != (ssize_t)strlen(sb)) {
 		snprintf(err, sizeof err, "cannot make the container's sandbox (/dev/sandbox: %s)", strerror(errno));

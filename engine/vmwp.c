@@ -158,13 +158,9 @@ static int build_spec(const cJSON *spec, const struct bh_layer *layers, u32 nlay
 	const char *cwd = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "cwd"));
 	const char *user = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "user"));
 	const char *host = run ? cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "hyperv"), "hostname")) : "";
-	char resolv[1024] = "";   /* RUN: the host's, as Docker gives it */
-	int rfd = run ? open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC) : -1;
-	if (rfd >= 0) {
-		ssize_t k = read(rfd, resolv, sizeof resolv - 1);
-		resolv[k > 0 ? k : 0] = 0;
-		close(rfd);
-	}
+	char resolv[1024] = "";   /* RUN: as a process container's */
+	if (run)
+		spec_resolv(spec, resolv, sizeof resolv);
 	const char *strs[] = { cwd ? cwd : "", user ? user : "", host ? host : "", resolv };
 	for (int i = 0; i < 4; i++)
 		buf_put(out, strs[i], strlen(strs[i]) + 1);

@@ -180,6 +180,7 @@ enum {
 	NR_dup3 = 292,
 	NR_pipe2 = 293,
 	NR_prlimit64 = 302,
+	NR_sendmmsg = 307,
 	NR_renameat2 = 316,
 	NR_getrandom = 318,
 	NR_membarrier = 324,

@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make binutils python3 gnu-efi ovmf qemu-system-x86 mtools dosfstools
       bochs bochsbios vgabios musl-tools busybox-static umoci skopeo
-      python3-pytest python3-pytest-xdist python3-pexpect clang llvm libclang-rt-14-dev time dpkg-dev python3-docker
+      python3-pytest python3-pytest-xdist python3-pexpect clang llvm libclang-rt-14-dev time dpkg-dev python3-docker docker-compose
       docker-registry golang-go mmdebstrap"
 # The Docker CLI (for the host partition, and for the Engine API tests over
 # TCP): the build machine's static client, else Debian's.

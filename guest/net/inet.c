@@ -32,6 +32,7 @@
 #define IPPROTO_UDP 17
 #define IP_TOS 1
 #define IP_TTL 2
+#define IP_RECVERR 11
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2
 #define TCP_KEEPIDLE 4
@@ -807,6 +808,8 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 				p->tos = (u8)v;
 			return 0;
 		}
+		if (name == IP_RECVERR)
+			return 0; /* accepted (glibc's resolver sets it): no ICMP errors are queued, so none to read */
 		return -ENOPROTOOPT;
 	}
 	if (level != IPPROTO_TCP || k->type != SOCK_STREAM)

@@ -596,6 +596,20 @@ s64 sys_sendmsg(u64 fd, u64 umsg, u64 flags)
 	return n;
 }
 
+s64 sys_sendmmsg(u64 fd, u64 uvec, u64 vlen, u64 flags)
+{
+	u32 i, n = vlen < 1024 ? (u32)vlen : 1024; /* Linux: UIO_MAXIOV */
+	for (i = 0; i < n; i++) {
+		s64 r = sys_sendmsg(fd, uvec + 64ull * i, flags);
+		u32 len = (u32)r;
+		if (r >= 0 && copy_to_user(uvec + 64ull * i + 56, &len, 4))
+			r = -EFAULT;
+		if (r < 0)
+			return i ? (s64)i : r;
+	}
+	return i;
+}
+
 s64 sys_recvmsg(u64 fd, u64 umsg, u64 flags)
 {
 	struct msghdr_k h;

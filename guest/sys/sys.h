@@ -184,6 +184,10 @@ s64 sys_sendto(u64 fd, u64 buf, u64 len, u64 flags, u64 uaddr, u64 alen);
 s64 sys_recvfrom(u64 fd, u64 buf, u64 len, u64 flags, u64 uaddr, u64 ulen);
 s64 sys_sendmsg(u64 fd, u64 umsg, u64 flags);
 s64 sys_recvmsg(u64 fd, u64 umsg, u64 flags);
+/* sendmsg of each of vlen (at most 1024) struct mmsghdr (64 bytes: the
+ * msghdr, then msg_len, filled in) in turn: how many were sent, or the
+ * first one's error. */
+s64 sys_sendmmsg(u64 fd, u64 uvec, u64 vlen, u64 flags);
 s64 sys_setsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 len);
 s64 sys_getsockopt(u64 fd, u64 level, u64 name, u64 uval, u64 ulen);
 

@@ -18,7 +18,7 @@ static const sysfn table[] = {
 	S1(mprotect), S1(msync), S1(munmap), S1(brk), S1(rt_sigaction), S1(rt_sigprocmask), S1(rt_sigreturn), S1(ioctl),
 	S1(pread64), S1(pwrite64), S1(readv), S1(writev), S1(access), S1(pipe), S1(select), S1(sched_yield),
 	S1(madvise), S1(mremap), S1(dup), S1(dup2), S1(pause), S1(nanosleep), S1(getitimer), S1(alarm), S1(setitimer),
-	S1(getpid), S1(sendfile), S1(socket), S1(connect), S1(accept), S1(sendto), S1(recvfrom), S1(sendmsg),
+	S1(getpid), S1(sendfile), S1(socket), S1(connect), S1(accept), S1(sendto), S1(recvfrom), S1(sendmsg), S1(sendmmsg),
 	S1(recvmsg), S1(shutdown), S1(bind), S1(listen), S1(getsockname), S1(getpeername), S1(socketpair),
 	S1(setsockopt), S1(getsockopt), S1(clone), S1(fork), S1(vfork), S1(execve), S1(exit), S1(wait4), S1(kill),
 	S1(uname), S1(fcntl), S(flock, nop), S(fsync, nop), S(fdatasync, nop), S1(truncate), S1(ftruncate),

@@ -426,6 +426,16 @@ static void udp(void)
 	T("udp too big", sendto(b, buf, 65508, 0, SA(x), sizeof x));
 	T("udp largest", sendto(b, buf, 65507, 0, SA(x), sizeof x));
 	T("udp recv largest", recv(a, buf, sizeof buf, 0));
+	/* what glibc's resolver does: IP_RECVERR, then both questions at once */
+	T("IP_RECVERR", setsockopt(b, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof(int)));
+	struct iovec mv[2] = { { "first", 5 }, { "2nd", 3 } };
+	struct mmsghdr mm[2] = { { .msg_hdr = { .msg_name = &x, .msg_namelen = sizeof x, .msg_iov = &mv[0], .msg_iovlen = 1 } },
+				 { .msg_hdr = { .msg_name = &x, .msg_namelen = sizeof x, .msg_iov = &mv[1], .msg_iovlen = 1 } } };
+	T("udp sendmmsg", sendmmsg(b, mm, 2, 0));
+	printf("msg_len %u %u\n", mm[0].msg_len, mm[1].msg_len);
+	T("udp recv first", recv(a, buf, sizeof buf, 0));
+	T("udp recv 2nd", recv(a, buf, sizeof buf, 0));
+	T("udp sendmmsg none", sendmmsg(b, mm, 0, 0));
 	T("udp connect", connect(b, SA(x), sizeof x));
 	show_name("udp getpeername", b, 1);
 	T("udp send connected", send(b, "conn", 4, 0));
