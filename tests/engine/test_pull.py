@@ -211,17 +211,24 @@ def test_refused_requests(tmp_path):
         reg.close()
 
 
+def start_pull(d, reg):
+    """A client's pull of reg's hostile/img:v1, left on its way (half a
+    second in); returns its socket."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(d.sock)
+    s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+              % reg.port)
+    time.sleep(0.5)
+    return s
+
+
 def test_pull_does_not_stall_the_daemon(tmp_path):
     """The network work is in its own process: the API answers meanwhile,
     and a client that leaves mid-pull leaves nothing behind."""
     reg = FakeRegistry({"slow"})
     d = daemon_for(tmp_path, reg)
     try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.sock)
-        s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                  % reg.port)
-        time.sleep(0.5)
+        s = start_pull(d, reg)
         t0 = time.time()
         assert d.engine.request("GET", "/_ping")[0] == 200
         assert time.time() - t0 < 1
@@ -243,11 +250,7 @@ def test_daemon_killed_mid_pull(tmp_path):
     reg = FakeRegistry({"slow"})
     d = daemon_for(tmp_path, reg)
     try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.sock)
-        s.sendall(b"POST /images/create?fromImage=127.0.0.1:%d/hostile/img&tag=v1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                  % reg.port)
-        time.sleep(0.5)
+        s = start_pull(d, reg)
         d.kill()
         s.close()
         d.start()

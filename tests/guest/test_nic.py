@@ -35,12 +35,19 @@ def www(tmp_path_factory):
         data = os.urandom(size)
         (d / name).write_bytes(data)
         sums[name] = hashlib.sha256(data).hexdigest()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(d))
+    srv = serve_dir(d)
+    yield srv.server_address[1], sums
+    srv.shutdown()
+
+
+def serve_dir(directory):
+    """An HTTP server of directory's files on the build machine's 127.0.0.1
+    (a free port: srv.server_address[1]), in a thread; srv.shutdown() ends it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     handler.log_message = lambda *a: None
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv.server_address[1], sums
-    srv.shutdown()
+    return srv
 
 
 def free_port():

@@ -114,24 +114,16 @@ def test_nat_through_the_nic(tmp_path):
     (10.0.2.2 to the guest) through outbound NAT, and pings it; a port
     published as the host's 8080 is reached from the build machine through
     QEMU's hostfwd; the container's mappings go with it."""
-    import functools
     import hashlib
-    import http.server
     import os
-    import socket
-    import threading
     import urllib.request
     from shell import Shell
+    from test_nic import free_port, serve_dir
 
     blob = os.urandom(300000)
     (tmp_path / "blob").write_bytes(blob)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a: None
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        fwd = s.getsockname()[1]
+    srv = serve_dir(tmp_path)
+    fwd = free_port()
     sh = Shell("vswitch-nat", nic="virtio", hostfwd=[(fwd, 8080)])
     try:
         sh.run("for i in $(seq 100); do ifconfig eth0 | grep -q 'inet addr' && break; sleep 0.2; done")
@@ -270,22 +262,14 @@ def test_containers_across_modes(tmp_path):
     by outbound NAT; a port published with -p reaches the hyperv container
     from the build machine through QEMU's hostfwd.  NetworkMode none gives
     either kind the loopback only."""
-    import functools
-    import http.server
-    import socket
-    import threading
     import urllib.request
     from shell import Shell
+    from test_nic import free_port, serve_dir
     from test_bulkhead import run_ok, wait_for
 
     (tmp_path / "hello").write_bytes(b"from the build machine\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a: None
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        fwd = s.getsockname()[1]
+    srv = serve_dir(tmp_path)
+    fwd = free_port()
     sh = Shell("vswitch-modes", nic="virtio", hostfwd=[(fwd, 8080)])
     try:
         wait_for(sh, "ls /var/run/docker.sock 2>&1", lambda o: "No such file" not in o, timeout=60)
