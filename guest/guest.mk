@@ -55,7 +55,7 @@ GUEST_TESTS += apiclient
 GUEST_TESTS += tcpget
 GUEST_TESTS += sys_threads sys_futex
 GUEST_TESTS += sys_events sys_mremap
-GUEST_TESTS += sys_hints
+GUEST_TESTS += sys_hints sys_flags
 GUEST_TESTS += sys_uvm
 GUEST_TEST_BINS := $(GUEST_TESTS:%=$(BUILD)/guest-tests/%)
 $(BUILD)/guest-tests/%: tests/guest/sys/%.c tests/guest/sys/t.h tests/guest/sys/sun.h

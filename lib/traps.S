@@ -26,6 +26,7 @@ trap_stubs:
 
 	.global trap_common
 trap_common:
+	cld			/* the ABI's DF=0: an interrupt keeps the interrupted code's DF */
 	push	%rax
 	push	%rbx
 	push	%rcx

@@ -144,6 +144,17 @@ s64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 				file_end = off;
 		}
 	}
+	if ((flags & MAP_SHARED) && !ino) {
+		/* Shared anonymous memory (or /dev/zero's): as Linux does, the
+		 * pages of an unnamed file, which fork's copy shares */
+		if (!(ino = inode_new(S_IFREG | 0600)))
+			return -ENOMEM;
+		ino->size = file_end = BH_ALIGN_UP(len, PAGE);
+		off = 0;
+		s64 r = mm_map(current->mm, addr, len, (u32)prot, (u32)flags & ~VMA_IMAGE, ino, off, file_end);
+		iput(ino);
+		return r;
+	}
 	return mm_map(current->mm, addr, len, (u32)prot, (u32)flags & ~VMA_IMAGE, ino, off, file_end);
 }
 

@@ -23,7 +23,7 @@ def native(name, *args):
 
 @pytest.mark.parametrize("name", ["sys_files", "sys_proc", "sys_sem", "sys_jobs", "sys_log", "sys_mshared", "sys_maps",
                                   "sys_unix", "sys_unix_dg", "sys_pty", "sys_inet", "sys_threads", "sys_futex",
-                                  "sys_events", "sys_mremap", "sys_hints"])
+                                  "sys_events", "sys_mremap", "sys_hints", "sys_flags"])
 def test_same_as_linux(sh, name):
     with tempfile.TemporaryDirectory() as d:
         want = native(name, os.path.join(d, "w")).splitlines()

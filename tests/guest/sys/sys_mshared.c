@@ -117,6 +117,23 @@ int main(int argc, char **argv)
 	printf("unlinked: %c %c\n", p[0], p[100]);
 	T("munmap", munmap(p, 8192));
 	T("munmap-q", munmap(q, 4096));
+
+	/* anonymous and /dev/zero shared mappings: one memory for parent and child */
+	int z = open("/dev/zero", O_RDWR);
+	char *a = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *b = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, z, 0);
+	close(z);
+	a[4096] = 'p';
+	c = fork();
+	if (c == 0) {
+		a[0] = 'c', a[4097] = a[4096] + 1, b[10] = 'd';
+		_exit(0);
+	}
+	show_child("anon-writer", c);
+	printf("anon-shared: %c %c %c %d\n", a[0], a[4096], a[4097], a[8191]);
+	printf("zero-shared: %c %d\n", b[10], b[0]);
+	T("munmap-anon", munmap(a, 8192));
+	T("munmap-zero", munmap(b, 4096));
 	rmdir(dir);
 	return 0;
 }
