@@ -471,6 +471,27 @@ static int make_partition(const cJSON *hv, struct bh_layer *layers, u32 *nlayers
 	return 0;
 }
 
+/* A partition that did not start its process in time: what it says of
+ * itself (its channel's counts, its tasks) goes to the daemon's log. */
+static void stuck_report(void)
+{
+	static struct bh_guest_stats st;
+	static struct bh_guest_task t[16];
+	struct bh_ctl req = { .id = part_id, .buf = (u64)(uintptr_t)&st, .len = 1 };
+	if (ioc(BH_IOC_STATS, &req) < 0) {
+		fprintf(stderr, "vmwp: partition %u does not answer: %s\n", part_id, strerror(errno));
+		return;
+	}
+	fprintf(stderr, "vmwp: partition %u answers: up %llu ms, %llu messages in, %llu out, %u tasks:", part_id,
+		(unsigned long long)st.uptime_ns / 1000000, (unsigned long long)st.msgs_in,
+		(unsigned long long)st.msgs_out, st.tasks);
+	req.buf = (u64)(uintptr_t)t, req.len = 16;
+	long n = ioc(BH_IOC_PS, &req);
+	for (long i = 0; i < n && i < 16; i++)
+		fprintf(stderr, " %d/%c/%.16s", t[i].pid, t[i].state, t[i].comm);
+	fprintf(stderr, "\n");
+}
+
 /* Why the partition ended, for the state's Error ("" if it exited). */
 static void end_reason(char *out, size_t cap)
 {
@@ -522,6 +543,7 @@ int vmwp_main(int argc, char **argv)
 	for (long long until = mono_ms() + START_MS; !init->started;) {
 		struct pollfd pf = { dev, POLLIN, 0 };
 		if (mono_ms() >= until) {
+			stuck_report();
 			ioc(BH_IOC_KILL, &(struct bh_ctl){ .id = part_id });
 			return fail(1, "the utility partition did not start the container's process in %d s",
 				    START_MS / 1000);
