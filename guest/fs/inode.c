@@ -110,7 +110,69 @@ static void inode_free(struct inode *i)
 		}
 		kfree(d);
 	}
+	kfree(i->index);
 	kfree(i);
+}
+
+/* ---- directories: a list in the order entries came (getdents, listings)
+ * and, from DIR_INDEX_FROM entries on, an index by name: applying a layer
+ * adds hundreds of names to /bin, each looked up first.  The index is only
+ * ever a shortcut: without memory for it, the list is searched. */
+#define DIR_INDEX_FROM 16
+
+static u32 name_hash(const char *s) /* FNV-1a */
+{
+	u32 h = 2166136261u;
+	while (*s)
+		h = (h ^ (u8)*s++) * 16777619u;
+	return h;
+}
+
+static struct dirent_k **bucket(struct inode *dir, const char *name)
+{
+	return &dir->index[name_hash(name) & (dir->index_size - 1)];
+}
+
+/* Buckets for twice the entries; without memory the old index stays (or none). */
+static void index_grow(struct inode *dir)
+{
+	u32 size = dir->index_size ? dir->index_size * 2 : 2 * DIR_INDEX_FROM;
+	struct dirent_k **n = kzalloc(size * sizeof *n);
+	if (!n)
+		return;
+	kfree(dir->index);
+	dir->index = n, dir->index_size = size;
+	for (struct dirent_k *d = dir->children; d; d = d->next) {
+		struct dirent_k **b = bucket(dir, d->name);
+		d->hnext = *b, *b = d;
+	}
+}
+
+struct dirent_k *dir_entry(struct inode *dir, const char *name)
+{
+	struct dirent_k *d = dir->index ? *bucket(dir, name) : dir->children;
+	for (; d; d = dir->index ? d->hnext : d->next)
+		if (!strcmp(d->name, name))
+			return d;
+	return 0;
+}
+
+/* Takes entry d out of dir's list and index and frees it. */
+static void entry_free(struct inode *dir, struct dirent_k *d)
+{
+	struct dirent_k **pp = &dir->children, *prev = 0;
+	while (*pp != d)
+		prev = *pp, pp = &(*pp)->next;
+	*pp = d->next;
+	if (dir->last == d)
+		dir->last = prev;
+	if (dir->index) {
+		for (pp = bucket(dir, d->name); *pp != d; pp = &(*pp)->hnext)
+			;
+		*pp = d->hnext;
+	}
+	dir->nchildren--;
+	kfree(d);
 }
 
 void iput(struct inode *i)
@@ -129,12 +191,12 @@ struct inode *dir_lookup(struct inode *dir, const char *name)
 	else if (!strcmp(name, ".."))
 		r = dir->parent ? dir->parent : dir;
 	else {
-		for (struct dirent_k *d = dir->children; d; d = d->next)
-			if (!strcmp(d->name, name)) {
-				r = d->ino == &ovl_whiteout ? 0 : d->ino;
-				iget(r);
-				return r;
-			}
+		struct dirent_k *d = dir_entry(dir, name);
+		if (d) {
+			r = d->ino == &ovl_whiteout ? 0 : d->ino;
+			iget(r);
+			return r;
+		}
 		return ovl_lookup(dir, name); /* an overlay's lower entry, or NULL */
 	}
 	iget(r);
@@ -148,14 +210,10 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		return -EPERM;
 	if (!n || n > NAME_MAX)
 		return n ? -ENAMETOOLONG : -ENOENT;
-	for (struct dirent_k **pp = &dir->children; *pp; pp = &(*pp)->next)
-		if ((*pp)->ino == &ovl_whiteout && !strcmp((*pp)->name, name)) { /* the name comes back */
-			struct dirent_k *w = *pp;
-			*pp = w->next;
-			kfree(w);
-			break;
-		}
-	struct dirent_k *d = kmalloc(sizeof *d + n + 1);
+	struct dirent_k *d = dir_entry(dir, name);
+	if (d && d->ino == &ovl_whiteout) /* the name comes back */
+		entry_free(dir, d);
+	d = kmalloc(sizeof *d + n + 1);
 	if (!d)
 		return -ENOMEM;
 	memcpy(d->name, name, n + 1);
@@ -170,28 +228,28 @@ int dir_add(struct inode *dir, const char *name, struct inode *i)
 		i->nlink++; /* "." */
 		dir->nlink++;
 	}
-	struct dirent_k **pp = &dir->children; /* keep insertion order */
-	while (*pp)
-		pp = &(*pp)->next;
-	d->next = 0;
-	*pp = d;
+	d->next = 0; /* insertion order kept */
+	*(dir->last ? &dir->last->next : &dir->children) = d;
+	dir->last = d;
+	if (dir->index) {
+		struct dirent_k **b = bucket(dir, name);
+		d->hnext = *b, *b = d;
+	}
+	if (++dir->nchildren >= DIR_INDEX_FROM && dir->nchildren > dir->index_size)
+		index_grow(dir); /* all entries again, d with them */
 	inode_touch(dir, 1, 1);
 	return 0;
 }
 
 int dir_remove(struct inode *dir, const char *name)
 {
-	for (struct dirent_k **pp = &dir->children; *pp; pp = &(*pp)->next) {
-		struct dirent_k *d = *pp;
-		if (strcmp(d->name, name) || d->ino == &ovl_whiteout)
-			continue;
+	struct dirent_k *d = dir_entry(dir, name);
+	if (d && d->ino != &ovl_whiteout) {
 		struct inode *i = d->ino;
-		if (ovl_in_lower(dir, name)) { /* the entry stays, a whiteout hiding the lower's */
+		if (ovl_in_lower(dir, name)) /* the entry stays, a whiteout hiding the lower's */
 			d->ino = &ovl_whiteout;
-		} else {
-			*pp = d->next;
-			kfree(d);
-		}
+		else
+			entry_free(dir, d);
 		i->nlink--;
 		if (i->parent == dir)
 			i->parent = 0;

@@ -91,20 +91,12 @@ struct inode *ovl_lookup(struct inode *dir, const char *name)
 	return s;
 }
 
-static int has_entry(struct inode *dir, const char *name)
-{
-	for (struct dirent_k *d = dir->children; d; d = d->next)
-		if (!strcmp(d->name, name))
-			return 1;
-	return 0;
-}
-
 int ovl_fill(struct inode *dir)
 {
 	if (!dir->lower || dir->lower_all)
 		return 0;
 	for (struct dirent_k *e = dir->lower->children; e; e = e->next) {
-		if (has_entry(dir, e->name))
+		if (dir_entry(dir, e->name))
 			continue;
 		struct inode *s = add_shadow(dir, e->name, e->ino);
 		if (!s)

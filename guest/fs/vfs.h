@@ -26,7 +26,8 @@ struct file_ops {
 };
 
 struct dirent_k {
-	struct dirent_k *next;
+	struct dirent_k *next;    /* in the order entries were added (listings) */
+	struct dirent_k *hnext;   /* in its bucket of the directory's index */
 	struct inode *ino;
 	u64 off;                  /* directory position: grows with each entry added */
 	char name[];
@@ -53,7 +54,9 @@ struct inode {
 	struct inode *parent;     /* directories: for "..", getcwd; files: where last named */
 	struct inode *mounted;    /* a file system mounted here */
 	int mount_sb;             /* mount points: the id of the sandbox that mounted here (0: the host) */
-	struct dirent_k *children;
+	struct dirent_k *children, *last; /* directories: entries, oldest first */
+	struct dirent_k **index;  /* directories of DIR_INDEX_FROM entries on: by name hash */
+	u32 index_size, nchildren; /* buckets (a power of two, 0: none); entries, whiteouts included */
 	u64 next_off;             /* directories: position of the next entry added */
 	u8 **pages;               /* regular files: data pages */
 	u64 npages;
@@ -93,6 +96,8 @@ void iget(struct inode *i);
 void iput(struct inode *i);
 struct inode *dir_lookup(struct inode *dir, const char *name); /* referenced or NULL */
 int dir_add(struct inode *dir, const char *name, struct inode *i);
+/* The entry named name in a ramfs directory, a whiteout included, or NULL. */
+struct dirent_k *dir_entry(struct inode *dir, const char *name);
 int dir_remove(struct inode *dir, const char *name);
 int dir_empty(struct inode *dir);
 s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos); /* kernel buffer */

@@ -14,7 +14,8 @@
 /* What inode.c and overlay.c need from the rest of the kernel. */
 static int pages_left = 1 << 20; /* page_alloc fails when this reaches 0 */
 void *kmalloc(u64 n) { return malloc(n); }
-void *kzalloc(u64 n) { return calloc(1, n); }
+static int index_fails; /* kzalloc fails for directory indexes (n a multiple of 256) */
+void *kzalloc(u64 n) { return index_fails && n % 256 == 0 ? 0 : calloc(1, n); }
 void kfree(void *p) { free(p); }
 void *page_alloc(void) { return pages_left-- > 0 ? calloc(1, PAGE) : 0; }
 void *page_alloc_run(u64 n) { return n == 1 && pages_left-- > 0 ? malloc(PAGE) : 0; } /* raw: not zeroed */
@@ -50,8 +51,76 @@ static int entries(struct inode *dir, const char *name) /* named name, whiteouts
 	return n;
 }
 
+/* A big directory's index (inode.c): every name found, listing order kept,
+ * removals anywhere (the last one included), names coming back over
+ * whiteouts, and the same answers when no index could be made. */
+static void test_index(int fail)
+{
+	enum { N = 600 };
+	char name[16];
+	index_fails = fail;
+	CHECK(sizeof(struct inode) % 256 != 0); /* the stub tells the two apart */
+	struct inode *d = inode_new(S_IFDIR | 0755), *lower = inode_new(S_IFDIR | 0755), *up = inode_new(S_IFDIR | 0755);
+	d->nlink = lower->nlink = up->nlink = 2;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		add(d, name, S_IFREG);
+	}
+	CHECK(fail ? !d->index : d->index && d->index_size >= N && d->nchildren == N);
+	int found = 0, order = 0, k = 0;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		struct inode *i2 = dir_lookup(d, name);
+		found += i2 != 0;
+		iput(i2);
+	}
+	for (struct dirent_k *e = d->children; e; e = e->next, k++) {
+		snprintf(name, sizeof name, "n%d", k);
+		order += !strcmp(e->name, name);
+	}
+	CHECK(found == N && order == N && !dir_lookup(d, "n600") && !dir_lookup(d, "n"));
+	/* every third goes, the last one too; then one more at the end */
+	for (int i = N - 1; i >= 0; i -= 3) {
+		snprintf(name, sizeof name, "n%d", i);
+		CHECK(dir_remove(d, name) == 0);
+	}
+	CHECK(dir_remove(d, "n599") == -ENOENT && d->nchildren == N - N / 3);
+	add(d, "tail", S_IFREG);
+	found = 0;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		struct inode *i2 = dir_lookup(d, name);
+		found += (i2 != 0) == ((N - 1 - i) % 3 != 0);
+		iput(i2);
+	}
+	CHECK(found == N && d->last && !strcmp(d->last->name, "tail") && !d->last->next && entries(d, 0) == N - N / 3 + 1);
+	/* an overlay's big merged directory: whiteouts, and names back over them */
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "l%d", i);
+		add(lower, name, S_IFREG);
+	}
+	CHECK(ovl_attach(up, lower) == 0 && ovl_fill(up) == 0 && entries(up, 0) == 100);
+	for (int i = 0; i < 100; i += 2) {
+		snprintf(name, sizeof name, "l%d", i);
+		CHECK(dir_remove(up, name) == 0 && !dir_lookup(up, name));
+	}
+	add(up, "l10", S_IFREG);
+	struct inode *back = dir_lookup(up, "l10"), *kept = dir_lookup(up, "l11");
+	CHECK(back && kept && back->lower == 0 && kept->lower && entries(up, "l10") == 1 && entries(up, 0) == 100);
+	iput(back);
+	iput(kept);
+	struct inode *roots[] = { up, d, lower };
+	for (int r = 0; r < 3; r++) {
+		roots[r]->nlink = 0;
+		iput(roots[r]);
+	}
+	index_fails = 0;
+}
+
 int main(int argc, char **argv)
 {
+	test_index(0);
+	test_index(1);
 	(void)argc;
 	static char big[3 * PAGE + 10];
 	memset(big, 'b', sizeof big);
