@@ -61,7 +61,10 @@ struct cs {
 enum { H_FREE, H_NAMED, H_LIVE };
 
 /* A granted file's data: one copy per file version, in pages nothing else
- * writes, mapped read-only by each partition that holds a reference. */
+ * writes, mapped read-only by each partition that holds a reference.  Those
+ * no partition holds stay, up to IMG_SPARE_PAGES in all (the oldest go
+ * first), for the next start of the same image: it copies no tar then. */
+#define IMG_SPARE_PAGES 4096 /* 16 MiB */
 struct img {
 	struct img *next;
 	u64 ino, size, pages;
@@ -70,6 +73,7 @@ struct img {
 	int refs;
 };
 static struct img *images;
+static u64 spare_pages; /* in images no partition holds */
 
 static struct cs *systems[BH_PART_MAX];
 static struct bh_host_stats stats;
@@ -78,10 +82,8 @@ static u64 last_sweep, sweep_at; /* TSC; sweep_at 0: none due */
 
 static int running(const struct cs *c) { return c->state == BH_PART_RUNNING; }
 
-static void img_put(struct img *m)
+static void img_free(struct img *m)
 {
-	if (--m->refs)
-		return;
 	for (struct img **pp = &images; *pp; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;
@@ -89,6 +91,20 @@ static void img_put(struct img *m)
 		}
 	page_free_run(m->data, m->pages);
 	kfree(m);
+}
+
+static void img_put(struct img *m)
+{
+	if (--m->refs)
+		return;
+	for (spare_pages += m->pages; spare_pages > IMG_SPARE_PAGES;) {
+		struct img *old = 0; /* images is newest first */
+		for (struct img *x = images; x; x = x->next)
+			if (!x->refs)
+				old = x;
+		spare_pages -= old->pages;
+		img_free(old);
+	}
 }
 
 static void put(struct cs *c)
@@ -417,7 +433,8 @@ static struct img *img_get(struct inode *i)
 	for (struct img *m = images; m; m = m->next)
 		if (m->ino == i->ino && m->size == i->size && m->mtime.sec == i->mtime.sec &&
 		    m->mtime.nsec == i->mtime.nsec) {
-			m->refs++;
+			if (!m->refs++)
+				spare_pages -= m->pages;
 			return m;
 		}
 	struct img *m = kzalloc(sizeof *m);

@@ -22,9 +22,9 @@ def run(m, name, mib, cmdline=""):
     """Creates and starts a partition, waits until it says it is ready; returns
     its id.  What it prints after that is left for wait_console."""
     out = m.cmd(f"part run {name} {mib} {cmdline}".strip())
-    # hv reports on the same serial line whenever it likes: a partition that
-    # crashes at once can have its report land between "->" and the id
-    g = re.search(r"part run -> (?:hv: [^\n]*\n)*(-?\d+)", out)
+    # hv writes its lines to the same UART whenever it likes: a partition that
+    # crashes at once has its report land anywhere in the echo or the answer
+    g = re.search(r"part run ->\s*(-?\d+)", re.sub(r"hv: [^\n]*\n", "", out))
     assert g and int(g.group(1)) > 0, out
     pid = int(g.group(1))
     m.pending = getattr(m, "pending", "") + out
