@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -215,12 +216,15 @@ static void inside(pid_t outer, int outfd)
 	exit(failed);
 }
 
-/* Touches 8 MiB with a 256-page limit: the out-of-memory kill. */
-static void hog(void)
+/* Touches 8 MiB with a 256-page limit, private or shared anonymous
+ * memory: the out-of-memory kill. */
+static void hog(int shared)
 {
 	if (enter("root=/tmp/sb hostname=hog pages=256\n"))
 		_exit(3);
-	char *p = malloc(8 << 20);
+	char *p = shared ? mmap(0, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0) : malloc(8 << 20);
+	if (p == MAP_FAILED)
+		_exit(4);
 	for (int i = 0; p && i < 8 << 20; i += 4096)
 		p[i] = 1;
 	_exit(0);
@@ -294,8 +298,11 @@ int main(int argc, char **argv)
 	check("the host's /dev/bulkhead still there", access("/dev/bulkhead", F_OK) == 0);
 	check("the host's mount in its tree still there", access("/tmp/sb/hostmnt/mark", F_OK) == 0);
 	if (!(pid = fork()))
-		hog();
+		hog(0);
 	check("past its page limit: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	if (!(pid = fork()))
+		hog(1);
+	check("past it with shared memory: killed", waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	check("the host still sees itself", kill(getpid(), 0) == 0);
 	pid_t big = spinner("root=/tmp/sb cpu=1024\n"), small = spinner("root=/tmp/sb cpu=256\n");
 	sleep(3);
