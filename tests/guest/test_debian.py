@@ -24,7 +24,7 @@ COREUTILS = ("seq 1 20 | sort -rn | head -3 | tr '\\n' ' '; echo; sha256sum /etc
              "ls /usr/lib/x86_64-linux-gnu | grep -c '^lib'; printf 'b\\na\\nb\\n' | sort | uniq -c; "
              "echo hi > /tmp/f && cp /tmp/f /tmp/g && mv /tmp/g /tmp/h && cat /tmp/h && rm /tmp/f /tmp/h; "
              "mkdir -p /tmp/x/y && touch /tmp/x/y/z && find /tmp/x | sort && rm -r /tmp/x; "
-             "env -i /usr/bin/printenv | wc -l; readlink -f /bin; ls /nonexistent; echo status $?")
+             "env -i /usr/bin/printenv | wc -l; readlink -f /bin; ls /nonexistent 2>&1; echo status $?")
 # (name, argv): each runs in the containers and under Linux in build/debian/rootfs.
 COMMANDS = [
     ("bash", ["bash", "-c", "echo ${BASH_VERSION%%(*}; for i in 1 2 3; do printf '%d ' $((i*i)); done; echo; "
