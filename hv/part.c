@@ -308,15 +308,25 @@ s64 part_start(u32 id)
 		return BH_ENOENT;
 	if (p->state != BH_PART_CREATED)
 		return BH_EBUSY;
-	/* The kernel's segments, from the pristine file boot/ kept. */
-	for (u32 i = 0; i < kernel.nr_segs; i++) {
+	/* The kernel's segments, from the pristine file boot/ kept, into the
+	 * 2 MiB blocks that hold them: each byte written once (the copy, or the
+	 * zeroes part_touch would have put there), then the blocks mapped. */
+	const struct mem_extent *l = &p->lazy;
+	u64 lo = l->gpa, hi = BH_ALIGN_UP(kernel_hi, 2ull << 20), at = lo;
+	hi = hi < l->gpa + (l->pages << BH_PAGE_SHIFT) ? hi : l->gpa + (l->pages << BH_PAGE_SHIFT);
+	u8 *ram = HV_PTR(l->hpa) - l->gpa; /* ram + gpa: its byte, below hi */
+	for (u32 i = 0; i < kernel.nr_spans; at = kernel.spans[i].base + (kernel.spans[i].pages << BH_PAGE_SHIFT), i++)
+		memset(ram + at, 0, kernel.spans[i].base - at); /* between the spans (sorted) */
+	memset(ram + at, 0, hi - at);
+	for (u32 i = 0; i < kernel.nr_segs; i++) { /* the spans' bytes no segment's file part covers */
 		const struct bh_elf_seg *s = &kernel.segs[i];
-		u8 *dst = part_ram(p, s->paddr, s->memsz);
-		if (!dst)
-			return BH_EINVAL;
-		memcpy(dst, kernel_file + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		memset(ram + BH_ALIGN_DOWN(s->paddr, BH_PAGE_SIZE), 0, s->paddr % BH_PAGE_SIZE);
+		memset(ram + s->paddr + s->filesz, 0, BH_ALIGN_UP(s->paddr + s->memsz, BH_PAGE_SIZE) - s->paddr - s->filesz);
 	}
+	for (u32 i = 0; i < kernel.nr_segs; i++)
+		memcpy(ram + kernel.segs[i].paddr, kernel_file + kernel.segs[i].offset, kernel.segs[i].filesz);
+	if (gpt_map(&p->npt, lo, l->hpa, hi - lo, GPT_WRITE))
+		return BH_ENOMEM;
 	/* The boot block, part of its RAM: boot info and page tables. */
 	u64 block = p->ext[1].gpa, bytes = p->ext[1].pages << BH_PAGE_SHIFT;
 	u8 *b = part_ram(p, block, bytes);

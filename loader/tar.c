@@ -74,7 +74,7 @@ static int skip(struct ld_tar *t, u64 len)
 	return 0;
 }
 
-/* Octal (space/NUL padded) or base-256 numeric field. */
+/* Octal (space/NUL padded) or base-256 numeric field of at most 12 bytes. */
 static int number(const u8 *f, size_t len, u64 *v)
 {
 	u64 x = 0;
@@ -92,11 +92,8 @@ static int number(const u8 *f, size_t len, u64 *v)
 	size_t i = 0;
 	while (i < len && (f[i] == ' ' || f[i] == 0))
 		i++;
-	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
-		if (x >> 60)
-			return -1;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) /* 12 digits: 36 bits */
 		x = x << 3 | (u64)(f[i] - '0');
-	}
 	for (; i < len; i++)
 		if (f[i] != ' ' && f[i] != 0)
 			return -1;
@@ -104,30 +101,37 @@ static int number(const u8 *f, size_t len, u64 *v)
 	return 0;
 }
 
-/* The header's byte sum with the checksum field as spaces, unsigned (POSIX)
- * or signed (old tars): eight bytes a step, in 16-bit lanes (64 words of at
- * most 2 * 255 a lane fit); the signed sum is that less 256 per byte of 0x80
- * and up. */
-static int checksum_ok(const u8 *h)
+/* The header's checksum: 1 if it matches, 0 if not, -1 for a block of zeros
+ * (the archive's end).  The byte sum counts the checksum field as spaces,
+ * unsigned (POSIX) or signed (old tars).  Eight bytes a step in 16-bit lanes
+ * (64 words of at most 2 * 255 a lane fit), the field taken out after; the
+ * signed sum is that less 256 per byte of 0x80 and up. */
+static int checksum(const u8 *h)
 {
-	const u64 lo = 0x00ff00ff00ff00ffull;
-	u64 want, lanes = 0, high = 0;
+	const u64 lo = 0x00ff00ff00ff00ffull, top = 0x0101010101010101ull;
+	u64 want, lanes = 0, high = 0, f, w;
+#pragma GCC unroll 8
+	for (int i = 0; i < 512; i += 8) {
+		__builtin_memcpy(&w, h + i, 8);
+		lanes += (w & lo) + ((w >> 8) & lo);
+	}
+	if (!lanes)
+		return -1; /* every byte zero */
+	__builtin_memcpy(&f, h + 148, 8);
+	lanes -= (f & lo) + ((f >> 8) & lo);
+	u64 us = (lanes & 0xffff) + (lanes >> 16 & 0xffff) + (lanes >> 32 & 0xffff) + (lanes >> 48) + 8 * ' ';
 	if (number(h + 148, 8, &want))
 		return 0;
-	for (int i = 0; i < 512; i += 8) {
-		u64 w;
+	if (want == us)
+		return 1;
+	for (int i = 0; i < 512; i += 8) { /* old tars' signed sum: rare */
 		__builtin_memcpy(&w, h + i, 8);
-		if (i == 144) /* bytes 148..155, the field itself, count as spaces */
-			w = (w & 0xffffffffull) | 0x2020202000000000ull;
-		else if (i == 152)
-			w = (w & ~0xffffffffull) | 0x20202020ull;
-		lanes += (w & lo) + ((w >> 8) & lo);
-		high += w >> 7 & 0x0101010101010101ull; /* at most 64 a byte lane */
+		high += w >> 7 & top; /* at most 64 a byte lane */
 	}
-	u64 us = (lanes & 0xffff) + (lanes >> 16 & 0xffff) + (lanes >> 32 & 0xffff) + (lanes >> 48);
+	high -= f >> 7 & top;
 	high = (high & lo) + (high >> 8 & lo); /* at most 128 a 16-bit lane */
 	high = high * 0x0001000100010001ull >> 48;
-	return want == us || (s64)want == (s64)us - 256 * (s64)high;
+	return (s64)want == (s64)us - 256 * (s64)high;
 }
 
 static int copy_name(struct ld_tar *t, char *dst, const char *what, const u8 *src, size_t len)
@@ -259,7 +263,8 @@ static int map_type(char tf, const char *path)
 
 int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
 {
-	u8 h[512];
+	u8 buf[512];
+	const u8 *h;
 	struct pax x;
 	int gnu_path = 0, gnu_link = 0;
 	if (t->ended)
@@ -270,7 +275,20 @@ int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
 	ld_memset(&x, 0, sizeof x);
 	for (;;) {
 		u64 hoff = t->offset;
-		int r = read_exact(t, h, 512);
+		/* in place when the chunk holds it: nothing pulls again before
+		 * the header is done with (a pax or long name header's data is
+		 * read only after its own header) */
+		int r = fill(t);
+		h = buf;
+		if (r > 0 && t->n >= 512) {
+			h = t->p;
+			take(t, 512);
+			r = 0;
+		} else if (r > 0) {
+			r = read_exact(t, buf, 512);
+		} else if (!r) {
+			r = 1; /* the input's end */
+		}
 		if (r < 0)
 			return -1;
 		if (r == 1) {
@@ -279,14 +297,12 @@ int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
 			t->ended = 1;      /* no end-of-archive blocks: tolerated */
 			return 0;
 		}
-		int zero = 1;
-		for (int i = 0; i < 512 && zero; i++)
-			zero = !h[i];
-		if (zero) {
+		int ck = checksum(h);
+		if (ck < 0) {
 			t->ended = 1;
 			return 0;
 		}
-		if (!checksum_ok(h))
+		if (!ck)
 			return ld_fail(t->err, "tar: bad header checksum at offset %llu",
 				       (unsigned long long)hoff);
 		u64 size, v;

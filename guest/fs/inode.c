@@ -276,11 +276,26 @@ int dir_empty(struct inode *dir)
 	return 1;
 }
 
+static u8 *page_make(struct inode *i, u64 index, int whole);
+
 u8 *ramfs_page(struct inode *i, u64 index)
 {
 	if (i->lower && S_ISREG(i->mode)) /* not copied up: the lower's data */
 		return ramfs_page(i->lower, index);
+	if (index * PAGE < i->backed)
+		return page_make(i, index, 0);
 	return index < i->npages ? i->pages[index] : 0;
+}
+
+/* Where to read the byte at pos (below i->size): in a page, in the
+ * backing, or NULL for a hole; the rest of its page follows it. */
+static const u8 *read_at(struct inode *i, u64 pos)
+{
+	if (i->lower && S_ISREG(i->mode))
+		return read_at(i->lower, pos);
+	if (pos / PAGE < i->npages && i->pages[pos / PAGE])
+		return i->pages[pos / PAGE] + pos % PAGE;
+	return pos < i->backed ? i->backing + pos : 0;
 }
 
 static int grow_index(struct inode *i, u64 npages)
@@ -308,9 +323,13 @@ static u8 *page_make(struct inode *i, u64 index, int whole)
 	if (ovl_copy_up(i) || grow_index(i, index + 1))
 		return 0;
 	if (!i->pages[index]) {
-		i->pages[index] = whole ? page_alloc_run(1) : page_alloc();
-		if (i->pages[index])
+		u64 at = index * PAGE, k = at < i->backed ? i->backed - at : 0;
+		u8 *pg = whole || k >= PAGE ? page_alloc_run(1) : page_alloc();
+		if (pg && k && !whole)
+			memcpy(pg, i->backing + at, k < PAGE ? k : PAGE);
+		if (pg)
 			fs_pages++;
+		i->pages[index] = pg;
 	}
 	return i->pages[index];
 }
@@ -326,9 +345,9 @@ s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos)
 	u8 *out = kbuf;
 	for (u64 done = 0; done < n;) {
 		u64 off = (pos + done) % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
-		u8 *pg = ramfs_page(i, (pos + done) / PAGE);
-		if (pg)
-			memcpy(out + done, pg + off, k);
+		const u8 *src = read_at(i, pos + done);
+		if (src)
+			memcpy(out + done, src, k);
 		else
 			memset(out + done, 0, k);
 		done += k;
@@ -356,6 +375,11 @@ int ramfs_truncate(struct inode *i, u64 size)
 {
 	if (ovl_copy_up(i))
 		return -ENOMEM;
+	for (u64 pg = 0; pg * PAGE < (size < i->backed ? size : i->backed); pg++)
+		if (!page_make(i, pg, 0)) /* what stays, in pages: the backing goes */
+			return -ENOMEM;
+	i->backing = 0;
+	i->backed = 0;
 	if (size > i->size) {
 		i->size = size; /* a hole */
 		return 0;
@@ -383,8 +407,8 @@ static s64 ramfs_fread(struct file *f, u64 ubuf, u64 n)
 		n = i->size - f->pos;
 	for (u64 done = 0; done < n;) {
 		u64 pos = f->pos + done, off = pos % PAGE, k = PAGE - off < n - done ? PAGE - off : n - done;
-		u8 *pg = ramfs_page(i, pos / PAGE);
-		if (pg ? copy_to_user(ubuf + done, pg + off, k) : clear_user(ubuf + done, k)) {
+		const u8 *src = read_at(i, pos);
+		if (src ? copy_to_user(ubuf + done, src, k) : clear_user(ubuf + done, k)) {
 			if (!done)
 				return -EFAULT;
 			n = done;

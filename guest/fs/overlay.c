@@ -120,7 +120,7 @@ int ovl_copy_up(struct inode *i)
 	if (!lo || !S_ISREG(i->mode))
 		return 0;
 	i->lower = 0;
-	for (u64 k = 0; k < lo->npages; k++) {
+	for (u64 k = 0; k < lo->npages || k * PAGE < lo->backed; k++) {
 		u8 *src = ramfs_page(lo, k), *dst = src ? ramfs_page_make(i, k) : 0;
 		if (src && !dst) { /* as it was: the lower's data */
 			u64 size = i->size;

@@ -32,13 +32,37 @@ static int fail(struct ld_fs *fs, const char *what, const char *path)
 	return -1;
 }
 
-/* The inode at path (referenced), or NULL; *parent and last name on request. */
+/* The directory the last walk found its last name in, and its path: tars
+ * list a directory's entries together, so most walks start there.  Entries
+ * are only added between removals (no symlink is followed, no name is
+ * replaced), so a path names the same directory until something is removed:
+ * every removal forgets it. */
+static struct {
+	struct inode *dir; /* referenced, or NULL */
+	u64 len;
+	char path[4096];
+} last_dir;
+
+static void forget_last_dir(void)
+{
+	iput(last_dir.dir);
+	last_dir.dir = 0;
+}
+
 static struct inode *walk(const char *path, struct inode **parent, char *last)
 {
 	struct inode *cur = root_inode, *par = 0;
+	const char *p = path, *slash = 0;
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			slash = c;
+	u64 k = slash ? (u64)(slash - path) : 0;
+	if (slash && last_dir.dir && k == last_dir.len && !memcmp(path, last_dir.path, k)) {
+		cur = last_dir.dir;
+		p = slash + 1;
+	}
 	iget(cur);
 	char comp[NAME_MAX + 1];
-	const char *p = path;
 	if (parent)
 		*parent = 0;
 	while (*p) {
@@ -59,6 +83,13 @@ static struct inode *walk(const char *path, struct inode **parent, char *last)
 		par = cur;
 		cur = dir_lookup(par, comp);
 		if (!*p) {
+			if (slash && par != last_dir.dir && k < sizeof last_dir.path) {
+				iput(last_dir.dir);
+				last_dir.dir = par;
+				iget(par);
+				memcpy(last_dir.path, path, k);
+				last_dir.len = k;
+			}
 			if (parent) {
 				*parent = par;
 				memcpy(last, comp, n + 1);
@@ -168,9 +199,21 @@ static int r_create(struct ld_fs *fs, const char *path, ld_u64_t size, void **fh
 	return 0;
 }
 
+/* The layer's bytes stay where they are for the partition's life (a
+ * utility's granted, uncompressed layer): a file's data is served from
+ * them in place (inode.c's backing), copied only into pages that are
+ * mapped or written. */
+static int in_place;
+
 static int r_write(struct ld_fs *fs, void *fh, const u8 *p, size_t n)
 {
 	struct inode *i = fh;
+	if (in_place && !i->npages && (i->backed ? i->backing + i->backed == p : !i->size)) {
+		if (!i->backed)
+			i->backing = p;
+		i->size = i->backed += n;
+		return 0;
+	}
 	if (ramfs_write_k(i, p, n, i->size) != (s64)n)
 		return fail(fs, "out of memory", "file data");
 	return 0;
@@ -246,6 +289,7 @@ static void remove_tree(struct inode *dir, const char *name)
 
 static int r_remove(struct ld_fs *fs, const char *path)
 {
+	forget_last_dir();
 	struct inode *dir;
 	char name[NAME_MAX + 1];
 	struct inode *i = walk(path, &dir, name);
@@ -273,6 +317,7 @@ static int r_setmeta(struct ld_fs *fs, const char *path, const struct ld_meta *m
 
 static int r_clear_dir(struct ld_fs *fs, const char *path, int (*keep)(void *ctx, const char *name), void *ctx)
 {
+	forget_last_dir();
 	struct inode *d = walk(path, 0, 0);
 	if (!d || !S_ISDIR(d->mode)) {
 		iput(d);
@@ -323,6 +368,7 @@ int rootfs_unpack_module(const struct bh_module *m)
 	struct ld_stats stats;
 	rfs.err = &err;
 	int rc = ld_unpack(st, &rfs, &o, &a, &cfg, &stats, &err);
+	forget_last_dir();
 	ld_tarstore_free(st);
 	if (rc) {
 		kprintf("guest: root image %s: %s\n", m->name, err.msg);
@@ -383,6 +429,7 @@ static int apply_layer(struct layer_work *w, const struct rootfs_layer *l, struc
 			return -1;
 		s = &w->gz.src;
 	}
+	in_place = !l->gzip;
 	ld_tar_init(&w->t, s, w->bufs, w->ap.lim->max_path, err);
 	ld_apply_layer(&w->ap);
 	while ((rc = ld_tar_next(&w->t, &w->e)) > 0)
@@ -405,6 +452,8 @@ int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap)
 	for (u32 i = 0; !rc && i < n; i++)
 		if (apply_layer(w, &l[i], &err))
 			rc = ld_prefix(&err, "layer %u", i + 1);
+	forget_last_dir();
+	in_place = 0;
 	if (w && w->ap.clean)
 		ld_apply_free(&w->ap, &a);
 	kfree(w);

@@ -60,6 +60,11 @@ struct inode {
 	u64 next_off;             /* directories: position of the next entry added */
 	u8 **pages;               /* regular files: data pages */
 	u64 npages;
+	/* regular files: the file's first `backed` bytes where no page is made
+	 * yet are at backing (read-only and never freed: a utility's granted
+	 * layer); past them, holes read zeros */
+	const u8 *backing;
+	u64 backed;
 	char *target;             /* symlinks */
 	const struct file_ops *fops;
 	const struct dir_ops *dops;
@@ -103,7 +108,7 @@ int dir_empty(struct inode *dir);
 s64 ramfs_read(struct inode *i, void *kbuf, u64 n, u64 pos); /* kernel buffer */
 s64 ramfs_write_k(struct inode *i, const void *kbuf, u64 n, u64 pos);
 int ramfs_truncate(struct inode *i, u64 size);
-u8 *ramfs_page(struct inode *i, u64 index); /* data page or NULL (hole) */
+u8 *ramfs_page(struct inode *i, u64 index); /* data page (made from the backing) or NULL (hole, no memory) */
 u8 *ramfs_page_make(struct inode *i, u64 index); /* data page, a hole's allocated; NULL if no memory */
 void inode_touch(struct inode *i, int m, int c);
 extern struct inode *root_inode;

@@ -117,10 +117,74 @@ static void test_index(int fail)
 	index_fails = 0;
 }
 
+/* A file served from read-only bytes in place (inode.c's backing, as a
+ * utility's layer files are): reads come from the backing and make no page;
+ * a page is made, with the backing's bytes and zeros past them, only when
+ * it is mapped or written; nothing past the backed bytes ever shows, after
+ * an extending write or a truncate either; an overlay copies it up whole. */
+static void test_backing(void)
+{
+	enum { SIZE = 2 * PAGE + 100 };
+	static u8 src[6 * PAGE], out[6 * PAGE], want[6 * PAGE];
+	for (u64 k = 0; k < sizeof src; k++)
+		src[k] = k < SIZE ? (u8)(k * 7 + 1) : 'X'; /* past the file: not its bytes */
+	struct inode *i = inode_new(S_IFREG | 0644);
+	i->backing = src;
+	i->size = i->backed = SIZE;
+	u64 fs0 = fs_pages;
+	CHECK(ramfs_read(i, out, sizeof out, 0) == SIZE && !memcmp(out, src, SIZE));
+	CHECK(ramfs_read(i, out, 20, PAGE - 10) == 20 && !memcmp(out, src + PAGE - 10, 20));
+	CHECK(fs_pages == fs0 && i->npages == 0); /* read in place */
+	u8 *pg = ramfs_page(i, 2); /* a mapping's page: the tail, then zeros */
+	CHECK(pg && !memcmp(pg, src + 2 * PAGE, 100) && pg[100] == 0 && pg[PAGE - 1] == 0 && fs_pages == fs0 + 1);
+	CHECK(ramfs_page(i, 3) == 0); /* past the end: a hole */
+	CHECK(ramfs_write_k(i, "abc", 3, PAGE + 5) == 3);
+	memcpy(want, src, SIZE);
+	memcpy(want + PAGE + 5, "abc", 3);
+	CHECK(ramfs_read(i, out, sizeof out, 0) == SIZE && !memcmp(out, want, SIZE));
+	CHECK(ramfs_write_k(i, "z", 1, 5 * PAGE) == 1 && i->size == 5 * PAGE + 1);
+	memset(want + SIZE, 0, 5 * PAGE - SIZE);
+	want[5 * PAGE] = 'z';
+	CHECK(ramfs_read(i, out, sizeof out, 0) == 5 * PAGE + 1 && !memcmp(out, want, 5 * PAGE + 1));
+	CHECK(ramfs_truncate(i, PAGE / 2) == 0 && i->backing == 0 && ramfs_truncate(i, 2 * PAGE) == 0);
+	memset(want + PAGE / 2, 0, 2 * PAGE - PAGE / 2);
+	CHECK(ramfs_read(i, out, sizeof out, 0) == 2 * PAGE && !memcmp(out, want, 2 * PAGE));
+	iput(i);
+
+	struct inode *w = inode_new(S_IFREG | 0644); /* a page written whole takes none of the backing */
+	w->backing = src;
+	w->size = w->backed = SIZE;
+	memset(want, 'w', PAGE);
+	CHECK(ramfs_write_k(w, want, PAGE, 0) == PAGE && !memcmp(ramfs_page(w, 0), want, PAGE));
+	CHECK(ramfs_read(w, out, SIZE, 0) == SIZE && !memcmp(out, want, PAGE) && !memcmp(out + PAGE, src + PAGE, SIZE - PAGE));
+	u64 before = fs_pages;
+	CHECK(ramfs_truncate(w, 0) == 0 && w->backing == 0 && fs_pages == before - 1); /* none made for it */
+	iput(w);
+
+	struct inode *lower = inode_new(S_IFDIR | 0755), *upper = inode_new(S_IFDIR | 0755);
+	lower->nlink = upper->nlink = 2;
+	struct inode *lf = add(lower, "f", S_IFREG | 0644);
+	lf->backing = src;
+	lf->size = lf->backed = SIZE;
+	CHECK(ovl_attach(upper, lower) == 0);
+	struct inode *uf = dir_lookup(upper, "f");
+	CHECK(uf && ramfs_write_k(uf, "!", 1, 0) == 1); /* copied up, then written */
+	memcpy(want, src, SIZE);
+	want[0] = '!';
+	CHECK(uf && ramfs_read(uf, out, sizeof out, 0) == SIZE && !memcmp(out, want, SIZE));
+	CHECK(ramfs_read(lf, out, sizeof out, 0) == SIZE && !memcmp(out, src, SIZE)); /* the lower as it was */
+	iput(uf);
+	upper->nlink = lower->nlink = 0; /* the upper first: it holds the lower */
+	iput(upper);
+	iput(lower);
+	CHECK(fs_pages == fs0);
+}
+
 int main(int argc, char **argv)
 {
 	test_index(0);
 	test_index(1);
+	test_backing();
 	(void)argc;
 	static char big[3 * PAGE + 10];
 	memset(big, 'b', sizeof big);
