@@ -74,10 +74,56 @@ static int skip(struct ld_tar *t, u64 len)
 	return 0;
 }
 
-/* Octal (space/NUL padded) or base-256 numeric field of at most 12 bytes. */
+#define ONES 0x0101010101010101ull
+
+/* How many octal digits start the eight bytes of w (the first byte lowest),
+ * and their value in *val: a digit's top five bits are 0x30. */
+static inline u32 octal8(u64 w, u64 *val)
+{
+	u64 m = (w & 0xf8 * ONES) ^ 0x30 * ONES;
+	u64 other = (((m & 0x7f * ONES) + 0x7f * ONES) | m) & 0x80 * ONES; /* top bit: not a digit */
+	u32 n = other ? (u32)__builtin_ctzll(other) / 8 : 8;
+	/* the digits as byte values, the last one in the top byte (a borrow
+	 * from a byte past them only runs upwards, out of the shift) */
+	u64 d = n ? (w - 0x30 * ONES) << (8 * (8 - n)) : 0;
+	d = ((d & 0x0007000700070007ull) << 3) + ((d >> 8) & 0x0007000700070007ull);
+	d = ((d & 0x0000003f0000003full) << 6) + ((d >> 16) & 0x0000003f0000003full);
+	*val = ((d & 0xfff) << 12) + ((d >> 32) & 0xfff);
+	return n;
+}
+
+/* Bytes n and up of w are all spaces or NULs. */
+static inline int pad8(u64 w, u32 n)
+{
+	return n == 8 || !((w & 0xdf * ONES) >> (8 * n));
+}
+
+/* The usual field: octal digits from its first byte on, then spaces or
+ * NULs; 0, or -1 for anything else (number() then reads it byte by byte). */
+static inline int octal_field(const u8 *f, size_t len, u64 *v)
+{
+	u64 w, w2 = 0x2020202020202020ull, x, y;
+	__builtin_memcpy(&w, f, 8);
+	u32 n = octal8(w, &x);
+	if (!n || !pad8(w, n))
+		return -1;
+	if (len == 12) {
+		__builtin_memcpy(&w2, f + 8, 4); /* the top four stay spaces */
+		u32 n2 = n == 8 ? octal8(w2, &y) : 0;
+		if (!pad8(w2, n2))
+			return -1;
+		x = n2 ? x << (3 * n2) | y : x;
+	}
+	*v = x;
+	return 0;
+}
+
+/* Octal (space/NUL padded) or base-256 numeric field of 8 or 12 bytes. */
 static int number(const u8 *f, size_t len, u64 *v)
 {
 	u64 x = 0;
+	if (!octal_field(f, len, v))
+		return 0;
 	if (f[0] & 0x80) {
 		if (f[0] != 0x80)
 			return -1;      /* negative or malformed */
