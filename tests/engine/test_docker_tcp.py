@@ -219,6 +219,33 @@ def test_networks(eng):
     assert {"nat", "none", "host"} <= set(names), names
     nid = d("network", "create", "n1").stdout.strip()
     assert HEX64.match(nid), nid
+    sub = d("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "n1").stdout.strip()
+    assert sub.endswith(".0/16"), sub
+    # network connect/disconnect: a container made on nat moved to n1
+    # before it starts; it then has an address of n1 only
+    d("create", "--name", "mover", "busybox", "sh", "-c", "ifconfig eth0; sleep 600")
+    r = d("network", "connect", "n1", "mover", check=False)
+    assert r.returncode == 1 and "a second network is not supported" in r.stderr, r
+    d("network", "disconnect", "nat", "mover")
+    assert d("inspect", "-f", "{{json .NetworkSettings.Networks}}", "mover").stdout.strip() == "{}"
+    d("network", "connect", "--alias", "mv", "n1", "mover")
+    nets = d("inspect", "-f", "{{json .NetworkSettings.Networks}}", "mover").stdout
+    assert '"n1"' in nets and '"nat"' not in nets and '"mv"' in nets, nets
+    d("start", "mover")
+    ip = d("inspect", "-f", "{{.NetworkSettings.Networks.n1.IPAddress}}", "mover").stdout.strip()
+    assert ip.startswith(sub.rsplit(".", 2)[0] + "."), (ip, sub)
+    deadline = time.monotonic() + 30
+    while f"inet addr:{ip}  " not in d("logs", "mover").stdout:
+        assert time.monotonic() < deadline, d("logs", "mover").stdout
+        time.sleep(1)
+    assert d("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}}", "n1").stdout.strip() == "mover"
+    # a running container keeps its interface: Docker's answer to an unsupported case
+    for verb, net in (("connect", "nat"), ("disconnect", "n1")):
+        r = d("network", verb, net, "mover", check=False)
+        assert r.returncode == 1 and "running" in r.stderr and "not supported" not in r.stdout, r
+    r = d("network", "connect", "host", "mover", check=False)
+    assert r.returncode == 1 and "connected to host network" in r.stderr, r
+    d("rm", "-f", "mover")
     assert d("network", "rm", "n1").stdout == "n1\n"
 
 
