@@ -233,9 +233,9 @@ int containers_timeout_ms(void);
 void containers_tick(void);
 void containers_count(int *running, int *paused, int *stopped);
 int containers_use_image(const char *image_id);   /* containers of it */
-/* GET /system/df's Containers: the list's entries with SizeRootFs (the
- * image's size) and SizeRw, 0: a container's own changes are not measured
- * (its upper folder is the merged tree). */
+/* GET /system/df's Containers: the list's entries with SizeRw (the bytes
+ * of the container's own files: containers.c) and SizeRootFs (the image's
+ * size and SizeRw). */
 cJSON *containers_df(void);
 
 /* ---- shim.c: bulkhead-shim (see there) and helpers */

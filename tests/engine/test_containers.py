@@ -478,10 +478,25 @@ def test_system_df(d):
     [c] = j["Containers"]
     assert c["Id"] == cid and c["Names"] == ["/df1"] and c["Image"] == "img:1" and c["State"] == "created"
     assert c["SizeRw"] == 0 and c["SizeRootFs"] == size
+    # its own files: a hard link counts once, symlinks and folders not
+    tar = tar_of([("d/", "dir", None), ("d/a", "file", b"a" * 10000), ("d/h", "hard", "d/a"), ("d/s", "sym", "a"),
+                  ("e", "file", b"")])
+    assert put(e, "df1", "/", tar)[0] == 200
+    assert put(e, "df1", "/d", tar_of([("b", "file", b"b" * 3000)]))[0] == 200
+    [c] = e.json("GET", "/system/df?type=container")[1]["Containers"]
+    assert c["SizeRw"] == 13000 and c["SizeRootFs"] == size + 13000, c
+    st, [l] = e.json("GET", "/containers/json?all=1&size=1")
+    assert st == 200 and l["SizeRw"] == 13000 and l["SizeRootFs"] == size + 13000, l
+    assert "SizeRw" not in e.json("GET", "/containers/json?all=1")[1][0]
+    st, i = e.json("GET", "/containers/df1/json?size=true")
+    assert st == 200 and i["SizeRw"] == 13000 and i["SizeRootFs"] == size + 13000
+    assert "SizeRw" not in e.json("GET", "/containers/df1/json")[1]
     st, j = e.json("GET", "/system/df?type=container&type=volume")
     assert st == 200 and sorted(j) == ["Containers", "Volumes"], j
     st, j = e.json("GET", "/system/df?type=disk")
     assert st == 400 and j["message"] == "invalid type: disk", j
+    st, j = e.json("POST", "/containers/prune")
+    assert st == 200 and j == {"ContainersDeleted": [cid], "SpaceReclaimed": 13000}, j
 
 
 @pytest.mark.skipif(not os.path.exists(DOCKER), reason="no Docker CLI on this machine")
@@ -515,8 +530,10 @@ def test_docker_cli_cp_and_df(d, tmp_path):
     rows = [l.split() for l in r.stdout.splitlines()]
     assert r.returncode == 0 and rows[0] == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], r
     assert rows[1][:3] == ["Images", "1", "1"] and rows[1][4:] == ["0B", "(0%)"], rows
-    assert rows[2][:5] == ["Containers", "1", "0", "0B", "0B"], rows
+    assert rows[2][:5] == ["Containers", "1", "0", "12B", "12B"], rows   # srv/f.txt, srv/sub/g.txt, f.txt
     r = docker("system", "df", "-v")
     assert r.returncode == 0 and "Images space usage:" in r.stdout and "Containers space usage:" in r.stdout, r
     assert re.search(r"^img +1 +[0-9a-f]{12} .* 0B +\S+ +1$", r.stdout, re.M), r.stdout
-    assert re.search(r"^[0-9a-f]{12} +img:1 +\"true\" +0 +0B .* Created +cp3$", r.stdout, re.M), r.stdout
+    assert re.search(r"^[0-9a-f]{12} +img:1 +\"true\" +0 +12B .* Created +cp3$", r.stdout, re.M), r.stdout
+    r = docker("ps", "-a", "-s", "--format", "{{.Size}}")
+    assert r.returncode == 0 and r.stdout.startswith("12B (virtual "), r

@@ -367,6 +367,12 @@ def test_cp_and_df(eng, tmp_path):
     d("exec", "cpr", "sh", "-c", "mkdir /tmp/out && echo made > /tmp/out/m")
     d("cp", "cpr:/tmp/out", str(tmp_path / "out"))
     assert (tmp_path / "out" / "m").read_text() == "made\n"
+    # SizeRw: what it wrote or changed, not the image's files it only read,
+    # nor the /etc files its start writes (Docker's bind mounts)
+    d("exec", "cpr", "sh", "-c", "dd if=/dev/zero of=/tmp/big bs=1000 count=100 && echo x >> /etc/passwd")
+    assert d("inspect", "-s", "-f", "{{.SizeRw}}", "cpr").stdout.strip() == str(10 + 5 + 100000 + 32)
+    ps = d("ps", "-s", "--filter", "name=cpr", "--format", "{{.Size}}").stdout
+    assert ps.startswith("100kB (virtual "), ps
     r = d("cp", "cpr:/nope", str(tmp_path / "x"), check=False)
     assert r.returncode == 1 and "Could not find the file /nope in container cpr" in r.stderr, r
     rows = [l.split() for l in d("system", "df").stdout.splitlines()]
