@@ -358,6 +358,44 @@ def test_archive_put_head_get(d):
     assert d.alive()
 
 
+def owned_tar(name, uid, gid):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for n, kind in ((name + "/", tarfile.DIRTYPE), (name + "/f", tarfile.REGTYPE)):
+            i = tarfile.TarInfo(n)
+            i.type, i.uid, i.gid, i.size = kind, uid, gid, 0
+            t.addfile(i, io.BytesIO(b""))
+    return buf.getvalue()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="owners are kept by root only")
+def test_archive_copy_uid_gid(d):
+    """docker cp keeps the archive's owners; with copyUIDGID=1 (cp -a) and a
+    User, every member is that user's (the container's /etc/passwd and
+    /etc/group), as dockerd; an unknown user or group is a 400."""
+    e = d.engine
+    ids = {}
+    for name, user in (("ua", "app"), ("ub", "app:staff"), ("uc", "1500"), ("ud", "1500:77"), ("ue", ""),
+                       ("uf", "ghost"), ("ug", "app:nogroup")):
+        create(e, {"Image": "img:1", "Cmd": ["true"], "User": user}, name)
+        etc = tar_of([("etc/", "dir", None), ("etc/passwd", "file", b"root:x:0:0:root:/root:/bin/sh\n"
+                       b"app:x:1234:1235:App:/home/app:/bin/sh\n"), ("etc/group", "file", b"root:x:0:\nstaff:x:4321:app\n")])
+        assert put(e, name, "/", etc)[0] == 200
+        upper = e.json("GET", "/containers/%s/json" % name)[1]["GraphDriver"]["Data"]["UpperDir"]
+        assert put(e, name, "/", owned_tar("kept", 7, 8))[0] == 200
+        st, _, body = put(e, name, "/", owned_tar("dasha", 7, 8), "&copyUIDGID=1")
+        ids[name] = (st, body if st != 200 else [(os.lstat(os.path.join(upper, p)).st_uid,
+                                                   os.lstat(os.path.join(upper, p)).st_gid)
+                                                  for p in ("kept/f", "dasha", "dasha/f")])
+    assert ids["ua"] == (200, [(7, 8), (1234, 1235), (1234, 1235)]), ids
+    assert ids["ub"] == (200, [(7, 8), (1234, 4321), (1234, 4321)]), ids
+    assert ids["uc"] == (200, [(7, 8), (1500, 0), (1500, 0)]), ids
+    assert ids["ud"] == (200, [(7, 8), (1500, 77), (1500, 77)]), ids
+    assert ids["ue"] == (200, [(7, 8), (7, 8), (7, 8)]), ids
+    assert ids["uf"][0] == 400 and b"unable to find user ghost: no matching entries in passwd file" in ids["uf"][1]
+    assert ids["ug"][0] == 400 and b"unable to find group nogroup" in ids["ug"][1]
+
+
 def test_archive_hostile_tars(d):
     """Tars that reach for files outside the container are refused and write
     nothing outside its root; the daemon stays up."""
@@ -524,6 +562,13 @@ def test_docker_cli_cp_and_df(d, tmp_path):
     assert os.stat(back / "f.txt").st_mode & 0o777 == 0o600
     r = docker("cp", "cp3:/f.txt", "-")
     assert r.returncode == 0 and tarfile.open(fileobj=io.BytesIO(r.stdout.encode())).getnames() == ["f.txt"], r
+    if os.geteuid() == 0:   # cp -a: the container's User owns what comes in
+        assert docker("create", "--name", "cp4", "-u", "4242:43", "img:1", "true").returncode == 0
+        r = docker("cp", "-a", str(src / "f.txt"), "cp4:/")
+        up = d.engine.json("GET", "/containers/cp4/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+        st = os.lstat(os.path.join(up, "f.txt"))
+        assert r.returncode == 0 and (st.st_uid, st.st_gid) == (4242, 43), (r, st)
+        assert docker("rm", "cp4").returncode == 0
     r = docker("cp", "cp3:/nope", str(tmp_path / "x"))
     assert r.returncode == 1 and "Could not find the file /nope in container cp3" in r.stderr, r
     r = docker("system", "df")
