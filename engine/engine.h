@@ -197,9 +197,12 @@ char *store_layer_tar(const struct image *im, int l, char *err, size_t cap);
 int store_export(int fd, struct image **ims, const char **tags, int n, char *err, size_t cap);
 
 /* ---- ref.c: Docker's image references */
-/* Normalizes NAME[:TAG] (no digest) into docker.io/library/NAME:TAG form.
- * 0, or -1 with err ("invalid reference format..."). */
+/* Normalizes NAME[:TAG] into docker.io/library/NAME:TAG form, and
+ * NAME[:TAG]@sha256:HEX into docker.io/library/NAME@sha256:HEX (a digest
+ * reference: the store keeps them beside the tags, as RepoDigests).  0, or
+ * -1 with err ("invalid reference format..."). */
 int ref_normalize(const char *in, char *out, size_t cap, char *err, size_t ecap);
+int ref_digest_ok(const char *d);                /* sha256: and 64 lowercase hex digits */
 void ref_familiar(const char *canon, char *out, size_t cap);  /* busybox:latest */
 int ref_tag_ok(const char *tag);
 int ref_is_hex(const char *s);                   /* lowercase hex, 1..64 digits */
