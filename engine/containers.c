@@ -1332,23 +1332,15 @@ static void update(struct req *r, struct ctr *ct)
 	cJSON_Delete(b);
 }
 
-/* GET /containers/{id}/stats?stream=false: one sample of a process
- * container: its tasks' resident pages, their CPU time (ticks of 10 ms)
- * beside the machine's, how many there are.  precpu is empty, so the
- * CLI's CPU % is the share since the tasks began.  A hyperv container's
- * partition is not sampled yet: 501. */
-static void stats(struct req *r, struct ctr *ct)
+/* GET /containers/{id}/stats: samples of a process container: its tasks'
+ * resident pages, their CPU time (ticks of 10 ms) beside the machine's, how
+ * many there are.  stream=false: one sample, precpu empty (the CLI's CPU %
+ * is then the share since the tasks began).  stream=true (dockerd's
+ * default): a sample now and one a second after (precpu the one before)
+ * while it runs and the client reads; a container that does not run gets
+ * one sample.  A hyperv container's partition is not sampled yet: 501. */
+static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 {
-	char sv[8];
-	/* stream is dockerd's default: absent, or true */
-	if (query_get(r->query, "stream", 0, sv, sizeof sv) || query_bool(r->query, "stream")) {
-		http_error(r->c, 501, "only one-shot stats are served (stream=false)");
-		return;
-	}
-	if (ct->partition) {
-		http_error(r->c, 501, "stats of hyperv containers are not served yet");
-		return;
-	}
 	int pids[1024], n = ct->status == RUNNING ? ctr_pids(ct, pids, 1024) : 0;
 	long long rss = 0, ticks = 0, sys = 0;
 	char b[4096], now[64];
@@ -1373,10 +1365,11 @@ static void stats(struct req *r, struct ctr *ct)
 	struct sysinfo si = { 0 };
 	sysinfo(&si);
 	double lim = cJSON_GetNumberValue(cJSON_GetObjectItem(hc_of(ct), "Memory"));
+	double cpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
 	now_rfc3339(now, sizeof now);
 	cJSON *j = cJSON_CreateObject(), *o, *u;
 	cJSON_AddStringToObject(j, "read", now);
-	cJSON_AddStringToObject(j, "preread", "0001-01-01T00:00:00Z");
+	cJSON_AddStringToObject(j, "preread", pre->read[0] ? pre->read : "0001-01-01T00:00:00Z");
 	cJSON_AddStringToObject(j, "id", ct->id);
 	char nm[300];
 	snprintf(nm, sizeof nm, "/%s", name_of(ct));
@@ -1386,15 +1379,62 @@ static void stats(struct req *r, struct ctr *ct)
 	u = cJSON_AddObjectToObject(o, "cpu_usage");
 	cJSON_AddNumberToObject(u, "total_usage", (double)ticks * 1e7);
 	cJSON_AddNumberToObject(o, "system_cpu_usage", (double)sys * 1e7);
-	cJSON_AddNumberToObject(o, "online_cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
-	u = cJSON_AddObjectToObject(cJSON_AddObjectToObject(j, "precpu_stats"), "cpu_usage");
-	cJSON_AddNumberToObject(u, "total_usage", 0);
+	cJSON_AddNumberToObject(o, "online_cpus", cpus);
+	o = cJSON_AddObjectToObject(j, "precpu_stats");
+	u = cJSON_AddObjectToObject(o, "cpu_usage");
+	cJSON_AddNumberToObject(u, "total_usage", pre->total);
+	if (pre->read[0]) {
+		cJSON_AddNumberToObject(o, "system_cpu_usage", pre->sys);
+		cJSON_AddNumberToObject(o, "online_cpus", cpus);
+	}
 	o = cJSON_AddObjectToObject(j, "memory_stats");
 	cJSON_AddNumberToObject(o, "usage", (double)rss);
 	cJSON_AddNumberToObject(o, "limit", lim > 0 ? lim : (double)si.totalram * si.mem_unit);
 	cJSON_AddObjectToObject(o, "stats");
 	cJSON_AddObjectToObject(j, "blkio_stats");
-	http_json(r->c, 200, j);
+	*pre = (struct cpu_sample){ .total = (double)ticks * 1e7, .sys = (double)sys * 1e7 };
+	snprintf(pre->read, sizeof pre->read, "%s", now);
+	return j;
+}
+
+static void stats(struct req *r, struct ctr *ct)
+{
+	char sv[8];
+	struct cpu_sample pre = { 0 };
+	if (ct->partition || (ctr_hyperv(ct) && ct->status == RUNNING)) {
+		http_error(r->c, 501, "stats of hyperv containers are not served yet");
+		return;
+	}
+	/* stream is dockerd's default: absent, or true */
+	if (!query_get(r->query, "stream", 0, sv, sizeof sv) && !query_bool(r->query, "stream")) {
+		http_json(r->c, 200, stats_json(ct, &pre));
+		return;
+	}
+	http_stream_begin(r->c, 200, "application/json");
+	http_stream_json(r->c, stats_json(ct, &pre));
+	if (ct->status != RUNNING) {
+		http_stream_end(r->c);
+		return;
+	}
+	hold_add(r->c, ct, H_STATS, 0, 0);
+	holds->pre = pre;
+	holds->due = mono_ms() + 1000;
+}
+
+/* A stats stream's next sample, when due; the end once ct no longer runs. */
+static void stats_tick(struct hold *h, long long now)
+{
+	if (h->ct->status != RUNNING) {
+		http_stream_end(h->c);
+		h->c->held = 0;
+		h->c->closing = 1;
+		containers_conn_gone(h->c);
+	} else if (now >= h->due) {
+		http_stream_json(h->c, stats_json(h->ct, &h->pre));
+		h->due += 1000;
+		if (h->due <= now)   /* a loop that was late: no burst */
+			h->due = now + 1000;
+	}
 }
 
 /* POST /containers/prune: every container not running (no filters). */
@@ -1564,12 +1604,17 @@ void containers_poll_done(const struct pollfd *p, int n)
 int containers_timeout_ms(void)
 {
 	int t = -1;
+	long long now = mono_ms();
 	for (struct hold *h = holds; h; h = h->next)
 		if (h->kind == H_FOLLOW)
-			t = 100;
+			t = t < 0 || t > 100 ? 100 : t;
+		else if (h->kind == H_STATS) {
+			int left = h->due > now ? (int)(h->due - now) : 0;
+			t = t < 0 || t > left ? left : t;
+		}
 	for (struct ctr *ct = ctrs; ct; ct = ct->next)
 		if (ct->kill_at || (ct->status == RUNNING && ct->mon_fd < 0))
-			t = 100;
+			t = t < 0 || t > 100 ? 100 : t;
 	return t;
 }
 
@@ -1596,7 +1641,8 @@ void containers_tick(void)
 			follow_tick(h, last);
 			if (last)
 				containers_conn_gone(h->c);
-		}
+		} else if (h->kind == H_STATS)
+			stats_tick(h, now);
 	}
 }
 

@@ -162,6 +162,21 @@ def test_update_isolation(d):
     assert d.engine.json("GET", "/containers/upd/json")[1]["HostConfig"]["Isolation"] == "Process"
 
 
+def test_stats_not_running(d):
+    """stats of a container that does not run: one sample, no tasks; the
+    stream (dockerd's default) also ends after it."""
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"], "HostConfig": {"Memory": 64 << 20}}, "st1")
+    st, j = e.json("GET", "/containers/st1/stats?stream=false")
+    assert st == 200 and j["name"] == "/st1" and j["pids_stats"]["current"] == 0, j
+    assert j["memory_stats"]["limit"] == 64 << 20 and j["preread"] == "0001-01-01T00:00:00Z", j
+    for q in ("", "?stream=1", "?stream=true"):
+        st, h, body = e.request("GET", "/containers/st1/stats" + q)
+        lines = body.decode().splitlines()
+        assert st == 200 and h["transfer-encoding"] == "chunked" and len(lines) == 1, (q, h, body)
+        assert json.loads(lines[0])["pids_stats"]["current"] == 0
+
+
 def test_start_without_sandbox(d):
     """On a kernel without /dev/sandbox the start fails clearly; the container shows it."""
     if os.path.exists("/dev/sandbox"):

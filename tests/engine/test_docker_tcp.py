@@ -5,6 +5,7 @@ machine's 127.0.0.1 to it (a port per boot, so boots can run side by side).
 The seeds' demo verbatim, then the commands of docs/docker-cli.md, each
 checked against what the table promises, then hostile clients.  One boot
 for all of them."""
+import json
 import os
 import re
 import shutil
@@ -172,6 +173,29 @@ def test_exec_top_attach(eng):
     st = d("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "e1").stdout
     m = re.match(r"^e1 (\d+) ([\d.]+)([KM]iB) / ", st)
     assert m and int(m.group(1)) >= 2 and float(m.group(2)) > 0, st   # sleep 999 and sleep 555
+    # the stream: a sample a second (precpu the one before) until the client goes
+    s = socket.create_connection(("127.0.0.1", eng.port), timeout=30)
+    s.sendall(b"GET /v1.44/containers/e1/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    t0, got = time.monotonic(), b""
+    while got.count(b'"read"') < 4:
+        chunk = s.recv(65536)
+        assert chunk, got
+        got += chunk
+    took = time.monotonic() - t0
+    s.close()
+    assert b"Transfer-Encoding: chunked" in got and 2.5 < took < 8, (took, got[:300])
+    objs = [json.loads(l) for l in re.findall(rb"^\{.*\}$", got, re.M)]
+    assert len(objs) >= 4 and objs[0]["preread"] == "0001-01-01T00:00:00Z", objs
+    for a, b in zip(objs, objs[1:]):
+        assert b["preread"] == a["read"] and b["precpu_stats"]["cpu_usage"]["total_usage"] == \
+            a["cpu_stats"]["cpu_usage"]["total_usage"], (a, b)
+    assert d("exec", "e1", "true").returncode == 0   # the daemon goes on after the client left
+    # the CLI's docker stats (streaming) until it is stopped: it shows the container
+    p = pexpect.spawn(DOCKER, ["stats", "e1"], env=eng.env, timeout=30)
+    p.expect(r"e1 +[\d.]+% +[\d.]+[KM]iB / ")
+    p.expect(r"e1 +[\d.]+% +[\d.]+[KM]iB / ")   # a second sample
+    p.sendcontrol("c")
+    p.expect(pexpect.EOF)
     d("rm", "-f", "e1")
     d("run", "-d", "--isolation=hyperv", "--name", "h1", "busybox", "sleep", "999")
     r = d("stats", "--no-stream", "h1", check=False)
