@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include "engine.h"
 #include "ctr.h"
+#include "dns.h"
 
 #define VSWITCH "/dev/vswitch"
 
@@ -604,8 +605,10 @@ cJSON *net_ports(const struct ctr *ct)
  * A query from an address of a user-defined network (not nat: Docker's
  * default bridge has no names either) asks about that network only: an A
  * question for the name, an alias or the 12-digit short ID of a container
- * running on it gets its address; another type for such a name no answer;
- * any other name NXDOMAIN (the host has no resolver to forward to).
+ * running on it gets its address, a PTR question for such an address the
+ * container's NAME.NETWORK; another type for such a name no answer;
+ * any other name NXDOMAIN (the host has no resolver to forward to).  The
+ * message itself is dns.c's.
  * Queries from elsewhere are not answered. */
 static int dns_fd = -2;   /* -2: not tried yet; -1: cannot */
 
@@ -637,9 +640,30 @@ static int ctr_named(const struct ctr *ct, const char *q)
 	return 0;
 }
 
+/* The lookups of dns_reply for network ctx names (struct net). */
+static int dns_addr_of(void *ctx, const char *q, unsigned *ip)
+{
+	const struct net *n = ctx;
+	for (struct ctr *ct = ctrs; ct; ct = ct->next)
+		if ((*ip = ctr_addr(ct, n->name)) && ctr_named(ct, q))
+			return 1;
+	return 0;
+}
+
+static int dns_name_of(void *ctx, unsigned ip, char *out, size_t cap)
+{
+	const struct net *n = ctx;
+	for (struct ctr *ct = ctrs; ct; ct = ct->next)
+		if (ctr_addr(ct, n->name) == ip && ip) {
+			snprintf(out, cap, "%s.%s", name_of(ct), n->name);
+			return 1;
+		}
+	return 0;
+}
+
 void net_dns_answer(void)
 {
-	unsigned char m[512];
+	unsigned char m[DNS_MSG_MAX];
 	struct sockaddr_in from;
 	socklen_t fl = sizeof from;
 	ssize_t len = recvfrom(dns_fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
@@ -649,45 +673,12 @@ void net_dns_answer(void)
 	for (i = 0; i < k; i++)
 		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
 			break;
-	/* one question, a query (QR 0, opcode 0) */
-	if (len < 17 || i >= k || (m[2] & 0xf8) || m[4] || m[5] != 1)
+	if (len <= 0 || i >= k)
 		return;
-	char q[256];
-	size_t p = 12, ql = 0;
-	while (p < (size_t)len && m[p]) {
-		size_t l = m[p];
-		if (l > 63 || p + 1 + l >= (size_t)len || ql + l + 1 >= sizeof q)
-			return;
-		for (size_t j = 0; j < l; j++)
-			q[ql++] = (char)m[p + 1 + j];
-		q[ql++] = '.';
-		p += 1 + l;
-	}
-	if (p + 5 > (size_t)len || !ql)
-		return;
-	q[ql - 1] = 0;
-	unsigned qtype = m[p + 1] << 8 | m[p + 2], qclass = m[p + 3] << 8 | m[p + 4];
-	p += 5;   /* the reply: the header and the question, then at most one answer */
-	if (p + 16 > sizeof m)
-		return;
-	unsigned ip = 0;
-	int found = 0;
-	for (struct ctr *ct = ctrs; ct && !found; ct = ct->next)
-		if ((ip = ctr_addr(ct, n[i].name)) && ctr_named(ct, q))
-			found = 1;
-	int answer = found && qtype == 1 && qclass == 1;
-	m[2] = 0x84 | (m[2] & 1);       /* QR, AA, RD as asked */
-	m[3] = 0x80 | (found ? 0 : 3);  /* RA; NOERROR or NXDOMAIN */
-	m[6] = 0, m[7] = (unsigned char)answer;
-	memset(m + 8, 0, 4);
-	if (answer) {
-		static const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 2, 0x58, 0, 4 };   /* A IN, TTL 600 */
-		memcpy(m + p, rr, sizeof rr);
-		p += sizeof rr;
-		for (int b = 3; b >= 0; b--)
-			m[p++] = (unsigned char)(ip >> (8 * b));
-	}
-	sendto(dns_fd, m, p, 0, (struct sockaddr *)&from, fl);
+	struct dns_lookup lk = { dns_addr_of, dns_name_of, &n[i] };
+	size_t r = dns_reply(m, (size_t)len, sizeof m, &lk);
+	if (r)
+		sendto(dns_fd, m, r, 0, (struct sockaddr *)&from, fl);
 }
 
 /* /etc/resolv.conf for ct as net_sandbox_word left it: the gateway as name
