@@ -16,7 +16,10 @@
  * "..", no write through a symlink leading out of the root, hard links
  * only to files inside it) over its directory back-end, each member's path
  * and hard link target put under DIR; whiteout names (.wh.*) are refused.
- * A gzip'd tar is taken too (loader/gzip.c).
+ * A gzip'd tar is taken too (loader/gzip.c).  Owners: as dockerd, the
+ * archive's uid and gid are kept, unless copyUIDGID=1 (docker cp -a) and
+ * the container has a User: then every member is its user's (looked up in
+ * the container's /etc/passwd and /etc/group; numbers taken as they are).
  * The daemon goes on serving meanwhile: the child's answer comes on a
  * socket the connection relays from (http.c: archive_data, archive_done);
  * the connection closes after the answer.
@@ -48,6 +51,7 @@ struct job {
 	char path[4096];    /* as given */
 	int fd;             /* 'G': the tar goes here; 'P': it comes from here */
 	int no_overwrite;   /* 'P': a folder never replaced by a non-folder or back */
+	char user[256];     /* 'P' with copyUIDGID: the container's User, every member's owner */
 	struct buf out;     /* the child's answer: "STATUS " and a message or the stat JSON */
 	char key[256];      /* the container as the request named it */
 	pid_t pid;
@@ -146,6 +150,56 @@ static int walk_one(const char *p, const struct stat *st, int type, struct FTW *
 	return rc;
 }
 
+/* Field f (0 first) of the line of colon-separated file path whose first
+ * field is key, or (numeric: key a number) whose third is; into out. */
+static int id_file(const char *path, const char *key, int numeric, int f, char *out, size_t cap)
+{
+	FILE *fp = fopen(path, "re");
+	char line[1024];
+	int found = 0;
+	while (fp && !found && fgets(line, sizeof line, fp)) {
+		char *fld[4] = { line }, *p = line;
+		int n = 1;
+		line[strcspn(line, "\n")] = 0;
+		while (n < 4 && (p = strchr(p, ':')))
+			*p++ = 0, fld[n++] = p;
+		if (n == 4 && !strcmp(fld[numeric ? 2 : 0], key))
+			found = 1, snprintf(out, cap, "%s", fld[f]);
+	}
+	if (fp)
+		fclose(fp);
+	return found;
+}
+
+/* USER[:GROUP] (names or numbers) to *uid and *gid, inside the container's
+ * root: 0, or -1 with the reason in j->out. */
+static int user_ids(struct job *j, u32 *uid, u32 *gid)
+{
+	char u[256], v[64], *g = strchr(j->user, ':'), *end;
+	snprintf(u, sizeof u, "%.*s", g ? (int)(g - j->user) : (int)strlen(j->user), j->user);
+	unsigned long n = strtoul(u, &end, 10);
+	int num = *u && !*end;
+	*gid = 0;   /* a number without a passwd line: group 0 */
+	if (num)
+		*uid = (u32)n;
+	else if (id_file("/etc/passwd", u, 0, 2, v, sizeof v))
+		*uid = (u32)strtoul(v, NULL, 10);
+	else
+		return buf_printf(&j->out, "400 unable to find user %s: no matching entries in passwd file", u), -1;
+	if (id_file("/etc/passwd", u, num, 3, v, sizeof v))
+		*gid = (u32)strtoul(v, NULL, 10);
+	if (g && *++g) {
+		n = strtoul(g, &end, 10);
+		if (!*end)
+			*gid = (u32)n;
+		else if (id_file("/etc/group", g, 0, 2, v, sizeof v))
+			*gid = (u32)strtoul(v, NULL, 10);
+		else
+			return buf_printf(&j->out, "400 unable to find group %s: no matching entries in group file", g), -1;
+	}
+	return 0;
+}
+
 static int unpack(struct job *j)
 {
 	struct stat st;
@@ -160,6 +214,9 @@ static int unpack(struct job *j)
 		return buf_printf(&j->out, "404 Could not find the file %s in container", j->path), 404;
 	if (!S_ISDIR(st.st_mode))
 		return buf_printf(&j->out, "400 extraction point is not a directory"), 400;
+	u32 uid = 0, gid = 0;
+	if (*j->user && user_ids(j, &uid, &gid))
+		return 400;
 	ld_limits_default(&lim);
 	const char *pre = dir + 1;   /* the folder relative to the root */
 	int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -196,6 +253,8 @@ static int unpack(struct job *j)
 			break;
 		}
 		const char *name = en.path;
+		if (*j->user)
+			en.uid = uid, en.gid = gid;
 		snprintf(path, 2 * lim.max_path + 2, "%s%s%s", pre, *pre ? "/" : "", en.path);
 		en.path = path;
 		if (en.type == LD_TAR_HARDLINK) {
@@ -372,6 +431,8 @@ void archive_ep(struct req *r, struct ctr *ct, const char *key)
 	}
 	if (j->op == 'P') {
 		j->no_overwrite = query_bool(r->query, "noOverwriteDirNonDir");
+		if (query_bool(r->query, "copyUIDGID"))
+			snprintf(j->user, sizeof j->user, "%s", jstr(cfg_of(ct), "User"));
 		j->fd = r->load_path ? open(r->load_path, O_RDONLY | O_CLOEXEC) : -1;
 	} else if (j->op == 'G') {
 		snprintf(tmp, sizeof tmp, "%s/tmp/archive-XXXXXX", eng.data_root);

@@ -910,6 +910,99 @@ static void human(long long secs, char *out, size_t cap)
 		snprintf(out, cap, "%lld hours", secs / 3600);
 }
 
+/* ---- a container's size: its writable layer (SizeRw) is what its upper
+ * folder holds of its own.  Under Bulkhead's kernel the upper is the merged
+ * tree (fs/overlay.c), but a file not copied up from the image owns no
+ * pages and stats with st_blocks 0; a file of its own (new, or copied up
+ * whole) counts its st_size, as overlay2's diff folder does under dockerd.
+ * Hard links count once; the folders the shim mounts (/proc, /dev) and
+ * other filesystems are not entered, and the files it writes in /etc at
+ * each start (hostname, hosts, resolv.conf: Docker's bind mounts) are left
+ * out.  A hyperv container's files are in its
+ * partition: its upper holds nothing (0).  Listing a merged folder makes its
+ * image entries' shadows (no data), once per container. */
+struct links { struct { dev_t dev; ino_t ino; } *v; size_t n, cap; };
+
+/* Whether st was seen already (a hard link counted once). */
+static int link_seen(struct links *l, const struct stat *st)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].dev == st->st_dev && l->v[i].ino == st->st_ino)
+			return 1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *n = realloc(l->v, cap * sizeof *l->v);
+		if (!n)
+			return 0;
+		l->v = n, l->cap = cap;
+	}
+	l->v[l->n].dev = st->st_dev, l->v[l->n++].ino = st->st_ino;
+	return 0;
+}
+
+/* The files the shim writes at each start, which Docker mounts instead. */
+static int shim_etc(const char *n)
+{
+	return !strcmp(n, "hostname") || !strcmp(n, "hosts") || !strcmp(n, "resolv.conf");
+}
+
+/* The bytes of folder dfd's own files, below it (depth: how deep it is;
+ * etc: it is the root's etc). */
+static long long size_dir(int dfd, dev_t dev, int depth, int etc, struct links *l)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	long long sum = 0;
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		const char *n = de->d_name;
+		if (!strcmp(n, ".") || !strcmp(n, "..") || fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) ||
+		    st.st_dev != dev || (!depth && (!strcmp(n, "proc") || !strcmp(n, "dev"))) || (etc && shim_etc(n)))
+			continue;
+		if (S_ISREG(st.st_mode) && st.st_blocks && (st.st_nlink < 2 || !link_seen(l, &st)))
+			sum += st.st_size;
+		int sub;
+		if (S_ISDIR(st.st_mode) && depth < 256 &&
+		    (sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+			sum += size_dir(sub, dev, depth + 1, !depth && !strcmp(n, "etc"), l);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* SizeRw in bytes (0 where unreadable). */
+static long long size_rw(struct ctr *ct)
+{
+	char upper[4400];
+	struct stat st;
+	struct links l = { 0 };
+	ctr_dir(ct, "upper", upper, sizeof upper);
+	int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long long n = 0;
+	if (fd >= 0 && !fstat(fd, &st))
+		n = size_dir(fd, st.st_dev, 0, 0, &l);   /* it closes fd */
+	else if (fd >= 0)
+		close(fd);
+	free(l.v);
+	return n;
+}
+
+/* SizeRw and SizeRootFs (the image's size and SizeRw) into j. */
+static void add_sizes(struct ctr *ct, cJSON *j)
+{
+	struct image *im;
+	int by_tag;
+	char err[256];
+	long long rw = size_rw(ct);
+	cJSON_AddNumberToObject(j, "SizeRw", (double)rw);
+	cJSON_AddNumberToObject(j, "SizeRootFs", (double)rw + (store_find(jstr(ct->rec, "Image"), &im, &by_tag, err,
+									   sizeof err) ? 0 : (double)im->size));
+}
+
 static cJSON *inspect_json(struct ctr *ct)
 {
 	cJSON *j = cJSON_CreateObject(), *c = cfg_of(ct);
@@ -954,6 +1047,15 @@ static cJSON *inspect_json(struct ctr *ct)
 	cJSON_AddItemToObject(j, "Config", cJSON_Duplicate(c, 1));
 	net_inspect(ct, hc, cJSON_AddObjectToObject(j, "NetworkSettings"));
 	return j;
+}
+
+/* GET /containers/{id}/json[?size=1] */
+static void inspect_ep(struct req *r, struct ctr *ct)
+{
+	cJSON *j = inspect_json(ct);
+	if (query_bool(r->query, "size"))
+		add_sizes(ct, j);
+	http_json(r->c, 200, j);
 }
 
 static int label_match(const cJSON *labels, const cJSON *f)
@@ -1013,7 +1115,7 @@ static void list(struct req *r)
 	cJSON *f = filters_parse(r, allowed);
 	if (!f)
 		return;
-	int all = query_bool(r->query, "all");
+	int all = query_bool(r->query, "all"), size = query_bool(r->query, "size");
 	cJSON *out = cJSON_CreateArray();
 	const cJSON *v;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "status")) {
@@ -1053,7 +1155,10 @@ static void list(struct req *r)
 		}
 		if (!m)
 			continue;
-		cJSON_AddItemToArray(out, summary(ct));
+		cJSON *one = summary(ct);
+		if (size)
+			add_sizes(ct, one);
+		cJSON_AddItemToArray(out, one);
 	}
 	cJSON_Delete(f);
 	http_json(r->c, 200, out);
@@ -1227,23 +1332,15 @@ static void update(struct req *r, struct ctr *ct)
 	cJSON_Delete(b);
 }
 
-/* GET /containers/{id}/stats?stream=false: one sample of a process
- * container: its tasks' resident pages, their CPU time (ticks of 10 ms)
- * beside the machine's, how many there are.  precpu is empty, so the
- * CLI's CPU % is the share since the tasks began.  A hyperv container's
- * partition is not sampled yet: 501. */
-static void stats(struct req *r, struct ctr *ct)
+/* GET /containers/{id}/stats: samples of a process container: its tasks'
+ * resident pages, their CPU time (ticks of 10 ms) beside the machine's, how
+ * many there are.  stream=false: one sample, precpu empty (the CLI's CPU %
+ * is then the share since the tasks began).  stream=true (dockerd's
+ * default): a sample now and one a second after (precpu the one before)
+ * while it runs and the client reads; a container that does not run gets
+ * one sample.  A hyperv container's partition is not sampled yet: 501. */
+static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 {
-	char sv[8];
-	/* stream is dockerd's default: absent, or true */
-	if (query_get(r->query, "stream", 0, sv, sizeof sv) || query_bool(r->query, "stream")) {
-		http_error(r->c, 501, "only one-shot stats are served (stream=false)");
-		return;
-	}
-	if (ct->partition) {
-		http_error(r->c, 501, "stats of hyperv containers are not served yet");
-		return;
-	}
 	int pids[1024], n = ct->status == RUNNING ? ctr_pids(ct, pids, 1024) : 0;
 	long long rss = 0, ticks = 0, sys = 0;
 	char b[4096], now[64];
@@ -1268,10 +1365,11 @@ static void stats(struct req *r, struct ctr *ct)
 	struct sysinfo si = { 0 };
 	sysinfo(&si);
 	double lim = cJSON_GetNumberValue(cJSON_GetObjectItem(hc_of(ct), "Memory"));
+	double cpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
 	now_rfc3339(now, sizeof now);
 	cJSON *j = cJSON_CreateObject(), *o, *u;
 	cJSON_AddStringToObject(j, "read", now);
-	cJSON_AddStringToObject(j, "preread", "0001-01-01T00:00:00Z");
+	cJSON_AddStringToObject(j, "preread", pre->read[0] ? pre->read : "0001-01-01T00:00:00Z");
 	cJSON_AddStringToObject(j, "id", ct->id);
 	char nm[300];
 	snprintf(nm, sizeof nm, "/%s", name_of(ct));
@@ -1281,15 +1379,62 @@ static void stats(struct req *r, struct ctr *ct)
 	u = cJSON_AddObjectToObject(o, "cpu_usage");
 	cJSON_AddNumberToObject(u, "total_usage", (double)ticks * 1e7);
 	cJSON_AddNumberToObject(o, "system_cpu_usage", (double)sys * 1e7);
-	cJSON_AddNumberToObject(o, "online_cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
-	u = cJSON_AddObjectToObject(cJSON_AddObjectToObject(j, "precpu_stats"), "cpu_usage");
-	cJSON_AddNumberToObject(u, "total_usage", 0);
+	cJSON_AddNumberToObject(o, "online_cpus", cpus);
+	o = cJSON_AddObjectToObject(j, "precpu_stats");
+	u = cJSON_AddObjectToObject(o, "cpu_usage");
+	cJSON_AddNumberToObject(u, "total_usage", pre->total);
+	if (pre->read[0]) {
+		cJSON_AddNumberToObject(o, "system_cpu_usage", pre->sys);
+		cJSON_AddNumberToObject(o, "online_cpus", cpus);
+	}
 	o = cJSON_AddObjectToObject(j, "memory_stats");
 	cJSON_AddNumberToObject(o, "usage", (double)rss);
 	cJSON_AddNumberToObject(o, "limit", lim > 0 ? lim : (double)si.totalram * si.mem_unit);
 	cJSON_AddObjectToObject(o, "stats");
 	cJSON_AddObjectToObject(j, "blkio_stats");
-	http_json(r->c, 200, j);
+	*pre = (struct cpu_sample){ .total = (double)ticks * 1e7, .sys = (double)sys * 1e7 };
+	snprintf(pre->read, sizeof pre->read, "%s", now);
+	return j;
+}
+
+static void stats(struct req *r, struct ctr *ct)
+{
+	char sv[8];
+	struct cpu_sample pre = { 0 };
+	if (ct->partition || (ctr_hyperv(ct) && ct->status == RUNNING)) {
+		http_error(r->c, 501, "stats of hyperv containers are not served yet");
+		return;
+	}
+	/* stream is dockerd's default: absent, or true */
+	if (!query_get(r->query, "stream", 0, sv, sizeof sv) && !query_bool(r->query, "stream")) {
+		http_json(r->c, 200, stats_json(ct, &pre));
+		return;
+	}
+	http_stream_begin(r->c, 200, "application/json");
+	http_stream_json(r->c, stats_json(ct, &pre));
+	if (ct->status != RUNNING) {
+		http_stream_end(r->c);
+		return;
+	}
+	hold_add(r->c, ct, H_STATS, 0, 0);
+	holds->pre = pre;
+	holds->due = mono_ms() + 1000;
+}
+
+/* A stats stream's next sample, when due; the end once ct no longer runs. */
+static void stats_tick(struct hold *h, long long now)
+{
+	if (h->ct->status != RUNNING) {
+		http_stream_end(h->c);
+		h->c->held = 0;
+		h->c->closing = 1;
+		containers_conn_gone(h->c);
+	} else if (now >= h->due) {
+		http_stream_json(h->c, stats_json(h->ct, &h->pre));
+		h->due += 1000;
+		if (h->due <= now)   /* a loop that was late: no burst */
+			h->due = now + 1000;
+	}
 }
 
 /* POST /containers/prune: every container not running (no filters). */
@@ -1301,14 +1446,16 @@ static void prune(struct req *r)
 		return;
 	cJSON_Delete(f);
 	cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "ContainersDeleted");
+	long long freed = 0;
 	for (struct ctr *ct = ctrs, *next; ct; ct = next) {
 		next = ct->next;
 		if (ct->status == RUNNING)
 			continue;
 		cJSON_AddItemToArray(a, cJSON_CreateString(ct->id));
+		freed += size_rw(ct);
 		ctr_remove(ct);
 	}
-	cJSON_AddNumberToObject(j, "SpaceReclaimed", 0);
+	cJSON_AddNumberToObject(j, "SpaceReclaimed", (double)freed);
 	http_json(r->c, 200, j);
 }
 
@@ -1338,7 +1485,7 @@ void containers_route(struct req *r)
 	if (!*act && r->method == HTTP_DELETE)
 		delete_ep(r, ct);
 	else if (!strcmp(act, "json") && get)
-		http_json(r->c, 200, inspect_json(ct));
+		inspect_ep(r, ct);
 	else if (!strcmp(act, "start") && post)
 		start(r, ct);
 	else if (!strcmp(act, "stop") && post)
@@ -1457,12 +1604,17 @@ void containers_poll_done(const struct pollfd *p, int n)
 int containers_timeout_ms(void)
 {
 	int t = -1;
+	long long now = mono_ms();
 	for (struct hold *h = holds; h; h = h->next)
 		if (h->kind == H_FOLLOW)
-			t = 100;
+			t = t < 0 || t > 100 ? 100 : t;
+		else if (h->kind == H_STATS) {
+			int left = h->due > now ? (int)(h->due - now) : 0;
+			t = t < 0 || t > left ? left : t;
+		}
 	for (struct ctr *ct = ctrs; ct; ct = ct->next)
 		if (ct->kill_at || (ct->status == RUNNING && ct->mon_fd < 0))
-			t = 100;
+			t = t < 0 || t > 100 ? 100 : t;
 	return t;
 }
 
@@ -1489,7 +1641,8 @@ void containers_tick(void)
 			follow_tick(h, last);
 			if (last)
 				containers_conn_gone(h->c);
-		}
+		} else if (h->kind == H_STATS)
+			stats_tick(h, now);
 	}
 }
 
@@ -1497,13 +1650,8 @@ cJSON *containers_df(void)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (struct ctr *ct = ctrs; ct; ct = ct->next) {
-		struct image *im;
-		int by_tag;
-		char err[256];
 		cJSON *j = summary(ct);
-		cJSON_AddNumberToObject(j, "SizeRw", 0);
-		cJSON_AddNumberToObject(j, "SizeRootFs", store_find(jstr(ct->rec, "Image"), &im, &by_tag, err, sizeof err)
-							   ? 0 : (double)im->size);
+		add_sizes(ct, j);
 		cJSON_AddItemToArray(a, j);
 	}
 	return a;

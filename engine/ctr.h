@@ -28,9 +28,16 @@ struct execr {
 	struct execr *next;
 };
 
+/* A CPU sample of stats: the container's and the machine's CPU time (ns),
+ * when it was read (read[0] 0: none yet). */
+struct cpu_sample {
+	double total, sys;
+	char read[40];
+};
+
 /* A connection that waits on a container: wait, stop, restart, delete,
- * attach before start, logs follow. */
-enum { H_WAIT, H_STOP, H_RESTART, H_DELETE, H_ATTACH, H_FOLLOW };
+ * attach before start, logs follow, stats stream. */
+enum { H_WAIT, H_STOP, H_RESTART, H_DELETE, H_ATTACH, H_FOLLOW, H_STATS };
 struct hold {
 	struct conn *c;
 	struct ctr *ct;
@@ -38,6 +45,8 @@ struct hold {
 	off_t off;                /* H_FOLLOW: the log file and where we are */
 	ino_t ino;
 	int timestamps, tty;
+	struct cpu_sample pre;    /* H_STATS: the last sample sent, */
+	long long due;            /* and when the next one is (monotonic ms) */
 	struct hold *next;
 };
 

@@ -197,9 +197,12 @@ char *store_layer_tar(const struct image *im, int l, char *err, size_t cap);
 int store_export(int fd, struct image **ims, const char **tags, int n, char *err, size_t cap);
 
 /* ---- ref.c: Docker's image references */
-/* Normalizes NAME[:TAG] (no digest) into docker.io/library/NAME:TAG form.
- * 0, or -1 with err ("invalid reference format..."). */
+/* Normalizes NAME[:TAG] into docker.io/library/NAME:TAG form, and
+ * NAME[:TAG]@sha256:HEX into docker.io/library/NAME@sha256:HEX (a digest
+ * reference: the store keeps them beside the tags, as RepoDigests).  0, or
+ * -1 with err ("invalid reference format..."). */
 int ref_normalize(const char *in, char *out, size_t cap, char *err, size_t ecap);
+int ref_digest_ok(const char *d);                /* sha256: and 64 lowercase hex digits */
 void ref_familiar(const char *canon, char *out, size_t cap);  /* busybox:latest */
 int ref_tag_ok(const char *tag);
 int ref_is_hex(const char *s);                   /* lowercase hex, 1..64 digits */
@@ -233,9 +236,9 @@ int containers_timeout_ms(void);
 void containers_tick(void);
 void containers_count(int *running, int *paused, int *stopped);
 int containers_use_image(const char *image_id);   /* containers of it */
-/* GET /system/df's Containers: the list's entries with SizeRootFs (the
- * image's size) and SizeRw, 0: a container's own changes are not measured
- * (its upper folder is the merged tree). */
+/* GET /system/df's Containers: the list's entries with SizeRw (the bytes
+ * of the container's own files: containers.c) and SizeRootFs (the image's
+ * size and SizeRw). */
 cJSON *containers_df(void);
 
 /* ---- shim.c: bulkhead-shim (see there) and helpers */

@@ -33,7 +33,7 @@ $(ENG)/loader/%.o: loader/%.c $(LD_HDR)
 	$(Q)$(ENG_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -c $< -o $@
 
 ENG_FILES := main http api images store ref events tarw containers logs exec shim relay hyperv vmwp
-ENG_FILES += network pull registry archive
+ENG_FILES += network pull registry archive dns
 ENG_OBJS := $(ENG_FILES:%=$(ENG)/%.o)
 ENG_INC := -I$(ENG_SRC)/http-parser -I$(ENG_SRC)/cjson -Iloader
 $(ENG)/%.o: engine/%.c $(wildcard engine/*.h include/bulkhead/*.h) $(ENG_SRC)/http-parser/http_parser.c $(ENG_SRC)/cjson/cJSON.c
@@ -65,3 +65,10 @@ $(ENG)/bulkheadd.stripped: $(ENG)/bulkheadd
 .PHONY: engine
 engine: $(ENG)/bulkheadd
 TEST_DEPS += $(ENG)/bulkheadd $(ENG)/asan/bulkheadd
+
+# The DNS responder's messages, fed known and random bytes (with ASan and UBSan).
+$(BUILD)/tests/unit/test_dns: tests/unit/test_dns.c engine/dns.c engine/dns.h tests/unit/check.h
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-Iengine -o $@ tests/unit/test_dns.c engine/dns.c
+UNIT_TESTS += $(BUILD)/tests/unit/test_dns

@@ -13,17 +13,20 @@
 #include <unistd.h>
 #include "engine.h"
 
-static cJSON *repo_tags(const struct image *im)
+/* The image's tags (digests: 0) or digest references (1), familiar. */
+static cJSON *repo_refs(const struct image *im, int digests)
 {
 	cJSON *a = cJSON_CreateArray();
 	char fam[512];
 	for (int i = 0; i < store_ntags(); i++)
-		if (store_tag_image(i) == im) {
+		if (store_tag_image(i) == im && !strchr(store_tag_name(i), '@') == !digests) {
 			ref_familiar(store_tag_name(i), fam, sizeof fam);
 			cJSON_AddItemToArray(a, cJSON_CreateString(fam));
 		}
 	return a;
 }
+
+static cJSON *repo_tags(const struct image *im) { return repo_refs(im, 0); }
 
 static cJSON *read_config(const struct image *im)
 {
@@ -56,7 +59,7 @@ static int ref_matches(const cJSON *f, const struct image *im)
 	char fam[512];
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(f, "reference"))
 		for (int i = 0; i < store_ntags(); i++) {
-			if (store_tag_image(i) != im)
+			if (store_tag_image(i) != im || strchr(store_tag_name(i), '@'))
 				continue;
 			ref_familiar(store_tag_name(i), fam, sizeof fam);
 			if (!fnmatch(v->valuestring, fam, FNM_PATHNAME))
@@ -78,7 +81,7 @@ static cJSON *summary(const struct image *im, const cJSON *labels, int container
 	cJSON_AddStringToObject(o, "Id", id_str(im, id));
 	cJSON_AddStringToObject(o, "ParentId", "");
 	cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
-	cJSON_AddArrayToObject(o, "RepoDigests");
+	cJSON_AddItemToObject(o, "RepoDigests", repo_refs(im, 1));
 	cJSON_AddNumberToObject(o, "Created", (double)im->created);
 	cJSON_AddNumberToObject(o, "Size", (double)im->size);
 	cJSON_AddNumberToObject(o, "SharedSize", -1);
@@ -153,7 +156,7 @@ static void inspect(struct req *r, struct image *im)
 	cJSON *o = cJSON_CreateObject(), *v;
 	cJSON_AddStringToObject(o, "Id", id_str(im, id));
 	cJSON_AddItemToObject(o, "RepoTags", repo_tags(im));
-	cJSON_AddArrayToObject(o, "RepoDigests");
+	cJSON_AddItemToObject(o, "RepoDigests", repo_refs(im, 1));
 	cJSON_AddStringToObject(o, "Parent", "");
 	v = cJSON_GetObjectItemCaseSensitive(cfg, "comment");
 	cJSON_AddStringToObject(o, "Comment", cJSON_GetStringValue(v) ? v->valuestring : "");
@@ -245,6 +248,10 @@ static void tag(struct req *r, struct image *im)
 		http_error(r->c, 400, "%s", err);
 		return;
 	}
+	if (strchr(canon, '@')) {
+		http_error(r->c, 400, "refusing to create a tag with a digest reference");
+		return;
+	}
 	if (store_tag(im, canon, err, sizeof err)) {
 		http_error(r->c, 500, "%s", err);
 		return;
@@ -264,6 +271,32 @@ static void deleted(cJSON *a, const char *key, const char *id, const char *fam)
 	events_emit("image", fam ? "untag" : "delete", id, fam);
 }
 
+/* What removing reference canon of im takes (at most max, into gone; they
+ * stay the store's): canon, and when it is a tag and no other tag of its
+ * repository is left, that repository's digest references too (dockerd's
+ * clean-up); how many. */
+static int untag_set(const struct image *im, const char *canon, char **gone, int max)
+{
+	size_t rl = strcspn(canon, "@");
+	int n = 0, same_repo_tags = 0;
+	if (rl == strlen(canon))
+		rl = (size_t)(strrchr(canon, ':') - canon);
+	for (int i = 0; i < store_ntags(); i++) {
+		char *t = (char *)store_tag_name(i);
+		int mine = store_tag_image(i) == im && !strncmp(t, canon, rl) && (t[rl] == ':' || t[rl] == '@');
+		if (mine && t[rl] == ':' && strcmp(t, canon))
+			same_repo_tags++;
+		if (!strcmp(t, canon) && store_tag_image(i) == im && n < max)
+			gone[n++] = t;
+	}
+	for (int i = 0; !strchr(canon, '@') && !same_repo_tags && i < store_ntags() && n < max; i++) {
+		char *t = (char *)store_tag_name(i);
+		if (store_tag_image(i) == im && !strncmp(t, canon, rl) && t[rl] == '@')
+			gone[n++] = t;
+	}
+	return n;
+}
+
 /* As dockerd: a tag of an image with several is only untagged; an ID with
  * several tags needs force; else every tag goes, then the image. */
 static void delete(struct req *r, const char *name, struct image *im, int by_tag)
@@ -271,17 +304,23 @@ static void delete(struct req *r, const char *name, struct image *im, int by_tag
 	char id[72], canon[512], fam[512], err[512];
 	cJSON *a = cJSON_CreateArray();
 	id_str(im, id);
-	if (by_tag && store_image_ntags(im) > 1) {
+	if (by_tag) {
 		ref_normalize(name, canon, sizeof canon, err, sizeof err);
-		ref_familiar(canon, fam, sizeof fam);
-		if (store_untag(canon)) {
-			cJSON_Delete(a);
-			http_error(r->c, 500, "cannot record the tags");
+		char *gone[64];
+		int n = untag_set(im, canon, gone, 64);
+		if (store_image_ntags(im) > n) {
+			for (int i = 0; i < n; i++) {
+				ref_familiar(gone[i], fam, sizeof fam);
+				deleted(a, "Untagged", id, fam);
+				if (store_untag(gone[i])) {
+					cJSON_Delete(a);
+					http_error(r->c, 500, "cannot record the tags");
+					return;
+				}
+			}
+			http_json(r->c, 200, a);
 			return;
 		}
-		deleted(a, "Untagged", id, fam);
-		http_json(r->c, 200, a);
-		return;
 	}
 	if (containers_use_image(im->id)) {
 		cJSON_Delete(a);
@@ -295,11 +334,12 @@ static void delete(struct req *r, const char *name, struct image *im, int by_tag
 			   "image is referenced in multiple repositories", im->id);
 		return;
 	}
-	for (int i = 0; i < store_ntags(); i++)
-		if (store_tag_image(i) == im) {
-			ref_familiar(store_tag_name(i), fam, sizeof fam);
-			deleted(a, "Untagged", id, fam);
-		}
+	for (int digests = 0; digests < 2; digests++)   /* tags, then digests, as dockerd */
+		for (int i = 0; i < store_ntags(); i++)
+			if (store_tag_image(i) == im && !strchr(store_tag_name(i), '@') == !digests) {
+				ref_familiar(store_tag_name(i), fam, sizeof fam);
+				deleted(a, "Untagged", id, fam);
+			}
 	if (store_delete(im)) {
 		cJSON_Delete(a);
 		http_error(r->c, 500, "cannot delete image %s", id);
@@ -327,8 +367,8 @@ static void get(struct req *r, const char *const *names, int n)
 			http_error(r->c, st, "%s", err);
 			goto out;
 		}
-		if (by_tag && !ref_normalize(names[i], canon + 512 * i, 512, err, sizeof err))
-			tagv[i] = canon + 512 * i;
+		if (by_tag && !ref_normalize(names[i], canon + 512 * i, 512, err, sizeof err) && !strchr(canon + 512 * i, '@'))
+			tagv[i] = canon + 512 * i;   /* a digest names no tag */
 	}
 	snprintf(path, sizeof path, "%s/tmp/export-XXXXXX", eng.data_root);
 	fd = mkostemp(path, O_CLOEXEC);

@@ -11,11 +11,15 @@
  * own interface; the kernel drops it with the sandbox), and its
  * PortBindings ("80/tcp": [{"HostPort": "8080"}]) are published on the
  * host's addresses once it runs (the kernel unpublishes them when its
- * interface goes).  Connecting a container (POST /networks/{id}/connect,
- * what docker-compose does after create) is accepted for the network its
- * NetworkMode names, before it runs: its aliases.  Not done: NetworkMode
- * none (refused: the kernel has no interface-less sandbox yet), connecting
- * a container to a second network, disconnecting,
+ * interface goes).  A container has one interface: its endpoint, on the
+ * network its NetworkMode names until POST /networks/{id}/disconnect takes
+ * it off (the record's "Endpoint" then "": it starts with the loopback
+ * only) and POST /networks/{id}/connect puts it on another one (its
+ * "Endpoint" that network); both while it does not run.  Connecting it to
+ * the network it is on replaces its aliases (what docker-compose does
+ * after create).  Not done: connecting a running container or disconnecting
+ * one (501: the kernel gives a sandbox its interface when it is made), a
+ * second interface (501), NetworkMode none (refused: the kernel has no interface-less sandbox yet),
  * HostIp in bindings (every host address), user-defined networks across a
  * reboot of the host partition.
  */
@@ -31,6 +35,7 @@
 #include <sys/socket.h>
 #include "engine.h"
 #include "ctr.h"
+#include "dns.h"
 
 #define VSWITCH "/dev/vswitch"
 
@@ -299,6 +304,9 @@ out:
 static int mode_of(const struct ctr *ct, const struct net *n, int k, char *err, size_t cap, int *status)
 {
 	const char *m = jstr(hc_of(ct), "NetworkMode");
+	cJSON *ep = cJSON_GetObjectItem(ct->rec, "Endpoint");
+	if (cJSON_IsString(ep))   /* connected or disconnected since it was made */
+		m = *ep->valuestring ? ep->valuestring : "none";
 	if (!*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
 		m = "nat";
 	int i = net_find(n, k, m);
@@ -321,33 +329,81 @@ static void set_aliases(cJSON *rec, const cJSON *ep)
 	cJSON_AddItemToObject(rec, "Aliases", a);
 }
 
-/* POST /networks/{id}/connect {"Container": key, "EndpointConfig": {"Aliases": [...]}}:
- * a container has one interface, so it can be connected only to the network
- * its NetworkMode already names, and only while it does not run (what
- * docker-compose does after create): its aliases are replaced.  404: no
- * such container; 403: another network, or it runs. */
-static void net_connect(struct req *r, const struct net *n, int k, int i)
+/* The network ct's one endpoint is on, by name ("" when disconnected). */
+static const char *endpoint_of(const struct ctr *ct, char *out, size_t cap)
+{
+	cJSON *ep = cJSON_GetObjectItem(ct->rec, "Endpoint");
+	const char *m = cJSON_IsString(ep) ? ep->valuestring : jstr(hc_of(ct), "NetworkMode");
+	if (!cJSON_IsString(ep) && (!*m || !strcmp(m, "default") || !strcmp(m, "bridge")))
+		m = "nat";
+	snprintf(out, cap, "%s", m);
+	return out;
+}
+
+/* Whether network name (index i of n, or -2/-3) is the one called on. */
+static int same_net(const char *name, const struct net *n, int k, int i)
+{
+	return *name && net_find(n, k, name) == i;
+}
+
+static int set_endpoint(struct req *r, struct ctr *ct, const char *name, const cJSON *epcfg)
+{
+	cJSON_DeleteItemFromObject(ct->rec, "Endpoint");
+	cJSON_AddStringToObject(ct->rec, "Endpoint", name);
+	set_aliases(ct->rec, epcfg);
+	if (save_rec(ct)) {
+		http_error(r->c, 500, "cannot save container %s: %s", name_of(ct), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /networks/{id}/connect {"Container": key, "EndpointConfig": {"Aliases": [...]}}
+ * and POST /networks/{id}/disconnect {"Container": key, "Force": bool}.  A
+ * container has one endpoint (one interface, given to its sandbox when it
+ * starts).  Connect: to the network it is on, its aliases are replaced
+ * while it does not run (403 "endpoint ... already exists" while it runs);
+ * a container disconnected from every network is put on this one; host is
+ * Docker's 400 ErrConflictHostNetwork either way, none beside another
+ * network its ErrConflictNoNetwork.  Disconnect: from the network it is on,
+ * it keeps the loopback only; another is a 403.  Connecting a second
+ * network, or a running container, is a 501: not supported here. */
+static void net_attach(struct req *r, const struct net *n, int k, int i, int conn)
 {
 	cJSON *b = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
 	struct ctr *ct;
-	if (!cJSON_IsObject(b))
+	char cur[80], id[65];
+	const char *want = i >= 0 ? n[i].name : fixed[-2 - i];
+	if (!cJSON_IsObject(b)) {
 		http_error(r->c, 400, "invalid JSON");
-	else if ((ct = ctr_or_404(r, jstr(b, "Container")))) {
-		char err[128];
-		int st, mi = mode_of(ct, n, k, err, sizeof err, &st);
-		if (mi != i)
-			http_error(r->c, 403, "container %s is on network %s: a container has one network only",
-				   name_of(ct), mi >= 0 ? n[mi].name : mi == -1 ? jstr(hc_of(ct), "NetworkMode") : fixed[-2 - mi]);
-		else if (ct->status == RUNNING)
-			http_error(r->c, 403, "container %s is running: connect it before it starts", name_of(ct));
-		else {
-			set_aliases(ct->rec, cJSON_GetObjectItem(b, "EndpointConfig"));
-			if (save_rec(ct))
-				http_error(r->c, 500, "cannot save container %s: %s", name_of(ct), strerror(errno));
-			else
-				http_reply(r->c, 200, NULL, NULL, 0);
-		}
+		goto out;
 	}
+	if (!(ct = ctr_or_404(r, jstr(b, "Container"))))
+		goto out;
+	endpoint_of(ct, cur, sizeof cur);
+	int on = same_net(cur, n, k, i), host = !strcmp(jstr(hc_of(ct), "NetworkMode"), "host");
+	if (i == -2 || host) {
+		http_error(r->c, 400, "container cannot be disconnected from host network or connected to host network");
+	} else if (!conn && !on) {
+		http_error(r->c, 403, "container %s is not connected to network %s", name_of(ct), want);
+	} else if (on && conn && ct->status == RUNNING) {
+		http_error(r->c, 403, "endpoint with name %s already exists in network %s", name_of(ct), want);
+	} else if (!on && *cur && (i == -3 || same_net(cur, n, k, -3))) {
+		http_error(r->c, 400, "container cannot be connected to multiple networks with one of the networks "
+			   "in private (none) mode");
+	} else if (ct->status == RUNNING) {
+		http_error(r->c, 501, "container %s is running: a running container's network cannot be %s here "
+			   "(its interface is made with its sandbox); stop it first", name_of(ct),
+			   conn ? "connected" : "disconnected");
+	} else if (conn && !on && *cur) {
+		http_error(r->c, 501, "container %s is on network %s: a second network is not supported here "
+			   "(one interface per container); disconnect it from %s first", name_of(ct), cur, cur);
+	} else if (!set_endpoint(r, ct, conn ? want : "", conn ? cJSON_GetObjectItem(b, "EndpointConfig") : NULL)) {
+		http_reply(r->c, 200, NULL, NULL, 0);
+		net_id(want, id);
+		events_emit("network", conn ? "connect" : "disconnect", id, want);
+	}
+out:
 	cJSON_Delete(b);
 }
 
@@ -367,7 +423,8 @@ void networks_route(struct req *r)
 	const char *slash = strchr(r->path + 10, '/'); /* after "/networks/" */
 	size_t kl = slash ? (size_t)(slash - r->path - 10) : strlen(r->path + 10);
 	int conn = slash && !strcmp(slash, "/connect") && r->method == HTTP_POST;
-	if (strncmp(r->path, "/networks/", 10) || !kl || kl >= sizeof key || (slash && !conn)) {
+	int disc = slash && !strcmp(slash, "/disconnect") && r->method == HTTP_POST;
+	if (strncmp(r->path, "/networks/", 10) || !kl || kl >= sizeof key || (slash && !conn && !disc)) {
 		http_error(r->c, 404, "page not found");
 		return;
 	}
@@ -375,8 +432,8 @@ void networks_route(struct req *r)
 	int k = nets_read(n, 16), i = net_find(n, k > 0 ? k : 0, key);
 	if (i == -1) {
 		http_error(r->c, 404, "network %s not found", key);
-	} else if (conn) {
-		net_connect(r, n, k > 0 ? k : 0, i);
+	} else if (conn || disc) {
+		net_attach(r, n, k > 0 ? k : 0, i, conn);
 	} else if (get) {
 		http_json(r->c, 200, i >= 0 ? net_json(n[i].name, "nat", &n[i]) :
 			  net_json(fixed[-2 - i], i == -2 ? "host" : "null", 0));
@@ -504,14 +561,20 @@ void net_inspect(const struct ctr *ct, cJSON *hc, cJSON *ns)
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(hc_of(ct), "PortBindings"))
 		cJSON_AddItemToObject(ports, e->string, up ? cJSON_Duplicate(e, 1) : cJSON_CreateNull());
 	nets = cJSON_AddObjectToObject(ns, "Networks");
-	if (!up)
+	/* its endpoint: while it runs with its address, else as configured
+	 * (Docker's empty addresses); none when disconnected */
+	char name[80], id[65];
+	endpoint_of(ct, name, sizeof name);
+	if (!*name)
 		return;
-	one = cJSON_AddObjectToObject(nets, jstr(s, "Network"));
-	cJSON_AddStringToObject(one, "NetworkID", jstr(s, "NetworkID"));
-	cJSON_AddStringToObject(one, "EndpointID", ct->id);
+	if (!up)
+		net_id(name, id);
+	one = cJSON_AddObjectToObject(nets, up ? jstr(s, "Network") : name);
+	cJSON_AddStringToObject(one, "NetworkID", up ? jstr(s, "NetworkID") : id);
+	cJSON_AddStringToObject(one, "EndpointID", up ? ct->id : "");
 	for (int i = 0; i < 3; i++)
-		cJSON_AddStringToObject(one, keys[i], jstr(s, keys[i]));
-	cJSON_AddNumberToObject(one, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")));
+		cJSON_AddStringToObject(one, keys[i], up ? jstr(s, keys[i]) : "");
+	cJSON_AddNumberToObject(one, "IPPrefixLen", up ? cJSON_GetNumberValue(cJSON_GetObjectItem(s, "IPPrefixLen")) : 0);
 	cJSON_AddItemToObject(one, "Aliases", cJSON_Duplicate(cJSON_GetObjectItem(ct->rec, "Aliases"), 1));
 }
 
@@ -542,8 +605,10 @@ cJSON *net_ports(const struct ctr *ct)
  * A query from an address of a user-defined network (not nat: Docker's
  * default bridge has no names either) asks about that network only: an A
  * question for the name, an alias or the 12-digit short ID of a container
- * running on it gets its address; another type for such a name no answer;
- * any other name NXDOMAIN (the host has no resolver to forward to).
+ * running on it gets its address, a PTR question for such an address the
+ * container's NAME.NETWORK; another type for such a name no answer;
+ * any other name NXDOMAIN (the host has no resolver to forward to).  The
+ * message itself is dns.c's.
  * Queries from elsewhere are not answered. */
 static int dns_fd = -2;   /* -2: not tried yet; -1: cannot */
 
@@ -575,9 +640,30 @@ static int ctr_named(const struct ctr *ct, const char *q)
 	return 0;
 }
 
+/* The lookups of dns_reply for network ctx names (struct net). */
+static int dns_addr_of(void *ctx, const char *q, unsigned *ip)
+{
+	const struct net *n = ctx;
+	for (struct ctr *ct = ctrs; ct; ct = ct->next)
+		if ((*ip = ctr_addr(ct, n->name)) && ctr_named(ct, q))
+			return 1;
+	return 0;
+}
+
+static int dns_name_of(void *ctx, unsigned ip, char *out, size_t cap)
+{
+	const struct net *n = ctx;
+	for (struct ctr *ct = ctrs; ct; ct = ct->next)
+		if (ctr_addr(ct, n->name) == ip && ip) {
+			snprintf(out, cap, "%s.%s", name_of(ct), n->name);
+			return 1;
+		}
+	return 0;
+}
+
 void net_dns_answer(void)
 {
-	unsigned char m[512];
+	unsigned char m[DNS_MSG_MAX];
 	struct sockaddr_in from;
 	socklen_t fl = sizeof from;
 	ssize_t len = recvfrom(dns_fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
@@ -587,45 +673,12 @@ void net_dns_answer(void)
 	for (i = 0; i < k; i++)
 		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
 			break;
-	/* one question, a query (QR 0, opcode 0) */
-	if (len < 17 || i >= k || (m[2] & 0xf8) || m[4] || m[5] != 1)
+	if (len <= 0 || i >= k)
 		return;
-	char q[256];
-	size_t p = 12, ql = 0;
-	while (p < (size_t)len && m[p]) {
-		size_t l = m[p];
-		if (l > 63 || p + 1 + l >= (size_t)len || ql + l + 1 >= sizeof q)
-			return;
-		for (size_t j = 0; j < l; j++)
-			q[ql++] = (char)m[p + 1 + j];
-		q[ql++] = '.';
-		p += 1 + l;
-	}
-	if (p + 5 > (size_t)len || !ql)
-		return;
-	q[ql - 1] = 0;
-	unsigned qtype = m[p + 1] << 8 | m[p + 2], qclass = m[p + 3] << 8 | m[p + 4];
-	p += 5;   /* the reply: the header and the question, then at most one answer */
-	if (p + 16 > sizeof m)
-		return;
-	unsigned ip = 0;
-	int found = 0;
-	for (struct ctr *ct = ctrs; ct && !found; ct = ct->next)
-		if ((ip = ctr_addr(ct, n[i].name)) && ctr_named(ct, q))
-			found = 1;
-	int answer = found && qtype == 1 && qclass == 1;
-	m[2] = 0x84 | (m[2] & 1);       /* QR, AA, RD as asked */
-	m[3] = 0x80 | (found ? 0 : 3);  /* RA; NOERROR or NXDOMAIN */
-	m[6] = 0, m[7] = (unsigned char)answer;
-	memset(m + 8, 0, 4);
-	if (answer) {
-		static const unsigned char rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 2, 0x58, 0, 4 };   /* A IN, TTL 600 */
-		memcpy(m + p, rr, sizeof rr);
-		p += sizeof rr;
-		for (int b = 3; b >= 0; b--)
-			m[p++] = (unsigned char)(ip >> (8 * b));
-	}
-	sendto(dns_fd, m, p, 0, (struct sockaddr *)&from, fl);
+	struct dns_lookup lk = { dns_addr_of, dns_name_of, &n[i] };
+	size_t r = dns_reply(m, (size_t)len, sizeof m, &lk);
+	if (r)
+		sendto(dns_fd, m, r, 0, (struct sockaddr *)&from, fl);
 }
 
 /* /etc/resolv.conf for ct as net_sandbox_word left it: the gateway as name

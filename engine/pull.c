@@ -1,5 +1,5 @@
-/* POST /images/create?fromImage=NAME&tag=TAG: the daemon's side of an
- * image pull.  The request is checked here (reference, registry allowed),
+/* POST /images/create?fromImage=NAME&tag=TAG (or by digest: tag=sha256:HEX,
+ * fromImage=NAME@sha256:HEX): the daemon's side of an image pull.  The request is checked here (reference, registry allowed),
  * then bulkhead-pull (registry.c, this program again) does the network
  * work in its own process while the poll loop goes on serving others: its
  * stdout is a socket relayed to the client as the chunked JSON progress
@@ -8,6 +8,9 @@
  * blob verified again, the tree unpacked, then tagged), and the stream ends
  * as dockerd's: "Pull complete" per layer fetched, "Digest: sha256:...",
  * "Status: Downloaded newer image for NAME" (or "Image is up to date").
+ * The image also gets REPO@DIGEST (the manifest's digest: RepoDigests);
+ * a pull by digest gets only that, once bulkhead-pull found the manifest's
+ * bytes to be the digest asked for.
  * DIR (DATA/tmp/pull-XXXXXX) is removed in every case. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,18 +68,20 @@ void pull_start(struct req *r)
 		http_error(r->c, 400, "fromImage is required");
 		return;
 	}
-	if (!strncmp(tag, "sha256:", 7)) {
-		http_error(r->c, 400, "invalid reference format: pulling by digest is not supported (%s@%s)",
-			   from, tag);
+	/* by digest: fromImage=NAME@sha256:HEX, or tag=sha256:HEX (the CLI's) */
+	if (tag[0] && strchr(from, '@')) {
+		http_error(r->c, 400, "invalid reference format: %s has a digest and tag=%s was given", from, tag);
 		return;
 	}
-	snprintf(ref, sizeof ref, tag[0] ? "%s:%s" : "%s", from, tag);
+	snprintf(ref, sizeof ref, !tag[0] ? "%s" : strchr(tag, ':') ? "%s@%s" : "%s:%s", from, tag);
 	if (ref_normalize(ref, canon, sizeof canon, err, sizeof err)) {
 		http_error(r->c, 400, "%s", err);
 		return;
 	}
-	/* canon = HOST/REPO:TAG */
-	char host[256], repo[512], *slash = strchr(canon, '/'), *colon = strrchr(canon, ':');
+	/* canon = HOST/REPO:TAG or HOST/REPO@sha256:HEX */
+	char host[256], repo[512], *slash = strchr(canon, '/'), *colon = strchr(canon, '@');
+	if (!colon)
+		colon = strrchr(canon, ':');
 	snprintf(host, sizeof host, "%.*s", (int)(slash - canon), canon);
 	snprintf(repo, sizeof repo, "%.*s", (int)(colon - slash - 1), slash + 1);
 	int ok = 0;
@@ -145,6 +150,13 @@ static void finish(struct conn *c, struct pull *p)
 	struct image *before = NULL, *after = NULL;
 	int by_tag;
 	long fetch_ms = ms_since(&p->t0), store_ms = 0;
+	/* what the digest reference will be: REPO@ the manifest's digest */
+	char dref[600];
+	const char *sl = strchr(p->canon, '/');   /* the host may have a :PORT */
+	int rl = (int)(sl - p->canon) + (int)strcspn(sl, "@:");
+	snprintf(dref, sizeof dref, "%.*s@%s", rl, p->canon, digest ? digest : "");
+	if (!e && strchr(p->canon, '@') && strcmp(dref, p->canon))
+		e = "the registry's manifest is not the digest asked for";
 	if (!e) {
 		store_find(p->canon, &before, &by_tag, err, sizeof err);
 		/* The layers fetched go into blobs/ by link, not by the load's
@@ -164,6 +176,11 @@ static void finish(struct conn *c, struct pull *p)
 		if (store_load(path, &out, err, sizeof err))
 			e = err;
 		free(out.p);
+		/* the image (its ID is its config's digest) gets REPO@DIGEST, as
+		 * dockerd records RepoDigests; a pull by digest names it so only */
+		struct image *im;
+		if (!e && (store_find(config, &im, &by_tag, err, sizeof err) || store_tag(im, dref, err, sizeof err)))
+			e = err;
 		store_ms = ms_since(&p->t0) - fetch_ms;
 	}
 	if (e) {

@@ -2,7 +2,8 @@
  * grammar): [DOMAIN/]PATH[:TAG], where DOMAIN is the first component when it
  * holds a '.' or a ':' or is "localhost", the default domain is docker.io,
  * a one-component path on docker.io gets "library/", and the default tag is
- * "latest".  Digests (@sha256:...) are not taken: the store keeps tags only. */
+ * "latest".  NAME[:TAG]@sha256:<64 hex digits> is a digest reference:
+ * DOMAIN/PATH@sha256:..., its tag dropped (the digest names the image). */
 #include <stdio.h>
 #include <string.h>
 #include "engine.h"
@@ -75,14 +76,28 @@ int ref_is_hex(const char *s)
 	return n && n <= 64 && !s[n];
 }
 
+int ref_digest_ok(const char *d)
+{
+	return !strncmp(d, "sha256:", 7) && strlen(d + 7) == 64 && ref_is_hex(d + 7);
+}
+
 int ref_normalize(const char *in, char *out, size_t cap, char *err, size_t ecap)
 {
 	char name[512], tag[160] = "latest";
 	size_t n = strlen(in);
-	const char *slash = strchr(in, '/');
-	if (strchr(in, '@')) {
-		snprintf(err, ecap, "invalid reference format: digests are not supported (%s)", in);
-		return -1;
+	const char *slash = strchr(in, '/'), *at = strchr(in, '@');
+	if (at) {   /* NAME[:TAG]@DIGEST */
+		char part[512];
+		if (!ref_digest_ok(at + 1) || (size_t)(at - in) >= sizeof part)
+			goto bad;
+		snprintf(part, sizeof part, "%.*s", (int)(at - in), in);
+		if (ref_normalize(part, out, cap, err, ecap))
+			return -1;
+		char *t = strrchr(out, ':');
+		if ((size_t)(t - out) + strlen(at) >= cap)
+			goto bad;
+		strcpy(t, at);
+		return 0;
 	}
 	/* The tag is after the last ':' that follows the last '/'. */
 	const char *colon = strrchr(in, ':');

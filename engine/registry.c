@@ -463,7 +463,8 @@ static int get(const char *path, const char *accept, struct resp *r, const char 
 			reg_error(r, why, sizeof why);
 			free(r->errbody.p);
 			if (r->status == 404 && !strcmp(what, "manifest"))
-				return fail("manifest for %s/%s:%s not found: %s", P.host, P.repo, P.tag, why);
+				return fail("manifest for %s/%s%c%s not found: %s", P.host, P.repo,
+					    strncmp(P.tag, "sha256:", 7) ? ':' : '@', P.tag, why);
 			return fail("%s %s: the registry answered %s", what, path, why);
 		}
 		free(r->errbody.p);
@@ -647,7 +648,8 @@ static int write_layout(const struct desc *man)
 	cJSON_AddStringToObject(m, "mediaType", man->mt);
 	cJSON_AddStringToObject(m, "digest", man->digest);
 	cJSON_AddNumberToObject(m, "size", (double)man->size);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "annotations"), "io.containerd.image.name", P.canon);
+	if (!strchr(P.canon, '@'))   /* a digest is recorded by the daemon, not named here */
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "annotations"), "io.containerd.image.name", P.canon);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	p = oci_path("index.json");
@@ -670,6 +672,10 @@ static int pull(cJSON *result)
 	say(line, P.tag, NULL, NULL);
 	if (get_manifest(P.tag, &doc, mt, tagdg))
 		goto out;
+	if (!strncmp(P.tag, "sha256:", 7) && strcmp(tagdg, P.tag)) {   /* by digest: the bytes must be it */
+		fail("manifest %s@%s: digest mismatch: its bytes are %s", P.repo, P.tag, tagdg);
+		goto out;
+	}
 	if (!(j = cJSON_ParseWithLength(doc.p ? doc.p : "", doc.len))) {
 		fail("manifest %s:%s is not JSON", P.repo, P.tag);
 		goto out;

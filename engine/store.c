@@ -505,6 +505,8 @@ static int add_name(struct entry *en, const char *name, struct ld_err *e)
 	char canon[512], rerr[512];
 	if (ref_normalize(name, canon, sizeof canon, rerr, sizeof rerr))
 		return ld_fail(e, "%s", rerr);
+	if (strchr(canon, '@'))   /* only a pull, which checked it, records a digest */
+		return ld_fail(e, "invalid reference format: an image loaded cannot be named by digest (%s)", name);
 	char **v = realloc(en->names, (size_t)(en->nnames + 1) * sizeof *v);
 	if (!v || !(v[en->nnames] = strdup(canon)))
 		return ld_fail(e, "out of memory");

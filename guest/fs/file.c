@@ -219,7 +219,10 @@ void fill_stat(struct inode *i, struct kstat *st)
 	st->st_rdev = i->rdev;
 	st->st_size = (s64)i->size;
 	st->st_blksize = 4096;
-	st->st_blocks = (s64)(BH_ALIGN_UP(i->size, 4096) / 512);
+	/* a file an overlay has not copied up owns no pages (it reads its
+	 * lower's): 0 blocks, which is how the engine tells a container's own
+	 * files (SizeRw) in its merged upper */
+	st->st_blocks = S_ISREG(i->mode) && i->lower ? 0 : (s64)(BH_ALIGN_UP(i->size, 4096) / 512);
 	st->st_atime = (u64)i->atime.sec;
 	st->st_atime_nsec = (u64)i->atime.nsec;
 	st->st_mtime = (u64)i->mtime.sec;

@@ -162,6 +162,21 @@ def test_update_isolation(d):
     assert d.engine.json("GET", "/containers/upd/json")[1]["HostConfig"]["Isolation"] == "Process"
 
 
+def test_stats_not_running(d):
+    """stats of a container that does not run: one sample, no tasks; the
+    stream (dockerd's default) also ends after it."""
+    e = d.engine
+    create(e, {"Image": "img:1", "Cmd": ["true"], "HostConfig": {"Memory": 64 << 20}}, "st1")
+    st, j = e.json("GET", "/containers/st1/stats?stream=false")
+    assert st == 200 and j["name"] == "/st1" and j["pids_stats"]["current"] == 0, j
+    assert j["memory_stats"]["limit"] == 64 << 20 and j["preread"] == "0001-01-01T00:00:00Z", j
+    for q in ("", "?stream=1", "?stream=true"):
+        st, h, body = e.request("GET", "/containers/st1/stats" + q)
+        lines = body.decode().splitlines()
+        assert st == 200 and h["transfer-encoding"] == "chunked" and len(lines) == 1, (q, h, body)
+        assert json.loads(lines[0])["pids_stats"]["current"] == 0
+
+
 def test_start_without_sandbox(d):
     """On a kernel without /dev/sandbox the start fails clearly; the container shows it."""
     if os.path.exists("/dev/sandbox"):
@@ -358,6 +373,44 @@ def test_archive_put_head_get(d):
     assert d.alive()
 
 
+def owned_tar(name, uid, gid):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for n, kind in ((name + "/", tarfile.DIRTYPE), (name + "/f", tarfile.REGTYPE)):
+            i = tarfile.TarInfo(n)
+            i.type, i.uid, i.gid, i.size = kind, uid, gid, 0
+            t.addfile(i, io.BytesIO(b""))
+    return buf.getvalue()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="owners are kept by root only")
+def test_archive_copy_uid_gid(d):
+    """docker cp keeps the archive's owners; with copyUIDGID=1 (cp -a) and a
+    User, every member is that user's (the container's /etc/passwd and
+    /etc/group), as dockerd; an unknown user or group is a 400."""
+    e = d.engine
+    ids = {}
+    for name, user in (("ua", "app"), ("ub", "app:staff"), ("uc", "1500"), ("ud", "1500:77"), ("ue", ""),
+                       ("uf", "ghost"), ("ug", "app:nogroup")):
+        create(e, {"Image": "img:1", "Cmd": ["true"], "User": user}, name)
+        etc = tar_of([("etc/", "dir", None), ("etc/passwd", "file", b"root:x:0:0:root:/root:/bin/sh\n"
+                       b"app:x:1234:1235:App:/home/app:/bin/sh\n"), ("etc/group", "file", b"root:x:0:\nstaff:x:4321:app\n")])
+        assert put(e, name, "/", etc)[0] == 200
+        upper = e.json("GET", "/containers/%s/json" % name)[1]["GraphDriver"]["Data"]["UpperDir"]
+        assert put(e, name, "/", owned_tar("kept", 7, 8))[0] == 200
+        st, _, body = put(e, name, "/", owned_tar("dasha", 7, 8), "&copyUIDGID=1")
+        ids[name] = (st, body if st != 200 else [(os.lstat(os.path.join(upper, p)).st_uid,
+                                                   os.lstat(os.path.join(upper, p)).st_gid)
+                                                  for p in ("kept/f", "dasha", "dasha/f")])
+    assert ids["ua"] == (200, [(7, 8), (1234, 1235), (1234, 1235)]), ids
+    assert ids["ub"] == (200, [(7, 8), (1234, 4321), (1234, 4321)]), ids
+    assert ids["uc"] == (200, [(7, 8), (1500, 0), (1500, 0)]), ids
+    assert ids["ud"] == (200, [(7, 8), (1500, 77), (1500, 77)]), ids
+    assert ids["ue"] == (200, [(7, 8), (7, 8), (7, 8)]), ids
+    assert ids["uf"][0] == 400 and b"unable to find user ghost: no matching entries in passwd file" in ids["uf"][1]
+    assert ids["ug"][0] == 400 and b"unable to find group nogroup" in ids["ug"][1]
+
+
 def test_archive_hostile_tars(d):
     """Tars that reach for files outside the container are refused and write
     nothing outside its root; the daemon stays up."""
@@ -478,10 +531,25 @@ def test_system_df(d):
     [c] = j["Containers"]
     assert c["Id"] == cid and c["Names"] == ["/df1"] and c["Image"] == "img:1" and c["State"] == "created"
     assert c["SizeRw"] == 0 and c["SizeRootFs"] == size
+    # its own files: a hard link counts once, symlinks and folders not
+    tar = tar_of([("d/", "dir", None), ("d/a", "file", b"a" * 10000), ("d/h", "hard", "d/a"), ("d/s", "sym", "a"),
+                  ("e", "file", b"")])
+    assert put(e, "df1", "/", tar)[0] == 200
+    assert put(e, "df1", "/d", tar_of([("b", "file", b"b" * 3000)]))[0] == 200
+    [c] = e.json("GET", "/system/df?type=container")[1]["Containers"]
+    assert c["SizeRw"] == 13000 and c["SizeRootFs"] == size + 13000, c
+    st, [l] = e.json("GET", "/containers/json?all=1&size=1")
+    assert st == 200 and l["SizeRw"] == 13000 and l["SizeRootFs"] == size + 13000, l
+    assert "SizeRw" not in e.json("GET", "/containers/json?all=1")[1][0]
+    st, i = e.json("GET", "/containers/df1/json?size=true")
+    assert st == 200 and i["SizeRw"] == 13000 and i["SizeRootFs"] == size + 13000
+    assert "SizeRw" not in e.json("GET", "/containers/df1/json")[1]
     st, j = e.json("GET", "/system/df?type=container&type=volume")
     assert st == 200 and sorted(j) == ["Containers", "Volumes"], j
     st, j = e.json("GET", "/system/df?type=disk")
     assert st == 400 and j["message"] == "invalid type: disk", j
+    st, j = e.json("POST", "/containers/prune")
+    assert st == 200 and j == {"ContainersDeleted": [cid], "SpaceReclaimed": 13000}, j
 
 
 @pytest.mark.skipif(not os.path.exists(DOCKER), reason="no Docker CLI on this machine")
@@ -509,14 +577,23 @@ def test_docker_cli_cp_and_df(d, tmp_path):
     assert os.stat(back / "f.txt").st_mode & 0o777 == 0o600
     r = docker("cp", "cp3:/f.txt", "-")
     assert r.returncode == 0 and tarfile.open(fileobj=io.BytesIO(r.stdout.encode())).getnames() == ["f.txt"], r
+    if os.geteuid() == 0:   # cp -a: the container's User owns what comes in
+        assert docker("create", "--name", "cp4", "-u", "4242:43", "img:1", "true").returncode == 0
+        r = docker("cp", "-a", str(src / "f.txt"), "cp4:/")
+        up = d.engine.json("GET", "/containers/cp4/json")[1]["GraphDriver"]["Data"]["UpperDir"]
+        st = os.lstat(os.path.join(up, "f.txt"))
+        assert r.returncode == 0 and (st.st_uid, st.st_gid) == (4242, 43), (r, st)
+        assert docker("rm", "cp4").returncode == 0
     r = docker("cp", "cp3:/nope", str(tmp_path / "x"))
     assert r.returncode == 1 and "Could not find the file /nope in container cp3" in r.stderr, r
     r = docker("system", "df")
     rows = [l.split() for l in r.stdout.splitlines()]
     assert r.returncode == 0 and rows[0] == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], r
     assert rows[1][:3] == ["Images", "1", "1"] and rows[1][4:] == ["0B", "(0%)"], rows
-    assert rows[2][:5] == ["Containers", "1", "0", "0B", "0B"], rows
+    assert rows[2][:5] == ["Containers", "1", "0", "12B", "12B"], rows   # srv/f.txt, srv/sub/g.txt, f.txt
     r = docker("system", "df", "-v")
     assert r.returncode == 0 and "Images space usage:" in r.stdout and "Containers space usage:" in r.stdout, r
     assert re.search(r"^img +1 +[0-9a-f]{12} .* 0B +\S+ +1$", r.stdout, re.M), r.stdout
-    assert re.search(r"^[0-9a-f]{12} +img:1 +\"true\" +0 +0B .* Created +cp3$", r.stdout, re.M), r.stdout
+    assert re.search(r"^[0-9a-f]{12} +img:1 +\"true\" +0 +12B .* Created +cp3$", r.stdout, re.M), r.stdout
+    r = docker("ps", "-a", "-s", "--format", "{{.Size}}")
+    assert r.returncode == 0 and r.stdout.startswith("12B (virtual "), r

@@ -5,6 +5,7 @@ machine's 127.0.0.1 to it (a port per boot, so boots can run side by side).
 The seeds' demo verbatim, then the commands of docs/docker-cli.md, each
 checked against what the table promises, then hostile clients.  One boot
 for all of them."""
+import json
 import os
 import re
 import shutil
@@ -172,6 +173,29 @@ def test_exec_top_attach(eng):
     st = d("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "e1").stdout
     m = re.match(r"^e1 (\d+) ([\d.]+)([KM]iB) / ", st)
     assert m and int(m.group(1)) >= 2 and float(m.group(2)) > 0, st   # sleep 999 and sleep 555
+    # the stream: a sample a second (precpu the one before) until the client goes
+    s = socket.create_connection(("127.0.0.1", eng.port), timeout=30)
+    s.sendall(b"GET /v1.44/containers/e1/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    t0, got = time.monotonic(), b""
+    while got.count(b'"read"') < 4:
+        chunk = s.recv(65536)
+        assert chunk, got
+        got += chunk
+    took = time.monotonic() - t0
+    s.close()
+    assert b"Transfer-Encoding: chunked" in got and 2.5 < took < 8, (took, got[:300])
+    objs = [json.loads(l) for l in re.findall(rb"^\{.*\}$", got, re.M)]
+    assert len(objs) >= 4 and objs[0]["preread"] == "0001-01-01T00:00:00Z", objs
+    for a, b in zip(objs, objs[1:]):
+        assert b["preread"] == a["read"] and b["precpu_stats"]["cpu_usage"]["total_usage"] == \
+            a["cpu_stats"]["cpu_usage"]["total_usage"], (a, b)
+    assert d("exec", "e1", "true").returncode == 0   # the daemon goes on after the client left
+    # the CLI's docker stats (streaming): the container's figures, sample after sample
+    p = pexpect.spawn(DOCKER, ["stats", "e1"], env=eng.env, timeout=30)
+    p.expect(r"e1 +[\d.]+% +[\d.]+[KM]iB / ")
+    p.expect(r"e1 +[\d.]+% +[\d.]+[KM]iB / ")   # a second sample
+    p.close(force=True)
+    assert d("exec", "e1", "true").returncode == 0
     d("rm", "-f", "e1")
     d("run", "-d", "--isolation=hyperv", "--name", "h1", "busybox", "sleep", "999")
     r = d("stats", "--no-stream", "h1", check=False)
@@ -219,6 +243,36 @@ def test_networks(eng):
     assert {"nat", "none", "host"} <= set(names), names
     nid = d("network", "create", "n1").stdout.strip()
     assert HEX64.match(nid), nid
+    sub = d("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "n1").stdout.strip()
+    assert sub.endswith(".0/16"), sub
+    # network connect/disconnect: a container made on nat moved to n1
+    # before it starts; it then has an address of n1 only
+    d("create", "--name", "mover", "busybox", "sh", "-c", "ifconfig eth0; sleep 600")
+    r = d("network", "connect", "n1", "mover", check=False)
+    assert r.returncode == 1 and "a second network is not supported" in r.stderr, r
+    d("network", "disconnect", "nat", "mover")
+    assert d("inspect", "-f", "{{json .NetworkSettings.Networks}}", "mover").stdout.strip() == "{}"
+    d("network", "connect", "--alias", "mv", "n1", "mover")
+    nets = d("inspect", "-f", "{{json .NetworkSettings.Networks}}", "mover").stdout
+    assert '"n1"' in nets and '"nat"' not in nets and '"mv"' in nets, nets
+    d("start", "mover")
+    ip = d("inspect", "-f", "{{.NetworkSettings.Networks.n1.IPAddress}}", "mover").stdout.strip()
+    assert ip.startswith(sub.rsplit(".", 2)[0] + "."), (ip, sub)
+    deadline = time.monotonic() + 30
+    while f"inet addr:{ip}  " not in d("logs", "mover").stdout:
+        assert time.monotonic() < deadline, d("logs", "mover").stdout
+        time.sleep(1)
+    assert d("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}}", "n1").stdout.strip() == "mover"
+    # its address's name (PTR) from another container on n1: NAME.NETWORK, as Docker's DNS
+    r = d("run", "--rm", "--network", "n1", "busybox", "nslookup", ip, check=False)
+    assert r.returncode == 0 and "name = mover.n1" in r.stdout, r
+    # a running container keeps its interface: Docker's answer to an unsupported case
+    for verb, net in (("connect", "nat"), ("disconnect", "n1")):
+        r = d("network", verb, net, "mover", check=False)
+        assert r.returncode == 1 and "running" in r.stderr and "not supported" not in r.stdout, r
+    r = d("network", "connect", "host", "mover", check=False)
+    assert r.returncode == 1 and "connected to host network" in r.stderr, r
+    d("rm", "-f", "mover")
     assert d("network", "rm", "n1").stdout == "n1\n"
 
 
@@ -340,6 +394,12 @@ def test_cp_and_df(eng, tmp_path):
     d("exec", "cpr", "sh", "-c", "mkdir /tmp/out && echo made > /tmp/out/m")
     d("cp", "cpr:/tmp/out", str(tmp_path / "out"))
     assert (tmp_path / "out" / "m").read_text() == "made\n"
+    # SizeRw: what it wrote or changed, not the image's files it only read,
+    # nor the /etc files its start writes (Docker's bind mounts)
+    d("exec", "cpr", "sh", "-c", "dd if=/dev/zero of=/tmp/big bs=1000 count=100 && echo x >> /etc/passwd")
+    assert d("inspect", "-s", "-f", "{{.SizeRw}}", "cpr").stdout.strip() == str(10 + 5 + 100000 + 32)
+    ps = d("ps", "-s", "--filter", "name=cpr", "--format", "{{.Size}}").stdout
+    assert ps.startswith("100kB (virtual "), ps
     r = d("cp", "cpr:/nope", str(tmp_path / "x"), check=False)
     assert r.returncode == 1 and "Could not find the file /nope in container cpr" in r.stderr, r
     rows = [l.split() for l in d("system", "df").stdout.splitlines()]

@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -105,22 +106,48 @@ def test_networks(cli):
 
 
 def test_network_connect(cli):
-    """connect (what compose does after create): only to the network the
-    container's NetworkMode names, only before it runs; aliases kept."""
+    """connect and disconnect of a container that does not run (here, with
+    no virtual switch, on none): its one endpoint; host and none as Docker
+    refuses them; aliases replaced on a reconnect."""
     c = cli.containers.create("img:1", ["true"], name="cn", network_mode="none")
     cli.networks.get("none").connect(c, aliases=["a1", "a2"])
-    assert c.attrs["Name"] == "/cn"
-    with pytest.raises(docker.errors.APIError) as ei:
-        cli.networks.get("host").connect(c)
-    assert ei.value.status_code == 403 and "a container has one network only" in str(ei.value), ei.value
+    c.reload()
+    assert c.attrs["NetworkSettings"]["Networks"]["none"]["Aliases"] == ["a1", "a2"], c.attrs["NetworkSettings"]
+    for net in ("host",):
+        for call in (cli.networks.get(net).connect, cli.networks.get(net).disconnect):
+            with pytest.raises(docker.errors.APIError) as ei:
+                call(c)
+            assert ei.value.status_code == 400 and "connected to host network" in str(ei.value), ei.value
     with pytest.raises(docker.errors.NotFound):
         cli.networks.get("none").connect("nosuch")
     with pytest.raises(docker.errors.NotFound):
         cli.api.connect_container_to_network("cn", "nonet")
+    with pytest.raises(docker.errors.NotFound):
+        cli.api.disconnect_container_from_network("cn", "nonet")
     d = cli.containers.create("img:1", ["true"], name="dn")   # on the default network
     with pytest.raises(docker.errors.APIError) as ei:
         cli.networks.get("none").connect(d)
-    assert ei.value.status_code == 403 and "container dn is on network" in str(ei.value), ei.value
+    assert ei.value.status_code == 400 and "one of the networks in private (none) mode" in str(ei.value), ei.value
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.networks.get("none").disconnect(d)
+    assert ei.value.status_code == 403 and "container dn is not connected to network none" in str(ei.value)
+    # off its only network: no endpoint; twice is an error; back on it
+    cli.networks.get("none").disconnect(c)
+    c.reload()
+    assert c.attrs["NetworkSettings"]["Networks"] == {} and c.attrs["HostConfig"]["NetworkMode"] == "none"
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.networks.get("none").disconnect(c)
+    assert ei.value.status_code == 403, ei.value
+    cli.networks.get("none").connect(c, aliases=["b"])
+    c.reload()
+    assert c.attrs["NetworkSettings"]["Networks"]["none"]["Aliases"] == ["b"]
+    h = cli.containers.create("img:1", ["true"], name="hn", network_mode="host")
+    with pytest.raises(docker.errors.APIError) as ei:
+        cli.networks.get("none").connect(h)
+    assert ei.value.status_code == 400 and "connected to host network" in str(ei.value), ei.value
+    ev = cli.events(since=0, until=int(time.time()) + 1, decode=True,
+                    filters={"type": "network"})
+    assert [e["Action"] for e in ev] == ["connect", "disconnect", "connect"]
 
 
 def test_held_wait_says_close(d):

@@ -708,7 +708,8 @@ def test_client_that_does_not_read(daemon):
     ("a__b", "a__b:latest"), ("a--b.c_d", "a--b.c_d:latest"),
     ("Foo", None), ("-x", None), ("x-", None), ("a___b", None), ("a..b", None), ("x:", None),
     ("x::y", None), (":tag", None), ("a//b", None), ("/a", None), ("a/", None), ("UPPER/x", None),
-    ("x:" + "t" * 129, None), ("x@sha256:" + "0" * 64, None), ("host:port/x", None)])
+    ("x:" + "t" * 129, None), ("x@sha256:" + "0" * 64, "digest"), ("x@sha256:" + "0" * 63, None),
+    ("x:1@sha256:" + "0" * 64, "digest"), ("host:port/x", None)])
 def test_reference_grammar(daemon, repo, familiar):
     e = daemon.engine
     if not images(e):
@@ -716,6 +717,8 @@ def test_reference_grammar(daemon, repo, familiar):
     st, h, body = e.request("POST", "/images/x/tag?repo=" + urllib.parse.quote(repo))
     if familiar is None:
         assert st == 400 and b"invalid reference format" in body, (st, body)
+    elif familiar == "digest":   # a valid reference, but a tag cannot be one (dockerd's words)
+        assert st == 400 and b"refusing to create a tag with a digest reference" in body, (st, body)
     else:
         assert st == 201, body
         assert familiar in images(e)[0]["RepoTags"]

@@ -88,6 +88,7 @@ def test_pull_from_docker_registry(tmp_path, registry, name):
         st, im = e.json("GET", "/images/%s:%s/json" % (ref, tag))
         assert st == 200 and im["Id"] == registry_config_digest(registry, name, tag)
         assert im["RepoTags"] == ["%s:%s" % (ref, tag)]
+        assert im["RepoDigests"] == ["%s@%s" % (ref, tail[5][8:])], im   # the manifest's digest
         assert not [f for f in d.files() if f.startswith("tmp/")]
         # Again: the layer is there already, the tag points at the image.
         st, msgs = pull(e, ref, tag)
@@ -123,6 +124,84 @@ def test_docker_cli_pull(tmp_path, registry):
         assert "manifest for %s:nosuch not found: MANIFEST_UNKNOWN: manifest unknown" % ref in r.stderr
     finally:
         d.kill()
+
+
+def manifest_digest(registry, name, tag):
+    req = urllib.request.Request("http://127.0.0.1:%d/v2/%s/manifests/%s" % (registry.port, name, tag), method="HEAD",
+                                 headers={"Accept": "application/vnd.oci.image.manifest.v1+json, "
+                                          "application/vnd.docker.distribution.manifest.v2+json"})
+    return urllib.request.urlopen(req, timeout=10).headers["Docker-Content-Digest"]
+
+
+def test_pull_by_digest(tmp_path, registry):
+    """docker pull NAME@sha256:...: the manifest fetched by its digest, the
+    image stored untagged with RepoDigests; a later tag pull adds the tag,
+    and rmi of that tag takes the digest too, as dockerd."""
+    d = daemon_for(tmp_path, registry)
+    try:
+        e = d.engine
+        ref = "127.0.0.1:%d/busybox" % registry.port
+        dg = manifest_digest(registry, "busybox", "latest")
+        st, msgs = pull(e, ref, dg)   # the CLI's form: tag=sha256:...
+        s = statuses(msgs)
+        assert st == 200 and s[0] == "Pulling from busybox" and msgs[0]["id"] == dg, msgs
+        assert s[-2:] == ["Digest: " + dg, "Status: Downloaded newer image for %s@%s" % (ref, dg)], s
+        st, im = e.json("GET", "/images/%s@%s/json" % (ref, dg))
+        assert st == 200 and im["RepoTags"] == [] and im["RepoDigests"] == ["%s@%s" % (ref, dg)], im
+        assert im["Id"] == registry_config_digest(registry, "busybox", "latest")
+        [li] = e.json("GET", "/images/json")[1]
+        assert li["RepoTags"] == [] and li["RepoDigests"] == ["%s@%s" % (ref, dg)], li
+        assert e.json("GET", "/images/json?filters=%7B%22dangling%22%3A%5B%22true%22%5D%7D")[1] == []
+        st, h, body = e.request("POST", "/images/create?fromImage=%s@%s" % (ref, dg))
+        assert json.loads(body.decode().splitlines()[-1])["status"] == \
+            "Status: Image is up to date for %s@%s" % (ref, dg)
+        # a digest the registry does not have; one whose bytes are not it
+        st, msgs = pull(e, ref, "sha256:" + "0" * 64)
+        assert msgs[-1]["error"].startswith("manifest for %s@sha256:%s not found: MANIFEST_UNKNOWN" % (ref, "0" * 64))
+        # a container made from the digest reference; a tag refused
+        st, c = e.json("POST", "/containers/create", json.dumps({"Image": "%s@%s" % (ref, dg), "Cmd": ["true"]}),
+                       {"Content-Type": "application/json"})
+        assert st == 201, c
+        assert e.request("DELETE", "/containers/" + c["Id"])[0] == 204
+        st, body = e.json("POST", "/images/%s@%s/tag?repo=x&tag=%s" % (ref, dg, dg))
+        assert st == 400, body
+        st, body = e.json("POST", "/images/%s@%s/tag?repo=x@%s" % (ref, dg, dg))
+        assert st == 400 and body["message"] == "refusing to create a tag with a digest reference", body
+        # the same image by tag: both references; rmi of the tag takes both
+        st, msgs = pull(e, ref, "latest")
+        assert statuses(msgs)[-1] == "Status: Downloaded newer image for %s:latest" % ref, msgs
+        im = e.json("GET", "/images/%s:latest/json" % ref)[1]
+        assert im["RepoTags"] == [ref + ":latest"] and im["RepoDigests"] == ["%s@%s" % (ref, dg)], im
+        st, out = e.json("DELETE", "/images/%s:latest" % ref)
+        assert st == 200 and out == [{"Untagged": ref + ":latest"}, {"Untagged": "%s@%s" % (ref, dg)},
+                                     {"Deleted": im["Id"]}], out
+        # the Docker CLI's pull by digest
+        env = dict(os.environ, DOCKER_HOST="unix://" + d.sock)
+        r = subprocess.run([DOCKER, "pull", "%s@%s" % (ref, dg)], env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0 and r.stdout.splitlines()[-1] == "%s@%s" % (ref, dg), r
+        assert r.stdout.splitlines()[0] == dg + ": Pulling from busybox", r.stdout
+        r = subprocess.run([DOCKER, "images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert r.stdout.split() == [ref, "<none>", dg], r
+    finally:
+        d.kill()
+
+
+def test_pull_by_digest_checks_the_bytes(tmp_path):
+    """A registry that answers a digest with another manifest: refused, nothing stored."""
+    reg = FakeRegistry()
+    false = "sha256:" + "1" * 64
+    reg.docs[false] = reg.tag_doc
+    d = daemon_for(tmp_path, reg)
+    try:
+        st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, false)
+        assert msgs[-1]["error"] == "manifest hostile/img@%s: digest mismatch: its bytes are %s" % (
+            false, sha(reg.tag_doc[0])), msgs
+        assert stored(d) == [] and d.engine.json("GET", "/images/json")[1] == []
+    finally:
+        d.kill()
+        reg.close()
 
 
 def test_token_challenge_and_index(tmp_path):
@@ -196,8 +275,12 @@ def test_refused_requests(tmp_path):
         st, body = e.json("POST", "/images/create?fromImage=busybox")
         assert st == 500 and "registry docker.io is not in insecure-registries" in body["message"]
         assert e.json("POST", "/images/create?tag=latest") == (400, {"message": "fromImage is required"})
-        st, body = e.json("POST", "/images/create?fromImage=127.0.0.1:%d/a&tag=sha256:%s" % (reg.port, "0" * 64))
-        assert st == 400 and "pulling by digest is not supported" in body["message"]
+        for q in ("fromImage=127.0.0.1:%d/a&tag=sha256:%s" % (reg.port, "0" * 63),
+                  "fromImage=127.0.0.1:%d/a&tag=sha256:%s" % (reg.port, "A" * 64),
+                  "fromImage=127.0.0.1:%d/a@md5:%s" % (reg.port, "0" * 32),
+                  "fromImage=127.0.0.1:%d/a@sha256:%s&tag=latest" % (reg.port, "0" * 64)):
+            st, body = e.json("POST", "/images/create?" + q)
+            assert st == 400 and "invalid reference format" in body["message"], (q, body)
         st, body = e.json("POST", "/images/create?fromImage=Bad/Name")
         assert st == 400 and "invalid reference format" in body["message"]
         st, body = e.json("POST", "/images/create?fromSrc=-")
