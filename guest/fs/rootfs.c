@@ -41,12 +41,14 @@ static struct {
 	struct inode *dir; /* referenced, or NULL */
 	u64 len;
 	char path[4096];
+	char absent[NAME_MAX + 1]; /* the last walk's name, not in dir ("": none) */
 } last_dir;
 
 static void forget_last_dir(void)
 {
 	iput(last_dir.dir);
 	last_dir.dir = 0;
+	last_dir.absent[0] = 0;
 }
 
 static struct inode *walk(const char *path, struct inode **parent, char *last)
@@ -90,6 +92,8 @@ static struct inode *walk(const char *path, struct inode **parent, char *last)
 				memcpy(last_dir.path, path, k);
 				last_dir.len = k;
 			}
+			if (!cur && par == last_dir.dir) /* as lstat finds before an add */
+				memcpy(last_dir.absent, comp, n + 1);
 			if (parent) {
 				*parent = par;
 				memcpy(last, comp, n + 1);
@@ -150,9 +154,21 @@ static long r_readlink(struct ld_fs *fs, const char *path, char *buf, size_t cap
 /* Adds a new inode at path (replacing nothing: the loader removed it). */
 static int add(struct ld_fs *fs, const char *path, struct inode *i)
 {
-	struct inode *dir;
+	struct inode *dir, *old = 0;
 	char name[NAME_MAX + 1];
-	struct inode *old = walk(path, &dir, name);
+	const char *slash = 0;
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			slash = c;
+	if (slash && last_dir.dir && (u64)(slash - path) == last_dir.len && !memcmp(path, last_dir.path, last_dir.len) &&
+	    !strcmp(slash + 1, last_dir.absent)) { /* the name the last walk did not find: nothing added since */
+		dir = last_dir.dir;
+		iget(dir);
+		memcpy(name, last_dir.absent, strlen(last_dir.absent) + 1);
+	} else {
+		old = walk(path, &dir, name);
+	}
+	last_dir.absent[0] = 0;
 	int r = -1;
 	if (!dir || !S_ISDIR(dir->mode))
 		fail(fs, "no parent directory for", path);
