@@ -338,6 +338,78 @@ static void test_whiteout_order(void)
 	}
 }
 
+/* One header whose field at off (len bytes) is given as is, checksummed
+ * (signed when asked), read in chunks of step bytes: the entry's mode,
+ * size and mtime, or -1 when the reader refuses it (0 at a zero block). */
+static int read_field(int off, const char *field, size_t len, int sign, size_t step, u64 out[3])
+{
+	static u8 t[2048];
+	static char bufs[2 * 4097 + LD_TAR_PAXMAX];
+	struct ld_err e = { "" };
+	struct msrc m;
+	struct ld_tar tr;
+	struct ld_tar_entry en;
+	memset(t, 0, sizeof t);
+	tar_hdr(t, "f\xe9", '0', 0, NULL); /* a byte of 0x80 and up: signed and unsigned sums differ */
+	if (field) {
+		memcpy(t + off, field, len);
+		memset(t + 148, ' ', 8);
+		int sum = 0;
+		for (int i = 0; i < 512; i++)
+			sum += sign ? (signed char)t[i] : t[i];
+		sprintf((char *)t + 148, "%06o", sum & 0777777);
+	}
+	msrc_init(&m, t, sizeof t, step, &e);
+	ld_tar_init(&tr, &m.src, bufs, 4096, &e);
+	int r = ld_tar_next(&tr, &en);
+	out[0] = en.mode, out[1] = en.size, out[2] = (u64)en.mtime;
+	return r;
+}
+
+/* The header fields' forms: octal with NUL or space padding or none,
+ * leading spaces, twelve digits, base-256; anything else refused; the
+ * signed checksum of old tars; a header read in place or across chunks. */
+static void test_tar_fields(void)
+{
+	static const struct {
+		int off;
+		const char *f;
+		size_t len;
+		int field, ok;
+		u64 want;
+	} c[] = {
+		{ 100, "0000755\0", 8, 0, 1, 0755 },    { 100, "0000755 ", 8, 0, 1, 0755 },
+		{ 100, "   755 \0", 8, 0, 1, 0755 },    { 100, "755\0\0\0\0\0", 8, 0, 1, 0755 },
+		{ 100, "00000755", 8, 0, 1, 0755 },      { 100, "0000x55\0", 8, 0, 0, 0 },
+		{ 100, "0000755x", 8, 0, 0, 0 },         { 100, "000 0755", 8, 0, 0, 0 },
+		{ 124, "00000001234\0", 12, 1, 1, 01234 }, { 124, "000000012345", 12, 1, 1, 012345 },
+		{ 124, "77777777777 ", 12, 1, 1, 077777777777ull }, { 124, "00000001 34\0", 12, 1, 0, 0 },
+		{ 124, "0000000123\0x", 12, 1, 0, 0 },  { 124, "\x80\0\0\0\0\0\0\1\0\0\0\2", 12, 1, 1, (1ull << 32) + 2 },
+		{ 124, "\xff\0\0\0\0\0\0\0\0\0\0\1", 12, 1, 0, 0 }, { 136, "17777777777\0", 12, 2, 1, 017777777777ull },
+		{ 136, "   1234567 \0", 12, 2, 1, 01234567 },
+	};
+	u64 got[3];
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		for (size_t step = 100; step <= 2048; step += 1948) {
+			int r = read_field(c[i].off, c[i].f, c[i].len, 0, step, got);
+			CHECK(c[i].ok ? r == 1 && got[c[i].field] == c[i].want : r < 0);
+			if (c[i].ok ? !(r == 1 && got[c[i].field] == c[i].want) : r >= 0)
+				printf("  case %zu, step %zu: %d %llu\n", i, step, r, (unsigned long long)got[c[i].field]);
+		}
+	CHECK(read_field(100, "0000644\0", 8, 1, 2048, got) == 1 && got[0] == 0644); /* signed sum */
+	CHECK(read_field(100, "0000644\0", 8, 1, 100, got) == 1 && got[0] == 0644);
+	CHECK(read_field(0, NULL, 0, 0, 2048, got) == 1 && got[0] == 0644 && got[2] == 1000);
+	static u8 zero[1024];
+	struct ld_err e = { "" };
+	struct msrc m;
+	struct ld_tar tr;
+	struct ld_tar_entry en;
+	static char bufs[2 * 4097 + LD_TAR_PAXMAX];
+	msrc_init(&m, zero, sizeof zero, 2048, &e);
+	ld_tar_init(&tr, &m.src, bufs, 4096, &e);
+	CHECK(ld_tar_next(&tr, &en) == 0); /* a zero block: the end */
+}
+
 static void test_format(void)
 {
 	char b[64];
@@ -355,6 +427,7 @@ int main(int argc, char **argv)
 	test_gzip();
 	test_apply();
 	test_whiteout_order();
+	test_tar_fields();
 	test_format();
 	return check_summary(argv[0]);
 }
