@@ -117,14 +117,29 @@ static int check(const struct vs_port *pt, const u8 *f, u32 len)
 	return D_TYPE;
 }
 
+/* The port of the unicast frame f from pt's network, or NULL (no port has its MAC). */
+static struct vs_port *unicast_to(const struct vs_port *pt, const u8 *f)
+{
+	for (int i = 0; i < VS_PORTS; i++)
+		if (ports[i] && ports[i] != pt && ports[i]->net == pt->net && !memcmp(ports[i]->mac, f, 6))
+			return ports[i];
+	return 0;
+}
+
+/* Frame f to a remote port: its driver copies it out (into the partition's ring). */
+static void tx_remote(struct vs_port *to, const u8 *f, u32 len)
+{
+	if (to->tx(to->arg, f, len))
+		to->drop[D_FULL]++;
+	else
+		to->out++, to->out_bytes += len;
+}
+
 /* Frame c (a contiguous pbuf, taken) to port to. */
 static void deliver(struct vs_port *to, struct pbuf *c)
 {
 	if (to->kind == VS_REMOTE) {
-		if (to->tx(to->arg, c->payload, c->tot_len))
-			to->drop[D_FULL]++;
-		else
-			to->out++, to->out_bytes += c->tot_len;
+		tx_remote(to, c->payload, c->tot_len);
 		pbuf_free(c);
 	} else if (to->qlen == VS_QUEUE) {
 		to->drop[D_FULL]++;
@@ -155,11 +170,11 @@ static void ingress(struct vs_port *pt, struct pbuf *c)
 		pbuf_free(c);
 		return;
 	}
-	for (int i = 0; i < VS_PORTS; i++)
-		if (ports[i] && ports[i] != pt && ports[i]->net == pt->net && !memcmp(ports[i]->mac, f, 6)) {
-			deliver(ports[i], c);
-			return;
-		}
+	struct vs_port *to = unicast_to(pt, f);
+	if (to) {
+		deliver(to, c);
+		return;
+	}
 	pt->drop[D_NODEST]++;
 	pbuf_free(c);
 }
@@ -177,10 +192,24 @@ void vswitch_input(struct vs_port *p, const void *frame, u32 len)
 	ingress(p, c);
 }
 
-/* A local port's netif sends: a contiguous copy into the switch. */
+/* A local port's netif sends: a contiguous copy into the switch.  But a
+ * unicast in one piece for a remote port (a TCP segment, which lwIP builds
+ * in one pbuf) goes from lwIP's pbuf straight to the remote's driver: the
+ * copy into its partition's ring is the only one it needs. */
 static err_t vs_linkoutput(struct netif *n, struct pbuf *p)
 {
-	struct vs_port *pt = n->state;
+	struct vs_port *pt = n->state, *to;
+	const u8 *f = p->payload;
+	if (p->len == p->tot_len && p->len >= ETH_HDR && !(f[0] & 1) && (to = unicast_to(pt, f)) &&
+	    to->kind == VS_REMOTE) {
+		int why = check(pt, f, p->len);
+		pt->in++, pt->in_bytes += p->len;
+		if (why >= 0)
+			pt->drop[why]++;
+		else
+			tx_remote(to, f, p->len);
+		return ERR_OK;
+	}
 	struct pbuf *c = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 	if (!c) {
 		pt->drop[D_FULL]++;
