@@ -117,9 +117,13 @@ static int check(const struct vs_port *pt, const u8 *f, u32 len)
 	return D_TYPE;
 }
 
-/* The port of the unicast frame f from pt's network, or NULL (no port has its MAC). */
-static struct vs_port *unicast_to(const struct vs_port *pt, const u8 *f)
+/* The port of pt's network a unicast frame f (len bytes from its start,
+ * the header at least) goes to; NULL for a broadcast, a runt or a MAC no
+ * port has. */
+static struct vs_port *unicast_to(const struct vs_port *pt, const u8 *f, u32 len)
 {
+	if (len < ETH_HDR || (f[0] & 1))
+		return 0;
 	for (int i = 0; i < VS_PORTS; i++)
 		if (ports[i] && ports[i] != pt && ports[i]->net == pt->net && !memcmp(ports[i]->mac, f, 6))
 			return ports[i];
@@ -149,8 +153,9 @@ static void deliver(struct vs_port *to, struct pbuf *c)
 	}
 }
 
-/* Frame c (contiguous, taken) from port pt. */
-static void ingress(struct vs_port *pt, struct pbuf *c)
+/* Frame c (contiguous, taken) from port pt, a unicast for to (unicast_to's,
+ * found by the caller). */
+static void ingress(struct vs_port *pt, struct pbuf *c, struct vs_port *to)
 {
 	const u8 *f = c->payload;
 	int why = check(pt, f, c->tot_len);
@@ -162,15 +167,14 @@ static void ingress(struct vs_port *pt, struct pbuf *c)
 	}
 	if (f[0] & 1) { /* broadcast: a copy to each other port of the network */
 		for (int i = 0; i < VS_PORTS; i++) {
-			struct vs_port *to = ports[i];
+			struct vs_port *b = ports[i];
 			struct pbuf *d;
-			if (to && to != pt && to->net == pt->net && (d = pbuf_clone(PBUF_RAW, PBUF_RAM, c)))
-				deliver(to, d);
+			if (b && b != pt && b->net == pt->net && (d = pbuf_clone(PBUF_RAW, PBUF_RAM, c)))
+				deliver(b, d);
 		}
 		pbuf_free(c);
 		return;
 	}
-	struct vs_port *to = unicast_to(pt, f);
 	if (to) {
 		deliver(to, c);
 		return;
@@ -189,7 +193,7 @@ void vswitch_input(struct vs_port *p, const void *frame, u32 len)
 		return;
 	}
 	memcpy(c->payload, frame, len);
-	ingress(p, c);
+	ingress(p, c, unicast_to(p, frame, len));
 }
 
 /* A local port's netif sends: a contiguous copy into the switch.  But a
@@ -198,10 +202,9 @@ void vswitch_input(struct vs_port *p, const void *frame, u32 len)
  * copy into its partition's ring is the only one it needs. */
 static err_t vs_linkoutput(struct netif *n, struct pbuf *p)
 {
-	struct vs_port *pt = n->state, *to;
+	struct vs_port *pt = n->state, *to = unicast_to(pt, p->payload, p->len);
 	const u8 *f = p->payload;
-	if (p->len == p->tot_len && p->len >= ETH_HDR && !(f[0] & 1) && (to = unicast_to(pt, f)) &&
-	    to->kind == VS_REMOTE) {
+	if (to && to->kind == VS_REMOTE && p->len == p->tot_len) {
 		int why = check(pt, f, p->len);
 		pt->in++, pt->in_bytes += p->len;
 		if (why >= 0)
@@ -215,7 +218,7 @@ static err_t vs_linkoutput(struct netif *n, struct pbuf *p)
 		pt->drop[D_FULL]++;
 		return ERR_MEM;
 	}
-	ingress(pt, c);
+	ingress(pt, c, to);
 	return ERR_OK;
 }
 
