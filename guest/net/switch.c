@@ -449,6 +449,15 @@ int vswitch_visible(const struct netif *n)
 	return !pt || pt->kind == VS_GATEWAY;
 }
 
+/* A sandbox's default route is its own interface's (to the network's
+ * gateway), none with net=none; the host's (and a utility partition's) is
+ * lwIP's default netif. */
+const struct netif *vswitch_default_netif(void)
+{
+	struct vs_port *own = own_port();
+	return own ? &own->nif : no_net() ? 0 : netif_default;
+}
+
 int vswitch_ifname(const struct netif *n, char *b)
 {
 	struct vs_port *pt = port_of_netif(n);
