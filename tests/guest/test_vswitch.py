@@ -52,6 +52,22 @@ def test_ping_between(boxes):
     assert "0 packets received" in out or "100% packet loss" in out, out
 
 
+def test_network_past_64_ports(boxes):
+    """A network is not held to the 64 port slots the switch starts with
+    (they double when full, up to 1,024 on all networks): 100 containers on
+    nat at once, each with its port, and the last reaches the first and the
+    host."""
+    out = boxes.run("for i in $(seq 10 109); do i=$i " + box("vc1", "172.20.1.$i", "sleep 120") + " & done; "
+                    "for t in $(seq 60); do [ $(grep -c 'port sandbox' /dev/vswitch) -ge 100 ] && break; sleep 1; done; "
+                    "grep -c 'port sandbox' /dev/vswitch; " +
+                    box("vc2", "172.20.1.200", "ping -c 1 172.20.1.10; ping -c 1 172.20.0.1") +
+                    "; kill $(jobs -p); wait; grep -c 'port sandbox' /dev/vswitch", timeout=300)
+    counts = re.findall(r"^(\d+)$", out, re.M)
+    assert counts == ["100", "0"], out
+    assert re.search(r"^64 bytes from 172\.20\.1\.10: seq=0 ttl=64", out, re.M), out
+    assert re.search(r"^64 bytes from 172\.20\.0\.1: seq=0 ttl=64", out, re.M), out
+
+
 def test_httpd_between(boxes):
     """busybox httpd in one container, fetched by wget from another and from
     the host; then published as the host's port 8080: reached from the host
