@@ -62,7 +62,7 @@ u32 chan_room(struct chan_end *e)
 
 int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payload, u32 len)
 {
-	if (len > BH_MSG_MAX)
+	if (len > BH_PAYLOAD_MAX(type))
 		return e->broken ? CHAN_BROKEN : CHAN_FULL;
 	u32 room = chan_room(e);
 	if (e->broken)
@@ -93,7 +93,7 @@ int chan_recv(struct chan_end *e, struct bh_msg *m, void *payload)
 	if (avail > BH_RING_SIZE || avail % 8 || avail < sizeof *m)
 		goto broken;
 	get(e->rxd, e->tail, m, sizeof *m);
-	if (m->len > BH_MSG_MAX || BH_MSG_SPACE(m->len) > avail)
+	if (m->len > BH_PAYLOAD_MAX(m->type) || BH_MSG_SPACE(m->len) > avail)
 		goto broken;
 	get(e->rxd, e->tail + (u32)sizeof *m, payload, m->len);
 	e->tail += BH_MSG_SPACE(m->len);

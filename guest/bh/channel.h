@@ -26,7 +26,8 @@ int chan_send(struct chan_end *e, u16 type, u16 seq, s64 arg, const void *payloa
 u32 chan_room(struct chan_end *e);
 /* 1 if the peer wrote something not yet received: one read of its index. */
 int chan_ready(const struct chan_end *e);
-/* 1 with a message (payload: BH_MSG_MAX bytes of room), 0 if none, or CHAN_BROKEN. */
+/* 1 with a message (payload: BH_FRAME_MAX bytes of room: a frame may be
+ * longer than other messages), 0 if none, or CHAN_BROKEN. */
 int chan_recv(struct chan_end *e, struct bh_msg *m, void *payload);
 
 #endif

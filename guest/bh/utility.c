@@ -186,7 +186,7 @@ static void doorbell(void) {}
 static void utility_poll(void)
 {
 	static struct bh_msg m;
-	static u8 payload[BH_MSG_MAX];
+	static u8 payload[BH_FRAME_MAX];
 	for (u32 n = 0; have_chan && !exited && n < BH_RING_SIZE; n += BH_MSG_SPACE(m.len)) {
 		int r = chan_recv(&uvm_chan, &m, payload);
 		if (r == CHAN_BROKEN) {

@@ -188,7 +188,7 @@ static int take_msg(struct cs *c, const struct bh_msg *m, u8 *buf)
  * queue has no room for the largest one: its writers wait. */
 static void take(struct cs *c)
 {
-	static u8 buf[BH_MSG_MAX];
+	static u8 buf[BH_FRAME_MAX];
 	struct bh_msg m;
 	int r = 0, bad = 0;
 	u32 n = 0;

@@ -6,9 +6,10 @@
  * (chnic_start, from its command line's net=ADDR/PREFIX[,GATEWAY[,MAC]],
  * the address the host gave the port) with the function that sends a
  * message, and hands it each BH_MSG_FRAME received (chnic_input, from the
- * role's poller: never inside lwIP).  The MTU is what one message holds;
- * no checksums, as the switch's own interfaces (the frames never leave
- * memory).  chnic_fuzz and chnic_arpstorm send what a hostile partition
+ * role's poller: never inside lwIP).  The MTU is the switch's, 9000 (a
+ * frame message holds BH_FRAME_MAX bytes), so TCP to and from the host uses
+ * the loopback's MSS; no checksums, as the switch's own interfaces (the
+ * frames never leave memory).  chnic_fuzz and chnic_arpstorm send what a hostile partition
  * would, for the tests.
  */
 #include "../../lib/string.h"
@@ -31,12 +32,14 @@ static struct nic_stats st; /* what /proc/net/dev and ifconfig show of eth0 */
 
 static err_t chnic_linkoutput(struct netif *n, struct pbuf *p)
 {
-	static u8 frame[BH_MSG_MAX];
+	static u8 frame[BH_FRAME_MAX];
+	const void *f = p->payload; /* a frame in one pbuf goes as it is */
 	(void)n;
 	if (p->tot_len > sizeof frame)
 		return ERR_BUF;
-	pbuf_copy_partial(p, frame, p->tot_len, 0);
-	if (send_msg(BH_MSG_FRAME, frame, p->tot_len)) {
+	if (p->len != p->tot_len)
+		f = frame, pbuf_copy_partial(p, frame, p->tot_len, 0);
+	if (send_msg(BH_MSG_FRAME, f, p->tot_len)) {
 		st.tx_dropped++;
 		return ERR_MEM;
 	}
@@ -49,7 +52,7 @@ static err_t chnic_init(struct netif *n)
 	n->name[0] = 'e', n->name[1] = 't';
 	n->output = etharp_output;
 	n->linkoutput = chnic_linkoutput;
-	n->mtu = BH_MSG_MAX - 14;
+	n->mtu = BH_FRAME_MAX - 14;
 	n->hwaddr_len = 6;
 	memcpy(n->hwaddr, mac, 6);
 	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
@@ -84,7 +87,7 @@ void chnic_input(const void *frame, u32 len)
 	struct pbuf *p;
 	if (!up)
 		return;
-	if (len < 14 || len > BH_MSG_MAX) {
+	if (len < 14 || len > BH_FRAME_MAX) {
 		st.rx_errors++;
 		return;
 	}

@@ -210,27 +210,36 @@ int net_proc_dev(char *b, int len)
 	return k;
 }
 
+/* One line of /proc/net/route, padded to 127 columns. */
+static int route_line(char *b, int len, const char *name, u32 dest, u32 gw, u32 flags, u32 mask)
+{
+	char l[160];
+	bh_snprintf(l, sizeof l, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", name, dest, gw, flags, 0, 0u,
+		    0, mask, 0, 0u, 0u);
+	return bh_snprintf(b, (size_t)(len > 0 ? len : 0), "%-127s\n", l);
+}
+
 /* /proc/net/route as Linux prints it: addresses as the raw 32-bit words in
- * network order, printed as host numbers; each line padded to 127 columns. */
+ * network order, printed as host numbers.  The interfaces the caller sees
+ * (net_proc_dev's, without the loopback): each one's subnet, and the
+ * default route on the caller's default interface (a sandbox's is its own
+ * eth0, a utility partition's its channel NIC). */
 int net_proc_route(char *b, int len)
 {
 	int k = bh_snprintf(b, (size_t)len, "%-127s\n",
 			    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
-	for (int i = 0; i < nnics; i++) {
-		struct netif *nif = nics[i]->netif;
+	const struct netif *def = vswitch_default_netif();
+	struct netif *nif;
+	NETIF_FOREACH(nif) {
 		u32 a = ip4_addr_get_u32(netif_ip4_addr(nif)), m = ip4_addr_get_u32(netif_ip4_netmask(nif));
 		u32 g = ip4_addr_get_u32(netif_ip4_gw(nif));
-		char l[160];
-		if (!a || !netif_is_up(nif))
+		char name[NIC_NAME_MAX];
+		if (!a || !netif_is_up(nif) || (nif->name[0] == 'l' && nif->name[1] == 'o') || !vswitch_visible(nif))
 			continue;
-		if (nif == netif_default && g) {
-			bh_snprintf(l, sizeof l, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", nics[i]->name, 0u, g,
-				    3u, 0, 0u, 0, 0u, 0, 0u, 0u);
-			k += bh_snprintf(b + k, (size_t)(k < len ? len - k : 0), "%-127s\n", l);
-		}
-		bh_snprintf(l, sizeof l, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u", nics[i]->name, a & m, 0u,
-			    1u, 0, 0u, 0, m, 0, 0u, 0u);
-		k += bh_snprintf(b + k, (size_t)(k < len ? len - k : 0), "%-127s\n", l);
+		netif_ifname(nif, name);
+		if (nif == def && g)
+			k += route_line(b + k, len - k, name, 0, g, 3, 0); /* RTF_UP | RTF_GATEWAY */
+		k += route_line(b + k, len - k, name, a & m, 0, 1, m);
 	}
 	return k;
 }

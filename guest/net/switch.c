@@ -31,7 +31,8 @@
 #include "netif/ethernet.h"
 
 #define VS_NETS 8
-#define VS_PORTS 64          /* on all networks, gateways too */
+#define VS_PORTS_MIN 64      /* slots for ports (on all networks, gateways too) at first; */
+#define VS_PORTS_MAX 1024    /* doubled when full, up to this */
 #define VS_QUEUE 64          /* frames waiting for one local port */
 #define ETH_HDR 14
 #define ETH_ARP 0x0806
@@ -64,7 +65,8 @@ struct vs_port {
 };
 
 static struct vs_net nets[VS_NETS];
-static struct vs_port *ports[VS_PORTS];
+static struct vs_port **ports; /* nports slots, [0, top) holding every port */
+static int nports, top;
 static const u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static u16 be16(const u8 *p) { return (u16)(p[0] << 8 | p[1]); }
@@ -117,14 +119,33 @@ static int check(const struct vs_port *pt, const u8 *f, u32 len)
 	return D_TYPE;
 }
 
+/* The port of pt's network a unicast frame f (len bytes from its start,
+ * the header at least) goes to; NULL for a broadcast, a runt or a MAC no
+ * port has. */
+static struct vs_port *unicast_to(const struct vs_port *pt, const u8 *f, u32 len)
+{
+	if (len < ETH_HDR || (f[0] & 1))
+		return 0;
+	for (int i = 0; i < top; i++)
+		if (ports[i] && ports[i] != pt && ports[i]->net == pt->net && !memcmp(ports[i]->mac, f, 6))
+			return ports[i];
+	return 0;
+}
+
+/* Frame f to a remote port: its driver copies it out (into the partition's ring). */
+static void tx_remote(struct vs_port *to, const u8 *f, u32 len)
+{
+	if (to->tx(to->arg, f, len))
+		to->drop[D_FULL]++;
+	else
+		to->out++, to->out_bytes += len;
+}
+
 /* Frame c (a contiguous pbuf, taken) to port to. */
 static void deliver(struct vs_port *to, struct pbuf *c)
 {
 	if (to->kind == VS_REMOTE) {
-		if (to->tx(to->arg, c->payload, c->tot_len))
-			to->drop[D_FULL]++;
-		else
-			to->out++, to->out_bytes += c->tot_len;
+		tx_remote(to, c->payload, c->tot_len);
 		pbuf_free(c);
 	} else if (to->qlen == VS_QUEUE) {
 		to->drop[D_FULL]++;
@@ -134,8 +155,9 @@ static void deliver(struct vs_port *to, struct pbuf *c)
 	}
 }
 
-/* Frame c (contiguous, taken) from port pt. */
-static void ingress(struct vs_port *pt, struct pbuf *c)
+/* Frame c (contiguous, taken) from port pt, a unicast for to (unicast_to's,
+ * found by the caller). */
+static void ingress(struct vs_port *pt, struct pbuf *c, struct vs_port *to)
 {
 	const u8 *f = c->payload;
 	int why = check(pt, f, c->tot_len);
@@ -146,20 +168,19 @@ static void ingress(struct vs_port *pt, struct pbuf *c)
 		return;
 	}
 	if (f[0] & 1) { /* broadcast: a copy to each other port of the network */
-		for (int i = 0; i < VS_PORTS; i++) {
-			struct vs_port *to = ports[i];
+		for (int i = 0; i < top; i++) {
+			struct vs_port *b = ports[i];
 			struct pbuf *d;
-			if (to && to != pt && to->net == pt->net && (d = pbuf_clone(PBUF_RAW, PBUF_RAM, c)))
-				deliver(to, d);
+			if (b && b != pt && b->net == pt->net && (d = pbuf_clone(PBUF_RAW, PBUF_RAM, c)))
+				deliver(b, d);
 		}
 		pbuf_free(c);
 		return;
 	}
-	for (int i = 0; i < VS_PORTS; i++)
-		if (ports[i] && ports[i] != pt && ports[i]->net == pt->net && !memcmp(ports[i]->mac, f, 6)) {
-			deliver(ports[i], c);
-			return;
-		}
+	if (to) {
+		deliver(to, c);
+		return;
+	}
 	pt->drop[D_NODEST]++;
 	pbuf_free(c);
 }
@@ -174,26 +195,39 @@ void vswitch_input(struct vs_port *p, const void *frame, u32 len)
 		return;
 	}
 	memcpy(c->payload, frame, len);
-	ingress(p, c);
+	ingress(p, c, unicast_to(p, frame, len));
 }
 
-/* A local port's netif sends: a contiguous copy into the switch. */
+/* A local port's netif sends: a contiguous copy into the switch.  But a
+ * unicast in one piece for a remote port (a TCP segment, which lwIP builds
+ * in one pbuf) goes from lwIP's pbuf straight to the remote's driver: the
+ * copy into its partition's ring is the only one it needs. */
 static err_t vs_linkoutput(struct netif *n, struct pbuf *p)
 {
-	struct vs_port *pt = n->state;
+	struct vs_port *pt = n->state, *to = unicast_to(pt, p->payload, p->len);
+	const u8 *f = p->payload;
+	if (to && to->kind == VS_REMOTE && p->len == p->tot_len) {
+		int why = check(pt, f, p->len);
+		pt->in++, pt->in_bytes += p->len;
+		if (why >= 0)
+			pt->drop[why]++;
+		else
+			tx_remote(to, f, p->len);
+		return ERR_OK;
+	}
 	struct pbuf *c = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 	if (!c) {
 		pt->drop[D_FULL]++;
 		return ERR_MEM;
 	}
-	ingress(pt, c);
+	ingress(pt, c, to);
 	return ERR_OK;
 }
 
 int vswitch_pump(void)
 {
 	int did = 0;
-	for (int i = 0; i < VS_PORTS; i++) {
+	for (int i = 0; i < top; i++) {
 		struct vs_port *pt = ports[i];
 		for (u32 k = 0; pt && pt->kind != VS_REMOTE && pt->qlen && k < VS_QUEUE; k++) {
 			struct pbuf *p = pt->q[pt->qhead];
@@ -231,17 +265,31 @@ static struct vs_port *port_of_netif(const struct netif *n)
 	return n && n->linkoutput == vs_linkoutput ? n->state : 0;
 }
 
+/* A free slot in ports, which grows by doubling up to VS_PORTS_MAX: its
+ * index, or -ENOSPC or -ENOMEM. */
 static int port_slot(void)
 {
-	for (int i = 0; i < VS_PORTS; i++)
+	for (int i = 0; i < nports; i++)
 		if (!ports[i])
 			return i;
-	return -1;
+	if (nports == VS_PORTS_MAX)
+		return -ENOSPC;
+	int n = nports ? 2 * nports : VS_PORTS_MIN;
+	struct vs_port **p = kzalloc((u64)n * sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	if (nports)
+		memcpy(p, ports, (u64)nports * sizeof *p);
+	kfree(ports);
+	ports = p;
+	int first = nports; /* the first of the new slots */
+	nports = n;
+	return first;
 }
 
 static struct vs_port *port_by(u32 ip, const u8 *mac)
 {
-	for (int i = 0; i < VS_PORTS; i++)
+	for (int i = 0; i < top; i++)
 		if (ports[i] && (ports[i]->ip == ip || (mac && !memcmp(ports[i]->mac, mac, 6))))
 			return ports[i];
 	return 0;
@@ -259,7 +307,7 @@ static int port_add(struct vs_net *net, int kind, u32 ip, const u8 *mac, struct 
 	int slot = port_slot();
 	struct vs_port *pt;
 	if (slot < 0)
-		return -ENOSPC;
+		return slot;
 	if (!(pt = kzalloc(sizeof *pt)))
 		return -ENOMEM;
 	pt->kind = kind, pt->net = net, pt->ip = ip;
@@ -278,6 +326,8 @@ static int port_add(struct vs_net *net, int kind, u32 ip, const u8 *mac, struct 
 		netif_set_link_up(&pt->nif);
 	}
 	ports[slot] = pt;
+	if (slot >= top)
+		top = slot + 1;
 	*out = pt;
 	return 0;
 }
@@ -301,9 +351,11 @@ int vswitch_port_new(u32 ip, const u8 *mac, int (*tx)(void *arg, const void *fra
 
 void vswitch_port_free(struct vs_port *pt)
 {
-	for (int i = 0; i < VS_PORTS; i++)
+	for (int i = 0; i < top; i++)
 		if (ports[i] == pt)
 			ports[i] = 0;
+	while (top && !ports[top - 1])
+		top--;
 	nat_forget(pt->ip);
 	while (pt->qlen) {
 		pbuf_free(pt->q[pt->qhead]);
@@ -370,7 +422,7 @@ int vswitch_net_del(const char *name)
 	struct vs_net *net = net_named(name);
 	if (!net)
 		return -ENOENT;
-	for (int i = 0; i < VS_PORTS; i++)
+	for (int i = 0; i < top; i++)
 		if (ports[i] && ports[i]->net == net && ports[i] != net->gw)
 			return -EBUSY;
 	vswitch_port_free(net->gw);
@@ -415,6 +467,15 @@ int vswitch_visible(const struct netif *n)
 	if (own || no_net())
 		return (own && pt == own) || (!pt && n->name[0] == 'l' && n->name[1] == 'o');
 	return !pt || pt->kind == VS_GATEWAY;
+}
+
+/* A sandbox's default route is its own interface's (to the network's
+ * gateway), none with net=none; the host's (and a utility partition's) is
+ * lwIP's default netif. */
+const struct netif *vswitch_default_netif(void)
+{
+	struct vs_port *own = own_port();
+	return own ? &own->nif : no_net() ? 0 : netif_default;
 }
 
 int vswitch_ifname(const struct netif *n, char *b)
@@ -576,7 +637,7 @@ static int show(char *b, int n)
 		int pl = 32 - __builtin_ctz(lwip_ntohl(net->mask));
 		k += bh_snprintf(b + k, (size_t)(n > k ? n - k : 0), "network %s %u.%u.%u.%u/%d\n", net->name, a[0],
 				 a[1], a[2], a[3], pl);
-		for (int j = 0; j < VS_PORTS; j++) {
+		for (int j = 0; j < top; j++) {
 			const struct vs_port *p = ports[j];
 			if (!p || p->net != net)
 				continue;

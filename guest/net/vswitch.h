@@ -60,6 +60,7 @@ u32 vswitch_port_addr(const struct vs_port *p);
 int vswitch_pump(void);              /* frames queued for local ports delivered: 1 if any */
 int vswitch_visible(const struct netif *n);  /* the caller's sandbox sees interface n */
 int vswitch_ifname(const struct netif *n, char *b); /* 1: b (16 bytes) has the name the caller sees n by */
+const struct netif *vswitch_default_netif(void); /* where the caller's default route goes, or NULL */
 /* A port's counters as its interface's (/proc/net/dev), or NULL: not a port */
 const struct nic_stats *vswitch_stats(const struct netif *n);
 int vswitch_bindable(u32 ip);          /* the caller may bind ip (a host or its own address) */

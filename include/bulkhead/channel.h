@@ -19,7 +19,7 @@
 #include "types.h"
 
 #define BH_CHAN_GPA 0x1000000ull /* 16 MiB: below a utility partition's RAM */
-#define BH_RING_SIZE 0x20000u /* 128 KiB: a TCP window of 64 KiB in 4 KiB frames, and more, fits */
+#define BH_RING_SIZE 0x20000u /* 128 KiB: a TCP window of 64 KiB in frames of any size, and more, fits */
 #define BH_CHAN_PAGES (1 + 2 * BH_RING_SIZE / 4096)
 #define BH_VEC_CHANNEL 0x21
 #define BH_CHAN_MAGIC 0x4e414843u /* "CHAN" */
@@ -46,6 +46,8 @@ struct bh_msg {
 	s64 arg;
 };
 #define BH_MSG_MAX 4096u /* payload bytes */
+#define BH_FRAME_MAX 9014u /* a BH_MSG_FRAME's: an Ethernet II frame of the switch's MTU (9000), no FCS */
+#define BH_PAYLOAD_MAX(type) ((type) == BH_MSG_FRAME ? BH_FRAME_MAX : BH_MSG_MAX)
 #define BH_MSG_SPACE(len) ((u32)sizeof(struct bh_msg) + (((len) + 7u) & ~7u))
 
 /* The control protocol.  Requests go host -> utility; each gets one reply of
@@ -119,7 +121,7 @@ enum bh_msg_type {
 	BH_MSG_RESIZE,      /* host -> utility */
 	BH_MSG_SIGNAL,      /* host -> utility */
 	BH_MSG_PROC_EXIT,   /* utility -> host */
-	BH_MSG_FRAME,       /* either way, no reply: payload = one Ethernet frame (14..BH_MSG_MAX
+	BH_MSG_FRAME,       /* either way, no reply: payload = one Ethernet frame (14..BH_FRAME_MAX
 			     * bytes, no FCS) of the partition's NIC on the host's virtual switch */
 	BH_MSG_TYPES        /* one past the last */
 };

@@ -35,6 +35,8 @@ def test_ifconfig_own_interface(boxes):
     assert re.search(r"^nat\s+Link encap:Ethernet\s+HWaddr 02:42:AC:14:00:01", host, re.M), host
     assert "inet addr:172.20.0.1  Bcast:172.20.255.255  Mask:255.255.0.0" in host, host
     assert "172.20.0.2" not in host and "eth0" not in host, host
+    host = boxes.run("route -n")  # the network's subnet on its gateway, as Linux's docker0
+    assert re.search(r"^172\.20\.0\.0\s+0\.0\.0\.0\s+255\.255\.0\.0\s+U\s.*nat$", host, re.M), host
 
 
 def test_ping_between(boxes):
@@ -48,6 +50,22 @@ def test_ping_between(boxes):
     assert "100% packet loss" not in out, out
     out = boxes.run("ping -c 1 -W 2 172.20.0.2")  # the container is gone: its address with it
     assert "0 packets received" in out or "100% packet loss" in out, out
+
+
+def test_network_past_64_ports(boxes):
+    """A network is not held to the 64 port slots the switch starts with
+    (they double when full, up to 1,024 on all networks): 100 containers on
+    nat at once, each with its port, and the last reaches the first and the
+    host."""
+    out = boxes.run("for i in $(seq 10 109); do i=$i " + box("vc1", "172.20.1.$i", "sleep 120") + " & done; "
+                    "for t in $(seq 60); do [ $(grep -c 'port sandbox' /dev/vswitch) -ge 100 ] && break; sleep 1; done; "
+                    "grep -c 'port sandbox' /dev/vswitch; " +
+                    box("vc2", "172.20.1.200", "ping -c 1 172.20.1.10; ping -c 1 172.20.0.1") +
+                    "; kill $(jobs -p); wait; grep -c 'port sandbox' /dev/vswitch", timeout=300)
+    counts = re.findall(r"^(\d+)$", out, re.M)
+    assert counts == ["100", "0"], out
+    assert re.search(r"^64 bytes from 172\.20\.1\.10: seq=0 ttl=64", out, re.M), out
+    assert re.search(r"^64 bytes from 172\.20\.0\.1: seq=0 ttl=64", out, re.M), out
 
 
 def test_httpd_between(boxes):
@@ -288,6 +306,11 @@ def test_containers_across_modes(tmp_path):
         assert len(set(addr.values())) == 4 and all(a.startswith("172.20.0.") for a in addr.values()), addr
         out = run_ok(sh, "bulkhead enter web -- ifconfig eth0")
         assert re.search(r"^eth0\s+Link encap:Ethernet", out, re.M) and f"inet addr:{web} " in out, out
+        for n in ("web", "cli"):  # hyperv, process: their eth0's subnet, the default through the gateway
+            out = run_ok(sh, f"bulkhead enter {n} -- route -n")
+            assert re.search(r"^0\.0\.0\.0\s+172\.20\.0\.1\s+0\.0\.0\.0\s+UG\s.*eth0$", out, re.M), (n, out)
+            assert re.search(r"^172\.20\.0\.0\s+0\.0\.0\.0\s+255\.255\.0\.0\s+U\s.*eth0$", out, re.M), (n, out)
+            assert len(re.findall(r"^\d", out, re.M)) == 2, (n, out)
         out = wait_for(sh, f"bulkhead enter cli -- wget -q -O - http://{web}/hostname",
                        lambda o: re.search(r"^[0-9a-f]{12}$", o, re.M), timeout=60)
         host = re.search(r"^[0-9a-f]{12}$", out, re.M).group(0)
@@ -337,6 +360,8 @@ def test_containers_across_modes(tmp_path):
             assert j["NetworkSettings"]["IPAddress"] == "", j["NetworkSettings"]
             out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ifconfig -a")
             assert re.findall(r"^(\S+)\s+Link encap", out, re.M) == ["lo"], (iso, out)
+            out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- route -n")
+            assert not re.search(r"^\d", out, re.M), (iso, out)  # no route: the loopback only
             out = run_ok(sh, f"bulkhead enter nn{iso[0]} -- ping -c 1 localhost")
             assert "1 packets received" in out, (iso, out)
             out = sh.run(f"bulkhead enter nn{iso[0]} -- wget -q -O - http://{web}/hostname; echo rc=$?")

@@ -7,7 +7,7 @@
 #include "check.h"
 
 static unsigned char pages[BH_CHAN_PAGES * 4096] __attribute__((aligned(4096)));
-static unsigned char in[BH_MSG_MAX], out[BH_MSG_MAX];
+static unsigned char in[BH_FRAME_MAX], out[BH_FRAME_MAX];
 
 static void fresh(struct chan_end *host, struct chan_end *guest)
 {
@@ -37,6 +37,13 @@ int main(int argc, char **argv)
 	CHECK(chan_send(&g, BH_MSG_PONG, 7, 1, "", 0) == 0);
 	CHECK(chan_recv(&h, &m, out) == 1 && m.type == BH_MSG_PONG && m.len == 0);
 	CHECK(chan_send(&h, BH_MSG_PING, 0, 0, in, BH_MSG_MAX + 1) == CHAN_FULL);
+	/* A frame may be longer than other messages: up to BH_FRAME_MAX. */
+	for (unsigned i = 0; i < BH_FRAME_MAX; i++)
+		in[i] = (unsigned char)(i * 7);
+	CHECK(chan_send(&h, BH_MSG_FRAME, 0, 0, in, BH_FRAME_MAX) == 0);
+	CHECK(chan_recv(&g, &m, out) == 1 && m.type == BH_MSG_FRAME && m.len == BH_FRAME_MAX &&
+	      !memcmp(out, in, BH_FRAME_MAX));
+	CHECK(chan_send(&h, BH_MSG_FRAME, 0, 0, in, BH_FRAME_MAX + 1) == CHAN_FULL);
 
 	/* Many messages of every size, through the wrap many times, in order. */
 	fresh(&h, &g);
@@ -91,6 +98,14 @@ int main(int argc, char **argv)
 	fresh(&h, &g);
 	CHECK(chan_send(&h, BH_MSG_PING, 0, 0, in, 8) == 0);
 	((struct bh_msg *)(pages + BH_CHAN_TO_GUEST))->len = BH_MSG_MAX + 8;
+	CHECK(chan_recv(&g, &m, out) == CHAN_BROKEN);
+	fresh(&h, &g); /* a frame's limit is its own, not a license for the others */
+	CHECK(chan_send(&h, BH_MSG_FRAME, 0, 0, in, BH_FRAME_MAX) == 0);
+	((struct bh_msg *)(pages + BH_CHAN_TO_GUEST))->type = BH_MSG_CONSOLE;
+	CHECK(chan_recv(&g, &m, out) == CHAN_BROKEN);
+	fresh(&h, &g);
+	CHECK(chan_send(&h, BH_MSG_FRAME, 0, 0, in, 8) == 0);
+	((struct bh_msg *)(pages + BH_CHAN_TO_GUEST))->len = BH_FRAME_MAX + 8;
 	CHECK(chan_recv(&g, &m, out) == CHAN_BROKEN);
 	fresh(&h, &g);
 	CHECK(chan_send(&h, BH_MSG_PING, 0, 0, in, 8) == 0);

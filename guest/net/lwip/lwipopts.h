@@ -92,9 +92,12 @@ unsigned int lwip_rand(void);
 
 /* The virtual switch and NAT (net/switch.c, net/nat.c, net/vswitch.h): an
  * ARP cache for a network's gateway and its sandboxes' interfaces (entries
- * are per interface); routing by source (a sandbox's sockets leave through
+ * are per interface: a gateway's for each container it talks to, a
+ * sandbox's for its gateway; past the table, entries are recycled and
+ * asked again), searched only when the last one used does not match and
+ * then up to the match; routing by source (a sandbox's sockets leave through
  * its own interface); every received IPv4 packet seen by the NAT first. */
-#define ARP_TABLE_SIZE 64
+#define ARP_TABLE_SIZE 256
 struct ip4_addr;
 struct netif;
 struct pbuf;
