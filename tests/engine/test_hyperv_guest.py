@@ -154,6 +154,30 @@ def test_memory_from_m(sh):
     assert js(sh, "GET", "/containers/huge/json")[1]["State"]["Status"] == "created"
 
 
+def test_tree_too_big_for_memory(sh):
+    """A layer whose tree does not fit in the partition (30,000 files in 10
+    MiB: their inodes; file data would stay in the granted layer): the start
+    fails saying why, nothing is left running, and hv gets its pages back."""
+    sh.run("rm -rf /tmp/many && mkdir -p /tmp/many/l && cd /tmp/many/l && seq 30000 | sed 's/^/f/' | xargs touch && "
+           "cd .. && tar -C l -cf layer.tar . && rm -rf l && d=$(sha256sum layer.tar | cut -c1-64) && "
+           "printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+           "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}' $d > c.json && "
+           "c=$(sha256sum c.json | cut -c1-64) && mv c.json $c.json && "
+           "printf '[{\"Config\":\"%s.json\",\"RepoTags\":[\"many:latest\"],\"Layers\":[\"layer.tar\"]}]' $c "
+           "> manifest.json && tar -cf img.tar manifest.json $c.json layer.tar && docker load -i img.tar; "
+           "cd / && rm -rf /tmp/many", timeout=600)
+    before, parts = free_pages(sh), set(partitions(sh))
+    out = sh.run("docker run --rm --isolation=hyperv -m 6m many true; echo status $?", timeout=300)
+    assert "layer 1: entry '" in out and "out of memory" in out, out
+    assert out.splitlines()[-1] != "status 0", out
+    deadline = time.monotonic() + 30
+    while set(partitions(sh)) != parts:   # its worker's exit destroys it
+        assert time.monotonic() < deadline, sh.run("bulkhead list")
+        sh.run("sleep 1")
+    assert free_pages(sh) == before
+    sh.run("docker rmi many")
+
+
 def test_top_shows_printable_names_only(sh):
     """A partition's process list is its own word, shown and never trusted: a
     process named with a terminal escape comes out with '?' for each control

@@ -64,15 +64,16 @@ def sh():
     s.close()
 
 
-def test_hyperv_memory_too_small(sh):
-    """-m smaller than the image's tree: the start fails saying why, and the
-    partition is gone (bulkhead list has the host only)."""
-    out = sh.run("bulkhead container new tiny --image debian:bookworm --runtime hyperv -m 16 -- true && "
-                 "bulkhead container start tiny; echo status $?", timeout=300)
-    assert "unable to start container process: layer 1: entry '" in out and "out of memory" in out, out
-    assert out.splitlines()[-1] == "status 1", out
+def test_hyperv_small_memory(sh):
+    """-m 6 (Docker's least) is room enough for Debian's 126 MB tree: the
+    utility serves its files from the granted layer in place, so only the
+    inodes and the pages a program touches take the partition's RAM (a
+    tree too big for its partition: test_hyperv_guest.py)."""
+    out = sh.run("docker run --rm --isolation=hyperv -m 6m debian:bookworm sh -c 'ls /usr/bin | wc -l'; "
+                 "echo status $?", timeout=600)
+    assert out.splitlines()[-1] == "status 0", out
+    assert int(out.splitlines()[-2]) > 100, out
     assert [l.split()[1] for l in sh.run("bulkhead list").splitlines()[1:]] == ["host"]
-    sh.run("bulkhead container rm tiny")
 
 
 @pytest.mark.parametrize("mode", ["process", "hyperv"])
