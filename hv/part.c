@@ -3,8 +3,10 @@
  * partition starts from, and the management calls the host partition makes for
  * utility partitions.  A utility partition's RAM is one run of hv's free pages,
  * seen by the guest at the kernel's load address.  Its pages are zeroed when
- * it first touches them, 2 MiB at a time (part_touch): nothing maps a page of
- * the run before hv has zeroed it, and pages it never touches cost nothing.
+ * it first touches them, 2 MiB at a time (part_touch), but for the windows
+ * holding the kernel, which start writes whole (the kernel's bytes and zeros):
+ * nothing maps a page of the run before hv has written all of it, and pages
+ * it never touches cost nothing.
  */
 #include <stdarg.h>
 #include "../boot/elf.h"
@@ -314,17 +316,18 @@ s64 part_start(u32 id)
 	const struct mem_extent *l = &p->lazy;
 	u64 lo = l->gpa, hi = BH_ALIGN_UP(kernel_hi, 2ull << 20), at = lo;
 	hi = hi < l->gpa + (l->pages << BH_PAGE_SHIFT) ? hi : l->gpa + (l->pages << BH_PAGE_SHIFT);
-	u8 *ram = HV_PTR(l->hpa) - l->gpa; /* ram + gpa: its byte, below hi */
+	u8 *ram = HV_PTR(l->hpa); /* guest address lo; the kernel lies below hi, inside the run (part_create) */
 	for (u32 i = 0; i < kernel.nr_spans; at = kernel.spans[i].base + (kernel.spans[i].pages << BH_PAGE_SHIFT), i++)
-		memset(ram + at, 0, kernel.spans[i].base - at); /* between the spans (sorted) */
-	memset(ram + at, 0, hi - at);
+		memset(ram + (at - lo), 0, kernel.spans[i].base - at); /* between the spans (sorted) */
+	memset(ram + (at - lo), 0, hi - at);
 	for (u32 i = 0; i < kernel.nr_segs; i++) { /* the spans' bytes no segment's file part covers */
 		const struct bh_elf_seg *s = &kernel.segs[i];
-		memset(ram + BH_ALIGN_DOWN(s->paddr, BH_PAGE_SIZE), 0, s->paddr % BH_PAGE_SIZE);
-		memset(ram + s->paddr + s->filesz, 0, BH_ALIGN_UP(s->paddr + s->memsz, BH_PAGE_SIZE) - s->paddr - s->filesz);
+		u64 end = s->paddr + s->filesz;
+		memset(ram + (BH_ALIGN_DOWN(s->paddr, BH_PAGE_SIZE) - lo), 0, s->paddr % BH_PAGE_SIZE);
+		memset(ram + (end - lo), 0, BH_ALIGN_UP(s->paddr + s->memsz, BH_PAGE_SIZE) - end);
 	}
 	for (u32 i = 0; i < kernel.nr_segs; i++)
-		memcpy(ram + kernel.segs[i].paddr, kernel_file + kernel.segs[i].offset, kernel.segs[i].filesz);
+		memcpy(ram + (kernel.segs[i].paddr - lo), kernel_file + kernel.segs[i].offset, kernel.segs[i].filesz);
 	if (gpt_map(&p->npt, lo, l->hpa, hi - lo, GPT_WRITE))
 		return BH_ENOMEM;
 	/* The boot block, part of its RAM: boot info and page tables. */
