@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <bulkhead/channel.h>
 #include "engine.h"
 #include "ctr.h"
 
@@ -1338,11 +1339,15 @@ static void update(struct req *r, struct ctr *ct)
  * is then the share since the tasks began).  stream=true (dockerd's
  * default): a sample now and one a second after (precpu the one before)
  * while it runs and the client reads; a container that does not run gets
- * one sample.  A hyperv container's partition is not sampled yet: 501. */
+ * one sample.  A hyperv container's sample is its partition's word
+ * (BH_IOC_STATS): its tasks, its RAM in use of its RAM, its vCPU's busy
+ * time; only shown. */
 static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 {
-	int pids[1024], n = ct->status == RUNNING ? ctr_pids(ct, pids, 1024) : 0;
+	int pids[1024], n = ct->status == RUNNING && !ct->partition ? ctr_pids(ct, pids, 1024) : 0;
 	long long rss = 0, ticks = 0, sys = 0;
+	struct bh_guest_stats gs = { 0 };
+	int guest = ct->status == RUNNING && ct->partition && !hv_stats(ct, &gs);
 	char b[4096], now[64];
 	for (int i = 0; i < n; i++) {
 		unsigned long long ut = 0, st = 0;
@@ -1365,7 +1370,14 @@ static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 	struct sysinfo si = { 0 };
 	sysinfo(&si);
 	double lim = cJSON_GetNumberValue(cJSON_GetObjectItem(hc_of(ct), "Memory"));
-	double cpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
+	double cpus = (double)sysconf(_SC_NPROCESSORS_ONLN), total = (double)ticks * 1e7;
+	if (guest) {   /* its partition: its RAM in use, its one vCPU's busy time */
+		n = (int)gs.tasks;
+		rss = (long long)(gs.mem_total - (gs.mem_free < gs.mem_total ? gs.mem_free : gs.mem_total));
+		lim = (double)gs.mem_total;
+		total = (double)gs.busy_ns;
+		cpus = 1;
+	}
 	now_rfc3339(now, sizeof now);
 	cJSON *j = cJSON_CreateObject(), *o, *u;
 	cJSON_AddStringToObject(j, "read", now);
@@ -1377,7 +1389,7 @@ static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(j, "pids_stats"), "current", n);
 	o = cJSON_AddObjectToObject(j, "cpu_stats");
 	u = cJSON_AddObjectToObject(o, "cpu_usage");
-	cJSON_AddNumberToObject(u, "total_usage", (double)ticks * 1e7);
+	cJSON_AddNumberToObject(u, "total_usage", total);
 	cJSON_AddNumberToObject(o, "system_cpu_usage", (double)sys * 1e7);
 	cJSON_AddNumberToObject(o, "online_cpus", cpus);
 	o = cJSON_AddObjectToObject(j, "precpu_stats");
@@ -1392,7 +1404,7 @@ static cJSON *stats_json(struct ctr *ct, struct cpu_sample *pre)
 	cJSON_AddNumberToObject(o, "limit", lim > 0 ? lim : (double)si.totalram * si.mem_unit);
 	cJSON_AddObjectToObject(o, "stats");
 	cJSON_AddObjectToObject(j, "blkio_stats");
-	*pre = (struct cpu_sample){ .total = (double)ticks * 1e7, .sys = (double)sys * 1e7 };
+	*pre = (struct cpu_sample){ .total = total, .sys = (double)sys * 1e7 };
 	snprintf(pre->read, sizeof pre->read, "%s", now);
 	return j;
 }
@@ -1401,10 +1413,6 @@ static void stats(struct req *r, struct ctr *ct)
 {
 	char sv[8];
 	struct cpu_sample pre = { 0 };
-	if (ct->partition || (ctr_hyperv(ct) && ct->status == RUNNING)) {
-		http_error(r->c, 501, "stats of hyperv containers are not served yet");
-		return;
-	}
 	/* stream is dockerd's default: absent, or true */
 	if (!query_get(r->query, "stream", 0, sv, sizeof sv) && !query_bool(r->query, "stream")) {
 		http_json(r->c, 200, stats_json(ct, &pre));

@@ -96,6 +96,8 @@ int hv_spec(struct ctr *ct, struct image *im, const char *net, cJSON *spec, char
 /* Rows of docker top (UID PID PPID C STIME TTY TIME CMD) from the worker's
  * PS; 0, or -1 with err. */
 int hv_top(struct ctr *ct, cJSON *rows, char *err, size_t cap);
+struct bh_guest_stats;
+int hv_stats(struct ctr *ct, struct bh_guest_stats *st);
 /* Writes spec to specname and asks the worker to run it as an exec: 0 with
  * "ok PID" in msg and the go connection in *go, or -1 with "err STATUS
  * MESSAGE", as spawn_shim. */

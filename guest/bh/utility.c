@@ -113,7 +113,8 @@ static void serve(const struct bh_msg *m, const u8 *payload)
 	case BH_MSG_STATS:
 		r.st = (struct bh_guest_stats){ .uptime_ns = now_ns(), .mem_total = pages_total * PAGE,
 						.mem_free = pages_free * PAGE, .msgs_in = uvm_chan.received,
-						.msgs_out = uvm_chan.sent, .tasks = task_records(r.ps, BH_ARRAY_SIZE(r.ps)) };
+						.msgs_out = uvm_chan.sent, .tasks = task_records(r.ps, BH_ARRAY_SIZE(r.ps)),
+						.busy_ns = timer_hz ? (ticks - idle_task.utime) * (1000000000ull / timer_hz) : 0 };
 		utility_send(BH_MSG_STATS, m->seq, 0, &r.st, sizeof r.st);
 		break;
 	case BH_MSG_PS: {

@@ -496,6 +496,7 @@ static int cmd_stats(int argc, char **argv)
 	printf("uptime: %llu.%03llu s\n", st.uptime_ns / 1000000000ull, st.uptime_ns / 1000000ull % 1000);
 	printf("memory: %llu KiB total, %llu KiB free\n", st.mem_total >> 10, st.mem_free >> 10);
 	printf("tasks: %u\n", st.tasks);
+	printf("busy: %llu.%03llu s\n", st.busy_ns / 1000000000ull, st.busy_ns / 1000000ull % 1000);
 	printf("messages: %llu in, %llu out\n", st.msgs_in, st.msgs_out);
 	return 0;
 }

@@ -189,6 +189,7 @@ struct bh_guest_stats {
 	u64 mem_total, mem_free; /* bytes */
 	u64 msgs_in, msgs_out;   /* over this channel */
 	u32 tasks, pad;
+	u64 busy_ns;             /* its vCPU's time in tasks, not idle: whole ticks (10 ms) since RUN */
 };
 
 struct bh_guest_task {
