@@ -129,7 +129,9 @@ void sched_run(void)
 			struct vcpu *n;
 			resched = 0;
 			while (!(n = pick())) { /* idle until a deadline or a device interrupt */
+				u64 t0 = rdtsc();
 				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				hv_stats.idle_tsc += rdtsc() - t0;
 				sched_tick();
 			}
 			vstate_switch(n);

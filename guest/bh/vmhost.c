@@ -755,7 +755,10 @@ static s64 ioctl(struct file *f, u64 cmd, u64 arg)
 	}
 	if (cmd == BH_IOC_HOST_STATS) {
 		static struct bh_stats hv;
-		stats.hv_pages_free = hcall(BH_HC_STATS, v2p(&hv), sizeof hv, 0, 0) > 0 ? hv.pages_free : 0;
+		int ok = hcall(BH_HC_STATS, v2p(&hv), sizeof hv, 0, 0) > 0;
+		stats.tsc = rdtsc();
+		stats.hv_pages_free = ok ? hv.pages_free : 0;
+		stats.hv_idle_tsc = ok ? hv.idle_tsc : 0;
 		return copy_to_user(arg, &stats, sizeof stats) ? -EFAULT : 0;
 	}
 	if (cmd < BH_IOC_LIST || cmd > BH_IOC_KILL)

@@ -486,8 +486,9 @@ static int cmd_stats(int argc, char **argv)
 		static struct bh_host_stats hs;
 		if (bh_ioctl(fd, BH_IOC_HOST_STATS, &hs) < 0)
 			return cs_fail("stats", id, errno);
-		printf("doorbells: %llu\nchannel drains: %llu\nhv state queries: %llu\nhv free pages: %llu\n", hs.doorbells,
-		       hs.drains, hs.hv_queries, hs.hv_pages_free);
+		printf("doorbells: %llu\nchannel drains: %llu\nhv state queries: %llu\nhv free pages: %llu\n"
+		       "hv idle ticks: %llu\ntsc: %llu\n", hs.doorbells, hs.drains, hs.hv_queries, hs.hv_pages_free,
+		       hs.hv_idle_tsc, hs.tsc);
 		return 0;
 	}
 	struct bh_ctl req = { .id = id, .buf = (u64)(uintptr_t)&st, .len = sizeof st };

@@ -170,6 +170,8 @@ struct bh_host_stats {
 	u64 drains;       /* channels read because their ring had data */
 	u64 hv_queries;   /* BH_HC_PART_QUERY calls for partitions' states */
 	u64 hv_pages_free; /* hv's free RAM pages (BH_HC_STATS) when asked: what destroys give back */
+	u64 hv_idle_tsc;   /* bh_stats.idle_tsc when asked, and the TSC then: between two */
+	u64 tsc;           /* asks, tsc less hv_idle_tsc is the machine's busy time */
 };
 
 #endif

@@ -141,6 +141,8 @@ struct bh_stats {
 	u64 exits[BH_EXIT_COUNT];
 	u64 hypercalls[BH_HC_COUNT];
 	u64 dev_interrupts; /* physical interrupts on device vectors passed to the host */
+	u64 idle_tsc;       /* TSC ticks hv spent halted, no vCPU to run (under QEMU -icount,
+			     * the TSC's jumps while all idle: ticks less these are instructions run) */
 };
 
 #endif

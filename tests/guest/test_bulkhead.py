@@ -288,6 +288,20 @@ def test_doorbells_cost_no_hv_queries(sh):
         gone_from_list(sh, pid)
 
 
+def test_idle_ticks(sh):
+    """hv's halted time (`hv idle ticks`) beside the TSC: a second of sleep
+    is mostly idle, a second of spinning mostly not."""
+    def read():
+        out = run_ok(sh, "bulkhead stats 0")
+        return [int(re.search(rf"^{k}: (\d+)$", out, re.M)[1]) for k in ("tsc", "hv idle ticks")]
+    def idle_share(cmd):
+        (t0, i0), _, (t1, i1) = read(), run_ok(sh, cmd, timeout=60), read()
+        assert t1 > t0 and 0 <= i1 - i0 <= t1 - t0, (t0, i0, t1, i1)
+        return (i1 - i0) / (t1 - t0)
+    assert idle_share("sleep 1") > 0.5
+    assert idle_share("t=$(($(date +%s) + 2)); while [ $(date +%s) -lt $t ]; do :; done") < 0.5
+
+
 def test_huge_and_bad_requests(sh):
     """What hv refuses comes back as a clear errno; nothing is left behind."""
     for mib in [1 << 40, (1 << 44) - 1]:
