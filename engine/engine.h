@@ -228,6 +228,10 @@ void containers_conn_gone(struct conn *c);
  * net_dns_answer: one query read and answered. */
 int net_dns_fd(void);
 void net_dns_answer(void);
+/* The same over TCP: its listener and connections into p (how many; more
+ * than one while a connection is open), then what poll said of them. */
+int net_dns_tcp_fill(struct pollfd *p, int max);
+void net_dns_tcp_done(const struct pollfd *p, int n);
 /* shim.c: spec's "resolv", else the host's /etc/resolv.conf, into out. */
 void spec_resolv(const cJSON *spec, char *out, size_t cap);
 int containers_poll_fill(struct pollfd *p, int max);  /* monitor fds; how many */

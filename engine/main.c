@@ -275,11 +275,13 @@ int main(int argc, char **argv)
 		int nconn_fds = n;
 		int dns = n;
 		pfd[n++] = (struct pollfd){ net_dns_fd(), POLLIN, 0 };   /* -1: ignored */
+		int ndns = net_dns_tcp_fill(pfd + n, MAX_FDS - n);
+		n += ndns;
 		n += containers_poll_fill(pfd + n, MAX_FDS - n);
 		int t = events_timeout_ms(), ct = containers_timeout_ms();
 		if (t < 0 || (ct >= 0 && ct < t))
 			t = ct;
-		if (nconns && (t < 0 || t > 1000))
+		if ((nconns || ndns > 1) && (t < 0 || t > 1000))
 			t = 1000;   /* slow clients' time-outs are checked each second */
 		if (poll(pfd, (nfds_t)n, t) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
@@ -288,7 +290,8 @@ int main(int argc, char **argv)
 		events_tick();
 		if (pfd[dns].fd >= 0 && (pfd[dns].revents & POLLIN))
 			net_dns_answer();
-		containers_poll_done(pfd + dns + 1, n - dns - 1);
+		net_dns_tcp_done(pfd + dns + 1, ndns);
+		containers_poll_done(pfd + dns + 1 + ndns, n - dns - 1 - ndns);
 		containers_tick();
 		long long now = mono_s();
 		for (int i = nhosts; i < nconn_fds; i += 2) {

@@ -609,8 +609,20 @@ cJSON *net_ports(const struct ctr *ct)
  * container's NAME.NETWORK; another type for such a name no answer;
  * any other name NXDOMAIN (the host has no resolver to forward to).  The
  * message itself is dns.c's.
- * Queries from elsewhere are not answered. */
+ * Queries from elsewhere are not answered.  The same over TCP (RFC 7766:
+ * each message after its two-byte length, several on one connection): at
+ * most DNS_TCP_CONNS at once, each closed after DNS_TCP_IDLE_S without a
+ * whole query, at a bad length, or at a query not answered. */
+#define DNS_TCP_CONNS 4
+#define DNS_TCP_IDLE_S 5
 static int dns_fd = -2;   /* -2: not tried yet; -1: cannot */
+static int dns_lfd = -1;  /* TCP port 53, or -1 */
+static struct dns_tcp {
+	int fd;               /* -1: a free slot */
+	size_t got;
+	long long until;      /* mono_s() */
+	unsigned char b[2 + DNS_MSG_MAX];
+} dns_tcp[DNS_TCP_CONNS] = { { -1, 0, 0, { 0 } }, { -1, 0, 0, { 0 } }, { -1, 0, 0, { 0 } }, { -1, 0, 0, { 0 } } };
 
 int net_dns_fd(void)
 {
@@ -624,6 +636,16 @@ int net_dns_fd(void)
 		if (dns_fd >= 0)
 			close(dns_fd);
 		dns_fd = -1;
+		return -1;
+	}
+	int one = 1;
+	dns_lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (dns_lfd < 0 || setsockopt(dns_lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    bind(dns_lfd, (struct sockaddr *)&a, sizeof a) || listen(dns_lfd, DNS_TCP_CONNS)) {
+		logmsg("no names over TCP: cannot listen on TCP port 53: %s", strerror(errno));
+		if (dns_lfd >= 0)
+			close(dns_lfd);
+		dns_lfd = -1;
 	}
 	return dns_fd;
 }
@@ -661,24 +683,102 @@ static int dns_name_of(void *ctx, unsigned ip, char *out, size_t cap)
 	return 0;
 }
 
+/* Query m[0..len) from from becomes its reply in m (cap bytes): its
+ * length, or 0 (not from a user-defined network, or not answered). */
+static size_t dns_answer(unsigned char *m, size_t len, size_t cap, const struct sockaddr_in *from)
+{
+	struct net n[16];
+	int k = nets_read(n, 16), i;
+	unsigned src = ntohl(from->sin_addr.s_addr);
+	for (i = 0; i < k; i++)
+		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
+			break;
+	if (i >= k)
+		return 0;
+	struct dns_lookup lk = { dns_addr_of, dns_name_of, &n[i] };
+	return dns_reply(m, len, cap, &lk);
+}
+
 void net_dns_answer(void)
 {
 	unsigned char m[DNS_MSG_MAX];
 	struct sockaddr_in from;
 	socklen_t fl = sizeof from;
 	ssize_t len = recvfrom(dns_fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
-	struct net n[16];
-	int k = nets_read(n, 16), i;
-	unsigned src = ntohl(from.sin_addr.s_addr);
-	for (i = 0; i < k; i++)
-		if ((src & mask_of(n[i].prefix)) == (n[i].addr & mask_of(n[i].prefix)) && strcmp(n[i].name, "nat"))
-			break;
-	if (len <= 0 || i >= k)
-		return;
-	struct dns_lookup lk = { dns_addr_of, dns_name_of, &n[i] };
-	size_t r = dns_reply(m, (size_t)len, sizeof m, &lk);
+	size_t r = len > 0 ? dns_answer(m, (size_t)len, sizeof m, &from) : 0;
 	if (r)
 		sendto(dns_fd, m, r, 0, (struct sockaddr *)&from, fl);
+}
+
+int net_dns_tcp_fill(struct pollfd *p, int max)
+{
+	int n = 0;
+	if (dns_lfd >= 0 && n < max)
+		p[n++] = (struct pollfd){ dns_lfd, POLLIN, 0 };
+	for (int i = 0; i < DNS_TCP_CONNS && n < max; i++)
+		if (dns_tcp[i].fd >= 0)
+			p[n++] = (struct pollfd){ dns_tcp[i].fd, POLLIN, 0 };
+	return n;
+}
+
+static void dns_tcp_close(struct dns_tcp *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* What came on connection c: each whole query answered; 0, or -1 to close. */
+static int dns_tcp_read(struct dns_tcp *c)
+{
+	ssize_t r = read(c->fd, c->b + c->got, sizeof c->b - c->got);
+	if (r <= 0)
+		return r < 0 && errno == EAGAIN ? 0 : -1;
+	c->got += (size_t)r;
+	c->until = mono_s() + DNS_TCP_IDLE_S;
+	while (c->got >= 2) {
+		size_t len = (size_t)c->b[0] << 8 | c->b[1];
+		if (!len || len > DNS_MSG_MAX)
+			return -1;
+		if (c->got < 2 + len)
+			return 0;
+		unsigned char out[2 + DNS_MSG_MAX];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof from;
+		memcpy(out + 2, c->b + 2, len);
+		size_t n = getpeername(c->fd, (struct sockaddr *)&from, &fl) ? 0 : dns_answer(out + 2, len, DNS_MSG_MAX, &from);
+		out[0] = (unsigned char)(n >> 8), out[1] = (unsigned char)n;
+		if (!n || write(c->fd, out, 2 + n) != (ssize_t)(2 + n))
+			return -1;   /* not answered, or no room for a reply this small: done with it */
+		memmove(c->b, c->b + 2 + len, c->got - 2 - len);
+		c->got -= 2 + len;
+	}
+	return 0;
+}
+
+void net_dns_tcp_done(const struct pollfd *p, int n)
+{
+	int k = 0;
+	long long now = mono_s();
+	if (dns_lfd >= 0 && k < n && (p[k++].revents & POLLIN)) {
+		int fd = accept4(dns_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i = 0;
+		while (i < DNS_TCP_CONNS && dns_tcp[i].fd >= 0)
+			i++;
+		if (fd >= 0 && i == DNS_TCP_CONNS)
+			close(fd);   /* as many as it keeps: the client may retry */
+		else if (fd >= 0)
+			dns_tcp[i] = (struct dns_tcp){ .fd = fd, .got = 0, .until = now + DNS_TCP_IDLE_S };
+	}
+	for (int i = 0; i < DNS_TCP_CONNS; i++) {
+		struct dns_tcp *c = &dns_tcp[i];
+		if (c->fd < 0)
+			continue;
+		int fd = c->fd, bad = 0;
+		for (int j = 0; j < n; j++)   /* its poll entry, if it had one this round */
+			if (p[j].fd == fd && p[j].revents && j >= (dns_lfd >= 0))
+				bad = dns_tcp_read(c);
+		if (bad || now >= c->until)
+			dns_tcp_close(c);
+	}
 }
 
 /* /etc/resolv.conf for ct as net_sandbox_word left it: the gateway as name

@@ -279,6 +279,15 @@ def test_networks(eng):
     # its address's name (PTR) from another container on n1: NAME.NETWORK, as Docker's DNS
     r = d("run", "--rm", "--network", "n1", "busybox", "nslookup", ip, check=False)
     assert r.returncode == 0 and "name = mover.n1" in r.stdout, r
+    # the same responder over TCP (RFC 7766): a length, then the query for A "mover"; its answer
+    gw = d("inspect", "-f", "{{.NetworkSettings.Networks.n1.Gateway}}", "mover").stdout.strip()
+    q = r"\000\027\022\064\001\000\000\001\000\000\000\000\000\000\005mover\000\000\001\000\001"
+    r = d("run", "--rm", "--network", "n1", "busybox", "sh", "-c",
+          f"printf '{q}' | nc -w 3 {gw} 53 | od -An -tu1 -v", check=False)
+    got = [int(x) for x in r.stdout.split()]
+    octets = [int(x) for x in ip.split(".")]
+    assert len(got) > 2 and got[0] * 256 + got[1] == len(got) - 2 and got[2:4] == [0x12, 0x34], r
+    assert any(got[i:i + 4] == octets for i in range(len(got))), (r, octets)
     # a running container keeps its interface: Docker's answer to an unsupported case
     for verb, net in (("connect", "nat"), ("disconnect", "n1")):
         r = d("network", verb, net, "mover", check=False)
