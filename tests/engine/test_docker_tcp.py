@@ -288,6 +288,13 @@ def test_networks(eng):
     octets = [int(x) for x in ip.split(".")]
     assert len(got) > 2 and got[0] * 256 + got[1] == len(got) - 2 and got[2:4] == [0x12, 0x34], r
     assert any(got[i:i + 4] == octets for i in range(len(got))), (r, octets)
+    # a length of 0 or over 512, or bytes that are no query: closed without an answer, and UDP goes on
+    for bad in (r"\000\000", r"\002\001" + "x" * 16, r"\000\004abcd"):
+        r = d("run", "--rm", "--network", "n1", "busybox", "sh", "-c",
+              f"printf '{bad}' | nc -w 3 {gw} 53 | wc -c", check=False)
+        assert r.stdout.split() == ["0"], (bad, r)
+    r = d("run", "--rm", "--network", "n1", "busybox", "nslookup", "mover", check=False)
+    assert r.returncode == 0 and ip in r.stdout, r
     # a running container keeps its interface: Docker's answer to an unsupported case
     for verb, net in (("connect", "nat"), ("disconnect", "n1")):
         r = d("network", verb, net, "mover", check=False)
