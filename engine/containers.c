@@ -774,7 +774,9 @@ static void ctr_remove(struct ctr *ct)
 	char dir[4300];
 	ctr_unmount(ct);
 	ctr_dir(ct, NULL, dir, sizeof dir);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* musl's nftw stops at an entry that vanished under it: walk again */
+	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) && nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
+		logmsg("container %s: removing %s: %s", ct->id, dir, strerror(errno));
 	for (struct ctr **pp = &ctrs; *pp; pp = &(*pp)->next)
 		if (*pp == ct) {
 			*pp = ct->next;

@@ -42,12 +42,13 @@ int relay_open(struct relay *r, const char *sock, const char *log)
 
 void relay_close(struct relay *r)
 {
-	while (r->ncl)
-		close(r->cl[--r->ncl].fd);
+	/* The folder first: a monitor's EOF tells the daemon it may remove it. */
 	if (r->lfd >= 0)
 		close(r->lfd), unlink(r->sock);
 	if (r->log_fd >= 0)
 		close(r->log_fd);
+	while (r->ncl)
+		close(r->cl[--r->ncl].fd);
 	r->lfd = r->log_fd = -1;
 }
 

@@ -160,7 +160,8 @@ def test_autoremove(sh):
     out = sh.run("wait; cat /tmp/autowait")
     assert "STATUS 200" in out and '"StatusCode":3' in out, out
     assert js(sh, "GET", f"/containers/{cid}/json")[0] == 404
-    assert sh.run(f"ls /var/lib/bulkhead/containers | grep -c {cid} || true").split()[-1] == "0"
+    left = sh.run(f"find /var/lib/bulkhead/containers/{cid} 2>&1 | head")
+    assert "No such file" in left, left
 
 
 def test_logs_follow_tail_timestamps(sh):
