@@ -131,6 +131,24 @@ int gpt_lookup(const struct gpt *g, u64 gpa, u64 *hpa, int *level, u64 *entry)
 	return -1;
 }
 
+int gpt_mapped(const struct gpt *g, u64 gpa, u64 size)
+{
+	for (u64 end = gpa + size; gpa < end;) {
+		const u64 *t = table_at(g, g->root);
+		int l = 4;
+		u64 e = t[(gpa >> 39) & 511];
+		while ((e & g->fmt->present) && !is_leaf(e, l)) {
+			t = table_at(g, e & GPT_ADDR);
+			l--;
+			e = t[(gpa >> (12 + 9 * (l - 1))) & 511];
+		}
+		if (e & g->fmt->present)
+			return 1;
+		gpa = (gpa & ~(span_of(l) - 1)) + span_of(l); /* nothing in this entry's span */
+	}
+	return 0;
+}
+
 void gpt_destroy(struct gpt *g)
 {
 	if (g->root)

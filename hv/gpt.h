@@ -48,6 +48,9 @@ int gpt_map(struct gpt *g, u64 gpa, u64 hpa, u64 size, u64 prot);
 int gpt_unmap(struct gpt *g, u64 gpa, u64 size);
 /* Translates one address: 0 with hpa, level and entry set, or -1 if unmapped. */
 int gpt_lookup(const struct gpt *g, u64 gpa, u64 *hpa, int *level, u64 *entry);
+/* 1 if any page of [gpa, gpa+size) is mapped, else 0 (an empty entry's whole
+ * span is skipped at once).  gpa + size must not wrap. */
+int gpt_mapped(const struct gpt *g, u64 gpa, u64 size);
 /* Frees every table, the root included. */
 void gpt_destroy(struct gpt *g);
 

@@ -41,6 +41,7 @@ u64 page_alloc_boot(u64 n); /* the same at boot, where running out is fatal */
 void page_free(u64 pa, u64 n); /* gives back page_alloc's pages */
 extern struct pmem hv_pmem;
 extern u64 hv_pages_used, hv_image_bytes;
+extern int hv_leaf_max; /* the largest page the CPU's own tables map: GPT_1G (CPUID 0x80000001 EDX[26]) or GPT_2M */
 
 /* timer.c: the local APIC, and its timer that gives hv control back on a deadline. */
 void timer_init(u64 tsc_hz);

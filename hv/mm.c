@@ -18,6 +18,7 @@ extern char __hv_start[], __hv_end[];
 static u8 early_pool[16][4096] __attribute__((aligned(4096)));
 static u32 early_used;
 static struct gpt hv_gpt;
+int hv_leaf_max;
 
 /* Every page hv hands out, to itself or to a partition, is zeroed here, on the
  * way out: pages come back to the allocator as they are, and nothing reaches a
@@ -88,8 +89,9 @@ void mm_init(const struct bh_boot_info *bi)
 	u32 a, b, c, d;
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
 	static const struct gpt_fmt hv_fmt = { .present = PTE_P, .table = PTE_P | PTE_W, .leaf = PTE_P | PTE_G };
+	hv_leaf_max = (d >> 26) & 1 ? GPT_1G : GPT_2M;
 	hv_gpt = (struct gpt){ .fmt = &hv_fmt, .alloc = gpt_hv_alloc, .free = gpt_hv_free,
-			       .p2v = gpt_hv_p2v, .max_level = (d >> 26) & 1 ? GPT_1G : GPT_2M };
+			       .p2v = gpt_hv_p2v, .max_level = hv_leaf_max };
 	if (gpt_init(&hv_gpt) || gpt_map(&hv_gpt, 0, 0, 4ull << 30, GPT_WRITE))
 		panic("early page-table pool too small");
 	write_cr4(read_cr4() | CR4_PGE);

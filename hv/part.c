@@ -96,9 +96,10 @@ s64 part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
 			g->mem[j - 1] = t;
 		}
 
-	/* Initial page tables after the boot info: the first 4 GiB one to one. */
+	/* Initial page tables after the boot info: the first 4 GiB one to one,
+	 * in 1 GiB pages where the CPU has them (four entries, not 2,048). */
 	struct block b = { p, block + BH_ALIGN_UP(sizeof *g, BH_PAGE_SIZE), block + PART_BOOT_BLOCK_PAGES * BH_PAGE_SIZE };
-	struct gpt pt = { .fmt = &gpt_fmt_x86, .alloc = block_alloc, .p2v = block_p2v, .ctx = &b, .max_level = GPT_2M };
+	struct gpt pt = { .fmt = &gpt_fmt_x86, .alloc = block_alloc, .p2v = block_p2v, .ctx = &b, .max_level = hv_leaf_max };
 	if (gpt_init(&pt) || gpt_map(&pt, 0, 0, 4ull << 30, GPT_WRITE))
 		panic("partition %u: boot block too small for its page tables", p->id);
 	struct vcpu_boot vb = { .rip = tmpl->entry, .cr3 = pt.root, .rdi = block };
@@ -265,11 +266,8 @@ static s64 map_host(struct partition *p, u64 host_gpa, u64 bytes, u64 guest_gpa,
 		if (guest_gpa < p->ext[i].gpa + (p->ext[i].pages << BH_PAGE_SHIFT) &&
 		    p->ext[i].gpa < guest_gpa + bytes)
 			return BH_EEXIST;
-	u64 hpa, tmp;
-	int level;
-	for (u64 off = 0; off < bytes; off += BH_PAGE_SIZE)
-		if (!gpt_lookup(&p->npt, guest_gpa + off, &hpa, &level, &tmp))
-			return BH_EEXIST;
+	if (gpt_mapped(&p->npt, guest_gpa, bytes))
+		return BH_EEXIST;
 	return gpt_map(&p->npt, guest_gpa, HV_PA(src), bytes, flags) ? BH_ENOMEM : 0;
 }
 

@@ -1,26 +1,45 @@
 /*
  * Physical page allocator (see pmem.h).  Runs in hv root mode and in host unit
  * tests.  Single pages come from a next-fit scan over 64-page words; runs of
- * pages from a first-fit scan.  Every operation checks its range against the
- * bitmap, so a bad address is refused instead of corrupting the map.
+ * pages from a first-fit scan; ranges are read and written a word at a time.
+ * Every operation checks its range against the bitmap, so a bad address is
+ * refused instead of corrupting the map.
  */
 #include "pmem.h"
 
 #define LOW_LIMIT 0x100000ull /* below 1 MiB stays with the firmware and the host */
 
-static int page_free_bit(const struct pmem *pm, u64 pfn)
+/* Bits [lo, hi) of a word, 0 <= lo < hi <= 64. */
+static u64 mask(u64 lo, u64 hi)
 {
-	return (pm->bits[pfn / 64] >> (pfn % 64)) & 1;
+	return (hi == 64 ? ~0ull : (1ull << hi) - 1) & (~0ull << lo);
+}
+
+/* Set bits in x (no popcnt instruction assumed). */
+static u64 ones(u64 x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	return ((x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full) * 0x0101010101010101ull >> 56;
+}
+
+/* Free pages in [pfn, pfn + n): whole words a step. */
+static u64 count_free(const struct pmem *pm, u64 pfn, u64 n)
+{
+	u64 c = 0;
+	for (u64 end = pfn + n, hi; pfn < end; pfn += hi - pfn % 64) {
+		hi = end - pfn < 64 - pfn % 64 ? pfn % 64 + (end - pfn) : 64;
+		c += ones(pm->bits[pfn / 64] & mask(pfn % 64, hi));
+	}
+	return c;
 }
 
 static void set_range(struct pmem *pm, u64 pfn, u64 n, int free)
 {
-	for (; n; n--, pfn++) {
-		u64 m = 1ull << (pfn % 64);
-		if (free)
-			pm->bits[pfn / 64] |= m;
-		else
-			pm->bits[pfn / 64] &= ~m;
+	for (u64 end = pfn + n, hi; pfn < end; pfn += hi - pfn % 64) {
+		hi = end - pfn < 64 - pfn % 64 ? pfn % 64 + (end - pfn) : 64;
+		u64 m = mask(pfn % 64, hi);
+		pm->bits[pfn / 64] = free ? pm->bits[pfn / 64] | m : pm->bits[pfn / 64] & ~m;
 	}
 }
 
@@ -63,12 +82,12 @@ void pmem_init(struct pmem *pm, const struct bh_mem_range *mem, u32 n, u64 *bits
 		if (mem[i].type != BH_MEM_USABLE)
 			continue;
 		usable_pages(&mem[i], &f, &e);
-		for (u64 p = f; p < e; p++) /* ranges may overlap in a bad map: count once */
-			if (!page_free_bit(pm, p)) {
-				set_range(pm, p, 1, 1);
-				pm->total++;
-				pm->free++;
-			}
+		if (e <= f)
+			continue;
+		u64 fresh = e - f - count_free(pm, f, e - f); /* ranges may overlap in a bad map: count once */
+		set_range(pm, f, e - f, 1);
+		pm->total += fresh;
+		pm->free += fresh;
 	}
 	u64 bytes = (pm->nr_pages + 63) / 64 * 8;
 	if (bytes && pmem_take(pm, bits_pa, BH_ALIGN_UP(bytes, BH_PAGE_SIZE) >> BH_PAGE_SHIFT) == 0)
@@ -83,13 +102,9 @@ static int range_ok(const struct pmem *pm, u64 pa, u64 n)
 
 int pmem_take(struct pmem *pm, u64 pa, u64 n)
 {
-	if (!range_ok(pm, pa, n))
+	if (!range_ok(pm, pa, n) || count_free(pm, pa >> BH_PAGE_SHIFT, n) != n)
 		return -1;
-	u64 pfn = pa >> BH_PAGE_SHIFT;
-	for (u64 i = 0; i < n; i++)
-		if (!page_free_bit(pm, pfn + i))
-			return -1;
-	set_range(pm, pfn, n, 0);
+	set_range(pm, pa >> BH_PAGE_SHIFT, n, 0);
 	pm->free -= n;
 	return 0;
 }
@@ -99,32 +114,28 @@ void pmem_free(struct pmem *pm, u64 pa, u64 n)
 	if (!range_ok(pm, pa, n))
 		return;
 	u64 pfn = pa >> BH_PAGE_SHIFT;
-	for (u64 i = 0; i < n; i++)
-		if (!page_free_bit(pm, pfn + i)) { /* a double free is ignored, not counted */
-			set_range(pm, pfn + i, 1, 1);
-			pm->free++;
-		}
+	pm->free += n - count_free(pm, pfn, n); /* a double free is ignored, not counted */
+	set_range(pm, pfn, n, 1);
 	if (pfn / 64 < pm->hint)
 		pm->hint = pfn / 64;
 }
 
+/* The first page at or after pfn whose bit is `free` (nr_pages if none). */
+static u64 next_bit(const struct pmem *pm, u64 pfn, int free)
+{
+	if (pfn >= pm->nr_pages)
+		return pm->nr_pages;
+	u64 i = pfn / 64, w = (free ? pm->bits[i] : ~pm->bits[i]) & (~0ull << (pfn % 64));
+	while (!w && ++i < (pm->nr_pages + 63) / 64)
+		w = free ? pm->bits[i] : ~pm->bits[i];
+	u64 at = w ? i * 64 + (u64)__builtin_ctzll(w) : pm->nr_pages;
+	return at < pm->nr_pages ? at : pm->nr_pages;
+}
+
 u64 pmem_next_free_run(const struct pmem *pm, u64 pa, u64 *pages)
 {
-	u64 pfn = pa >> BH_PAGE_SHIFT;
-	while (pfn < pm->nr_pages && !page_free_bit(pm, pfn)) {
-		if (!(pfn % 64) && !pm->bits[pfn / 64])
-			pfn += 64;
-		else
-			pfn++;
-	}
-	u64 start = pfn;
-	while (pfn < pm->nr_pages && page_free_bit(pm, pfn)) {
-		if (!(pfn % 64) && pm->bits[pfn / 64] == ~0ull && pfn + 64 <= pm->nr_pages)
-			pfn += 64; /* a whole free word */
-		else
-			pfn++;
-	}
-	*pages = pfn > start ? pfn - start : 0;
+	u64 start = next_bit(pm, pa >> BH_PAGE_SHIFT, 1);
+	*pages = next_bit(pm, start, 0) - start;
 	return *pages ? start << BH_PAGE_SHIFT : 0;
 }
 

@@ -105,6 +105,15 @@ int main(int argc, char **argv)
 	CHECK(maps(&g1, 0xfec00000, 0xfec00000, GPT_2M));
 	CHECK(maps(&g1, 2 * GB, 2 * GB, GPT_1G));
 
+	/* gpt_mapped: any page of a range, across empty spans of every level. */
+	CHECK(gpt_mapped(&g, 5 * GB, 4096) == 0);         /* the page before the 3-page run */
+	CHECK(gpt_mapped(&g, 5 * GB, 2 * 4096) == 1);     /* reaches its first page */
+	CHECK(gpt_mapped(&g, 5 * GB + 4 * 4096, 1 * GB - 4 * 4096) == 0); /* after it, to 6 GiB */
+	CHECK(gpt_mapped(&g, 5 * GB + 4 * 4096, 1 * GB - 3 * 4096) == 1); /* one page further */
+	CHECK(gpt_mapped(&g, 8 * GB, 500 * GB) == 0);     /* empty PDPT and PML4 entries */
+	CHECK(gpt_mapped(&g, 0, 4096) == 1);
+	CHECK(gpt_mapped(&g, 6 * GB + 2 * MB, 4096) == 0 && gpt_mapped(&g, 6 * GB + 2 * MB - 4096, 4096) == 1);
+
 	/* Bad arguments are refused without changes. */
 	CHECK(gpt_map(&g, 0x1001, 0, 4096, 0) == -1);
 	CHECK(gpt_map(&g, 0, 0x1001, 4096, 0) == -1);

@@ -72,5 +72,41 @@ int main(int argc, char **argv)
 	u64 len;
 	CHECK(pmem_next_free_run(&pm, 0, &len) == r && len == 16);
 	free(bits);
+
+	/* Ranges are handled a 64-page word at a time: random runs across word
+	 * edges, checked against a page-by-page model of the same map. */
+	struct bh_mem_range one[] = { { 1 * MB, 4 * MB, BH_MEM_USABLE, 0 } }; /* 1..5 MiB: pfns 256..1279 */
+	bits = calloc(1, pmem_bitmap_bytes(one, 1));
+	pmem_init(&pm, one, 1, bits, 5 * MB); /* the bitmap outside: nothing taken */
+	static char model[1280];
+	memset(model + 256, 1, 1024);
+	u64 model_free = 1024, bad = 0;
+	srand(7);
+	for (int k = 0; k < 20000; k++) {
+		u64 pfn = 256 + (u64)rand() % 1024, cnt = 1 + (u64)rand() % 200, all = 1;
+		cnt = pfn + cnt > 1280 ? 1280 - pfn : cnt;
+		for (u64 i = pfn; i < pfn + cnt; i++)
+			all &= (u64)model[i];
+		if (rand() % 2) {
+			int ok = pmem_take(&pm, pfn * 4096, cnt) == 0;
+			bad += ok != (int)all;
+			if (ok)
+				memset(model + pfn, 0, cnt), model_free -= cnt;
+		} else {
+			pmem_free(&pm, pfn * 4096, cnt);
+			for (u64 i = pfn; i < pfn + cnt; i++)
+				model_free += !model[i], model[i] = 1;
+		}
+		bad += pm.free != model_free;
+		u64 at = 256 + (u64)rand() % 1024, s = at, e;
+		while (s < 1280 && !model[s])
+			s++;
+		for (e = s; e < 1280 && model[e]; e++)
+			;
+		u64 got_at = pmem_next_free_run(&pm, at * 4096, &len);
+		bad += s < 1280 ? got_at != s * 4096 || len != e - s : got_at || len;
+	}
+	CHECK(bad == 0);
+	free(bits);
 	return check_summary(argv[0]);
 }
