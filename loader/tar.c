@@ -180,13 +180,36 @@ static int checksum(const u8 *h)
 	return (s64)want == (s64)us - 256 * (s64)high;
 }
 
-static int copy_name(struct ld_tar *t, char *dst, const char *what, const u8 *src, size_t len)
+/* The length of a NUL-padded header field, eight bytes a step: the whole
+ * field lies in the header, so every word read is inside it.  A word's
+ * lowest zero byte is the lowest byte flagged by (w - 1s) & ~w & 0x80s. */
+static size_t field_len(const u8 *f, size_t len)
 {
-	size_t n = ld_strnlen((const char *)src, len);
-	if (n > t->max_path)
+	size_t n = 0;
+	for (u64 w, z; n + 8 <= len; n += 8) {
+		__builtin_memcpy(&w, f + n, 8);
+		if ((z = (w - ONES) & ~w & 0x80 * ONES))
+			return n + (u32)__builtin_ctzll(z) / 8;
+	}
+	while (n < len && f[n])
+		n++;
+	return n;
+}
+
+/* dst = the field pre (pl bytes, then '/', when pl) and the field src (up to
+ * len bytes, NUL-padded), at most max_path bytes. */
+static int copy_name(struct ld_tar *t, char *dst, const char *what, const u8 *pre, size_t pl, const u8 *src,
+		     size_t len)
+{
+	size_t n = field_len(src, len), at = pl ? pl + 1 : 0;
+	if (at + n > t->max_path)
 		return ld_fail(t->err, "tar: %s longer than %u bytes", what, t->max_path);
-	ld_memcpy(dst, src, n);
-	dst[n] = 0;
+	if (pl) {
+		ld_memcpy(dst, pre, pl);
+		dst[pl] = '/';
+	}
+	ld_memcpy(dst + at, src, n);
+	dst[at + n] = 0;
 	return 0;
 }
 
@@ -318,7 +341,7 @@ int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
 	if (skip(t, t->data_left + t->pad_left))
 		return -1;
 	t->data_left = t->pad_left = 0;
-	ld_memset(&x, 0, sizeof x);
+	x = (struct pax){ 0 };
 	for (;;) {
 		u64 hoff = t->offset;
 		/* in place when the chunk holds it: nothing pulls again before
@@ -369,20 +392,12 @@ int ld_tar_next(struct ld_tar *t, struct ld_tar_entry *e)
 			continue;
 		}
 		/* the real header */
-		ld_memset(e, 0, sizeof *e);
+		*e = (struct ld_tar_entry){ 0 };
 		int ustar = !ld_memcmp(h + 257, "ustar", 5);
-		if (!x.has_path && !gnu_path) {
-			char tmp[256 + 1];
-			size_t pl = ustar && h[257 + 5] == 0 ? ld_strnlen((char *)h + 345, 155) : 0;
-			ld_memcpy(tmp, h + 345, pl);
-			if (pl)
-				tmp[pl++] = '/';
-			size_t nl = ld_strnlen((char *)h, 100);
-			ld_memcpy(tmp + pl, h, nl);
-			if (copy_name(t, t->path, "path", (u8 *)tmp, pl + nl))
-				return -1;
-		}
-		if (!x.has_link && !gnu_link && copy_name(t, t->link, "link target", h + 157, 100))
+		if (!x.has_path && !gnu_path &&
+		    copy_name(t, t->path, "path", h + 345, ustar && h[257 + 5] == 0 ? field_len(h + 345, 155) : 0, h, 100))
+			return -1;
+		if (!x.has_link && !gnu_link && copy_name(t, t->link, "link target", 0, 0, h + 157, 100))
 			return -1;
 		e->path = t->path;
 		e->link = t->link;

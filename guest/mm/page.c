@@ -30,8 +30,12 @@ void page_init(void)
 			b = 256; /* leave the first MiB alone */
 		if (e > NPAGES)
 			e = NPAGES;
-		for (u64 pg = b; pg < e; pg++, pages_free++)
-			set_free(pg);
+		pages_free += e > b ? e - b : 0;
+		for (u64 pg = b; pg < e;) /* whole words where it can */
+			if (pg % 64 || e - pg < 64)
+				set_free(pg++);
+			else
+				bits[pg / 64] = ~0ull, pg += 64;
 		if (b < e && b < lo_page)
 			lo_page = b;
 		if (e > hi_page)
