@@ -95,7 +95,7 @@ int bh_memmap_convert(const void *map, size_t map_size, size_t desc_size,
 		out[n].base = base;
 		out[n].size = size;
 		out[n].type = type;
-		out[n].pad = 0;
+		out[n].flags = 0;
 		n++;
 	}
 	return (int)n;

@@ -85,8 +85,10 @@ s64 part_boot(struct partition *p, u64 block, const struct bh_boot_info *tmpl)
 {
 	struct bh_boot_info *g = part_ram(p, block, sizeof *g);
 	*g = *tmpl;
+	/* a utility's free RAM is zeroed when touched (or granted so); the host's holds what the firmware left */
 	for (u32 i = 0; i < p->nr_ext && g->nr_mem < BH_MAX_MEM; i++)
-		g->mem[g->nr_mem++] = (struct bh_mem_range){ p->ext[i].gpa, p->ext[i].pages << BH_PAGE_SHIFT, p->ext[i].type, 0 };
+		g->mem[g->nr_mem++] = (struct bh_mem_range){ p->ext[i].gpa, p->ext[i].pages << BH_PAGE_SHIFT, p->ext[i].type,
+			p->role == BH_ROLE_UTILITY && p->ext[i].type == BH_MEM_USABLE ? BH_MEM_ZEROED : 0 };
 	if (p->chan_pages && g->nr_mem < BH_MAX_MEM)
 		g->mem[g->nr_mem++] = (struct bh_mem_range){ BH_CHAN_GPA, p->chan_pages << BH_PAGE_SHIFT, BH_MEM_CHANNEL, 0 };
 	for (u32 i = 1; i < g->nr_mem; i++) /* by base: insertion sort, a short list */

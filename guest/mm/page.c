@@ -12,6 +12,10 @@
 #define NPAGES (DIRECT_SIZE / PAGE)
 static u64 bits[NPAGES / 64];
 static u64 lo_page, hi_page, next_page; /* range holding free pages */
+/* Pages from clean_from up were never handed out, in RAM that hv zeroed
+ * (BH_MEM_ZEROED): page_alloc need not zero them again.  Each run handed out
+ * moves it past itself, so it only ever rises. */
+static u64 clean_from = NPAGES;
 u64 pages_total, pages_free;
 
 static inline int is_free(u64 pg) { return (bits[pg / 64] >> (pg % 64)) & 1; }
@@ -43,9 +47,23 @@ void page_init(void)
 	}
 	pages_total = pages_free;
 	next_page = lo_page;
+	clean_from = lo_page;
+	for (u32 i = 0; i < boot_info->nr_mem; i++)
+		if (boot_info->mem[i].type == BH_MEM_USABLE && !(boot_info->mem[i].flags & BH_MEM_ZEROED))
+			clean_from = NPAGES;
 }
 
-void *page_alloc_run(u64 n)
+/* Pages [pg, pg + n) leave the free set: *clean says they still read zero. */
+static void *hand_out(u64 pg, u64 n, int *clean)
+{
+	*clean = pg >= clean_from;
+	if (pg + n > clean_from)
+		clean_from = pg + n;
+	pages_free -= n;
+	return p2v(pg * PAGE);
+}
+
+static void *take(u64 n, int *clean)
 {
 	if (n == 1) {
 		for (u64 k = 0; k < hi_page - lo_page; k++) {
@@ -59,8 +77,7 @@ void *page_alloc_run(u64 n)
 			}
 			if (is_free(pg)) {
 				set_used(pg);
-				pages_free--;
-				return p2v(pg * PAGE);
+				return hand_out(pg, 1, clean);
 			}
 		}
 		return 0;
@@ -76,18 +93,24 @@ void *page_alloc_run(u64 n)
 		if (k == n) {
 			for (k = 0; k < n; k++)
 				set_used(pg + k);
-			pages_free -= n;
-			return p2v(pg * PAGE);
+			return hand_out(pg, n, clean);
 		}
 		pg += k;
 	}
 	return 0;
 }
 
+void *page_alloc_run(u64 n)
+{
+	int clean;
+	return take(n, &clean);
+}
+
 void *page_alloc(void)
 {
-	void *p = page_alloc_run(1);
-	if (p)
+	int clean;
+	void *p = take(1, &clean);
+	if (p && !clean)
 		memset(p, 0, PAGE);
 	return p;
 }

@@ -29,9 +29,10 @@ enum bh_mem_type {
 struct bh_mem_range {
 	u64 base;
 	u64 size;
-	u32 type; /* enum bh_mem_type */
-	u32 pad;
+	u32 type;  /* enum bh_mem_type */
+	u32 flags; /* BH_MEM_ZEROED: every byte reads 0 until the partition writes it */
 };
+#define BH_MEM_ZEROED 1u
 
 #define BH_MOD_NAME_MAX 48
 struct bh_module {
