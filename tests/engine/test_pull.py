@@ -172,6 +172,9 @@ def test_pull_by_digest(tmp_path, registry):
         assert statuses(msgs)[-1] == "Status: Downloaded newer image for %s:latest" % ref, msgs
         im = e.json("GET", "/images/%s:latest/json" % ref)[1]
         assert im["RepoTags"] == [ref + ":latest"] and im["RepoDigests"] == ["%s@%s" % (ref, dg)], im
+        # present by tag and digest: a digest pull changes nothing, as dockerd says
+        st, msgs = pull(e, ref, dg)
+        assert statuses(msgs)[-1] == "Status: Image is up to date for %s@%s" % (ref, dg), msgs
         st, out = e.json("DELETE", "/images/%s:latest" % ref)
         assert st == 200 and out == [{"Untagged": ref + ":latest"}, {"Untagged": "%s@%s" % (ref, dg)},
                                      {"Deleted": im["Id"]}], out
