@@ -303,6 +303,11 @@ def test_networks(eng):
     assert r.returncode == 1 and "connected to host network" in r.stderr, r
     d("rm", "-f", "mover")
     assert d("network", "rm", "n1").stdout == "n1\n"
+    # --network host: no interface of its own, the host's eth0 (QEMU's DHCP address)
+    r = d("run", "--rm", "--network", "host", "busybox", "ifconfig", "eth0", check=False)
+    assert r.returncode == 0 and "inet addr:10.0.2.15 " in r.stdout, r
+    r = d("run", "--rm", "busybox", "ifconfig", "eth0", check=False)
+    assert r.returncode == 0 and "inet addr:" in r.stdout and "10.0.2.15" not in r.stdout, r
 
 
 # ---- hostile clients over TCP: each gets an error or a time-out, the

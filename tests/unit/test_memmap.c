@@ -97,7 +97,7 @@ static void test_convert(void)
 	CHECK(range_is(10, 0xffc00000, 0x400000, BH_MEM_MMIO));
 	CHECK(range_is(11, 0x100000000ull, 0x40000000ull, BH_MEM_USABLE));
 	for (int i = 0; i < n; i++)
-		CHECK(out[i].pad == 0);
+		CHECK(out[i].flags == 0);
 
 	/* same type but not adjacent: not merged */
 	reset();
