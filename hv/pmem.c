@@ -23,24 +23,18 @@ static u64 ones(u64 x)
 	return ((x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full) * 0x0101010101010101ull >> 56;
 }
 
-/* Free pages in [pfn, pfn + n): whole words a step. */
-static u64 count_free(const struct pmem *pm, u64 pfn, u64 n)
+/* Counts the free pages in [pfn, pfn + n), whole words a step, then marks
+ * them free (set 1), used (set 0) or leaves them (set -1). */
+static u64 range(struct pmem *pm, u64 pfn, u64 n, int set)
 {
 	u64 c = 0;
 	for (u64 end = pfn + n, hi; pfn < end; pfn += hi - pfn % 64) {
 		hi = end - pfn < 64 - pfn % 64 ? pfn % 64 + (end - pfn) : 64;
-		c += ones(pm->bits[pfn / 64] & mask(pfn % 64, hi));
+		u64 m = mask(pfn % 64, hi), *w = &pm->bits[pfn / 64];
+		c += ones(*w & m);
+		*w = set < 0 ? *w : set ? *w | m : *w & ~m;
 	}
 	return c;
-}
-
-static void set_range(struct pmem *pm, u64 pfn, u64 n, int free)
-{
-	for (u64 end = pfn + n, hi; pfn < end; pfn += hi - pfn % 64) {
-		hi = end - pfn < 64 - pfn % 64 ? pfn % 64 + (end - pfn) : 64;
-		u64 m = mask(pfn % 64, hi);
-		pm->bits[pfn / 64] = free ? pm->bits[pfn / 64] | m : pm->bits[pfn / 64] & ~m;
-	}
 }
 
 static void usable_pages(const struct bh_mem_range *r, u64 *first, u64 *end)
@@ -84,8 +78,7 @@ void pmem_init(struct pmem *pm, const struct bh_mem_range *mem, u32 n, u64 *bits
 		usable_pages(&mem[i], &f, &e);
 		if (e <= f)
 			continue;
-		u64 fresh = e - f - count_free(pm, f, e - f); /* ranges may overlap in a bad map: count once */
-		set_range(pm, f, e - f, 1);
+		u64 fresh = e - f - range(pm, f, e - f, 1); /* ranges may overlap in a bad map: count once */
 		pm->total += fresh;
 		pm->free += fresh;
 	}
@@ -102,9 +95,9 @@ static int range_ok(const struct pmem *pm, u64 pa, u64 n)
 
 int pmem_take(struct pmem *pm, u64 pa, u64 n)
 {
-	if (!range_ok(pm, pa, n) || count_free(pm, pa >> BH_PAGE_SHIFT, n) != n)
+	if (!range_ok(pm, pa, n) || range(pm, pa >> BH_PAGE_SHIFT, n, -1) != n)
 		return -1;
-	set_range(pm, pa >> BH_PAGE_SHIFT, n, 0);
+	range(pm, pa >> BH_PAGE_SHIFT, n, 0);
 	pm->free -= n;
 	return 0;
 }
@@ -114,8 +107,7 @@ void pmem_free(struct pmem *pm, u64 pa, u64 n)
 	if (!range_ok(pm, pa, n))
 		return;
 	u64 pfn = pa >> BH_PAGE_SHIFT;
-	pm->free += n - count_free(pm, pfn, n); /* a double free is ignored, not counted */
-	set_range(pm, pfn, n, 1);
+	pm->free += n - range(pm, pfn, n, 1); /* a double free is ignored, not counted */
 	if (pfn / 64 < pm->hint)
 		pm->hint = pfn / 64;
 }
@@ -169,7 +161,7 @@ u64 pmem_alloc(struct pmem *pm, u64 n)
 		if (pm->bits[w]) {
 			u64 pfn = w * 64 + (u64)__builtin_ctzll(pm->bits[w]);
 			pm->hint = w;
-			set_range(pm, pfn, 1, 0);
+			range(pm, pfn, 1, 0);
 			pm->free--;
 			return pfn << BH_PAGE_SHIFT;
 		}
