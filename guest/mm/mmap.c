@@ -134,12 +134,16 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 			return 0;
 		}
 	}
-	u8 *p = sandbox_pages_over(current->sb, 1) ? 0 : page_alloc(); /* the sandbox's limit, then RAM */
+	/* the sandbox's limit, then RAM; a page the file's bytes fill is not zeroed first */
+	int whole = v->file && off + PAGE <= v->file_end;
+	u8 *p = sandbox_pages_over(current->sb, 1) ? 0 : whole ? page_alloc_run(1) : page_alloc();
 	if (!p)
 		return -ENOMEM;
-	if (v->file) {
-		if (off < v->file_end)
-			ramfs_read(v->file, p, v->file_end - off < PAGE ? v->file_end - off : PAGE, off);
+	if (v->file && off < v->file_end) {
+		s64 r = ramfs_read(v->file, p, v->file_end - off < PAGE ? v->file_end - off : PAGE, off);
+		u64 got = r > 0 ? (u64)r : 0;
+		if (whole && got < PAGE) /* the file shrank under its mapping */
+			memset(p + got, 0, PAGE - got);
 	}
 	*pte = v2p(p) | PTE_P | PTE_U | (v->prot & PROT_WRITE ? PTE_W : 0);
 	mm->pages++;
