@@ -774,8 +774,12 @@ static void ctr_remove(struct ctr *ct)
 	char dir[4300];
 	ctr_unmount(ct);
 	ctr_dir(ct, NULL, dir, sizeof dir);
-	/* musl's nftw stops at an entry that vanished under it: walk again */
-	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) && nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
+	/* musl's nftw stops at an entry that vanished under it (a killed task's
+	 * last unlink): walk once more */
+	int rc = -1;
+	for (int k = 0; k < 2 && rc; k++)
+		rc = nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (rc)
 		logmsg("container %s: removing %s: %s", ct->id, dir, strerror(errno));
 	for (struct ctr **pp = &ctrs; *pp; pp = &(*pp)->next)
 		if (*pp == ct) {

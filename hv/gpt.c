@@ -112,37 +112,37 @@ int gpt_unmap(struct gpt *g, u64 gpa, u64 size)
 	return walk(g, table_at(g, g->root), 4, gpa, 0, size, 0, 1);
 }
 
-int gpt_lookup(const struct gpt *g, u64 gpa, u64 *hpa, int *level, u64 *entry)
+/* The entry that decides gpa: a leaf, or the empty entry the walk stopped at; *level its level. */
+static u64 entry_of(const struct gpt *g, u64 gpa, int *level)
 {
 	const u64 *t = table_at(g, g->root);
-	for (int l = 4; l >= 1; l--) {
-		u64 e = t[(gpa >> (12 + 9 * (l - 1))) & 511];
-		if (!(e & g->fmt->present))
-			return -1;
-		if (is_leaf(e, l)) {
-			*hpa = (e & GPT_ADDR & ~(span_of(l) - 1)) + (gpa & (span_of(l) - 1));
-			*level = l;
-			if (entry)
-				*entry = e;
-			return 0;
-		}
+	int l = 4;
+	u64 e = t[(gpa >> 39) & 511];
+	while ((e & g->fmt->present) && !is_leaf(e, l)) {
 		t = table_at(g, e & GPT_ADDR);
+		l--;
+		e = t[(gpa >> (12 + 9 * (l - 1))) & 511];
 	}
-	return -1;
+	*level = l;
+	return e;
+}
+
+int gpt_lookup(const struct gpt *g, u64 gpa, u64 *hpa, int *level, u64 *entry)
+{
+	u64 e = entry_of(g, gpa, level);
+	if (!(e & g->fmt->present))
+		return -1;
+	*hpa = (e & GPT_ADDR & ~(span_of(*level) - 1)) + (gpa & (span_of(*level) - 1));
+	if (entry)
+		*entry = e;
+	return 0;
 }
 
 int gpt_mapped(const struct gpt *g, u64 gpa, u64 size)
 {
 	for (u64 end = gpa + size; gpa < end;) {
-		const u64 *t = table_at(g, g->root);
-		int l = 4;
-		u64 e = t[(gpa >> 39) & 511];
-		while ((e & g->fmt->present) && !is_leaf(e, l)) {
-			t = table_at(g, e & GPT_ADDR);
-			l--;
-			e = t[(gpa >> (12 + 9 * (l - 1))) & 511];
-		}
-		if (e & g->fmt->present)
+		int l;
+		if (entry_of(g, gpa, &l) & g->fmt->present)
 			return 1;
 		gpa = (gpa & ~(span_of(l) - 1)) + span_of(l); /* nothing in this entry's span */
 	}

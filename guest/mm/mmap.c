@@ -140,8 +140,7 @@ int mm_fault(struct mm *mm, u64 addr, int write)
 	if (!p)
 		return -ENOMEM;
 	if (v->file && off < v->file_end) {
-		s64 r = ramfs_read(v->file, p, v->file_end - off < PAGE ? v->file_end - off : PAGE, off);
-		u64 got = r > 0 ? (u64)r : 0;
+		u64 got = (u64)ramfs_read(v->file, p, v->file_end - off < PAGE ? v->file_end - off : PAGE, off); /* >= 0 */
 		if (whole && got < PAGE) /* the file shrank under its mapping */
 			memset(p + got, 0, PAGE - got);
 	}
