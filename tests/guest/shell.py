@@ -21,9 +21,14 @@ def marker_re(marker):
     return HV_LINE.join(re.escape(c) for c in marker) + r"\r*\n"
 
 
+# ... or inside any other line a command prints ("r" "hv: ...\n" "c=0").
+HV_MID_LINE = re.compile(r"(?<=[^\n])hv: [^\n]*\n")
+
+
 def clean(text):
-    """Console text as a program printed it: no CRs, no terminal escapes, no kernel log lines."""
-    text = ANSI.sub("", text.replace("\r", ""))
+    """Console text as a program printed it: no CRs, no terminal escapes, no
+    kernel log lines, no hv line that landed inside one of its lines."""
+    text = HV_MID_LINE.sub("", ANSI.sub("", text.replace("\r", "")))
     return "".join(l for l in text.splitlines(True) if not l.startswith("guest: "))
 
 
