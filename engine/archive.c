@@ -21,9 +21,13 @@
  * the container has a User: then every member is its user's (looked up in
  * the container's /etc/passwd and /etc/group; numbers taken as they are).
  * The daemon goes on serving meanwhile: the child's answer comes on a
- * socket the connection relays from (http.c: archive_data, archive_done);
+ * socket the connection relays from (http.c's helper);
  * the connection closes after the answer.
- * hyperv containers' files are in their utility partition: 501. */
+ * A running hyperv container's files are in its utility partition: the
+ * child asks the partition through the container's worker, as an exec
+ * without a program (channel.h's BH_SPEC_COPY, guest/bh/copy.c: the same
+ * answers, the tar written and unpacked there by the same loader code);
+ * a hyperv container that is not running has no files to copy: 409. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,14 +51,13 @@
 #include "host/host.h"
 
 struct job {
+	struct helper h;    /* the child's answer in h.out: "STATUS " and a message or the stat JSON */
 	char op;            /* 'H' stat, 'G' stat and tar, 'P' unpack */
 	char path[4096];    /* as given */
 	int fd;             /* 'G': the tar goes here; 'P': it comes from here */
 	int no_overwrite;   /* 'P': a folder never replaced by a non-folder or back */
 	char user[256];     /* 'P' with copyUIDGID: the container's User, every member's owner */
-	struct buf out;     /* the child's answer: "STATUS " and a message or the stat JSON */
 	char key[256];      /* the container as the request named it */
-	pid_t pid;
 };
 
 /* Go's os.FileMode of st_mode. */
@@ -98,9 +101,9 @@ static int enter_root(struct ctr *ct, char *err, size_t cap)
 	return 0;
 }
 
-static int stat_json(struct job *j, const char *name, struct stat *st)
+static int stat_json(struct job *j, const char *name, const struct stat *st, const char *link)
 {
-	char mt[64], link[PATH_MAX] = "";
+	char mt[64];
 	struct tm tm;
 	size_t k = strftime(mt, 32, "%Y-%m-%dT%H:%M:%S", gmtime_r(&st->st_mtim.tv_sec, &tm));
 	if (st->st_mtim.tv_nsec) {   /* Go's RFC3339Nano: trailing zeros dropped */
@@ -109,10 +112,6 @@ static int stat_json(struct job *j, const char *name, struct stat *st)
 			mt[k - 1] = 0;
 	}
 	strcat(mt, "Z");
-	if (S_ISLNK(st->st_mode) && !realpath(j->path, link)) {
-		ssize_t n = readlink(j->path, link, sizeof link - 1);
-		link[n > 0 ? n : 0] = 0;
-	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddNumberToObject(o, "size", (double)st->st_size);
@@ -121,7 +120,7 @@ static int stat_json(struct job *j, const char *name, struct stat *st)
 	cJSON_AddStringToObject(o, "linkTarget", link);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	buf_printf(&j->out, "200 %s", s ? s : "");
+	buf_printf(&j->h.out, "200 %s", s ? s : "");
 	free(s);
 	return 200;
 }
@@ -172,7 +171,7 @@ static int id_file(const char *path, const char *key, int numeric, int f, char *
 }
 
 /* USER[:GROUP] (names or numbers) to *uid and *gid, inside the container's
- * root: 0, or -1 with the reason in j->out. */
+ * root: 0, or -1 with the reason in j->h.out. */
 static int user_ids(struct job *j, u32 *uid, u32 *gid)
 {
 	char u[256], v[64], *g = strchr(j->user, ':'), *end;
@@ -185,7 +184,7 @@ static int user_ids(struct job *j, u32 *uid, u32 *gid)
 	else if (id_file("/etc/passwd", u, 0, 2, v, sizeof v))
 		*uid = (u32)strtoul(v, NULL, 10);
 	else
-		return buf_printf(&j->out, "400 unable to find user %s: no matching entries in passwd file", u), -1;
+		return buf_printf(&j->h.out, "400 unable to find user %s: no matching entries in passwd file", u), -1;
 	if (id_file("/etc/passwd", u, num, 3, v, sizeof v))
 		*gid = (u32)strtoul(v, NULL, 10);
 	if (g && *++g) {
@@ -195,7 +194,7 @@ static int user_ids(struct job *j, u32 *uid, u32 *gid)
 		else if (id_file("/etc/group", g, 0, 2, v, sizeof v))
 			*gid = (u32)strtoul(v, NULL, 10);
 		else
-			return buf_printf(&j->out, "400 unable to find group %s: no matching entries in group file", g), -1;
+			return buf_printf(&j->h.out, "400 unable to find group %s: no matching entries in group file", g), -1;
 	}
 	return 0;
 }
@@ -203,22 +202,19 @@ static int user_ids(struct job *j, u32 *uid, u32 *gid)
 static int unpack(struct job *j)
 {
 	struct stat st;
-	char dir[PATH_MAX], *bufs = NULL, *path = NULL, *link = NULL;
+	char dir[PATH_MAX];
 	struct ld_err e = { "" };
 	struct ld_limits lim = { 0 };
 	struct ld_apply ap;
 	struct ld_tar t;
-	struct ld_tar_entry en;
-	int rc, st_code = 400;
 	if (stat(j->path, &st) || !realpath(j->path, dir))
-		return buf_printf(&j->out, "404 Could not find the file %s in container", j->path), 404;
+		return buf_printf(&j->h.out, "404 Could not find the file %s in container", j->path), 404;
 	if (!S_ISDIR(st.st_mode))
-		return buf_printf(&j->out, "400 extraction point is not a directory"), 400;
-	u32 uid = 0, gid = 0;
-	if (*j->user && user_ids(j, &uid, &gid))
+		return buf_printf(&j->h.out, "400 extraction point is not a directory"), 400;
+	u32 owner[2] = { 0, 0 };
+	if (*j->user && user_ids(j, &owner[0], &owner[1]))
 		return 400;
 	ld_limits_default(&lim);
-	const char *pre = dir + 1;   /* the folder relative to the root */
 	int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct ld_fs *fs = root >= 0 ? ld_dirfs_new(root, 0, &e) : NULL;
 	struct ld_src *src = ld_host_file_src(j->fd, &e);
@@ -226,67 +222,34 @@ static int unpack(struct job *j)
 	unsigned char magic[2];
 	if (src && pread(j->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
 		src = ld_gunzip_init(&gz, src, &e) ? NULL : &gz.src;   /* as dockerd, a gzip'd tar too */
-	bufs = malloc(2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
-	path = malloc(2 * lim.max_path + 2), link = malloc(2 * lim.max_path + 2);
-	if (!fs || !src || !bufs || !path || !link || ld_apply_init(&ap, fs, &lim, &ld_host_alloc, &e)) {
-		buf_printf(&j->out, "500 cannot unpack: %s", e.msg);
-		return 500;
-	}
-	ld_apply_layer(&ap);
+	char *bufs = malloc(2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
+	if (!fs || !src || !bufs || ld_apply_init(&ap, fs, &lim, &ld_host_alloc, &e))
+		return buf_printf(&j->h.out, "500 cannot unpack: %s", e.msg), 500;
 	ld_tar_init(&t, src, bufs, lim.max_path, &e);
-	while ((rc = ld_tar_next(&t, &en)) > 0) {
-		long n = ld_clean_path(en.path, path, &lim, &e);
-		const char *b = n < 0 ? "" : strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		if (n < 0 || !strncmp(b, ".wh.", 4)) {
-			if (n >= 0)
-				ld_fail(&e, "whiteout names are not copied");
-			ld_prefix(&e, "entry '%s'", en.path);
-			break;
-		}
-		struct stat old;
-		char where[8200];
-		snprintf(where, sizeof where, "%s/%s", dir, path);
-		if (j->no_overwrite && n && !lstat(where, &old) && S_ISDIR(old.st_mode) != (en.type == LD_DIR)) {
-			ld_fail(&e, S_ISDIR(old.st_mode) ? "cannot overwrite directory \"%s\" with non-directory \"%s\""
-						      : "cannot overwrite non-directory \"%s\" with directory \"%s\"",
-				where, path);
-			break;
-		}
-		const char *name = en.path;
-		if (*j->user)
-			en.uid = uid, en.gid = gid;
-		snprintf(path, 2 * lim.max_path + 2, "%s%s%s", pre, *pre ? "/" : "", en.path);
-		en.path = path;
-		if (en.type == LD_TAR_HARDLINK) {
-			snprintf(link, 2 * lim.max_path + 2, "%s%s%s", pre, *pre ? "/" : "", en.link);
-			en.link = link;
-		}
-		if (ld_apply_entry(&ap, &en, &t)) {
-			ld_prefix(&e, "entry '%s'", name);
-			break;
-		}
-	}
-	if (rc == 0 && fs->finish && fs->finish(fs))
-		rc = -1, st_code = 500;
-	if (rc == 0)
-		buf_printf(&j->out, "200 ");
-	else
-		buf_printf(&j->out, "%d %s", st_code, e.msg);
-	return rc ? st_code : 200;
+	/* dir + 1: the folder from the root */
+	if (ld_apply_copy(&ap, &t, dir + 1, j->no_overwrite, *j->user ? owner : NULL))
+		return buf_printf(&j->h.out, "400 %s", e.msg), 400;
+	if (fs->finish && fs->finish(fs))
+		return buf_printf(&j->h.out, "500 %s", e.msg), 500;
+	return buf_printf(&j->h.out, "200 "), 200;
 }
+
+static int job_hyperv(struct ctr *ct, struct job *j);
 
 static int job_run(struct ctr *ct, struct job *j)
 {
 	char err[512], name[256];
 	struct stat st;
+	if (ct->status == RUNNING && ct->partition)
+		return job_hyperv(ct, j);
 	if (enter_root(ct, err, sizeof err))
-		return buf_printf(&j->out, "500 %s", err), 500;
+		return buf_printf(&j->h.out, "500 %s", err), 500;
 	if (j->op == 'P')
 		return unpack(j);
 	if (lstat(j->path, &st)) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return buf_printf(&j->out, "404 Could not find the file %s in container", j->path), 404;
-		return buf_printf(&j->out, "500 %s: %s", j->path, strerror(errno)), 500;
+			return buf_printf(&j->h.out, "404 Could not find the file %s in container", j->path), 404;
+		return buf_printf(&j->h.out, "500 %s: %s", j->path, strerror(errno)), 500;
 	}
 	base_name(j->path, name, sizeof name);
 	if (j->op == 'G') {
@@ -298,41 +261,159 @@ static int job_run(struct ctr *ct, struct job *j)
 		int root = !strcmp(p, "/");   /* its members: ./, ./etc/, ... */
 		walk_fd = j->fd, walk_skip = root ? 0 : strlen(p), walk_name = root ? "." : name;
 		if (nftw(p, walk_one, 32, FTW_PHYS | FTW_MOUNT) || tarw_end(j->fd))
-			return buf_printf(&j->out, "500 cannot archive %s: %s", j->path, strerror(errno)), 500;
+			return buf_printf(&j->h.out, "500 cannot archive %s: %s", j->path, strerror(errno)), 500;
 	}
-	return stat_json(j, name, &st);
+	char link[PATH_MAX] = "";
+	if (S_ISLNK(st.st_mode) && !realpath(j->path, link)) {
+		ssize_t n = readlink(j->path, link, sizeof link - 1);
+		link[n > 0 ? n : 0] = 0;
+	}
+	return stat_json(j, name, &st, link);
 }
 
-/* Runs j in a child inside ct's root; its answer ("STATUS ...") comes on
- * the socket returned (-1 and a 500 in j->out when it cannot start). */
-static int job_fork(struct ctr *ct, struct job *j)
+/* ---- a hyperv container: the work is its utility partition's */
+
+/* Reads n bytes of fd's multiplexed stdout (8-byte frame headers; stderr
+ * dropped) into p: n, or less at EOF. */
+struct demux {
+	int fd;
+	unsigned char buf[65536];
+	size_t at, len, left;   /* buffered [at, len); bytes left in the current stdout frame */
+	int skip;               /* the current frame is stderr's */
+};
+
+static size_t demux_read(struct demux *d, void *p, size_t n)
 {
-	int p[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)) {
-		buf_printf(&j->out, "500 socketpair: %s", strerror(errno));
-		return -1;
-	}
-	j->pid = fork();
-	if (j->pid == 0) {
-		for (int fd = 3; fd < 1024; fd++)   /* clients' sockets, other helpers' */
-			if (fd != p[1] && fd != j->fd)
-				close(fd);
-		job_run(ct, j);
-		for (size_t o = 0; o < j->out.len;) {
-			ssize_t w = write(p[1], j->out.p + o, j->out.len - o);
-			if (w <= 0)
+	size_t got = 0;
+	while (got < n) {
+		if (d->at == d->len) {
+			ssize_t r = recv(d->fd, d->buf, sizeof d->buf, 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
 				break;
-			o += (size_t)w;
+			d->at = 0, d->len = (size_t)r;
 		}
-		_exit(0);
+		if (!d->left) {   /* a frame header, possibly split */
+			unsigned char h[8];
+			size_t k = 0;
+			while (k < 8 && d->at < d->len)
+				h[k++] = d->buf[d->at++];
+			while (k < 8) {
+				ssize_t r = recv(d->fd, h + k, 8 - k, 0);
+				if (r <= 0)
+					return got;
+				k += (size_t)r;
+			}
+			d->left = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
+			d->skip = h[0] != 1;
+			continue;
+		}
+		size_t k = d->len - d->at < d->left ? d->len - d->at : d->left;
+		if (!d->skip && k > n - got)
+			k = n - got;
+		if (!d->skip)
+			memcpy((char *)p + got, d->buf + d->at, k), got += k;
+		d->at += k, d->left -= k;
 	}
-	close(p[1]);
-	if (j->pid < 0) {
-		close(p[0]);
-		buf_printf(&j->out, "500 fork: %s", strerror(errno));
-		return -1;
+	return got;
+}
+
+/* Up to and without the NUL or newline that ends it, into out (cap); 0, or -1 at EOF. */
+static int demux_str(struct demux *d, char end, char *out, size_t cap)
+{
+	size_t n = 0;
+	char c;
+	while (demux_read(d, &c, 1) == 1) {
+		if (c == end) {
+			out[n < cap ? n : cap - 1] = 0;
+			return 0;
+		}
+		if (n + 1 < cap)
+			out[n++] = c;
 	}
-	return p[0];
+	return -1;
+}
+
+static int job_hyperv(struct ctr *ct, struct job *j)
+{
+	static struct demux d;
+	static char chunk[65536];
+	char names[3][64], dir[4300], msg[700], line[700], name[300], link[PATH_MAX];
+	int go, fd, code = -1;
+	static const char *const kinds[3] = { "json", "sock", "state" };
+	for (int i = 0; i < 3; i++)
+		snprintf(names[i], sizeof names[i], "cp-%d.%s", (int)getpid(), kinds[i]);
+	cJSON *spec = cJSON_CreateObject(), *argv = cJSON_AddArrayToObject(spec, "argv");
+	cJSON_AddItemToArray(argv, cJSON_CreateString(j->op == 'H' ? "stat" : j->op == 'G' ? "get" : "put"));
+	cJSON_AddItemToArray(argv, cJSON_CreateString(j->path));
+	if (j->op == 'P' && j->no_overwrite)
+		cJSON_AddItemToArray(argv, cJSON_CreateString("no-overwrite"));
+	cJSON_AddArrayToObject(spec, "env");
+	cJSON_AddStringToObject(spec, "user", j->user);
+	cJSON_AddBoolToObject(spec, "stdin", 1);   /* its end says we are here to read (copy.c) */
+	cJSON_AddBoolToObject(spec, "copy", 1);
+	cJSON_AddStringToObject(spec, "sock", names[1]);
+	cJSON_AddStringToObject(spec, "state", names[2]);
+	int rc = hv_exec(ct, spec, names[0], msg, sizeof msg, &go);
+	cJSON_Delete(spec);
+	ctr_dir(ct, NULL, dir, sizeof dir);
+	if (rc) {
+		const char *m = strchr(msg + 4, ' ');
+		buf_printf(&j->h.out, "500 the container's partition did not take the copy: %s", m ? m + 1 : msg);
+		goto out;
+	}
+	fd = shim_connect(dir, names[1], SHIM_STDIN | SHIM_STDOUT | SHIM_STDERR);
+	go_word(go);
+	if (fd < 0) {
+		buf_printf(&j->h.out, "500 cannot reach the copy in the container's partition");
+		goto out;
+	}
+	for (ssize_t n; j->op == 'P' && (n = read(j->fd, chunk, sizeof chunk)) > 0;)   /* a put's tar */
+		if (send(fd, chunk, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+	shutdown(fd, SHUT_WR);   /* end of input: the partition answers now */
+	d.fd = fd;
+	struct stat st = { 0 };
+	unsigned long long mode, mt, ns;
+	long long size;
+	int said = demux_str(&d, '\n', line, sizeof line) ? -1 : atoi(line);
+	if (said < 0)
+		buf_printf(&j->h.out, "500 the copy in the container's partition ended without an answer");
+	else if (said != 200 && said != 400 && said != 404 && said != 500)   /* the partition is not trusted */
+		buf_printf(&j->h.out, "500 the container's partition sent a bad answer");
+	else if (said != 200 || j->op == 'P')
+		buf_printf(&j->h.out, "%s", line);
+	else if (sscanf(line, "200 %llu %lld %llu %llu", &mode, &size, &mt, &ns) != 4 ||
+		 demux_str(&d, 0, name, sizeof name) || demux_str(&d, 0, link, sizeof link))
+		buf_printf(&j->h.out, "500 the container's partition sent a bad answer");
+	else {
+		st.st_mode = (mode_t)mode, st.st_size = size, st.st_mtim.tv_sec = (time_t)mt, st.st_mtim.tv_nsec = (long)ns;
+		stat_json(j, name, &st, link);
+		for (size_t n; j->op == 'G' && (n = demux_read(&d, chunk, sizeof chunk)) > 0;)
+			if (write(j->fd, chunk, n) != (ssize_t)n) {
+				j->h.out.len = 0;
+				buf_printf(&j->h.out, "500 cannot write the archive: %s", strerror(errno));
+				break;
+			}
+	}
+	while (demux_read(&d, line, sizeof line) > 0)   /* to its end: the state is written */
+		;
+	close(fd);
+	snprintf(msg, sizeof msg, "%s/%s", dir, names[2]);
+	cJSON *state = read_json(msg);
+	code = state ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(state, "ExitCode")) : -1;
+	cJSON_Delete(state);
+	if (code && j->op == 'G' && !strncmp(j->h.out.p, "200", 3)) {
+		j->h.out.len = 0;
+		buf_printf(&j->h.out, "500 the container's partition could not archive %s", j->path);
+	}
+out:
+	for (int i = 0; i < 3; i++) {
+		snprintf(msg, sizeof msg, "%s/%s", dir, names[i]);
+		unlink(msg);
+	}
+	return atoi(j->h.out.p ? j->h.out.p : "500");
 }
 
 static void b64(const char *s, size_t n, char *out)
@@ -349,19 +430,26 @@ static void b64(const char *s, size_t n, char *out)
 	*out = 0;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct helper *h)
 {
+	struct job *j = (struct job *)h;
 	if (j->fd >= 0)
 		close(j->fd);
-	free(j->out.p);
+	free(j->h.out.p);
 	free(j);
 }
 
-/* The answer, from j->out. */
+/* In the child. */
+static void job_child(struct helper *h, void *ct)
+{
+	job_run(ct, (struct job *)h);
+}
+
+/* The answer, from j->h.out. */
 static void reply(struct conn *c, struct job *j)
 {
-	int st = j->out.len ? atoi(j->out.p) : 500;
-	const char *msg = j->out.len && strchr(j->out.p, ' ') ? strchr(j->out.p, ' ') + 1
+	int st = j->h.out.len ? atoi(j->h.out.p) : 500;
+	const char *msg = j->h.out.len && strchr(j->h.out.p, ' ') ? strchr(j->h.out.p, ' ') + 1
 							      : "the copy's helper process ended without an answer";
 	if (st == 404)
 		http_error(c, 404, "%s %s", msg, j->key);
@@ -385,26 +473,15 @@ static void reply(struct conn *c, struct job *j)
 	}
 }
 
-void archive_data(struct conn *c, const char *p, size_t n)
+static void job_done(struct conn *c)
 {
-	buf_put(&c->job->out, p, n);
-}
-
-void archive_done(struct conn *c)
-{
-	struct job *j = c->job;
-	c->job = NULL;
+	struct job *j = (struct job *)c->helper;
+	c->helper = NULL;
 	c->held = 0;
 	c->closing = 1;   /* the requests after it were not read */
-	waitpid(j->pid, NULL, 0);   /* ECHILD when containers_tick took it */
+	waitpid(j->h.pid, NULL, 0);   /* ECHILD when containers_tick took it */
 	reply(c, j);
-	job_free(j);
-}
-
-void archive_conn_gone(struct conn *c)
-{
-	job_free(c->job);   /* the child finishes on its own; containers_tick reaps it */
-	c->job = NULL;
+	job_free(&j->h);
 }
 
 void archive_ep(struct req *r, struct ctr *ct, const char *key)
@@ -415,18 +492,19 @@ void archive_ep(struct req *r, struct ctr *ct, const char *key)
 		http_error(r->c, 500, "out of memory");
 		return;
 	}
-	*j = (struct job){ .op = r->method == HTTP_PUT ? 'P' : r->method == HTTP_HEAD ? 'H' : 'G', .fd = -1 };
+	*j = (struct job){ { .done = job_done, .free = job_free },
+			   .op = r->method == HTTP_PUT ? 'P' : r->method == HTTP_HEAD ? 'H' : 'G', .fd = -1 };
 	snprintf(j->key, sizeof j->key, "%s", key);
-	int rc = query_param(r, "path", 0, j->path, sizeof j->path), sock = -1;
+	int rc = query_param(r, "path", 0, j->path, sizeof j->path);
 	if (rc == -2)
 		goto out;
 	if (rc || !j->path[0]) {
 		http_error(r->c, 400, "path is required (not a valid path: \"\")");
 		goto out;
 	}
-	if (ct->partition || ctr_hyperv(ct)) {
-		http_error(r->c, 501, "docker cp is not supported for hyperv isolation: the container's files are in its "
-			   "utility partition");
+	if (ct->status != RUNNING && ctr_hyperv(ct)) {
+		http_error(r->c, 409, "container %s is not running: a hyperv container's files are in its utility "
+			   "partition, which is there only while the container runs", key);
 		goto out;
 	}
 	if (j->op == 'P') {
@@ -443,16 +521,13 @@ void archive_ep(struct req *r, struct ctr *ct, const char *key)
 		http_error(r->c, 500, "cannot open a file under %s/tmp: %s", eng.data_root, strerror(errno));
 		goto out;
 	}
-	if ((sock = job_fork(ct, j)) < 0) {
-		reply(r->c, j);
+	if (helper_start(r->c, &j->h, j->fd, job_child, ct)) {
+		http_error(r->c, 500, "cannot start the copy: %s", strerror(errno));
 		goto out;
 	}
 	if (j->op == 'P')   /* the child has its own */
 		close(j->fd), j->fd = -1;
-	r->c->job = j;
-	r->c->held = 1;
-	conn_relay(r->c, sock);
 	return;
 out:
-	job_free(j);
+	job_free(&j->h);
 }

@@ -69,7 +69,7 @@ struct conn {
 	struct buf in;           /* raw input that came before relay_fd */
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
-	struct job *job;         /* /containers/{id}/archive: its child's answer comes on relay_fd, or NULL */
+	struct helper *helper;   /* a child's answer comes on relay_fd (docker cp, docker load), or NULL */
 	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
@@ -86,6 +86,25 @@ int conn_expired(const struct conn *c, long long now);
 long long mono_s(void);                 /* CLOCK_MONOTONIC seconds */
 void conn_relay(struct conn *c, int fd);  /* the raw stream goes to and from fd (taken) */
 int conn_relay_read(struct conn *c);    /* 0, or -1: close it */
+
+/* A helper: a child process doing one long job for a connection (docker
+ * cp's archive.c, docker load's images.c) while the loop serves others.
+ * The child runs run(h, arg), which leaves its answer in h->out; the child
+ * sends it on a socket and exits (the loop reaps it), after unsent if the
+ * daemon's end was closed.  The connection
+ * collects it from relay_fd and, at EOF, calls done (which replies and
+ * frees h); free frees h when the client leaves first.  Embed it first in
+ * the job's own struct. */
+struct helper {
+	struct buf out;                    /* the answer: in the child, then as collected */
+	pid_t pid;
+	void (*done)(struct conn *c);      /* c->helper is h */
+	void (*free)(struct helper *h);
+	void (*unsent)(struct helper *h);  /* or NULL: in the child, when nobody took the answer */
+};
+/* Starts h's child; keep is an fd it keeps open (or -1).  0, or -1 with
+ * errno and nothing started. */
+int helper_start(struct conn *c, struct helper *h, int keep, void (*run)(struct helper *h, void *arg), void *arg);
 
 /* Responses.  Status lines and Docker's headers (Api-Version, OSType, ...)
  * are added here; http_error sends Docker's {"message": "..."}. */
@@ -145,11 +164,6 @@ void pull_start(struct req *r);
 void pull_relay_done(struct conn *c);    /* its relay_fd reached EOF: load, report, end */
 void pull_conn_gone(struct conn *c);
 
-/* ---- archive.c: docker cp's side of a connection (the endpoints: ctr.h) */
-struct job;
-void archive_data(struct conn *c, const char *p, size_t n);  /* the child's answer, so far */
-void archive_done(struct conn *c);      /* its relay_fd reached EOF: answer */
-void archive_conn_gone(struct conn *c);
 
 /* ---- registry.c: bulkhead-pull, the Registry HTTP API v2 client (see there) */
 int pull_main(int argc, char **argv);
@@ -181,6 +195,18 @@ int store_load(const char *path, struct buf *out, char *err, size_t cap);
 /* The same, but 1 and no change when every image of the archive is in the
  * store already (boot images at each start). */
 int store_load_new(const char *path, struct buf *out, char *err, size_t cap);
+/* store_load in two halves, so that the long one runs in a child process
+ * while the daemon serves others.  store_stage verifies and unpacks each
+ * image of the archive the store lacks into its own DATA/tmp/load-XXXXXX
+ * (tree, config, image.json and its blobs in blobs/), changing nothing in
+ * the store; it returns the plan, {"images": [{"id", "stage" (absent: the
+ * store has it), "names": [canonical]}]}, or NULL with err.
+ * store_commit (the daemon) moves the staged images into the store (one
+ * that another load brought meanwhile is dropped), tags them and writes
+ * out's lines; every staged folder is gone after it.  0 or -1 with err. */
+cJSON *store_stage(const char *path, char *err, size_t cap);
+int store_commit(const cJSON *plan, struct buf *out, char *err, size_t cap);
+void store_discard(const cJSON *plan);   /* removes a plan's staged folders (nobody will commit it) */
 /* Points canonical ref at im (taking it from another image); 0 or -1. */
 int store_tag(struct image *im, const char *ref, char *err, size_t cap);
 int store_untag(const char *ref);    /* 0; -1 if absent or not recorded */

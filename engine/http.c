@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "engine.h"
@@ -380,8 +382,8 @@ void conn_free(struct conn *c)
 	containers_conn_gone(c);
 	if (c->pull)
 		pull_conn_gone(c);
-	if (c->job)
-		archive_conn_gone(c);
+	if (c->helper)
+		c->helper->free(c->helper);
 	if (c->relay_fd >= 0)
 		close(c->relay_fd);
 	buf_free(&c->in);
@@ -421,6 +423,42 @@ void conn_relay(struct conn *c, int fd)
 		shutdown(fd, SHUT_WR);
 }
 
+int helper_start(struct conn *c, struct helper *h, int keep, void (*run)(struct helper *h, void *arg), void *arg)
+{
+	int p[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p))
+		return -1;
+	h->pid = fork();
+	if (h->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* its work is the daemon's: it ends with it */
+		for (int fd = 3; fd < 1024; fd++)   /* clients' sockets, other helpers' */
+			if (fd != p[1] && fd != keep)
+				close(fd);
+		run(h, arg);
+		for (size_t o = 0; o < h->out.len;) {
+			ssize_t w = write(p[1], h->out.p + o, h->out.len - o);
+			if (w <= 0) {
+				if (h->unsent)
+					h->unsent(h);
+				_exit(1);
+			}
+			o += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	if (h->pid < 0) {
+		int err = errno;
+		close(p[0]);
+		errno = err;
+		return -1;
+	}
+	c->helper = h;
+	c->held = 1;
+	conn_relay(c, p[0]);
+	return 0;
+}
+
 int conn_relay_read(struct conn *c)
 {
 	char b[65536];
@@ -432,13 +470,13 @@ int conn_relay_read(struct conn *c)
 		c->relay_fd = -1;
 		if (c->pull)
 			pull_relay_done(c);
-		if (c->job)
-			archive_done(c);
+		if (c->helper)
+			c->helper->done(c);
 		c->closing = 1;
 		return 0;
 	}
-	if (c->job)
-		return archive_data(c, b, (size_t)n), 0;
+	if (c->helper)
+		return buf_put(&c->helper->out, b, (size_t)n) ? -1 : 0;
 	if (c->chunked)   /* a pull's progress lines */
 		return http_chunk(c, b, (size_t)n), 0;
 	return buf_put(&c->out, b, (size_t)n);

@@ -3,6 +3,7 @@
  * reference, "sha256:"+ID or a unique ID prefix, and may hold slashes
  * (localhost:5000/a/b:tag), as dockerd routes it. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -190,34 +191,101 @@ static void inspect(struct req *r, struct image *im)
 	http_json(r->c, 200, o);
 }
 
-static void load(struct req *r)
+/* POST /images/load.  A child stages the upload (store_stage: verified,
+ * unpacked) while the loop serves others; its plan comes back on a
+ * socket and the daemon commits it (load_done).  The upload is renamed to
+ * the job's own name first: the connection removes its file after this. */
+struct loadjob {
+	struct helper h;          /* the plan's JSON, or {"error"} */
+	char src[300];
+	struct timespec t0;
+};
+
+static void load_free(struct helper *h)
 {
-	struct buf out = { 0 };
+	struct loadjob *j = (struct loadjob *)h;
+	unlink(j->src);
+	free(j->h.out.p);
+	free(j);
+}
+
+static void load_child(struct helper *h, void *unused)
+{
+	struct loadjob *j = (struct loadjob *)h;
 	char err[1024];
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = store_load(r->load_path, &out, err, sizeof err);
+	(void)unused;
+	cJSON *plan = store_stage(j->src, err, sizeof err);
+	if (!plan)
+		cJSON_AddStringToObject(plan = cJSON_CreateObject(), "error", err);
+	char *s = cJSON_PrintUnformatted(plan);
+	if (!s || buf_put(&h->out, s, strlen(s)))
+		store_discard(plan);
+	free(s);
+	cJSON_Delete(plan);
+}
+
+static void load_unsent(struct helper *h)
+{
+	cJSON *plan = cJSON_ParseWithLength(h->out.p, h->out.len);
+	store_discard(plan);
+	cJSON_Delete(plan);
+}
+
+static void load_done(struct conn *c)
+{
+	struct loadjob *j = (struct loadjob *)c->helper;
+	struct buf out = { 0 };
+	char err[1024] = "the load's helper process ended without an answer";
+	struct timespec t1;
+	c->helper = NULL;
+	c->held = 0;
+	c->closing = 1;   /* the requests after it were not read */
+	cJSON *plan = cJSON_ParseWithLength(j->h.out.p, j->h.out.len);
+	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(plan, "error"));
+	int rc = !plan || e ? -1 : store_commit(plan, &out, err, sizeof err);
+	if (e) {
+		snprintf(err, sizeof err, "%s", e);
+		store_discard(plan);
+	}
+	cJSON_Delete(plan);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	logmsg("load: %s in %ld ms", rc ? err : "done",
-	       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	       (long)((t1.tv_sec - j->t0.tv_sec) * 1000 + (t1.tv_nsec - j->t0.tv_nsec) / 1000000));
 	/* As dockerd: 200 and a JSON message stream; a failure is its last
 	 * message, {"errorDetail":{"message":...},"error":...}. */
-	http_stream_begin(r->c, 200, "application/json");
+	http_stream_begin(c, 200, "application/json");
 	for (char *line = out.p, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
 		cJSON *m = cJSON_CreateObject();
 		char *s = strndup(line, (size_t)(nl - line + 1));
 		cJSON_AddStringToObject(m, "stream", s ? s : "");
 		free(s);
-		http_stream_json(r->c, m);
+		http_stream_json(c, m);
 	}
 	if (rc) {
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(m, "errorDetail"), "message", err);
 		cJSON_AddStringToObject(m, "error", err);
-		http_stream_json(r->c, m);
+		http_stream_json(c, m);
 	}
-	http_stream_end(r->c);
+	http_stream_end(c);
 	free(out.p);
+	load_free(&j->h);
+}
+
+static void load(struct req *r)
+{
+	struct loadjob *j = calloc(1, sizeof *j);
+	if (!j) {
+		http_error(r->c, 500, "out of memory");
+		return;
+	}
+	j->h = (struct helper){ .done = load_done, .free = load_free, .unsent = load_unsent };
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	snprintf(j->src, sizeof j->src, "%s.load", r->load_path);
+	if (rename(r->load_path, j->src) || helper_start(r->c, &j->h, -1, load_child, NULL)) {
+		http_error(r->c, 500, "cannot start the load: %s", strerror(errno));
+		load_free(&j->h);
+	}
 }
 
 static void tag(struct req *r, struct image *im)

@@ -3,10 +3,11 @@
  * then bulkhead-pull (registry.c, this program again) does the network
  * work in its own process while the poll loop goes on serving others: its
  * stdout is a socket relayed to the client as the chunked JSON progress
- * stream.  When it closes, DIR/pull.json says how it went; a complete
- * pull's OCI layout DIR/oci is loaded into the store (store_load: every
- * blob verified again, the tree unpacked, then tagged), and the stream ends
- * as dockerd's: "Pull complete" per layer fetched, "Digest: sha256:...",
+ * stream.  It stages the image too (store_stage: every blob verified again,
+ * the tree unpacked), so that a big image holds nobody up.  When it closes,
+ * DIR/pull.json says how it went; a complete pull's plan is committed into
+ * the store (store_commit, then tagged), and the stream ends as dockerd's:
+ * "Pull complete" per layer fetched (said by bulkhead-pull), "Digest: sha256:...",
  * "Status: Downloaded newer image for NAME" (or "Image is up to date").
  * The image also gets REPO@DIGEST (the manifest's digest: RepoDigests);
  * a pull by digest gets only that, once bulkhead-pull found the manifest's
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +113,7 @@ void pull_start(struct req *r)
 		argv[7 + i] = eng.insecure[i];
 	pid_t pid = fork();
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* a daemon killed takes its pulls along */
 		dup2(sv[1], 1);
 		execv(eng.self, argv);
 		_exit(127);
@@ -130,18 +134,24 @@ void pull_start(struct req *r)
 	r->c->held = 1;
 }
 
-static void finish(struct conn *c, struct pull *p)
+/* DIR/pull.json, once bulkhead-pull has written it (its last act), or NULL. */
+static cJSON *result(const struct pull *p)
 {
-	char path[4300], err[1200], fam[512], status[700];
-	ref_familiar(p->canon, fam, sizeof fam);
+	char path[4300], s[65536];
 	snprintf(path, sizeof path, "%s/pull.json", p->dir);
 	FILE *f = fopen(path, "re");
-	char s[16384];
 	size_t n = f ? fread(s, 1, sizeof s - 1, f) : 0;
 	if (f)
 		fclose(f);
 	s[n] = 0;
-	cJSON *j = cJSON_Parse(s), *l;
+	return cJSON_Parse(s);
+}
+
+static void finish(struct conn *c, struct pull *p)
+{
+	char err[1200], fam[512], status[700];
+	ref_familiar(p->canon, fam, sizeof fam);
+	cJSON *j = result(p), *plan = cJSON_GetObjectItemCaseSensitive(j, "plan");
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "error"));
 	const char *digest = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "digest"));
 	const char *config = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "config"));
@@ -159,21 +169,8 @@ static void finish(struct conn *c, struct pull *p)
 		e = "the registry's manifest is not the digest asked for";
 	if (!e) {
 		store_find(p->canon, &before, &by_tag, err, sizeof err);
-		/* The layers fetched go into blobs/ by link, not by the load's
-		 * copy (the load verifies them all the same; if it fails, its
-		 * sweep of unlisted blobs takes them out again). */
-		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
-			const char *hex = cJSON_GetStringValue(l);
-			char from[4300], to[4300];
-			if (!hex || strlen(hex) != 64 || !ref_is_hex(hex))
-				continue;
-			snprintf(from, sizeof from, "%s/oci/blobs/sha256/%s", p->dir, hex);
-			snprintf(to, sizeof to, "%s/blobs/sha256/%s", eng.data_root, hex);
-			link(from, to);
-		}
 		struct buf out = { 0 };
-		snprintf(path, sizeof path, "%s/oci", p->dir);
-		if (store_load(path, &out, err, sizeof err))
+		if (store_commit(plan, &out, err, sizeof err))
 			e = err;
 		free(out.p);
 		/* the image (its ID is its config's digest) gets REPO@DIGEST, as
@@ -192,12 +189,8 @@ static void finish(struct conn *c, struct pull *p)
 				*q = '?';
 		logmsg("pull %s: %s", p->canon, msg);
 		stream_msg(c, "error", msg, NULL);
+		store_discard(plan);
 	} else {
-		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, "layers")) {
-			char id[13];
-			snprintf(id, sizeof id, "%.12s", cJSON_GetStringValue(l) ? l->valuestring : "");
-			stream_msg(c, "status", "Pull complete", id);
-		}
 		snprintf(status, sizeof status, "Digest: %s", digest);
 		stream_msg(c, "status", status, NULL);
 		store_find(p->canon, &after, &by_tag, err, sizeof err);
@@ -205,7 +198,8 @@ static void finish(struct conn *c, struct pull *p)
 			 before && before == after ? "Image is up to date" : "Downloaded newer image", fam);
 		stream_msg(c, "status", status, NULL);
 		events_emit("image", "pull", fam, fam);
-		logmsg("pull %s: %s (fetched in %ld ms, stored in %ld ms)", p->canon, status, fetch_ms, store_ms);
+		logmsg("pull %s: %s (fetched and staged in %ld ms, committed in %ld ms)", p->canon, status, fetch_ms,
+		       store_ms);
 	}
 	cJSON_Delete(j);
 }
@@ -221,9 +215,13 @@ void pull_relay_done(struct conn *c)
 
 void pull_conn_gone(struct conn *c)
 {
-	/* A pull still running removes DIR itself when it finds its stdout closed. */
-	if (c->relay_fd < 0)
+	/* A pull still running removes DIR (and what it staged) itself when it
+	 * finds its stdout closed; one that has finished has left its result. */
+	cJSON *j = c->relay_fd < 0 ? NULL : result(c->pull);
+	if (c->relay_fd < 0 || j)
 		ld_rmtree_at(AT_FDCWD, c->pull->dir);
+	store_discard(cJSON_GetObjectItemCaseSensitive(j, "plan"));
+	cJSON_Delete(j);
 	free(c->pull);
 	c->pull = NULL;
 }

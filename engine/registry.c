@@ -8,11 +8,12 @@
  * layer into an OCI image layout DIR/oci whose index.json names CANON, and
  * writes the JSON progress stream of the Engine API ("Pulling fs layer",
  * "Downloading", ...) on its stdout, a socket the daemon relays to the
- * client.  Then DIR/pull.json holds {"digest","config","layers"} (the
- * manifest's digest, the config's, the hex digests of the layers it
- * downloaded) or {"error"};
- * the daemon loads DIR/oci into its store (which verifies every blob again
- * and unpacks it) and removes DIR.
+ * client.  It then stages DIR/oci for the store (store_stage: every blob
+ * verified again, the tree unpacked into DATA/tmp/load-*), and
+ * DIR/pull.json holds {"digest","config","layers","plan"} (the manifest's
+ * digest, the config's, the hex digests of the layers it downloaded, the
+ * stage's plan) or {"error"}; the daemon commits the plan (store_commit)
+ * and removes DIR.
  *
  * Every byte is checked as it arrives: the manifest fetched by tag against
  * the registry's Docker-Content-Digest (when given), the platform manifest,
@@ -783,8 +784,27 @@ int pull_main(int argc, char **argv)
 	}
 	P.dir = argv[1], eng.data_root = argv[2], P.canon = argv[3], P.host = argv[4];
 	P.repo = argv[5], P.tag = argv[6], P.insecure = argv + 7, P.ninsecure = argc - 7;
-	cJSON *res = cJSON_CreateObject();
+	cJSON *res = cJSON_CreateObject(), *l;
 	int rc = pull(res);
+	/* The unpack runs here too, so that the daemon only commits; each
+	 * layer's "Pull complete" follows it, as dockerd's follows its
+	 * extraction (and a client gone meanwhile is seen). */
+	if (!rc) {
+		char *oci = oci_path("");
+		cJSON *plan = oci ? store_stage(oci, P.err, sizeof P.err) : NULL;
+		free(oci);
+		if (!plan)
+			rc = P.err[0] ? -1 : fail("out of memory");
+		else
+			cJSON_AddItemToObject(res, "plan", plan);
+		cJSON_ArrayForEach(l, (rc ? NULL : cJSON_GetObjectItemCaseSensitive(res, "layers"))) {
+			char id[13];
+			snprintf(id, sizeof id, "%.12s", l->valuestring);
+			say_id("Pull complete", id);
+		}
+		if (P.gone)
+			store_discard(plan);
+	}
 	char *oci = oci_path("");
 	if (rc && oci)
 		ld_rmtree_at(AT_FDCWD, oci);

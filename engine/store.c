@@ -497,7 +497,6 @@ struct entry {
 	char **names;            /* canonical */
 	char id[65];
 	char *stage;             /* tmp/load-XXXXXX, when unpacked by this load */
-	struct image *im;
 };
 
 static int add_name(struct entry *en, const char *name, struct ld_err *e)
@@ -589,7 +588,6 @@ static void entries_free(struct entry *en, int n)
 			free(en[i].names[k]);
 		free(en[i].names);
 		free(en[i].ref);
-		image_free(en[i].im);
 	}
 	free(en);
 }
@@ -603,8 +601,26 @@ static long long parse_created(const char *s)
 	return (long long)timegm(&tm);
 }
 
-/* Unpacks one image into a staging folder and stores its blobs. */
-static int stage(struct ld_store *st, struct entry *en, const struct ld_image *li, struct ld_err *e)
+/* Puts layer blob hex in STAGE/blobs: a link to the store's copy or to the
+ * archive's file (a folder's blobs/sha256/HEX), else a copy.  A link keeps
+ * the bytes even if the store's copy goes meanwhile (an image deleted). */
+static int stage_blob(struct ld_store *st, const char *src, const char *member, const char *hex, const char *stage,
+		      struct ld_err *e)
+{
+	char dest[4300], from[4300], want[80];
+	snprintf(dest, sizeof dest, "%s/blobs/%s", stage, hex);
+	snprintf(from, sizeof from, "%s/blobs/sha256/%s", eng.data_root, hex);
+	if (!link(from, dest) || errno == EEXIST)
+		return 0;
+	snprintf(want, sizeof want, "blobs/sha256/%s", hex);
+	snprintf(from, sizeof from, "%s/%s", src, member);
+	if (!strcmp(member, want) && !link(from, dest))
+		return 0;
+	return copy_member(st, member, dest, e);
+}
+
+/* Unpacks one image into a staging folder, its blobs in STAGE/blobs. */
+static int stage(struct ld_store *st, const char *src, struct entry *en, const struct ld_image *li, struct ld_err *e)
 {
 	struct ld_opts o = { .ref = en->ref };
 	struct ld_config cfg;
@@ -616,6 +632,9 @@ static int stage(struct ld_store *st, struct entry *en, const struct ld_image *l
 	}
 	en->stage = tmpl;
 	char path[4200];
+	snprintf(path, sizeof path, "%s/blobs", tmpl);
+	if (mkdir(path, 0700))
+		return ld_fail(e, "cannot create %s: %s", path, strerror(errno));
 	snprintf(path, sizeof path, "%s/rootfs", tmpl);
 	int root = mkdir(path, 0755) ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct ld_fs *fs = root >= 0 ? ld_dirfs_new(root, 0, e) : NULL;
@@ -648,7 +667,7 @@ static int stage(struct ld_store *st, struct entry *en, const struct ld_image *l
 	cJSON_AddNumberToObject(ij, "created", (double)created);
 	cJSON_AddNumberToObject(ij, "size", (double)stats.bytes_out);
 	for (u32 i = 0; i < li->nlayers; i++) {
-		char hex[65], dig[72], *blob;
+		char hex[65], dig[72];
 		/* An OCI layer is named by its blob's digest; a docker-archive's,
 		 * which has none, by its diff_id (the tar the file holds, which
 		 * may be gzipped: the loader sniffs). */
@@ -656,12 +675,7 @@ static int stage(struct ld_store *st, struct entry *en, const struct ld_image *l
 		ld_hex(hex, b->has_digest ? b->digest : b->diff_id, 32);
 		snprintf(dig, sizeof dig, "sha256:%s", hex);
 		cJSON_AddItemToArray(ls, cJSON_CreateString(dig));
-		if (!(blob = path_of("%s/blobs/sha256/%s%s", hex, NULL)))
-			rc = ld_fail(e, "out of memory");
-		else if (access(blob, F_OK) && copy_member(st, li->layers[i].name, blob, e))
-			rc = -1;
-		free(blob);
-		if (rc)
+		if ((rc = stage_blob(st, src, b->name, hex, tmpl, e)))
 			break;
 	}
 	snprintf(path, sizeof path, "%s/image.json", tmpl);
@@ -705,11 +719,22 @@ static void archive_close(struct ld_store *st, struct ld_src *src)
 	a->in->close(a->in, src);
 }
 
-static int load(const char *path, int only_new, struct buf *out, char *err, size_t cap)
+/* An image is in the store when its folder is: what a stage in a child
+ * process (which has a copy of the list from its fork, or none) can see. */
+static int image_present(const char *id)
+{
+	char *p = path_of("%s/images/%s%s", id, NULL);
+	int r = p && !access(p, F_OK);
+	free(p);
+	return r;
+}
+
+cJSON *store_stage(const char *path, char *err, size_t cap)
 {
 	struct ld_err e = { "" };
 	struct entry *en = NULL;
-	int n = 0, rc = -1;
+	int n = 0;
+	cJSON *plan = NULL;
 	struct archive ar = { { archive_open, archive_close }, ld_host_store_open(path, &e), 0 };
 	struct ld_store *st = &ar.st;
 	if (!ar.in || list_entries(st, &en, &n, &ar.docker, &e))
@@ -722,57 +747,29 @@ static int load(const char *path, int only_new, struct buf *out, char *err, size
 			goto done;
 		ld_config_free(&cfg, &ld_host_alloc);
 		ld_hex(en[i].id, li.config.digest, 32);
-		int seen = find_id(en[i].id) != NULL;
+		int seen = image_present(en[i].id);
 		for (int k = 0; k < i; k++)
 			seen |= !strcmp(en[k].id, en[i].id);
-		int r = seen ? 0 : stage(st, &en[i], &li, &e);
+		int r = seen ? 0 : stage(st, path, &en[i], &li, &e);
 		ld_image_free(&li, &ld_host_alloc);
-		if (r || (en[i].stage && !(en[i].im = image_read(en[i].stage, en[i].id))))
+		if (r)
 			goto done;
 	}
-	int staged = 0;
-	for (int i = 0; i < n; i++)
-		staged |= en[i].stage != NULL;
-	if (only_new && !staged) {
-		rc = 1;
-		goto done;
-	}
-	/* Commit: every image is complete in its staging folder. */
+	plan = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(plan, "images");
 	for (int i = 0; i < n; i++) {
-		if (!en[i].stage)
-			continue;
-		char *dest = path_of("%s/images/%s%s", en[i].id, NULL);
-		if (!dest || rename(en[i].stage, dest)) {
-			ld_fail(&e, "cannot move image %s into the store: %s", en[i].id, strerror(errno));
-			free(dest);
-			goto done;
-		}
-		free(dest);
-		free(en[i].stage);
-		en[i].stage = NULL;
-		en[i].im->next = images;
-		images = en[i].im;
-		en[i].im = NULL;
-		emit_image("load", en[i].id, en[i].nnames ? en[i].names[0] : NULL);
+		cJSON *o = cJSON_CreateObject(), *names = cJSON_AddArrayToObject(o, "names");
+		cJSON_AddStringToObject(o, "id", en[i].id);
+		if (en[i].stage)
+			cJSON_AddStringToObject(o, "stage", en[i].stage);
+		for (int k = 0; k < en[i].nnames; k++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(en[i].names[k]));
+		cJSON_AddItemToArray(arr, o);
 	}
-	rc = 0;
-	for (int i = 0; i < n; i++) {
-		struct image *im = find_id(en[i].id);
-		char fam[512];
-		for (int k = 0; k < en[i].nnames; k++) {
-			if (add_tag(en[i].names[k], im))
-				rc = -1;
-			ref_familiar(en[i].names[k], fam, sizeof fam);
-			buf_printf(out, "Loaded image: %s\n", fam);
-			emit_image("tag", im->id, en[i].names[k]);
-		}
-		if (!en[i].nnames)
-			buf_printf(out, "Loaded image ID: sha256:%s\n", im->id);
-	}
-	if (rc || save_tags())
-		ld_fail(&e, "cannot record the tags");
+	for (int i = 0; i < n; i++)   /* the commit's now */
+		free(en[i].stage), en[i].stage = NULL;
 done:
-	if (rc < 0) {
+	if (!plan) {
 		/* The upload's file name is ours, not the client's: leave it out. */
 		char pre[4200];
 		snprintf(pre, sizeof pre, "image '%s': ", path);
@@ -781,7 +778,124 @@ done:
 	}
 	entries_free(en, n);
 	ld_host_store_close(ar.in);
+	return plan;
+}
+
+/* Moves a staged image's blobs into blobs/ (those the store has stay as
+ * they are), then its folder into images/. */
+static int commit_one(const char *id, const char *st, struct ld_err *e)
+{
+	char dir[4300], from[4400], to[4400];
+	snprintf(dir, sizeof dir, "%s/blobs", st);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = d ? 0 : ld_fail(e, "cannot open %s: %s", dir, strerror(errno));
+	while (!rc && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof from, "%s/%s", dir, de->d_name);
+		snprintf(to, sizeof to, "%s/blobs/sha256/%s", eng.data_root, de->d_name);
+		if (strlen(de->d_name) != 64 || !ref_is_hex(de->d_name) || (access(to, F_OK) && rename(from, to)))
+			rc = ld_fail(e, "cannot store layer %s: %s", de->d_name, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	if (rc || ld_rmtree_at(AT_FDCWD, dir))
+		return rc ? rc : ld_fail(e, "cannot remove %s", dir);
+	char *dest = path_of("%s/images/%s%s", id, NULL);
+	struct image *im = image_read(st, id);
+	if (!dest || !im || rename(st, dest)) {
+		ld_fail(e, "cannot move image %s into the store: %s", id, im ? strerror(errno) : "unreadable image.json");
+		free(dest);
+		image_free(im);
+		return -1;
+	}
+	free(dest);
+	im->next = images;
+	images = im;
+	return 0;
+}
+
+/* A plan entry's staged folder: DATA/tmp/load-*, or NULL. */
+static const char *stage_dir(const cJSON *it)
+{
+	char tmp[4200];
+	const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "stage"));
+	size_t n = (size_t)snprintf(tmp, sizeof tmp, "%s/tmp/load-", eng.data_root);
+	return st && !strncmp(st, tmp, n) && !strchr(st + n, '/') ? st : NULL;
+}
+
+int store_commit(const cJSON *plan, struct buf *out, char *err, size_t cap)
+{
+	struct ld_err e = { "" };
+	const cJSON *it, *nm, *arr = cJSON_GetObjectItemCaseSensitive(plan, "images");
+	int rc = cJSON_IsArray(arr) ? 0 : ld_fail(&e, "the stage left no plan");
+	/* Every staged folder is committed or removed: images first, then tags. */
+	cJSON_ArrayForEach(it, arr) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+		const char *st = stage_dir(it);
+		if (!id || strlen(id) != 64 || !ref_is_hex(id))
+			rc = ld_fail(&e, "the stage left a bad plan");
+		if (!st)
+			continue;
+		if (rc || find_id(id) || commit_one(id, st, &e)) {   /* find_id: another load had it first */
+			rc |= !find_id(id);
+			ld_rmtree_at(AT_FDCWD, st);
+			continue;
+		}
+		emit_image("load", id, cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(it, "names"), 0)));
+	}
+	cJSON_ArrayForEach(it, (rc ? NULL : arr)) {
+		struct image *im = find_id(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
+		const cJSON *names = cJSON_GetObjectItemCaseSensitive(it, "names");
+		char fam[512];
+		if (!im) {
+			rc = ld_fail(&e, "image %s is not in the store", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")));
+			break;
+		}
+		cJSON_ArrayForEach(nm, names) {
+			const char *name = cJSON_GetStringValue(nm);
+			if (!name)
+				continue;
+			if (add_tag(name, im))
+				rc = ld_fail(&e, "cannot record the tags");
+			ref_familiar(name, fam, sizeof fam);
+			buf_printf(out, "Loaded image: %s\n", fam);
+			emit_image("tag", im->id, name);
+		}
+		if (!cJSON_GetArraySize(names))
+			buf_printf(out, "Loaded image ID: sha256:%s\n", im->id);
+	}
+	if (!rc && save_tags())
+		rc = ld_fail(&e, "cannot record the tags");
+	if (rc)
+		snprintf(err, cap, "%s", e.msg);
 	gc_blobs();
+	return rc ? -1 : 0;
+}
+
+void store_discard(const cJSON *plan)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(plan, "images"))
+		if (stage_dir(it))
+			ld_rmtree_at(AT_FDCWD, stage_dir(it));
+}
+
+static int staged(const cJSON *plan)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(plan, "images"))
+		if (stage_dir(it))
+			return 1;
+	return 0;
+}
+
+static int load(const char *path, int only_new, struct buf *out, char *err, size_t cap)
+{
+	cJSON *plan = store_stage(path, err, cap);
+	int rc = !plan ? -1 : only_new && !staged(plan) ? 1 : store_commit(plan, out, err, cap);
+	cJSON_Delete(plan);
 	return rc;
 }
 

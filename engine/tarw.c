@@ -11,6 +11,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "engine.h"
+#include "ld.h"
+#include "tar.h"
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -33,59 +35,16 @@ static int pad(int fd, uint64_t size)
 	return n ? write_all(fd, zero, n) : 0;
 }
 
-struct hdr {
-	const char *name, *link;
-	char type;
-	unsigned mode, uid, gid, major, minor;
-	uint64_t size;
-	long long mtime;
-};
-
-static int header(int fd, const struct hdr *m);
-
-static int long_member(int fd, char type, const char *s, uint64_t n)
+static int header(int fd, const struct ld_tar_hdr *m)
 {
-	return header(fd, &(struct hdr){ "././@LongLink", NULL, type, 0644, 0, 0, 0, 0, n, 0 }) ||
-	       write_all(fd, s, (size_t)n) || pad(fd, n) ? -1 : 0;
-}
-
-static int header(int fd, const struct hdr *m)
-{
-	unsigned char h[512];
-	unsigned sum = 0;
-	size_t nl = strlen(m->name), ll = m->link ? strlen(m->link) : 0;
-	if (m->size > 077777777777ull || m->mtime < 0 || m->mtime > 077777777777ll)
-		return -1;
-	/* a long name or target: a GNU member carrying it first, then the header cut short */
-	if (ll > 100 && long_member(fd, 'K', m->link, ll + 1))
-		return -1;
-	if (nl > 100 && long_member(fd, 'L', m->name, nl + 1))
-		return -1;
-	memset(h, 0, sizeof h);
-	memcpy(h, m->name, nl > 100 ? 100 : nl);
-	snprintf((char *)h + 100, 8, "%07o", m->mode & 07777);
-	snprintf((char *)h + 108, 8, "%07o", m->uid & 07777777);
-	snprintf((char *)h + 116, 8, "%07o", m->gid & 07777777);
-	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)m->size);
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)m->mtime);
-	memset(h + 148, ' ', 8);
-	h[156] = (unsigned char)m->type;
-	if (ll)
-		memcpy(h + 157, m->link, ll > 100 ? 100 : ll);
-	memcpy(h + 257, "ustar\0" "00", 8);
-	if (m->type == '3' || m->type == '4') {
-		snprintf((char *)h + 329, 8, "%07o", m->major & 07777777);
-		snprintf((char *)h + 337, 8, "%07o", m->minor & 07777777);
-	}
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	return write_all(fd, h, sizeof h);
+	static u8 h[LD_TAR_HDR_MAX];
+	size_t n = ld_tar_header(h, m);
+	return n ? write_all(fd, h, n) : -1;
 }
 
 static int plain(int fd, const char *name, char type, uint64_t size)
 {
-	return header(fd, &(struct hdr){ name, NULL, type, type == '5' ? 0755 : 0644, 0, 0, 0, 0, size, 0 });
+	return header(fd, &(struct ld_tar_hdr){ name, NULL, type, type == '5' ? 0755 : 0644, 0, 0, 0, 0, size, 0 });
 }
 
 int tarw_file(int fd, const char *name, const void *p, uint64_t n)
@@ -122,7 +81,7 @@ int tarw_dir(int fd, const char *name)
 
 int tarw_stat(int fd, const char *name, const struct stat *st, const char *link, int src)
 {
-	struct hdr m = { name, NULL, '0', st->st_mode, st->st_uid, st->st_gid, 0, 0, 0, st->st_mtime };
+	struct ld_tar_hdr m = { name, NULL, '0', st->st_mode, st->st_uid, st->st_gid, 0, 0, 0, st->st_mtime };
 	if (S_ISREG(st->st_mode))
 		m.size = (uint64_t)st->st_size;
 	else if (S_ISDIR(st->st_mode))

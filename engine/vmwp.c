@@ -17,7 +17,8 @@
  * and clients, clients' input as STDIN (at most BH_STDIN_WINDOW unacknowledged,
  * the driver's rule), half-close as STDIN_CLOSE, resize as RESIZE, and the
  * control lines of hyperv.c: "signal N" as SIGNAL to PID 1, "exec SPEC" as
- * EXEC under a further handle with its own socket and state file.  PROC_EXIT
+ * EXEC under a further handle with its own socket and state file (a spec
+ * with "copy": true is docker cp's, BH_SPEC_COPY).  PROC_EXIT
  * of PID 1 ends it: the state file gets the exit code, and its exit closes
  * the file that owns the partition, which destroys it and frees its pages.
  *
@@ -136,7 +137,8 @@ static int build_spec(const cJSON *spec, const struct bh_layer *layers, u32 nlay
 	struct bh_proc_spec h = { 0 };
 	const cJSON *e, *argv = cJSON_GetObjectItem(spec, "argv"), *env = cJSON_GetObjectItem(spec, "env");
 	int tty = cJSON_IsTrue(cJSON_GetObjectItem(spec, "tty")), has_path = 0, has_term = 0;
-	h.flags = (tty ? BH_SPEC_TTY : 0) | (cJSON_IsTrue(cJSON_GetObjectItem(spec, "stdin")) ? BH_SPEC_STDIN : 0);
+	h.flags = (tty ? BH_SPEC_TTY : 0) | (cJSON_IsTrue(cJSON_GetObjectItem(spec, "stdin")) ? BH_SPEC_STDIN : 0) |
+		  (!run && cJSON_IsTrue(cJSON_GetObjectItem(spec, "copy")) ? BH_SPEC_COPY : 0);
 	h.nlayers = nlayers;
 	buf_put(out, &h, sizeof h);
 	buf_put(out, layers, nlayers * sizeof *layers);
@@ -151,7 +153,7 @@ static int build_spec(const cJSON *spec, const struct bh_layer *layers, u32 nlay
 		}
 	/* as the process shim gives them */
 	static const char path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	if (!has_path)
+	if (!has_path && !(h.flags & BH_SPEC_COPY))
 		buf_put(out, path, sizeof path), h.nenv++;
 	if (tty && !has_term)
 		buf_put(out, "TERM=xterm", 11), h.nenv++;

@@ -446,3 +446,53 @@ void ld_apply_free(struct ld_apply *ap, struct ld_alloc *a)
 	ld_del(a, ap->set);
 	ld_del(a, ap->trim);
 }
+
+/* ---- docker cp's way in */
+int ld_apply_copy(struct ld_apply *ap, struct ld_tar *t, const char *dir, int no_overwrite, const u32 *owner)
+{
+	struct ld_err *e = ap->err;
+	size_t cap = 2 * (size_t)ap->lim->max_path + 2;
+	char *clean = ld_new(ap->a, 3 * cap), *path, *link;
+	const char *sep = *dir ? "/" : "";
+	struct ld_tar_entry en;
+	int rc, type;
+	if (!clean)
+		return ld_fail(e, "out of memory");
+	path = clean + cap, link = clean + 2 * cap;
+	ld_apply_layer(ap);
+	while ((rc = ld_tar_next(t, &en)) > 0) {
+		const char *name = en.path, *base = clean;
+		long n = ld_clean_path(en.path, clean, ap->lim, e);
+		for (const char *c = clean; n > 0 && *c; c++)
+			if (*c == '/')
+				base = c + 1;
+		if (n >= 0 && ld_startswith(base, ".wh."))
+			n = ld_fail(e, "whiteout names are not copied");
+		if (n < 0) {
+			rc = ld_prefix(e, "entry '%s'", name);
+			break;
+		}
+		ld_snprintf(path, cap, "%s%s%s", dir, n ? sep : "", clean);
+		if (n && no_overwrite && !ap->fs->lstat(ap->fs, path, &type) && type != LD_NONE &&
+		    (type == LD_DIR) != (en.type == LD_DIR)) {
+			rc = ld_fail(e, type == LD_DIR ? "cannot overwrite directory \"/%s\" with non-directory \"%s\""
+						       : "cannot overwrite non-directory \"/%s\" with directory \"%s\"",
+				     path, clean);
+			break;
+		}
+		if (owner)
+			en.uid = owner[0], en.gid = owner[1];
+		ld_snprintf(path, cap, "%s%s%s", dir, sep, en.path);
+		en.path = path;
+		if (en.type == LD_TAR_HARDLINK) {
+			ld_snprintf(link, cap, "%s%s%s", dir, sep, en.link);
+			en.link = link;
+		}
+		if (ld_apply_entry(ap, &en, t)) {
+			rc = ld_prefix(e, "entry '%s'", name);
+			break;
+		}
+	}
+	ld_del(ap->a, clean);
+	return rc < 0 ? -1 : 0;
+}

@@ -32,6 +32,15 @@ void ld_apply_layer(struct ld_apply *ap);   /* call before each layer */
 /* Applies one entry; its data is read from t. */
 int ld_apply_entry(struct ld_apply *ap, const struct ld_tar_entry *e, struct ld_tar *t);
 
+/* docker cp into a container (PUT .../archive): the whole tar t applied
+ * under dir (a folder's path from the root, "" for the root itself, no
+ * symlink in it), each member's path and hard link target put under dir.
+ * As dockerd: whiteout names (.wh.*) are refused; with no_overwrite a
+ * folder is never replaced by a non-folder or back; owner (uid, gid), when
+ * given, owns every member.  Members before a bad one stay.  0, or -1 with
+ * the reason in ap's err. */
+int ld_apply_copy(struct ld_apply *ap, struct ld_tar *t, const char *dir, int no_overwrite, const u32 *owner);
+
 /* Cleans a tar path: leading '/', "." and empty components dropped; ".."
  * refused.  Returns the length, or -1 with a message. */
 long ld_clean_path(const char *in, char *out, const struct ld_limits *lim, struct ld_err *err);

@@ -451,3 +451,61 @@ long ld_tar_data(struct ld_tar *t, const u8 **p)
 	t->data_left -= k;
 	return (long)k;
 }
+
+/* ---- writing */
+static void octal(u8 *f, size_t width, u64 v)
+{
+	f[width - 1] = 0;
+	for (size_t i = width - 1; i-- > 0; v >>= 3)
+		f[i] = (u8)('0' + (v & 7));
+}
+
+static size_t block(u8 *out, const struct ld_tar_hdr *m, const char *name, char type, u64 size)
+{
+	size_t nl = ld_strlen(name), ll = m->link ? ld_strlen(m->link) : 0;
+	unsigned sum = 0;
+	ld_memset(out, 0, 512);
+	ld_memcpy(out, name, nl > 100 ? 100 : nl);
+	octal(out + 100, 8, m->mode & 07777);
+	octal(out + 108, 8, m->uid & 07777777);
+	octal(out + 116, 8, m->gid & 07777777);
+	octal(out + 124, 12, size);
+	octal(out + 136, 12, (u64)m->mtime);
+	ld_memset(out + 148, ' ', 8);
+	out[156] = (u8)type;
+	if (ll)
+		ld_memcpy(out + 157, m->link, ll > 100 ? 100 : ll);
+	ld_memcpy(out + 257, "ustar\0" "00", 8);
+	if (type == '3' || type == '4') {
+		octal(out + 329, 8, m->major & 07777777);
+		octal(out + 337, 8, m->minor & 07777777);
+	}
+	for (int i = 0; i < 512; i++)
+		sum += out[i];
+	octal(out + 148, 7, sum);
+	return 512;
+}
+
+/* A GNU 'L' or 'K' member carrying s (with its NUL): header, data, padding. */
+static size_t long_member(u8 *out, char type, const char *s)
+{
+	size_t n = ld_strlen(s) + 1;
+	struct ld_tar_hdr h = { .mode = 0644 };
+	block(out, &h, "././@LongLink", type, n);
+	ld_memset(out + 512, 0, (n + 511) & ~(size_t)511);
+	ld_memcpy(out + 512, s, n);
+	return 512 + ((n + 511) & ~(size_t)511);
+}
+
+size_t ld_tar_header(u8 *out, const struct ld_tar_hdr *m)
+{
+	size_t nl = ld_strlen(m->name), ll = m->link ? ld_strlen(m->link) : 0, at = 0;
+	if (m->size > 077777777777ull || m->mtime < 0 || m->mtime > 077777777777ll || nl >= LD_TAR_NAME_MAX ||
+	    ll >= LD_TAR_NAME_MAX)
+		return 0;
+	if (ll > 100)
+		at += long_member(out + at, 'K', m->link);
+	if (nl > 100)
+		at += long_member(out + at, 'L', m->name);
+	return at + block(out + at, m, m->name, m->type, m->size);
+}

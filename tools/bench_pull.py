@@ -73,7 +73,8 @@ def main():
                 all1, idle1 = clock(s)
                 guest_ns, busy_ns = (all1 - all0) * 10**7, (all1 - all0 - (idle1 - idle0)) * 10**7
                 log = s.run("grep 'bench/big:1: Status' /var/log/bulkheadd.log")
-                fetch_ms, store_ms = map(int, re.search(r"fetched in (\d+) ms, stored in (\d+) ms", log).groups())
+                fetch_ms, store_ms = map(int, re.search(r"fetched and staged in (\d+) ms, committed in (\d+) ms",
+                                                        log).groups())
                 assert "Status: Downloaded newer image" in out, out
                 assert re.search(r"^10\.0\.2\.2:\d+/bench/big:1$", out, re.M), out
             finally:
@@ -85,8 +86,8 @@ def main():
     figure("pull: bytes per million guest instructions", size * 10**6 // guest_ns, "bytes")
     figure("pull: busy guest instructions (not idle)", busy_ns, "insns")
     figure("pull: bytes per million busy instructions", size * 10**6 // max(busy_ns, 1), "bytes")
-    figure("  fetch (bulkhead-pull: network, sha256)", fetch_ms * 10**6, "insns")
-    figure("  store (verify again, unpack, copy, tag)", store_ms * 10**6, "insns")
+    figure("  fetch and stage (bulkhead-pull: network, sha256, verify again, unpack)", fetch_ms * 10**6, "insns")
+    figure("  commit (the daemon's loop: move into the store, tag)", store_ms * 10**6, "insns")
     figure("pull: wall time under QEMU TCG", int(wall * 1000), "ms")
     figure("skopeo copy to disk on the build machine", int(skopeo_s * 1000), "ms")
 

@@ -28,6 +28,16 @@ void utility_send(u16 type, u16 seq, s64 arg, const void *payload, u32 len);
 void uvm_message(const struct bh_msg *m, const u8 *payload); /* RUN EXEC STDIN STDIN_CLOSE RESIZE SIGNAL */
 void uvm_poll(void);    /* the relay: starts, stdin, output, exits */
 int uvm_active(void);   /* a container's root is built: its processes run here */
+/* USER[:GROUP] (names or numbers) to ids from the root's /etc/passwd and
+ * /etc/group (a user's group: its passwd line's, else 0): 0, -1 (no such
+ * user) or -2 (no such group). */
+int uvm_ids(const char *user, u32 *uid, u32 *gid);
+
+/* copy.c: docker cp's work in the container's root (BH_SPEC_COPY): argv is
+ * the request, user copyUIDGID's owner ("": none); writes the answer and
+ * any tar to fd 1, reads a put's tar from fd 0.  The exit code: 0, or 1
+ * when a tar was cut short. */
+int uvm_copy(char **argv, const char *user);
 
 /* vmhost.c: the host driver */
 void vmhost_init(void);  /* /dev/bulkhead and the channel doorbell */

@@ -230,11 +230,38 @@ static int stdio(struct proc *p)
 	return 0;
 }
 
-/* The numbers of user (NAME or N, then :GROUP or :N) from the root's
- * /etc/passwd and /etc/group; 0 or -EINVAL. */
-static int lookup_id(const char *file, const char *name, u64 n, int field, u32 *id)
+/* Field field (0 first) of the first line of file (the root's /etc/passwd
+ * or /etc/group) whose field key is name[0..n), as a number: 0 or -EINVAL. */
+static int file_id(const char *file, const char *name, u64 n, int key, int field, u32 *id)
 {
 	static char buf[8192];
+	unsigned long long v;
+	struct inode *i;
+	if (path_lookup(AT_FDCWD, file, LOOKUP_FOLLOW, &i, 0))
+		return -EINVAL;
+	s64 len = ramfs_read(i, buf, sizeof buf - 1, 0);
+	iput(i);
+	buf[len > 0 ? len : 0] = 0;
+	for (char *line = buf, *next; *line; line = next) {
+		char *f[5] = { line }; /* name, password, uid, gid, the rest */
+		int nf = 1;
+		for (next = line; *next && *next != '\n'; next++)
+			if (*next == ':' && nf < 5)
+				*next = 0, f[nf++] = next + 1;
+		if (*next)
+			*next++ = 0;
+		if (nf > key && nf > field && strlen(f[key]) == n && !memcmp(f[key], name, n) &&
+		    !bh_parse_u64(f[field], &v) && v <= 0xffffffffull) {
+			*id = (u32)v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A user or group, NAME or a number (itself), as its id: 0 or -EINVAL. */
+static int lookup_id(const char *file, const char *name, u64 n, u32 *id)
+{
 	unsigned long long v;
 	char num[16];
 	if (n && n < sizeof num) {
@@ -245,49 +272,31 @@ static int lookup_id(const char *file, const char *name, u64 n, int field, u32 *
 			return 0;
 		}
 	}
-	struct inode *i;
-	if (path_lookup(AT_FDCWD, file, LOOKUP_FOLLOW, &i, 0))
-		return -EINVAL;
-	s64 len = ramfs_read(i, buf, sizeof buf - 1, 0);
-	iput(i);
-	buf[len > 0 ? len : 0] = 0;
-	for (char *line = buf, *next; *line; line = next) {
-		next = line;
-		while (*next && *next != '\n')
-			next++;
-		if (*next)
-			*next++ = 0;
-		if (memcmp(line, name, n) || line[n] != ':')
-			continue;
-		char *f = line + n + 1;
-		for (int k = 1; k < field && *f; k++)
-			while (*f && *f++ != ':')
-				;
-		u64 m = 0;
-		while (f[m] && f[m] != ':')
-			m++;
-		f[m] = 0;
-		if (bh_parse_u64(f, &v))
-			return -EINVAL;
-		*id = (u32)v;
+	return file_id(file, name, n, 0, 2, id);
+}
+
+int uvm_ids(const char *user, u32 *uid, u32 *gid)
+{
+	u64 n = find(user, strlen(user), ':');
+	char num[16];
+	*uid = *gid = 0;
+	if (!*user)
 		return 0;
-	}
-	return -EINVAL;
+	if (lookup_id("/etc/passwd", user, n, uid))
+		return -1;
+	if (user[n])
+		return lookup_id("/etc/group", user + n + 1, strlen(user + n + 1), gid) ? -2 : 0;
+	/* the user's passwd line's group (by name, or by uid for a number), else 0 */
+	bh_snprintf(num, sizeof num, "%u", *uid);
+	if (file_id("/etc/passwd", user, n, 0, 3, gid) && file_id("/etc/passwd", num, strlen(num), 2, 3, gid))
+		*gid = 0;
+	return 0;
 }
 
 static int become(const char *user)
 {
-	u64 n = find(user, strlen(user), ':');
-	const char *colon = user[n] ? user + n : 0;
-	u32 uid = 0, gid = 0;
-	if (!*user)
-		return 0;
-	if (lookup_id("/etc/passwd", user, n, 2, &uid))
-		return -EINVAL;
-	if (colon ? lookup_id("/etc/group", colon + 1, strlen(colon + 1), 2, &gid)
-		  : lookup_id("/etc/passwd", user, n, 3, &gid))
-		gid = colon ? (u32)-1 : 0;
-	if (gid == (u32)-1)
+	u32 uid, gid;
+	if (uvm_ids(user, &uid, &gid))
 		return -EINVAL;
 	for (int i = 0; i < 3; i++)
 		current->uid[i] = uid, current->gid[i] = gid;
@@ -335,6 +344,14 @@ static int proc_start(void *arg)
 	if (d) {
 		iput(current->cwd);
 		current->cwd = d;
+	}
+	if (p->hdr->flags & BH_SPEC_COPY) { /* no program: docker cp's work, as root */
+		p->result = current->pid;
+		memcpy(current->comm, "copy", 5);
+		r = uvm_copy(s.argv, s.user);
+		kfree(s.argv);
+		kfree(s.env);
+		do_exit(r << 8);
 	}
 	if ((r = become(s.user))) {
 		bh_snprintf(p->reason, sizeof p->reason, "unable to find user %s: no matching entries in passwd file", s.user);

@@ -76,6 +76,7 @@ struct task {
 	struct task *leader;          /* the group's leader; itself for a leader */
 	int live;                     /* leader: its group's threads not yet exited */
 	int group_exit;               /* leader: exit_group or a fatal signal ended the group */
+	int pdeath_sig;               /* leader: sent to it when its parent's process ends (prctl), or 0 */
 	u64 shared_pending;           /* leader: signals sent to the process */
 	struct task *execer;          /* leader: the thread whose execve ends the others */
 	u8 autoreap;                  /* a thread other than the leader, gone: freed by the scheduler */

@@ -464,14 +464,17 @@ void vfork_release(struct task *t)
 	}
 }
 
-/* The last thread of l's process has gone: its children go to init, its
- * parent may wait for it. */
+/* The last thread of l's process has gone: its children get their
+ * PR_SET_PDEATHSIG signal and go to init, its parent may wait for it. */
 static void group_dead(struct task *l)
 {
 	struct task *init = task_by_pid(1);
 	for (struct task *c = task_list; c; c = c->next)
-		if (c->parent == l)
+		if (c->parent == l) {
 			c->parent = init != l ? init : 0;
+			if (c->pdeath_sig)
+				send_signal(c, c->pdeath_sig);
+		}
 	if (init && init != l)
 		wakeup(init);
 	if (l->pid == 1 && init_exit)

@@ -210,7 +210,9 @@ int vfs_open(int dirfd, const char *path, u32 flags, u32 mode, struct file **out
 void fill_stat(struct inode *i, struct kstat *st)
 {
 	memset(st, 0, sizeof *st);
-	st->st_dev = i->fops && !S_ISREG(i->mode) ? 5 : 1;
+	/* devfs, procfs and anonymous pipes and sockets: 5; ramfs (a FIFO made
+	 * there included: nftw's FTW_MOUNT would leave it out): 1 */
+	st->st_dev = i->fops && i->fops != &fifo_fops && !S_ISREG(i->mode) ? 5 : 1;
 	st->st_ino = i->ino;
 	st->st_nlink = i->nlink ? i->nlink : 1;
 	st->st_mode = i->mode;

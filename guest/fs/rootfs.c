@@ -479,6 +479,64 @@ int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap)
 }
 
 /* A directory of dir, made if missing; referenced, or NULL. */
+/* A stream read from an open file (a pipe), a chunk at a time. */
+struct file_src {
+	struct ld_src src;
+	struct file *f;
+	u8 buf[65536];
+	long held;          /* a first chunk read ahead (to sniff gzip), not yet handed out */
+};
+
+static long file_pull(struct ld_src *s, const u8 **p)
+{
+	struct file_src *fs = (struct file_src *)s;
+	long n = fs->held;
+	fs->held = 0;
+	if (!n)
+		n = kernel_read(fs->f, fs->buf, sizeof fs->buf);
+	if (n < 0)
+		return ld_fail(s->err, "reading the archive: error %ld", -n);
+	*p = fs->buf;
+	return n;
+}
+
+int rootfs_copy_in(struct file *in, const char *dir, int no_overwrite, const u32 *owner, char *msg, u64 cap)
+{
+	struct ld_alloc a = { k_alloc, k_free, 0 };
+	static struct ld_limits lim;
+	static struct ld_apply ap;
+	struct ld_err err = { { 0 } };
+	ld_limits_default(&lim);
+	struct work {
+		struct file_src in;
+		struct ld_gunzip gz;
+		struct ld_tar t;
+		char bufs[];
+	} *w = kmalloc(sizeof *w + 2 * (lim.max_path + 1) + LD_TAR_PAXMAX);
+	int st = 500;
+	rfs.err = &err;
+	if (!w || !in) {
+		ld_fail(&err, "out of memory");
+		goto out;
+	}
+	w->in = (struct file_src){ { file_pull, 0, &err }, in, { 0 }, 0 };
+	struct ld_src *src = &w->in.src;
+	w->in.held = kernel_read(in, w->in.buf, sizeof w->in.buf);
+	if (w->in.held >= 2 && w->in.buf[0] == 0x1f && w->in.buf[1] == 0x8b) /* as dockerd, a gzip'd tar too */
+		src = ld_gunzip_init(&w->gz, src, &err) ? 0 : &w->gz.src;
+	if (!src || ld_apply_init(&ap, &rfs, &lim, &a, &err))
+		goto out;
+	ld_tar_init(&w->t, src, w->bufs, lim.max_path, &err);
+	st = ld_apply_copy(&ap, &w->t, dir, no_overwrite, owner) ? 400 : 200;
+	forget_last_dir();
+	ld_apply_free(&ap, &a);
+out:
+	kfree(w);
+	if (st != 200)
+		bh_snprintf(msg, cap, "%s", err.msg);
+	return st;
+}
+
 static struct inode *subdir(struct inode *dir, const char *name)
 {
 	struct inode *d = dir_lookup(dir, name);

@@ -202,6 +202,12 @@ struct rootfs_layer {
 	const u8 *sha256;  /* 32 bytes the data must hash to; NULL: not checked */
 };
 int rootfs_apply_layers(const struct rootfs_layer *l, u32 n, char *msg, u64 cap);
+/* docker cp's unpack (loader/apply.c ld_apply_copy) of the tar (or gzip'd
+ * tar) read from in to its end, under dir (from the root, "" = the root;
+ * resolved, no symlink in it); owner: (uid, gid) of every member, or NULL.
+ * One caller at a time.  200, or 400 (a refused or broken archive) or 500
+ * with the reason in msg. */
+int rootfs_copy_in(struct file *in, const char *dir, int no_overwrite, const u32 *owner, char *msg, u64 cap);
 void rootfs_boot_images(const struct bh_module *root); /* the other modules: /boot/images/NAME */
 
 

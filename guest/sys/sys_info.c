@@ -177,6 +177,14 @@ s64 sys_getrandom(u64 ubuf, u64 n, u64 flags)
 
 s64 sys_prctl(u64 op, u64 a2)
 {
+	if (op == 1) { /* PR_SET_PDEATHSIG: when the parent's process ends (Linux: its thread) */
+		if (a2 >= NSIG)
+			return -EINVAL;
+		current->leader->pdeath_sig = (int)a2;
+		return 0;
+	}
+	if (op == 2) /* PR_GET_PDEATHSIG */
+		return copy_to_user(a2, &current->leader->pdeath_sig, 4) ? -EFAULT : 0;
 	if (op == 15) { /* PR_SET_NAME */
 		char n[16];
 		if (user_strncpy(n, a2, 16) < 0 && copy_from_user(n, a2, 15))

@@ -183,6 +183,19 @@ struct bh_proc_spec {
 };
 #define BH_SPEC_TTY 1   /* stdin, stdout and stderr are one pty; else three pipes */
 #define BH_SPEC_STDIN 2 /* the host sends STDIN; without it stdin is at end-of-file at once */
+/* EXEC only: no program runs; the utility does docker cp's work in the
+ * container's root, as root, over the exec's stdin and stdout (pipes).
+ * argv: "stat" PATH | "get" PATH | "put" DIR ["no-overwrite"]; user: the
+ * owner of every member put ("" = the tar's).  stat and get first read
+ * stdin to its end (the host closes it when it is there to read, so that
+ * nothing waits in its worker).  Stdout: an answer line, for
+ * stat and get "200 MODE SIZE MTIME NSEC\n" (decimal st_mode, st_size,
+ * st_mtime, its nanoseconds) then PATH's last name and its link target
+ * ("" unless a symlink), each NUL-terminated, then for get a tar of PATH;
+ * for put, after reading the tar from stdin, "200\n"; else "STATUS
+ * MESSAGE\n" (404, 400, 500).  PROC_EXIT: 0, or exit code 1 when a get's
+ * tar was cut short (guest/bh/copy.c). */
+#define BH_SPEC_COPY 4
 
 struct bh_guest_stats {
 	u64 uptime_ns;

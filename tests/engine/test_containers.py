@@ -508,15 +508,19 @@ def test_archive_client_gone(d):
     assert e.request("HEAD", "/containers/cpgone/archive?path=/big")[0] == 200 and d.alive()
 
 
-def test_archive_hyperv(d):
-    """A hyperv container's files are in its utility partition: a clear 501."""
+def test_archive_hyperv_not_running(d):
+    """A hyperv container's files are in its utility partition, there only
+    while it runs: a clear 409, nothing written (a running one's: in the
+    guest, test_docker_tcp.py's test_cp_hyperv_same_as_process)."""
     e = d.engine
     create(e, {"Image": "img:1", "Cmd": ["true"], "HostConfig": {"Isolation": "hyperv"}}, "hvcp")
+    before = d.files()
     for m in ("HEAD", "GET", "PUT"):
         st, _, body = e.request(m, "/containers/hvcp/archive?path=/etc", tar_of([("x", "file", b"x")]) if m == "PUT" else None)
-        assert st == 501, (m, st)
+        assert st == 409, (m, st)
         if m != "HEAD":
-            assert "not supported for hyperv isolation" in json.loads(body)["message"]
+            assert "is not running" in json.loads(body)["message"], body
+    assert d.files() == before
 
 
 def test_system_df(d):

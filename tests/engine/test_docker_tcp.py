@@ -119,8 +119,16 @@ def test_run_options(eng, iso):
     r = f"--isolation={iso}"
     assert d("run", "--rm", r, "busybox", "echo", "hi").stdout == "hi\n"
     out = d("run", "--rm", r, "-e", "A=1", "-w", "/tmp", "-u", "1000", "busybox", "sh", "-c",
-            "echo $A; pwd; id -u").stdout
-    assert out == "1\n/tmp\n1000\n", out
+            "echo $A; pwd; id -u; id -g").stdout
+    assert out == "1\n/tmp\n1000\n0\n", out   # no passwd line for 1000: group 0, as Docker
+    d("run", "-d", r, "--name", f"ug-{iso}", "busybox", "sleep", "999")
+    try:   # a user's group: its passwd line's, found by name or by uid
+        d("exec", f"ug-{iso}", "sh", "-c", "echo u:x:1001:77::/:/bin/sh >> /etc/passwd")
+        for u in ("1001", "u"):
+            out = d("exec", "-u", u, f"ug-{iso}", "sh", "-c", "id -u; id -g").stdout
+            assert out == "1001\n77\n", (u, out)
+    finally:
+        d("rm", "-f", f"ug-{iso}")
     assert d("run", "--rm", r, "--entrypoint", "echo", "busybox", "ent").stdout == "ent\n"
     assert d("run", "--rm", r, "--hostname", "hh", "busybox", "hostname").stdout == "hh\n"
     assert d("run", "--rm", r, "--name", f"named-{iso}", "-m", "32m", "--network", "none", "busybox",
@@ -412,8 +420,8 @@ def test_history_and_prune(eng):
 def test_cp_and_df(eng, tmp_path):
     """docker cp both ways: into a container never started (the daemon makes
     its upper the merged tree first, and its start keeps what was copied), a
-    running one, out of the image's files; a hyperv container's is refused.
-    docker system df counts the images and containers."""
+    running one, out of the image's files.  docker system df counts the
+    images and containers."""
     d = eng.docker
     src = tmp_path / "note.txt"
     src.write_text("copied in\n")
@@ -440,12 +448,109 @@ def test_cp_and_df(eng, tmp_path):
     assert rows[0] == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], rows
     assert rows[2][:3] == ["Containers", "2", "1"], rows
     assert "Containers space usage:" in d("system", "df", "-v").stdout
+    d("rm", "-f", "cpc", "cpr")
+
+
+def archive(eng, method, ctr, path, body=None, query=""):
+    """The archive endpoint over the forwarded port: (status, headers, body)."""
+    import http.client
+    import urllib.parse
+    c = http.client.HTTPConnection("127.0.0.1", eng.port, timeout=120)
+    c.request(method, "/v1.44/containers/%s/archive?path=%s%s" % (ctr, urllib.parse.quote(path), query), body,
+              {"Content-Type": "application/x-tar"} if body is not None else {})
+    r = c.getresponse()
+    out = (r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read())
+    c.close()
+    return out
+
+
+def members(data):
+    """A tar's members as (name, type, mode, uid, size, link, bytes), in order."""
+    import io
+    import tarfile
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        return [(m.name, m.type, m.mode, m.uid, m.size, m.linkname,
+                 t.extractfile(m).read() if m.isreg() else b"") for m in t.getmembers()]
+
+
+def test_cp_hyperv_same_as_process(eng):
+    """docker cp of a hyperv container (its utility partition does the
+    work): the same tar, stat header and errors as a process container's
+    for the same tree, both ways; hostile tars refused with nothing written;
+    a hyperv container that is not running: 409."""
+    import base64
+    import io
+    import tarfile
+    d = eng.docker
+    long = "n" * 120
+    make = ("mkdir -p /w/sub/" + long + " && echo one > /w/a && chmod 640 /w/a && ln -s a /w/l && "
+            "ln -s /w/sub /w/abs && mkfifo /w/f && echo deep > /w/sub/" + long + "/x && "
+            "touch -d @1700000000 /w/a /w/sub/" + long + "/x")
+    d("run", "-d", "--name", "cpp", "busybox", "sleep", "999")
     d("run", "-d", "--isolation=hyperv", "--name", "cph", "busybox", "sleep", "999")
     try:
+        got = {}
+        for c in ("cpp", "cph"):
+            d("exec", c, "sh", "-c", make)
+            st, h, body = archive(eng, "GET", c, "/w")
+            assert st == 200, (c, body)
+            stat = json.loads(base64.b64decode(h["x-docker-container-path-stat"]))
+            st2, h2, _ = archive(eng, "HEAD", c, "/w/abs")
+            got[c] = (members(body), stat["name"], stat["mode"],
+                      json.loads(base64.b64decode(h2["x-docker-container-path-stat"])))
+            st, _, root = archive(eng, "GET", c, "/")
+            assert st == 200 and members(root)[0][0] in (".", "./"), (c, members(root)[:2])
+        m = got["cph"][0]
+        assert ("w/a", tarfile.REGTYPE, 0o640, 0, 4, "", b"one\n") in m, m
+        assert ("w/l", tarfile.SYMTYPE, 0o777, 0, 0, "a", b"") in m, m
+        assert ("w/sub/%s/x" % long, tarfile.REGTYPE, 0o644, 0, 5, "", b"deep\n") in m, m
+        assert any(x[0] == "w/f" and x[1] == tarfile.FIFOTYPE for x in m), m
+        assert got["cph"][3]["linkTarget"] == "/w/sub" and got["cph"][3]["name"] == "abs", got["cph"][3]
+        strip = lambda g: (sorted(x for x in g[0] if x[1] != tarfile.DIRTYPE), g[1], g[2],
+                           {k: v for k, v in g[3].items() if k != "mtime"})
+        assert strip(got["cph"]) == strip(got["cpp"]), (strip(got["cph"]), strip(got["cpp"]))
+        # in: a tar (and a gzip'd one) unpacked where asked, owners as given
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as t:
+            for name, data in (("in/p.txt", b"put\n"), ("in/q", b"")):
+                ti = tarfile.TarInfo(name)
+                ti.size, ti.uid, ti.mode = len(data), 1234, 0o600
+                t.addfile(ti, io.BytesIO(data))
+        for c in ("cpp", "cph"):
+            st, _, body = archive(eng, "PUT", c, "/tmp", buf.getvalue())
+            assert st == 200, (c, body)
+            assert d("exec", c, "sh", "-c", "cat /tmp/in/p.txt; stat -c '%u %a' /tmp/in/q").stdout == \
+                "put\n1234 600\n"
+        import gzip
+        st, _, body = archive(eng, "PUT", "cph", "/", gzip.compress(buf.getvalue()))
+        assert st == 200 and d("exec", "cph", "cat", "/in/p.txt").stdout == "put\n", body
+        # errors, as a process container's
+        for c in ("cpp", "cph"):
+            st, _, body = archive(eng, "GET", c, "/nope")
+            assert st == 404 and b"Could not find the file /nope in container " + c.encode() in body, body
+            st, _, body = archive(eng, "PUT", c, "/w/a", buf.getvalue())
+            assert st == 400 and b"extraction point is not a directory" in body, body
+            bad = io.BytesIO()
+            with tarfile.open(fileobj=bad, mode="w") as t:
+                ti = tarfile.TarInfo("../../etc/evil")
+                t.addfile(ti, io.BytesIO(b""))
+            st, _, body = archive(eng, "PUT", c, "/tmp", bad.getvalue())
+            assert st == 400 and b"../../etc/evil" in body, body
+            assert d("exec", c, "ls", "/etc/evil", check=False).returncode != 0
+            st, _, body = archive(eng, "PUT", c, "/tmp", b"x" * 1000)
+            assert st == 400, body
+        # the CLI, both ways
+        src = "/tmp/cp-note-%d.txt" % os.getpid()
+        with open(src, "w") as f:
+            f.write("copied in\n")
+        d("cp", src, "cph:/tmp/note.txt")
+        os.unlink(src)
+        assert d("exec", "cph", "cat", "/tmp/note.txt").stdout == "copied in\n"
+        d("stop", "-t", "1", "cph")
         r = d("cp", "cph:/etc/passwd", "-", check=False)
-        assert r.returncode == 1 and "not supported for hyperv isolation" in r.stderr, r
+        assert r.returncode == 1 and "is not running" in r.stderr, r
     finally:
-        d("rm", "-f", "cpc", "cpr", "cph", check=False)
+        d("rm", "-f", "cpp", "cph", check=False)
 
 
 def test_info_events_attach_publish(eng):

@@ -552,6 +552,82 @@ def test_sigkill_mid_load_loses_nothing(tmp_path, busybox_tar, when):
         d.kill()
 
 
+def children(pid):
+    """The pids whose parent is pid."""
+    out = []
+    for n in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % n) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(n))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def start_big_load(d, arch):
+    """A client's load of arch, sent whole; returns its socket once the
+    unpack has begun (a tmp/load-* folder)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(d.sock)
+    s.sendall(b"POST /images/load HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(arch))
+    threading.Thread(target=lambda: s.sendall(arch), daemon=True).start()
+    tmpdir = os.path.join(d.data, "tmp")
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(n.startswith("load-") for n in os.listdir(tmpdir)):
+        time.sleep(0.002)
+    assert any(n.startswith("load-") for n in os.listdir(tmpdir)), "the unpack was not seen"
+    return s
+
+
+def test_load_does_not_stall_the_daemon(tmp_path, busybox_tar):
+    """The unpack runs in a child: stopped mid-unpack, it holds nobody up;
+    let go, its image is committed and the client told."""
+    d = Daemon(tmp_path).start()
+    try:
+        loaded(d.engine.load(busybox_tar)[1])
+        arch, _ = big_image("big:1")
+        s = start_big_load(d, arch)
+        kids = children(d.proc.pid)
+        assert kids, "no helper process"
+        for k in kids:
+            os.kill(k, signal.SIGSTOP)
+        t0 = time.time()
+        assert d.engine.request("GET", "/_ping")[0] == 200
+        assert [t for i in images(d.engine) for t in i["RepoTags"]] == ["busybox:latest"]
+        assert time.time() - t0 < 2
+        for k in kids:
+            os.kill(k, signal.SIGCONT)
+        s.settimeout(60)
+        got = b""
+        while not got.endswith(b"0\r\n\r\n"):
+            chunk = s.recv(65536)
+            assert chunk, got
+            got += chunk
+        assert b"Loaded image: big:1" in got and b"Connection: close" in got, got
+        assert sorted(t for i in images(d.engine) for t in i["RepoTags"]) == ["big:1", "busybox:latest"]
+        assert [f for f in d.files() if f.startswith("tmp/")] == []
+    finally:
+        d.kill()
+
+
+def test_load_client_gone_mid_unpack(tmp_path):
+    """A client that leaves mid-unpack: nothing is stored, nothing staged is
+    left behind, and the same load goes through afterwards."""
+    d = Daemon(tmp_path).start()
+    try:
+        arch, _ = big_image("big:1")
+        before = d.files()
+        start_big_load(d, arch).close()
+        deadline = time.time() + 60
+        while time.time() < deadline and (d.files() != before or children(d.proc.pid)):
+            time.sleep(0.1)
+        assert d.files() == before
+        assert loaded(d.engine.load(arch)[1]) == ["Loaded image: big:1\n"]
+    finally:
+        d.kill()
+
+
 def test_boot_images_loaded_once(tmp_path, busybox_tar):
     boot = tmp_path / "boot"
     boot.mkdir()

@@ -340,7 +340,8 @@ def test_daemon_killed_mid_pull(tmp_path):
         d.kill()
         s.close()
         d.start()
-        time.sleep(2.5)   # the orphaned bulkhead-pull finds its stdout gone
+        assert stored(d) == []   # bulkhead-pull died with the daemon (PR_SET_PDEATHSIG)
+        time.sleep(1)
         assert stored(d) == []
         reg.faults.discard("slow")
         st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")

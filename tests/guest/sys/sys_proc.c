@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -19,6 +20,49 @@ static void on_segv(int s)
 {
 	(void)s;
 	siglongjmp(jb, 1);
+}
+
+static int death_pipe;
+static void on_death(int s)
+{
+	char c = s == SIGTERM ? 'T' : '?';
+	write(death_pipe, &c, 1);
+	_exit(0);
+}
+
+/* PR_SET_PDEATHSIG: a grandchild is told when its parent dies (the
+ * daemon's helpers end with it). */
+static void pdeathsig(void)
+{
+	int a[2], b[2], v = -1;
+	char c = 0;
+	T("pdeathsig-bad", prctl(PR_SET_PDEATHSIG, 65));
+	T("pdeathsig-get-none", prctl(PR_GET_PDEATHSIG, &v) || v);
+	if (pipe(a) || pipe(b))
+		return;
+	pid_t mid = fork();
+	if (!mid) {
+		if (!fork()) {
+			death_pipe = a[1];
+			signal(SIGTERM, on_death);
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			prctl(PR_GET_PDEATHSIG, &v);
+			c = v == SIGTERM ? 'R' : 'r';
+			write(b[1], &c, 1);
+			for (;;)
+				pause();
+		}
+		read(b[0], &c, 1);   /* set: now the parent dies */
+		_exit(c == 'R' ? 0 : 1);
+	}
+	int st;
+	waitpid(mid, &st, 0);
+	printf("pdeathsig-set: %d\n", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(a[1]);
+	alarm(5);
+	printf("pdeathsig-told: %d\n", read(a[0], &c, 1) == 1 && c == 'T');
+	alarm(0);
+	close(a[0]), close(b[0]), close(b[1]);
 }
 
 int main(void)
@@ -156,5 +200,6 @@ int main(void)
 	T("prlimit-nofile", prlimit(0, RLIMIT_NOFILE, 0, &rl) == 0 && rl.rlim_cur > 0);
 	T("getuid", getuid());
 	T("unknown-syscall", syscall(1023));
+	pdeathsig();
 	return 0;
 }
