@@ -347,6 +347,17 @@ static void exec_go(struct proc *p)
 		close_in(&p->r);
 }
 
+/* An exec whose client is not there yet ("g") may not have room for one
+ * more message of output: the partition is not read until it is (its
+ * output waits in the ring, as PID 1's does before its go). */
+static int held_full(void)
+{
+	for (int h = BH_HANDLE_INIT + 1; h <= BH_HANDLE_MAX; h++)
+		if (procs[h].used && procs[h].ctl_fd >= 0 && procs[h].held_len + 5 + BH_MSG_MAX > HELD_MAX)
+			return 1;
+	return 0;
+}
+
 static void output(struct proc *p, int stream, const char *b, size_t n)
 {
 	if (p->ctl_fd < 0 || p == &procs[BH_HANDLE_INIT]) {
@@ -354,7 +365,7 @@ static void output(struct proc *p, int stream, const char *b, size_t n)
 		return;
 	}
 	if (p->held_len + 5 + n > HELD_MAX)
-		return;   /* its client is late: the excess is lost */
+		return;   /* not reached: held_full stops the reading first */
 	char *q = realloc(p->held, p->held_len + 5 + n);
 	if (!q)
 		return;
@@ -592,7 +603,7 @@ int vmwp_main(int argc, char **argv)
 		static int first[BH_HANDLE_MAX + 1], count[BH_HANDLE_MAX + 1];
 		int np = 0, pending = 0;
 		memset(count, 0, sizeof count);
-		pf[np++] = (struct pollfd){ dev, POLLIN, 0 };
+		pf[np++] = (struct pollfd){ dev, held_full() ? 0 : POLLIN, 0 };
 		for (int h = 1; h <= BH_HANDLE_MAX; h++) {
 			struct proc *p = &procs[h];
 			if (!p->used)
@@ -604,7 +615,7 @@ int vmwp_main(int argc, char **argv)
 			np += count[h];
 		}
 		poll(pf, (nfds_t)np, pending || kill_at ? 50 : 1000);
-		for (size_t got = 0; got < READ_TURN;) {   /* then the clients get their turn */
+		for (size_t got = 0; got < READ_TURN && !held_full();) {   /* then the clients get their turn */
 			ssize_t n = read(dev, mb, sizeof mb);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
