@@ -38,13 +38,6 @@ struct ctr *ctrs;
 struct execr *execs;
 struct hold *holds;
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void ctr_dir(const struct ctr *ct, const char *file, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/containers/%s%s%s", eng.data_root, ct->id, file ? "/" : "", file ? file : "");

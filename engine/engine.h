@@ -20,6 +20,7 @@
 #define OUT_BACKLOG (1u << 20)   /* unsent bytes past which a client's requests wait */
 #define RAW_BACKLOG (64u << 10)  /* a raw stream's input held before its relay is there */
 #define CONN_TIMEOUT_S 30        /* a request not in whole, or an answer not taken, within this: closed */
+#define LINGER_S 2               /* a closing connection's input is drained this long at most */
 
 /* ---- main.c: options and daemon-wide state */
 struct engine {
@@ -70,6 +71,10 @@ struct conn {
 	int held;                /* a container endpoint answers later (wait, stop, ...) */
 	struct pull *pull;       /* POST /images/create: the pull relayed from relay_fd, or NULL */
 	struct helper *helper;   /* a child's answer comes on relay_fd (docker cp, docker load), or NULL */
+	long long linger;        /* closing, all sent, write side shut: input dropped until EOF or then (s) */
+	int go_fd;               /* exec start: the shim's go, said once the answer's head is out and
+				  * go_at (monotonic ms) has come, or -1 */
+	long long go_at;
 	long long since;         /* monotonic seconds: this request's start, or the last progress out */
 	struct conn *next;
 };
@@ -79,13 +84,20 @@ int conn_read(struct conn *c);          /* 0, or -1: close it */
 int conn_write(struct conn *c);         /* 0, or -1: close it */
 int conn_wants_read(const struct conn *c);
 int conn_wants_write(const struct conn *c);
-int conn_done(const struct conn *c);    /* all sent and closing */
+int conn_done(struct conn *c);          /* all sent and closing (after a lingering close) */
 /* A slow client: a request begun (or an idle keep-alive) or an answer
  * unsent for CONN_TIMEOUT_S without progress; streams never expire. */
 int conn_expired(const struct conn *c, long long now);
 long long mono_s(void);                 /* CLOCK_MONOTONIC seconds */
+long long mono_ms(void);                /* CLOCK_MONOTONIC milliseconds */
 void conn_relay(struct conn *c, int fd);  /* the raw stream goes to and from fd (taken) */
 int conn_relay_read(struct conn *c);    /* 0, or -1: close it */
+/* Says go (go_word) on go once c's answer so far is written and ms have
+ * passed: a client that reads the head of an upgraded answer through a
+ * buffer and the stream past it (docker-py) finds nothing of the stream
+ * taken, as with dockerd, whose process only starts after the head. */
+void conn_go_later(struct conn *c, int go, int ms);
+int conns_go(struct conn *list);        /* says the goes due; ms to the next, or -1 */
 
 /* A helper: a child process doing one long job for a connection (docker
  * cp's archive.c, docker load's images.c) while the loop serves others.

@@ -10,6 +10,10 @@
 #include <unistd.h>
 #include "ctr.h"
 
+/* An exec's output starts this long after the head of its stream is
+ * written (conn_go_later), as dockerd's process starts after the head. */
+#define EXEC_GO_MS 50
+
 static struct execr *find_exec(const char *id)
 {
 	for (struct execr *e = execs; e; e = e->next)
@@ -125,7 +129,7 @@ static void exec_start(struct req *r, struct execr *e)
 		conn_relay(r->c, fd);
 	else
 		r->c->closing = 1;
-	go_word(go);
+	conn_go_later(r->c, go, EXEC_GO_MS);
 }
 
 void exec_done(struct execr *e)

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "engine.h"
+#include "ctr.h"
 
 int buf_put(struct buf *b, const void *p, size_t n)
 {
@@ -215,9 +216,14 @@ void http_send_file(struct conn *c, const char *ctype, int fd, uint64_t size)
 
 long long mono_s(void)
 {
+	return mono_ms() / 1000;
+}
+
+long long mono_ms(void)
+{
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 int conn_expired(const struct conn *c, long long now)
@@ -370,14 +376,37 @@ struct conn *conn_new(int fd)
 		return NULL;
 	c->fd = fd;
 	c->since = mono_s();
-	c->load_fd = c->file_fd = c->relay_fd = -1;
+	c->load_fd = c->file_fd = c->relay_fd = c->go_fd = -1;
 	http_parser_init(&c->p, HTTP_REQUEST);
 	c->p.data = c;
 	return c;
 }
 
+void conn_go_later(struct conn *c, int go, int ms)
+{
+	c->go_fd = go;
+	c->go_at = mono_ms() + ms;
+}
+
+int conns_go(struct conn *list)
+{
+	long long now = mono_ms(), next = -1;
+	for (struct conn *c = list; c; c = c->next) {
+		if (c->go_fd < 0)
+			continue;
+		if (now >= c->go_at && c->out_off >= c->out.len) {
+			go_word(c->go_fd);
+			c->go_fd = -1;
+		} else if (next < 0 || c->go_at - now < next)
+			next = c->go_at > now ? c->go_at - now : 1;
+	}
+	return (int)next;
+}
+
 void conn_free(struct conn *c)
 {
+	if (c->go_fd >= 0)
+		go_word(c->go_fd);   /* the process goes on without its client */
 	events_unsubscribe(c);
 	containers_conn_gone(c);
 	if (c->pull)
@@ -486,6 +515,11 @@ int conn_read(struct conn *c)
 {
 	char in[65536];
 	ssize_t n = read(c->fd, in, sizeof in);
+	if (c->linger) {   /* dropped; its end closes the connection */
+		if (n == 0)
+			c->in_eof = 1;
+		return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)) ? 0 : -1;
+	}
 	if (c->raw) {
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -511,7 +545,7 @@ int conn_read(struct conn *c)
 		if (c->sub || c->stopped)
 			return c->sub ? -1 : 0;
 		http_parser_execute(&c->p, &settings, in, 0);
-		c->closing = 1;
+		c->closing = c->in_eof = 1;
 		return conn_done(c) ? -1 : 0;
 	}
 	if (c->stopped)
@@ -532,6 +566,8 @@ int conn_read(struct conn *c)
 
 int conn_wants_read(const struct conn *c)
 {
+	if (c->linger)
+		return !c->in_eof;
 	/* A client that does not read its answers is not read either. */
 	if (c->raw || c->in_eof)
 		return !c->in_eof && c->in.len < RAW_BACKLOG;
@@ -543,9 +579,19 @@ int conn_wants_write(const struct conn *c)
 	return c->out_off < c->out.len || c->file_fd >= 0;
 }
 
-int conn_done(const struct conn *c)
+int conn_done(struct conn *c)
 {
-	return c->closing && !conn_wants_write(c) && !c->sub && !c->held && c->relay_fd < 0;
+	if (!c->closing || conn_wants_write(c) || c->sub || c->held || c->relay_fd >= 0)
+		return 0;
+	/* A lingering close, as HTTP servers do: the answer is followed by a
+	 * FIN, and what the client still sends (the rest of a body refused
+	 * early) is read and dropped until its end or LINGER_S: closing with
+	 * input unread would send a reset, which can take the answer with it. */
+	if (!c->linger) {
+		shutdown(c->fd, SHUT_WR);
+		c->linger = mono_s() + LINGER_S;
+	}
+	return c->in_eof || mono_s() >= c->linger;
 }
 
 int conn_write(struct conn *c)

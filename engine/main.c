@@ -278,9 +278,11 @@ int main(int argc, char **argv)
 		int ndns = net_dns_tcp_fill(pfd + n, MAX_FDS - n);
 		n += ndns;
 		n += containers_poll_fill(pfd + n, MAX_FDS - n);
-		int t = events_timeout_ms(), ct = containers_timeout_ms();
+		int t = events_timeout_ms(), ct = containers_timeout_ms(), gt = conns_go(conns);
 		if (t < 0 || (ct >= 0 && ct < t))
 			t = ct;
+		if (t < 0 || (gt >= 0 && gt < t))
+			t = gt;
 		if ((nconns || ndns > 1) && (t < 0 || t > 1000))
 			t = 1000;   /* slow clients' time-outs are checked each second */
 		if (poll(pfd, (nfds_t)n, t) < 0 && errno != EINTR) {

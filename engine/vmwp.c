@@ -71,13 +71,6 @@ static int dev = -1;
 static u32 part_id;
 static long long kill_at;
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static long ioc(unsigned long cmd, const void *arg)
 {
 	return syscall(SYS_ioctl, dev, cmd, arg);   /* the full 64-bit result */
