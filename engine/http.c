@@ -397,8 +397,8 @@ int conns_go(struct conn *list)
 		if (now >= c->go_at && c->out_off >= c->out.len) {
 			go_word(c->go_fd);
 			c->go_fd = -1;
-		} else if (next < 0 || c->go_at - now < next)
-			next = c->go_at > now ? c->go_at - now : 1;
+		} else if (now < c->go_at && (next < 0 || c->go_at - now < next))
+			next = c->go_at - now;   /* due but its head unwritten: the write's turn wakes the loop */
 	}
 	return (int)next;
 }

@@ -243,10 +243,8 @@ static void load_done(struct conn *c)
 	cJSON *plan = cJSON_ParseWithLength(j->h.out.p, j->h.out.len);
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(plan, "error"));
 	int rc = !plan || e ? -1 : store_commit(plan, &out, err, sizeof err);
-	if (e) {
+	if (e)
 		snprintf(err, sizeof err, "%s", e);
-		store_discard(plan);
-	}
 	cJSON_Delete(plan);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	logmsg("load: %s in %ld ms", rc ? err : "done",

@@ -786,13 +786,12 @@ int pull_main(int argc, char **argv)
 	P.repo = argv[5], P.tag = argv[6], P.insecure = argv + 7, P.ninsecure = argc - 7;
 	cJSON *res = cJSON_CreateObject(), *l;
 	int rc = pull(res);
+	char *oci = oci_path("");
 	/* The unpack runs here too, so that the daemon only commits; each
 	 * layer's "Pull complete" follows it, as dockerd's follows its
 	 * extraction (and a client gone meanwhile is seen). */
 	if (!rc) {
-		char *oci = oci_path("");
 		cJSON *plan = oci ? store_stage(oci, P.err, sizeof P.err) : NULL;
-		free(oci);
 		if (!plan)
 			rc = P.err[0] ? -1 : fail("out of memory");
 		else
@@ -805,7 +804,6 @@ int pull_main(int argc, char **argv)
 		if (P.gone)
 			store_discard(plan);
 	}
-	char *oci = oci_path("");
 	if (rc && oci)
 		ld_rmtree_at(AT_FDCWD, oci);
 	free(oci);

@@ -357,8 +357,6 @@ static void output(struct proc *p, int stream, const char *b, size_t n)
 		relay_output(&p->r, stream, b, n);
 		return;
 	}
-	if (p->held_len + 5 + n > HELD_MAX)
-		return;   /* not reached: held_full stops the reading first */
 	char *q = realloc(p->held, p->held_len + 5 + n);
 	if (!q)
 		return;

@@ -77,7 +77,7 @@ static int push(struct walk *w, struct inode *i, const char *dir, const char *na
 {
 	u64 a = strlen(dir), b = strlen(name);
 	if (a + b + 2 >= LD_TAR_NAME_MAX)
-		return 0;   /* a name tar cannot carry: left out, as nftw leaves out what it cannot stat */
+		return 0;   /* longer than a tar name may be (LD_TAR_NAME_MAX): left out */
 	if (w->n == w->cap) {
 		u32 cap = w->cap ? 2 * w->cap : 64;
 		struct item *v = kmalloc(cap * sizeof *v);
@@ -190,18 +190,18 @@ static int stat_get(const char *path, int get)
 	static char name[NAME_MAX + 2], link[PATH_MAX];
 	struct inode *i, *t;
 	struct kstat st;
-	struct last l;
 	if (path_lookup(AT_FDCWD, path, 0, &i, 0)) {
 		answer("404 Could not find the file %s in container", path);
 		return 0;
 	}
 	fill_stat(i, &st);
 	/* the last name, as filepath.Base ("/" for the root) */
-	if (path_lookup(AT_FDCWD, path, LOOKUP_PARENT, &t, &l) == 0)
-		iput(t);
-	else
-		l.name[0] = 0;
-	bh_snprintf(name, sizeof name, "%s", l.name[0] ? l.name : "/");
+	u64 end = strlen(path), b;
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	for (b = end; b > 0 && path[b - 1] != '/'; b--)
+		;
+	bh_snprintf(name, sizeof name, "%.*s", b == end ? 1 : (int)(end - b), b == end ? "/" : path + b);
 	link[0] = 0;
 	if (S_ISLNK(i->mode)) {
 		if (path_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &t, 0) == 0) {
@@ -233,10 +233,12 @@ static int put(const char *dir, int no_overwrite, const char *user)
 	}
 	int isdir = S_ISDIR(d->mode), len = inode_path(d, where, sizeof where);
 	iput(d);
-	if (!isdir || len < 0) {
-		answer(isdir ? "500 %s: the folder has no path" : "400 extraction point is not a directory", dir);
+	if (!isdir)
+		answer("400 extraction point is not a directory");
+	else if (len < 0)
+		answer("500 %s: the folder has no path", dir);
+	if (!isdir || len < 0)
 		return 0;
-	}
 	int bad = uvm_ids(user, &owner[0], &owner[1]);
 	if (bad) {
 		u64 c = 0;

@@ -330,6 +330,20 @@ def test_pull_does_not_stall_the_daemon(tmp_path):
         reg.close()
 
 
+def pulls_of(d):
+    """The pids of d's bulkhead-pull processes (by their command line)."""
+    out = []
+    for n in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % n, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(b"bulkhead-pull") and any(d.data.encode() in a for a in argv):
+            out.append(int(n))
+    return out
+
+
 def test_daemon_killed_mid_pull(tmp_path):
     """SIGKILL while a pull is on its way: the restarted daemon has nothing
     of it, and pulls it whole."""
@@ -337,11 +351,16 @@ def test_daemon_killed_mid_pull(tmp_path):
     d = daemon_for(tmp_path, reg)
     try:
         s = start_pull(d, reg)
+        assert pulls_of(d), "no bulkhead-pull running"
         d.kill()
+        # bulkhead-pull dies with the daemon (PR_SET_PDEATHSIG), though its
+        # layer is still 1.5 s away
+        deadline = time.time() + 0.5
+        while pulls_of(d) and time.time() < deadline:
+            time.sleep(0.02)
+        assert pulls_of(d) == []
         s.close()
         d.start()
-        assert stored(d) == []   # bulkhead-pull died with the daemon (PR_SET_PDEATHSIG)
-        time.sleep(1)
         assert stored(d) == []
         reg.faults.discard("slow")
         st, msgs = pull(d.engine, "127.0.0.1:%d/hostile/img" % reg.port, "v1")
